@@ -1,0 +1,42 @@
+// Lint for every project: typescript-eslint's recommended rules plus Nx module boundaries that encode the
+// layering of ../shared/docs/style.md: apps → streams → solvers → problems → linalg/autodiff.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import nx from '@nx/eslint-plugin';
+
+const noLogging = ['pino', 'pino-pretty', 'cli-progress', 'commander'];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'runs/**', 'bench-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    plugins: { '@nx': nx },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setImmediate: 'readonly', clearImmediate: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded RNG from @bilevel/linalg.' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:linalg', onlyDependOnLibsWithTags: [], bannedExternalImports: ['rxjs', '@tensorflow/*', ...noLogging] },
+            { sourceTag: 'scope:autodiff', onlyDependOnLibsWithTags: ['scope:linalg'], bannedExternalImports: ['rxjs', ...noLogging] },
+            { sourceTag: 'scope:problems', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff'], bannedExternalImports: ['rxjs', ...noLogging] },
+            { sourceTag: 'scope:solvers', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems'], bannedExternalImports: ['rxjs', ...noLogging] },
+            { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:linalg'] },
+            { sourceTag: 'scope:streams', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:telemetry'] },
+            { sourceTag: 'scope:verify', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams'], bannedExternalImports: noLogging },
+            { sourceTag: 'scope:control', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify'], bannedExternalImports: noLogging },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify', 'scope:control', 'scope:telemetry'] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify', 'scope:control', 'scope:telemetry', 'type:app'] },
+          ],
+        },
+      ],
+    },
+  },
+);
