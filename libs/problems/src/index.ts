@@ -1,0 +1,15 @@
+export type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
+export { batchCounts, fullBatch } from './bilevel-problem';
+export { InputError } from './input-error';
+export type { Dataset } from './dataset';
+export { featureMoments, selectRows, splitDataset, standardize } from './dataset';
+export { loadUciCsv, parseUciCsv } from './uci-csv';
+export { LogregHpo, logregHpo } from './logreg-hpo';
+export type { LogregHpoOptions } from './logreg-hpo';
+export { QuadraticProblem, quadraticProblem } from './quadratic';
+export type { QuadraticOptions } from './quadratic';
+export { hypergradientCg, referenceSolution, solveInnerLbfgs } from './generic-evaluation';
+export type { ReferenceSolution } from './generic-evaluation';
+export { softplusNeg, sigmoidNeg, sigmoidCurvature } from './logistic-kernels';
+export { powerIteration } from './power-iteration';
+export { bundledDataPath } from './bundled';
