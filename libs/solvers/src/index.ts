@@ -1,0 +1,12 @@
+export type { Reads, Solver, StreamName, StreamPart } from './solver';
+export { STREAM_VARIABLE } from './solver';
+export type { OracleCounts } from './oracle-counts';
+export { addCounts, countingProblem, emptyCounts } from './oracle-counts';
+export { SagaMemory } from './saga-memory';
+export { powerDecay } from './power-decay';
+export { soba } from './soba';
+export type { SobaOptions } from './soba';
+export { saba } from './saba';
+export type { SabaOptions } from './saba';
+export { SOLVERS, createSolver } from './registry';
+export type { SolverEntry } from './registry';

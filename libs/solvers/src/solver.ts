@@ -1,0 +1,46 @@
+import type { Rng } from '@bilevel/linalg';
+import type { BilevelProblem } from '@bilevel/problems';
+
+/** The three coupled updates of the single-loop framework: z (inner), v (linear system), x (outer). */
+export type StreamName = 'inner' | 'linsys' | 'outer';
+
+/** The variable each stream owns. */
+export const STREAM_VARIABLE = { inner: 'z', linsys: 'v', outer: 'x' } as const;
+
+/** The versions of z, v and x that one step reads, as chosen by the schedule. Read-only for the step. */
+export interface Reads {
+  readonly z: Float64Array;
+  readonly v: Float64Array;
+  readonly x: Float64Array;
+}
+
+/**
+ * One stream's update rule: an explicit `init` and `step` over a typed state that holds everything the update
+ * needs (its samplers and their RNG, memories, scratch buffers); no hidden globals, no clock.
+ *
+ * `step(state, reads, t, out)` writes the stream's new variable into `out` (a buffer the wiring owns, distinct
+ * from the arrays in `reads`); `t` is this stream's own step count, starting at 0. A step may update the buffers
+ * of its own state in place.
+ */
+export interface StreamPart<S = unknown> {
+  readonly stream: StreamName;
+  init(problem: BilevelProblem, rng: Rng): S;
+  step(state: S, reads: Reads, t: number, out: Float64Array): void;
+}
+
+/**
+ * A bilevel solver: an inner part, a linear-system part and an outer part, plus the schedule its paper assumes.
+ * Compose, don't subclass: any part can be replaced by another with the same `stream`.
+ */
+export interface Solver {
+  readonly name: string;
+  /** Authors, title, venue and year of the method's paper. */
+  readonly citation: string;
+  /** Schedule of the paper: `jacobi` for SOBA/SABA (all three read iterate t). */
+  readonly schedule: 'jacobi' | 'gauss-seidel';
+  readonly inner: StreamPart;
+  readonly linsys: StreamPart;
+  readonly outer: StreamPart;
+  /** The options in effect (defaults filled in), for summaries. */
+  readonly options: Readonly<Record<string, number | string | boolean>>;
+}

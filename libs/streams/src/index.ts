@@ -1,0 +1,10 @@
+export type { MultiRateOptions, Schedule, Variable, Version } from './schedule';
+export { gaussSeidel, jacobi, multiRate, parseSchedule } from './schedule';
+export type { BoundStep, CoupleOptions, CoupledStreams } from './couple-streams';
+export { coupleStreams } from './couple-streams';
+export type { LastFiniteState } from './divergence-error';
+export { DivergenceError } from './divergence-error';
+export type { Snapshot, StopReason } from './snapshot';
+export type { Prepared, RunOptions } from './run';
+export { countsSnapshot, prepare, run } from './run';
+export { runLoop } from './run-loop';

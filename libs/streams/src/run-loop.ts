@@ -1,0 +1,90 @@
+import { allFinite } from '@bilevel/linalg';
+import type { BilevelProblem } from '@bilevel/problems';
+import type { Solver, StreamName } from '@bilevel/solvers';
+import { DivergenceError } from './divergence-error';
+import type { RunOptions } from './run';
+import { countsSnapshot, prepare } from './run';
+import type { Variable } from './schedule';
+import type { Snapshot } from './snapshot';
+
+const STREAMS: readonly StreamName[] = ['inner', 'linsys', 'outer'];
+const OWN: Record<StreamName, Variable> = { inner: 'z', linsys: 'v', outer: 'x' };
+
+/**
+ * The same run as {@link run} without RxJS: a plain synchronous loop that calls the same bound steps and picks the
+ * versions with `schedule.reads` from a history of each variable. It exists as the reference the stream wiring is
+ * tested against (same seed ⇒ same bits) and as the baseline of the stream-overhead benchmark.
+ * `onSample` receives the same snapshots `run` would emit (without timing of subscribers excluded).
+ */
+export function runLoop(
+  problem: BilevelProblem,
+  solver: Solver,
+  options: RunOptions = {},
+  onSample?: (snapshot: Snapshot) => void,
+): Snapshot {
+  const prep = prepare('runLoop', problem, solver, options);
+  const { schedule, steps, maxIter, maxSeconds, sampleEvery } = prep;
+  // Keep enough history for any built-in schedule: multi-rate reads x up to k ticks late.
+  const depth = 2 * schedule.period + 2;
+  const hist = {} as Record<Variable, Float64Array[]>;
+  const count: Record<Variable, number> = { z: 0, v: 0, x: 0 };
+  const nSteps: Record<StreamName, number> = { inner: 0, linsys: 0, outer: 0 };
+  for (const w of ['z', 'v', 'x'] as const) {
+    hist[w] = Array.from({ length: depth }, () => new Float64Array(prep.init[w].length));
+    hist[w][0].set(prep.init[w]);
+  }
+  const version = (w: Variable, k: number) => {
+    if (k > count[w] || k < count[w] - depth + 1) throw new Error(`runLoop: version ${k} of ${w} is not available (latest ${count[w]})`);
+    return hist[w][k % depth];
+  };
+  let tick = 0;
+  let solverMs = 0;
+  const snap = (final: boolean, reason?: 'max-iter' | 'max-seconds'): Snapshot => ({
+    iteration: count.x,
+    tick,
+    z: Float64Array.from(version('z', count.z)),
+    v: Float64Array.from(version('v', count.v)),
+    x: Float64Array.from(version('x', count.x)),
+    solverSeconds: solverMs / 1000,
+    counts: countsSnapshot(prep.counts),
+    final,
+    ...(reason ? { reason } : {}),
+  });
+  onSample?.(snap(false));
+  let t0 = performance.now();
+  while (count.x < maxIter && solverMs + (performance.now() - t0) < maxSeconds * 1000) {
+    for (const s of STREAMS) {
+      if (!schedule.steps(s, tick)) continue;
+      const n = nSteps[s];
+      const w = OWN[s];
+      const reads = {
+        z: version('z', schedule.reads(s, 'z', n)),
+        v: version('v', schedule.reads(s, 'v', n)),
+        x: version('x', schedule.reads(s, 'x', n)),
+      };
+      const out = hist[w][(count[w] + 1) % depth];
+      steps[s](reads, n, out);
+      if (!allFinite(out)) {
+        throw new DivergenceError(s, w, count[w] + 1, {
+          iteration: count.x,
+          z: Float64Array.from(version('z', count.z)),
+          v: Float64Array.from(version('v', count.v)),
+          x: Float64Array.from(version('x', count.x)),
+          versions: { ...count },
+        });
+      }
+      count[w]++;
+      nSteps[s]++;
+    }
+    tick++;
+    if (onSample && schedule.steps('outer', tick - 1) && count.x % sampleEvery === 0 && count.x < maxIter) {
+      solverMs += performance.now() - t0;
+      onSample(snap(false));
+      t0 = performance.now();
+    }
+  }
+  solverMs += performance.now() - t0;
+  const final = snap(true, count.x >= maxIter ? 'max-iter' : 'max-seconds');
+  onSample?.(final);
+  return final;
+}

@@ -1,0 +1,186 @@
+import { Observable, Subject } from 'rxjs';
+import { Rng } from '@bilevel/linalg';
+import type { BilevelProblem } from '@bilevel/problems';
+import type { OracleCounts, Solver, StreamName } from '@bilevel/solvers';
+import { addCounts, countingProblem, emptyCounts } from '@bilevel/solvers';
+import type { BoundStep } from './couple-streams';
+import { coupleStreams } from './couple-streams';
+import type { Schedule, Variable } from './schedule';
+import { parseSchedule } from './schedule';
+import type { Snapshot, StopReason } from './snapshot';
+
+/** Options of {@link run}, with their defaults. */
+export interface RunOptions {
+  /** Seed of the run's generator; the three streams get independent splits of it. Default 0. */
+  readonly seed?: number;
+  /** Outer steps to run. Default 1000. */
+  readonly maxIter?: number;
+  /** Budget of solver seconds (evaluation time excluded). Default Infinity. */
+  readonly maxSeconds?: number;
+  /** Schedule, or its name (`jacobi`, `gauss-seidel`, `multi-rate:K`). Default: the solver's. */
+  readonly schedule?: Schedule | string;
+  /** Emit a snapshot every this many outer steps (and at 0 and at the end). Default max(1, maxIter / 100). */
+  readonly sampleEvery?: number;
+  /** Starting points; default zeros. */
+  readonly z0?: Float64Array;
+  readonly v0?: Float64Array;
+  readonly x0?: Float64Array;
+  /** Longest stretch of synchronous work before yielding to the event loop, in ms. Default 20. */
+  readonly yieldMs?: number;
+  /** Version storage of the coupled streams (see {@link coupleStreams}). Default `ring`. */
+  readonly buffers?: 'ring' | 'copy';
+}
+
+/** Everything a run is built from, shared by the stream driver and the plain-loop driver. */
+export interface Prepared {
+  readonly schedule: Schedule;
+  readonly steps: Record<StreamName, BoundStep>;
+  readonly counts: Record<StreamName, OracleCounts>;
+  readonly init: Record<Variable, Float64Array>;
+  readonly maxIter: number;
+  readonly maxSeconds: number;
+  readonly sampleEvery: number;
+  readonly yieldMs: number;
+}
+
+function checkStart(fn: string, name: string, value: Float64Array | undefined, dim: number): Float64Array {
+  if (value === undefined) return new Float64Array(dim);
+  if (value.length !== dim) throw new RangeError(`${fn}: ${name} has length ${value.length}, expected ${dim}`);
+  for (let i = 0; i < dim; i++) {
+    if (!Number.isFinite(value[i])) throw new RangeError(`${fn}: ${name}[${i}] is ${value[i]}, expected a finite number`);
+  }
+  return Float64Array.from(value);
+}
+
+/** Validates the options and builds the three bound steps, each stream with its own RNG split and counter. */
+export function prepare(fn: string, problem: BilevelProblem, solver: Solver, options: RunOptions): Prepared {
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: seed must be a safe integer, received ${seed}`);
+  const maxIter = options.maxIter ?? 1000;
+  if (!Number.isInteger(maxIter) || maxIter < 0) throw new RangeError(`${fn}: maxIter must be an integer ≥ 0, received ${maxIter}`);
+  const maxSeconds = options.maxSeconds ?? Infinity;
+  if (!(maxSeconds > 0)) throw new RangeError(`${fn}: maxSeconds must be > 0, received ${maxSeconds}`);
+  const sampleEvery = options.sampleEvery ?? Math.max(1, Math.floor(maxIter / 100));
+  if (!Number.isInteger(sampleEvery) || sampleEvery < 1) {
+    throw new RangeError(`${fn}: sampleEvery must be a positive integer, received ${sampleEvery}`);
+  }
+  const yieldMs = options.yieldMs ?? 20;
+  const schedule = typeof options.schedule === 'string' ? parseSchedule(options.schedule) : (options.schedule ?? parseSchedule(solver.schedule));
+  const parts = { inner: solver.inner, linsys: solver.linsys, outer: solver.outer };
+  for (const s of ['inner', 'linsys', 'outer'] as const) {
+    if (parts[s].stream !== s) throw new RangeError(`${fn}: solver "${solver.name}" has a ${parts[s].stream} part in the ${s} slot`);
+  }
+  const rng = Rng.fromSeed(seed);
+  const counts = { inner: emptyCounts(), linsys: emptyCounts(), outer: emptyCounts() };
+  const steps = {} as Record<StreamName, BoundStep>;
+  for (const s of ['inner', 'linsys', 'outer'] as const) {
+    const part = parts[s];
+    const state = part.init(countingProblem(problem, counts[s]), rng.split());
+    steps[s] = (reads, n, out) => part.step(state, reads, n, out);
+  }
+  const init = {
+    z: checkStart(fn, 'z0', options.z0, problem.dimZ),
+    v: checkStart(fn, 'v0', options.v0, problem.dimZ),
+    x: checkStart(fn, 'x0', options.x0, problem.dimX),
+  };
+  return { schedule, steps, counts, init, maxIter, maxSeconds, sampleEvery, yieldMs };
+}
+
+/** Deep copy of the per-stream counters plus their total. */
+export function countsSnapshot(counts: Record<StreamName, OracleCounts>): Record<StreamName | 'total', OracleCounts> {
+  return {
+    inner: { ...counts.inner },
+    linsys: { ...counts.linsys },
+    outer: { ...counts.outer },
+    total: addCounts(counts.inner, counts.linsys, counts.outer),
+  };
+}
+
+/**
+ * Runs a solver on a problem as three coupled RxJS streams (see {@link coupleStreams}) and returns an Observable
+ * of sampled {@link Snapshot}s: one at iteration 0, one every `sampleEvery` outer steps, and a final one.
+ *
+ * Cold and lazy: nothing runs until subscription; each subscription is an independent run. Unsubscribing cancels
+ * the run (no further step is taken). The same seed gives the same trajectory to the bit. Work is done in
+ * synchronous stretches of at most `yieldMs` between which the event loop runs (timers, signals, I/O). An oracle
+ * that throws, or a non-finite iterate ({@link DivergenceError}), ends the Observable with that error.
+ * Solver time excludes the time subscribers spend handling snapshots.
+ */
+export function run(problem: BilevelProblem, solver: Solver, options: RunOptions = {}): Observable<Snapshot> {
+  return new Observable<Snapshot>((subscriber) => {
+    const prep = prepare('run', problem, solver, options);
+    const { schedule, maxIter, maxSeconds, sampleEvery, yieldMs } = prep;
+    const clock = new Subject<number>();
+    const coupled = coupleStreams(clock, prep.steps, schedule, prep.init, { buffers: options.buffers });
+    let failure: unknown = null;
+    let failed = false;
+    const onError = (err: unknown) => {
+      if (!failed) {
+        failed = true;
+        failure = err;
+      }
+    };
+    for (const v$ of [coupled.z$, coupled.v$, coupled.x$]) coupled.subscription.add(v$.subscribe({ error: onError }));
+    coupled.start();
+
+    let tick = 0;
+    let solverMs = 0;
+    let cancelled = false;
+    let handle: ReturnType<typeof setImmediate> | undefined;
+    const iteration = () => coupled.latest('x').k;
+    const snapshot = (final: boolean, reason?: StopReason): Snapshot => ({
+      iteration: iteration(),
+      tick,
+      z: Float64Array.from(coupled.latest('z').value),
+      v: Float64Array.from(coupled.latest('v').value),
+      x: Float64Array.from(coupled.latest('x').value),
+      solverSeconds: solverMs / 1000,
+      counts: countsSnapshot(prep.counts),
+      final,
+      ...(reason ? { reason } : {}),
+    });
+
+    const loop = () => {
+      handle = undefined;
+      const sliceStart = performance.now();
+      for (;;) {
+        if (cancelled) return;
+        const it = iteration();
+        if (it >= maxIter || solverMs >= maxSeconds * 1000) {
+          subscriber.next(snapshot(true, it >= maxIter ? 'max-iter' : 'max-seconds'));
+          subscriber.complete();
+          return;
+        }
+        // one stretch of ticks up to the next sample point, timed as solver work
+        const nextSample = Math.min(maxIter, (Math.floor(it / sampleEvery) + 1) * sampleEvery);
+        const t0 = performance.now();
+        let n = 0;
+        while (iteration() < nextSample) {
+          clock.next(tick++);
+          if (failed) break;
+          if ((++n & 15) === 0 && (performance.now() - sliceStart >= yieldMs || solverMs + performance.now() - t0 >= maxSeconds * 1000)) break;
+        }
+        solverMs += performance.now() - t0;
+        if (failed) {
+          subscriber.error(failure);
+          return;
+        }
+        const reached = iteration();
+        if (reached % sampleEvery === 0 && reached < maxIter && reached === nextSample) subscriber.next(snapshot(false));
+        if (performance.now() - sliceStart >= yieldMs) {
+          handle = setImmediate(loop);
+          return;
+        }
+      }
+    };
+
+    subscriber.next(snapshot(false));
+    handle = setImmediate(loop);
+    return () => {
+      cancelled = true;
+      if (handle !== undefined) clearImmediate(handle);
+      coupled.subscription.unsubscribe();
+      clock.complete();
+    };
+  });
+}
