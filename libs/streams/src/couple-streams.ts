@@ -1,5 +1,5 @@
-import type { Observable, Subscription } from 'rxjs';
-import { Subject, filter, map, zip } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { Subject, Subscription, filter, map, zip } from 'rxjs';
 import { allFinite } from '@bilevel/linalg';
 import type { Reads, StreamName } from '@bilevel/solvers';
 import type { Schedule, Variable, Version } from './schedule';
@@ -69,7 +69,9 @@ export function coupleStreams(
   }
   // Errors reach the run through its own subscriptions; these trackers only record the latest versions.
   const ignore = () => undefined;
-  const subscription = subjects.z.subscribe({ next: (ver) => (latest.z = ver), error: ignore });
+  // (A separate container: a subscriber closes itself on error and would tear down what was added to it.)
+  const subscription = new Subscription();
+  subscription.add(subjects.z.subscribe({ next: (ver) => (latest.z = ver), error: ignore }));
   subscription.add(subjects.v.subscribe({ next: (ver) => (latest.v = ver), error: ignore }));
   subscription.add(subjects.x.subscribe({ next: (ver) => (latest.x = ver), error: ignore }));
 

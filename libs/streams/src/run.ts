@@ -100,15 +100,18 @@ export function countsSnapshot(counts: Record<StreamName, OracleCounts>): Record
  * Runs a solver on a problem as three coupled RxJS streams (see {@link coupleStreams}) and returns an Observable
  * of sampled {@link Snapshot}s: one at iteration 0, one every `sampleEvery` outer steps, and a final one.
  *
- * Cold and lazy: nothing runs until subscription; each subscription is an independent run. Unsubscribing cancels
+ * Options are validated when `run` is called (a RangeError is thrown there). Cold: nothing runs until subscription; each subscription is an independent run. Unsubscribing cancels
  * the run (no further step is taken). The same seed gives the same trajectory to the bit. Work is done in
  * synchronous stretches of at most `yieldMs` between which the event loop runs (timers, signals, I/O). An oracle
  * that throws, or a non-finite iterate ({@link DivergenceError}), ends the Observable with that error.
  * Solver time excludes the time subscribers spend handling snapshots.
  */
 export function run(problem: BilevelProblem, solver: Solver, options: RunOptions = {}): Observable<Snapshot> {
+  // Validate up front (throws here, synchronously); each subscription then builds its own fresh state.
+  let fresh: Prepared | undefined = prepare('run', problem, solver, options);
   return new Observable<Snapshot>((subscriber) => {
-    const prep = prepare('run', problem, solver, options);
+    const prep = fresh ?? prepare('run', problem, solver, options);
+    fresh = undefined;
     const { schedule, maxIter, maxSeconds, sampleEvery, yieldMs } = prep;
     const clock = new Subject<number>();
     const coupled = coupleStreams(clock, prep.steps, schedule, prep.init, { buffers: options.buffers });

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SagaMemory } from './saga-memory';
+import { powerDecay } from './power-decay';
+import { saba } from './saba';
+import { soba } from './soba';
+import { createSolver, SOLVERS } from './registry';
+
+test('SagaMemory: d = q − m_j + m̄, then m̄ tracks the weighted mean of the rows', () => {
+  // blocks of sizes 3, 2 (weights 3/5, 2/5), dim 2
+  const mem = new SagaMemory(2, 2, [0.6, 0.4]);
+  const d = new Float64Array(2);
+  mem.direction(0, Float64Array.from([1, 2]), d);
+  assert.deepEqual(Array.from(d), [1, 2]); // zero memory: d = q
+  assert.deepEqual(Array.from(mem.mean), [0.6, 1.2]);
+  mem.direction(1, Float64Array.from([10, 0]), d);
+  assert.deepEqual(Array.from(d), [10 + 0.6, 0 + 1.2]);
+  mem.direction(0, Float64Array.from([3, 2]), d);
+  assert.deepEqual(Array.from(d), [3 - 1 + (0.6 + 4), 2 - 2 + 1.2]);
+  // once every row holds the current quantity, the mean is the weighted (full-batch) mean
+  assert.ok(Math.abs(mem.mean[0] - (0.6 * 3 + 0.4 * 10)) < 1e-15);
+  assert.ok(Math.abs(mem.mean[1] - (0.6 * 2 + 0.4 * 0)) < 1e-15);
+});
+
+test('SagaMemory.fill keeps the mean consistent', () => {
+  const mem = new SagaMemory(3, 1, [0.5, 0.25, 0.25]);
+  mem.fill(0, Float64Array.from([2]));
+  mem.fill(1, Float64Array.from([4]));
+  mem.fill(2, Float64Array.from([8]));
+  assert.equal(mem.mean[0], 0.5 * 2 + 0.25 * 4 + 0.25 * 8);
+});
+
+test('powerDecay: s₀ (t+1)^−a', () => {
+  assert.equal(powerDecay(0.1, 0.5)(3), 0.05);
+  assert.equal(powerDecay(0.1, 0)(1000), 0.1);
+  assert.throws(() => powerDecay(0, 0.5), /powerDecay: s0 must be a positive finite number, received 0/);
+  assert.throws(() => powerDecay(1, -1), /a must be a finite number ≥ 0/);
+});
+
+test('solver options are validated with the function, field, value and expectation', () => {
+  assert.throws(() => saba({ innerStep: -1 }), /saba: innerStep must be a positive finite number, received -1/);
+  assert.throws(() => saba({ batchSize: 2.5 }), /saba: batchSize must be a positive integer, received 2.5/);
+  assert.throws(() => soba({ outerDecay: NaN }), /soba: outerDecay must be a finite number ≥ 0, received NaN/);
+  assert.throws(() => saba({ stepSize: 1 } as never), /saba: unknown option "stepSize"/);
+  assert.deepEqual(saba().options, { batchSize: 64, innerStep: 0.1, outerStep: 0.1 });
+  assert.deepEqual(soba().options, { batchSize: 64, innerStep: 0.1, outerStep: 0.1, innerDecay: 0.4, outerDecay: 0.6 });
+});
+
+test('the registry builds solvers by name and names the known ones on a typo', () => {
+  assert.deepEqual(Object.keys(SOLVERS).sort(), ['saba', 'soba']);
+  assert.equal(createSolver('saba', { batchSize: 8 }).options.batchSize, 8);
+  assert.throws(() => createSolver('sabba'), /unknown solver "sabba"; expected one of soba, saba/);
+  for (const name of Object.keys(SOLVERS)) {
+    const s = createSolver(name);
+    assert.equal(s.inner.stream, 'inner');
+    assert.equal(s.linsys.stream, 'linsys');
+    assert.equal(s.outer.stream, 'outer');
+    assert.match(s.citation, /NeurIPS 2022/);
+  }
+});

@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as telemetry from './index';
+
+test('the public surface exports exactly the documented values', () => {
+  assert.deepEqual(Object.keys(telemetry).sort(), [
+    'LOG_FLOOR',
+    'TraceWriter',
+    'convergencePlotSpec',
+    'convergencePlotSvg',
+    'createLogger',
+    'createProgress',
+    'formatSummaryTable',
+    'readTrace',
+    'silentLogger',
+    'svgToPng',
+    'writeFileAtomic',
+  ]);
+});

@@ -1,0 +1,15 @@
+export type { Logger } from 'pino';
+export { createLogger, silentLogger } from './create-logger';
+export type { CreateLoggerOptions } from './create-logger';
+export { TraceWriter } from './trace-writer';
+export type { TraceRecord } from './trace-writer';
+export { readTrace } from './read-trace';
+export { writeFileAtomic } from './write-file-atomic';
+export { convergencePlotSvg, convergencePlotSpec, LOG_FLOOR } from './convergence-plot-svg';
+export type { ConvergencePlotOptions, ConvergenceRecord } from './convergence-plot-svg';
+export { svgToPng } from './svg-to-png';
+export type { SvgToPngOptions } from './svg-to-png';
+export { createProgress } from './create-progress';
+export type { CreateProgressOptions, Progress } from './create-progress';
+export { formatSummaryTable } from './format-summary-table';
+export type { FormatSummaryTableOptions } from './format-summary-table';
