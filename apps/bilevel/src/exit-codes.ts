@@ -1,0 +1,13 @@
+/** Exit codes of the `bilevel` program. */
+export const EXIT = {
+  /** The run finished. */
+  ok: 0,
+  /** An unexpected internal error (a bug): the message and stack are printed. */
+  internal: 1,
+  /** Bad input: an unknown option, an out-of-range value, a missing or malformed file. Nothing was written. */
+  badInput: 2,
+  /** The run diverged: a non-finite iterate; the last finite state is reported and saved. */
+  diverged: 3,
+  /** Interrupted by SIGINT or SIGTERM; what was computed so far is saved. */
+  interrupted: 130,
+} as const;

@@ -1,0 +1,136 @@
+// End-to-end tests of `bilevel run`, in process (fast) and once through the real `bin/bilevel.mjs`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { main } from './main';
+import { EXIT } from './exit-codes';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+async function cli(args: string[]) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, { stdout, stderr, tty: false, signals: false });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-cli-'));
+
+test('run on the bundled data: trace, summary, plot, and the summary as the last JSON line', async () => {
+  const out = join(tmp(), 'run');
+  const r = await cli(['run', '--max-iter', '4000', '--eval-every', '1000', '--out', out, '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  for (const key of ['problem', 'solver', 'iterations', 'solverSeconds', 'x', 'value', 'hypergradNorm', 'backend']) assert.ok(key in last, key);
+  assert.equal(last.problem, 'logreg-hpo');
+  assert.equal(last.solver, 'saba');
+  assert.equal(last.iterations, 4000);
+  assert.deepEqual(readdirSync(out).sort(), ['convergence.png', 'convergence.svg', 'summary.json', 'trace.jsonl']);
+  const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(trace.map((t) => t.iter), [0, 1000, 2000, 3000, 4000]);
+  for (const t of trace) for (const k of ['iter', 'solverSeconds', 'value', 'hypergradNorm', 'x']) assert.ok(k in t);
+  assert.ok(trace.at(-1).value < trace[0].value, 'h decreases');
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).x, last.x);
+  assert.match(readFileSync(join(out, 'convergence.svg'), 'utf8'), /<svg/);
+  // stderr holds JSON log lines only (no progress bar with --json)
+  for (const line of r.stderr.trim().split('\n')) assert.doesNotThrow(() => JSON.parse(line), line);
+});
+
+test('the quadratic problem, SOBA, per-feature x0 and a schedule run from the CLI', async () => {
+  const r = await cli(['run', '--problem', 'quadratic', '--solver', 'soba', '--max-iter', '300', '--eval-every', '100', '--x0', '0.5', '--schedule', 'gauss-seidel', '--out', join(tmp(), 'q'), '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(last.x.length, 100);
+  assert.equal(last.schedule, 'gauss-seidel');
+});
+
+const badInputs: [string, string[], RegExp][] = [
+  ['unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
+  ['unknown solver', ['run', '--solver', 'nope'], /argument 'nope' is invalid. Allowed choices are soba, saba/],
+  ['negative batch', ['run', '--batch', '-3'], /option '--batch <n>' argument '-3' is invalid. expected a positive integer/],
+  ['non-numeric step', ['run', '--inner-step', 'fast'], /'--inner-step <rho>' argument 'fast' is invalid/],
+  ['zero step', ['run', '--outer-step', '0'], /expected a positive finite number/],
+  ['missing file', ['run', '--train', '/nonexistent/data.csv'], /\/nonexistent\/data.csv: cannot read data file \(no such file\)/],
+  ['bad x0 length', ['run', '--reg', 'feature', '--x0', '1,2'], /--x0: received 2 values, expected 1 \(broadcast\) or 30/],
+  ['bad schedule', ['run', '--schedule', 'sideways'], /--schedule: parseSchedule: unknown schedule "sideways"/],
+  ['quadratic with data', ['run', '--problem', 'quadratic', '--train', 'x.csv'], /--train and --val apply to logreg-hpo only/],
+];
+for (const [what, args, message] of badInputs) {
+  test(`bad input (${what}): one clear message, exit 2, nothing written`, async () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    const r = await cli([...args, '--out', out]);
+    assert.equal(r.code, EXIT.badInput, r.stderr);
+    assert.match(r.stderr, message);
+    assert.equal(existsSync(out), false, 'no output folder');
+  });
+}
+
+test('malformed, non-finite and one-class CSVs are refused naming the file and line', async () => {
+  const dir = tmp();
+  const cases: [string, string, RegExp][] = [
+    ['short.csv', '3,2,a,b\n1,2,0\n1,2\n3,4,1\n', /short.csv: line 3: 2 fields, expected 3/],
+    ['nan.csv', '2,1,a,b\nNaN,0\n1,1\n', /nan.csv: line 2, field 1: "NaN" is not a finite number/],
+    ['inf.csv', '2,1,a,b\n1,0\nInfinity,1\n', /inf.csv: line 3, field 1: "Infinity"/],
+    ['oneclass.csv', '3,1,a,b\n1,1\n2,1\n3,1\n', /oneclass.csv: the label column holds a single class/],
+  ];
+  for (const [name, text, message] of cases) {
+    writeFileSync(join(dir, name), text);
+    const out = join(dir, `out-${name}`);
+    const r = await cli(['run', '--train', join(dir, name), '--out', out]);
+    assert.equal(r.code, EXIT.badInput);
+    assert.match(r.stderr, message);
+    assert.equal(existsSync(out), false);
+  }
+});
+
+test('a non-empty output folder is refused, so no earlier run is overwritten', async () => {
+  const out = tmp();
+  writeFileSync(join(out, 'summary.json'), '{"earlier": true}');
+  const r = await cli(['run', '--max-iter', '10', '--out', out]);
+  assert.equal(r.code, EXIT.badInput);
+  assert.match(r.stderr, /folder is not empty/);
+  assert.equal(readFileSync(join(out, 'summary.json'), 'utf8'), '{"earlier": true}');
+});
+
+test('a diverging run exits 3 and reports the last finite state', async () => {
+  const out = join(tmp(), 'div');
+  const r = await cli(['run', '--problem', 'quadratic', '--inner-step', '50', '--max-iter', '1000', '--out', out, '--json']);
+  assert.equal(r.code, EXIT.diverged, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'diverged');
+  assert.ok(summary.x.every(Number.isFinite));
+  assert.match(summary.divergence.message, /non-finite/);
+  assert.match(r.stderr, /non-finite/);
+});
+
+test('--help lists every option and exits 0', async () => {
+  const r = await cli(['run', '--help']);
+  assert.equal(r.code, EXIT.ok);
+  for (const opt of ['--problem', '--train', '--val', '--reg', '--standardize', '--solver', '--batch', '--inner-step', '--outer-step', '--max-iter', '--max-seconds', '--eval-every', '--seed', '--x0', '--out', '--json']) {
+    assert.ok(r.stdout.includes(opt), opt);
+  }
+});
+
+test('the installed entry point `bin/bilevel.mjs` runs without a build step', () => {
+  const bin = fileURLToPath(new URL('../bin/bilevel.mjs', import.meta.url));
+  const out = join(tmp(), 'bin');
+  mkdirSync(out);
+  const r = spawnSync(process.execPath, [bin, 'run', '--max-iter', '200', '--eval-every', '100', '--out', out, '--json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.trim().split('\n').at(-1)!).iterations, 200);
+  const bad = spawnSync(process.execPath, [bin, 'run', '--max-iter', 'many'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /'--max-iter <n>' argument 'many' is invalid/);
+});
