@@ -10,6 +10,8 @@ export interface ProblemConfig {
   readonly reg: 'scalar' | 'feature';
   readonly standardize: 'train' | 'none';
   readonly seed: number;
+  /** Oracles of logreg-hpo: analytic float64 kernels (default) or tfjs automatic differentiation (float32). */
+  readonly oracles?: 'analytic' | 'autodiff';
 }
 
 /** The fraction of the training file used for training when no validation file is given. */
@@ -23,6 +25,7 @@ export const TRAIN_FRACTION = 0.6;
 export function buildProblem(config: ProblemConfig): BilevelProblem {
   if (config.problem === 'quadratic') {
     if (config.train || config.val) throw new InputError('--train and --val apply to logreg-hpo only', '--problem quadratic');
+    if (config.oracles === 'autodiff') throw new InputError('--oracles autodiff applies to logreg-hpo only', '--problem quadratic');
     return quadraticProblem({ seed: config.seed });
   }
   const trainPath = config.train ?? bundledDataPath('breast_cancer.csv');

@@ -55,6 +55,15 @@ test('the quadratic problem, SOBA, per-feature x0 and a schedule run from the CL
   assert.equal(last.schedule, 'gauss-seidel');
 });
 
+test('--oracles autodiff runs the same problem on tfjs oracles, audited first, and reports the backend', async () => {
+  const r = await cli(['run', '--oracles', 'autodiff', '--max-iter', '60', '--eval-every', '30', '--out', join(tmp(), 'ad'), '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.match(last.backend, /^tfjs-(wasm|cpu|node) \(float32 autodiff\)$/);
+  assert.match(r.stderr, /"msg":"tfjs engine"/);
+  assert.match(r.stderr, /oracle audit/i);
+});
+
 const badInputs: [string, string[], RegExp][] = [
   ['unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
   ['unknown solver', ['run', '--solver', 'nope'], /argument 'nope' is invalid. Allowed choices are soba, saba/],
@@ -65,6 +74,7 @@ const badInputs: [string, string[], RegExp][] = [
   ['bad x0 length', ['run', '--reg', 'feature', '--x0', '1,2'], /--x0: received 2 values, expected 1 \(broadcast\) or 30/],
   ['bad schedule', ['run', '--schedule', 'sideways'], /--schedule: parseSchedule: unknown schedule "sideways"/],
   ['quadratic with data', ['run', '--problem', 'quadratic', '--train', 'x.csv'], /--train and --val apply to logreg-hpo only/],
+  ['unknown oracles', ['run', '--oracles', 'magic'], /argument 'magic' is invalid. Allowed choices are analytic, autodiff/],
 ];
 for (const [what, args, message] of badInputs) {
   test(`bad input (${what}): one clear message, exit 2, nothing written`, async () => {

@@ -41,6 +41,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(new Option('--problem <name>', 'problem family').choices(['logreg-hpo', 'quadratic']).default('logreg-hpo'))
     .option('--train <file>', 'training data, UCI header CSV (default: bundled breast_cancer.csv)')
     .option('--val <file>', 'validation data, UCI header CSV (default: a 40% split of --train by the seed)')
+    .addOption(new Option('--oracles <kind>', 'logreg-hpo oracles: analytic float64 kernels, or tfjs autodiff (float32, ~100× slower; audited first)').choices(['analytic', 'autodiff']).default('analytic'))
     .addOption(new Option('--reg <kind>', 'one L2 weight shared by all features, or one per feature').choices(['scalar', 'feature']).default('scalar'))
     .addOption(new Option('--standardize <how>', 'standardize features with the training mean/std, or not').choices(['train', 'none']).default('train'))
     .addOption(new Option('--solver <name>', Object.values(SOLVERS).map((s) => `${s.name}: ${s.description}`).join('; ')).choices(Object.keys(SOLVERS)).default('saba'))
@@ -66,6 +67,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         reg: opts.reg as RunConfig['reg'],
         standardize: opts.standardize as RunConfig['standardize'],
         seed: opts.seed as number,
+        oracles: opts.oracles as RunConfig['oracles'],
         solver: opts.solver as string,
         batch: opts.batch as number,
         innerStep: opts.innerStep as number | undefined,

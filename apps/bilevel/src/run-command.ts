@@ -2,6 +2,8 @@ import { mkdirSync, accessSync, constants, existsSync, readdirSync } from 'node:
 import { join, resolve } from 'node:path';
 import { nrm2 } from '@bilevel/linalg';
 import { InputError, referenceSolution } from '@bilevel/problems';
+import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
+import { LogregHpo } from '@bilevel/problems';
 import { createSolver } from '@bilevel/solvers';
 import type { Snapshot } from '@bilevel/streams';
 import { DivergenceError, parseSchedule, run } from '@bilevel/streams';
@@ -80,6 +82,10 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   // 1. everything that can fail on bad input, before any file is written
   const problem = buildProblem(config);
   const x0 = startingX(config.x0, problem.dimX);
+  // the problem the solver sees: the analytic one, or the same problem differentiated by tfjs
+  let solverProblem = problem;
+  let backend = 'float64 (analytic Float64Array kernels)';
+  let disposeAutodiff = () => undefined as void;
   let solver;
   try {
     solver = createSolver(config.solver, {
@@ -98,6 +104,16 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   }
   const outDir = prepareOutDir(config.out ?? defaultOutDir(problem.name, solver.name));
   const runLog = log.child({ run: `${problem.name}/${solver.name}/seed${config.seed}` });
+  if (config.oracles === 'autodiff' && problem instanceof LogregHpo) {
+    const engine = await initEngine();
+    backend = `tfjs-${engine.backend} (float32 autodiff)`;
+    runLog.info({ backend: engine.backend, tried: engine.tried.map((t) => `${t.name}:${t.ok ? 'ok' : 'unavailable'}`).join(' ') }, 'tfjs engine');
+    const ad = logregAutodiff(problem, 'softplus');
+    solverProblem = ad.problem;
+    disposeAutodiff = ad.dispose;
+    const audit = auditOracles(ad.problem, { seed: config.seed });
+    runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
+  }
   runLog.info({ problem: problem.name, dimZ: problem.dimZ, dimX: problem.dimX, nInner: problem.nInner, nOuter: problem.nOuter, ...problem.info }, 'problem');
   runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter: config.maxIter, evalEvery: config.evalEvery, seed: config.seed }, 'solver');
 
@@ -134,7 +150,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   let status = 'finished' as 'finished' | 'diverged' | 'interrupted';
   let divergence: DivergenceError | undefined;
   await new Promise<void>((resolveRun, rejectRun) => {
-    const sub = run(problem, solver, {
+    const sub = run(solverProblem, solver, {
       seed: config.seed,
       maxIter: config.maxIter,
       ...(config.maxSeconds !== undefined ? { maxSeconds: config.maxSeconds } : {}),
@@ -167,6 +183,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   });
   progress.stop();
   trace.close();
+  disposeAutodiff();
 
   // 4. the summary, the plot
   let finalRow: TraceRow | undefined = rows.at(-1);
@@ -197,7 +214,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     hypergradNorm: finalRow?.hypergradNorm ?? NaN,
     hStar: ref.value,
     relativeSuboptimality: finalRow?.relativeSuboptimality ?? NaN,
-    backend: 'float64 (analytic Float64Array kernels)',
+    backend,
     seed: config.seed,
     schedule,
     solverOptions: solver.options,

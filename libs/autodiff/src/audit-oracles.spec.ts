@@ -13,8 +13,8 @@ import { autodiffProblem } from './autodiff-problem';
 import { initEngine } from './engine';
 import { formatAudit } from './format-audit';
 import { breastCancerSlice } from './fixtures/breast-cancer-slice';
-import { logregAutodiff } from './fixtures/logreg-autodiff';
-import type { LogisticOp } from './fixtures/logreg-autodiff';
+import { logregAutodiff } from './logreg-autodiff';
+import type { LogisticOp } from './logreg-autodiff';
 
 const ORACLES: readonly AuditedOracle[] = ['innerGradZ', 'innerHvp', 'innerCross', 'outerGradZ', 'outerGradX'];
 /**

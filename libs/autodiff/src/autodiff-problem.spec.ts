@@ -12,7 +12,7 @@ import { autodiffProblem, AUTODIFF_INNER_TOL } from './autodiff-problem';
 import type { AutodiffProblem } from './autodiff-problem';
 import { initEngine } from './engine';
 import { breastCancerSlice } from './fixtures/breast-cancer-slice';
-import { logregAutodiff } from './fixtures/logreg-autodiff';
+import { logregAutodiff } from './logreg-autodiff';
 
 /**
  * Autodiff (float32) vs analytic (float64), norm-wise relative: the only difference is float32 round-off, unit

@@ -5,3 +5,5 @@ export type { AutodiffCounters, AutodiffProblem, AutodiffSpec, TfLoss } from './
 export { auditOracles, AUDIT_DEFAULTS } from './audit-oracles';
 export type { AuditedOracle, AuditOptions, AuditPoint, OracleAudit, OracleAuditEntry } from './audit-oracles';
 export { formatAudit } from './format-audit';
+export { logregAutodiff } from './logreg-autodiff';
+export type { LogisticOp } from './logreg-autodiff';
