@@ -10,6 +10,13 @@ test('same seed, same numbers; different seeds, different numbers', () => {
   assert.notDeepEqual(draws(Rng.fromSeed(42), 50), draws(Rng.fromSeed(43), 50));
 });
 
+test('nearby, negative and large seeds all give different streams', () => {
+  const seeds = [0, 1, -1, -2, 2, 2 ** 32, 2 ** 32 + 1, -(2 ** 32), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+  const firsts = seeds.map((s) => draws(Rng.fromSeed(s), 4).join());
+  assert.equal(new Set(firsts).size, seeds.length);
+  assert.throws(() => Rng.fromSeed(0.5), /seed must be a safe integer, received 0.5/);
+});
+
 test('state and fromState resume a generator exactly', () => {
   const r = Rng.fromSeed(3);
   draws(r, 17);

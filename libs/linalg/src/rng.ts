@@ -1,7 +1,17 @@
-import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+
+/** murmur3's 32-bit finalizer: a bijective avalanche mix. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
 /** The serializable state of an {@link Rng}: the four 32-bit words of xoroshiro128+. */
 export type RngState = readonly number[];
@@ -16,14 +26,21 @@ export type RngState = readonly number[];
 export class Rng {
   private constructor(private readonly gen: JumpableRandomGenerator) {}
 
-  /** A generator from an integer seed (any safe integer; it is folded to 32 bits). */
+  /**
+   * A generator from an integer seed: any safe integer, negative ones included, each giving its own stream. The
+   * seed's low and high 32-bit words are spread over the 128-bit state by murmur3's finalizer, so nearby seeds
+   * (0, 1, −1, 2³²…) start far apart.
+   */
   static fromSeed(seed: number): Rng {
     if (!Number.isSafeInteger(seed)) {
       throw new RangeError(`Rng.fromSeed: seed must be a safe integer, received ${seed}`);
     }
-    const folded = (seed | 0) ^ Math.floor(seed / 0x100000000);
-    const rng = new Rng(xoroshiro128plus(folded));
-    for (let i = 0; i < 16; i++) rng.gen.next(); // leave the weak neighbourhood of the seeding state
+    const lo = seed >>> 0; // two's complement low word (exact for |seed| < 2⁵³)
+    const hi = Math.floor(seed / 0x100000000) >>> 0;
+    const state = [fmix32(lo ^ 0x9e3779b9), fmix32(hi ^ 0x85ebca6b), fmix32(lo ^ 0xc2b2ae35 ^ fmix32(hi)), fmix32(hi ^ 0x27d4eb2f ^ fmix32(lo))];
+    if (!state.some((w) => w !== 0)) state[0] = 1; // xoroshiro's state must not be all zero
+    const rng = new Rng(xoroshiro128plusFromState(state.map((w) => w | 0)));
+    for (let i = 0; i < 16; i++) rng.gen.next();
     return rng;
   }
 

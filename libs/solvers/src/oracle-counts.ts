@@ -31,59 +31,49 @@ export function addCounts(...all: OracleCounts[]): OracleCounts {
 }
 
 /**
- * The problem seen through a counter: every oracle call increments `counts`. Evaluation methods (solveInner,
- * hypergradient) pass through uncounted: they are not part of a solver's work.
+ * The problem seen through a counter: every oracle call increments `counts`. Everything else (dimensions,
+ * evaluation methods such as solveInner and hypergradient, and any extra member of the problem's class) is
+ * inherited unchanged, uncounted: evaluation is not part of a solver's work.
  */
-export function countingProblem(problem: BilevelProblem, counts: OracleCounts): BilevelProblem {
+export function countingProblem<P extends BilevelProblem>(problem: P, counts: OracleCounts): P {
   const p = problem;
-  return {
-    name: p.name,
-    dimZ: p.dimZ,
-    dimX: p.dimX,
-    nInner: p.nInner,
-    nOuter: p.nOuter,
-    precision: p.precision,
-    fullInner: p.fullInner,
-    fullOuter: p.fullOuter,
-    info: p.info,
-    innerValue(z, x, batch) {
+  const wrapped = Object.create(p) as P;
+  Object.assign(wrapped, {
+    innerValue(z: Float64Array, x: Float64Array, batch: Int32Array) {
       counts.innerValue++;
       counts.innerSamples += batch.length;
       return p.innerValue(z, x, batch);
     },
-    outerValue(z, x, batch) {
+    outerValue(z: Float64Array, x: Float64Array, batch: Int32Array) {
       counts.outerValue++;
       counts.outerSamples += batch.length;
       return p.outerValue(z, x, batch);
     },
-    innerGradZ(z, x, batch, out) {
+    innerGradZ(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.innerGrad++;
       counts.innerSamples += batch.length;
       p.innerGradZ(z, x, batch, out);
     },
-    innerHvp(z, x, v, batch, out) {
+    innerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.hvp++;
       counts.innerSamples += batch.length;
       p.innerHvp(z, x, v, batch, out);
     },
-    innerCross(z, x, v, batch, out) {
+    innerCross(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.cross++;
       counts.innerSamples += batch.length;
       p.innerCross(z, x, v, batch, out);
     },
-    outerGradZ(z, x, batch, out) {
+    outerGradZ(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.outerGradZ++;
       counts.outerSamples += batch.length;
       p.outerGradZ(z, x, batch, out);
     },
-    outerGradX(z, x, batch, out) {
+    outerGradX(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.outerGradX++;
       counts.outerSamples += batch.length;
       p.outerGradX(z, x, batch, out);
     },
-    solveInner: (x, o) => p.solveInner(x, o),
-    hypergradient: (x, o) => p.hypergradient(x, o),
-    ...(p.solution ? { solution: () => p.solution!() } : {}),
-    ...(p.innerConstants ? { innerConstants: (x: Float64Array) => p.innerConstants!(x) } : {}),
-  };
+  });
+  return wrapped;
 }

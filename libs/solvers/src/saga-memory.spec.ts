@@ -58,3 +58,19 @@ test('the registry builds solvers by name and names the known ones on a typo', (
     assert.match(s.citation, /NeurIPS 2022/);
   }
 });
+
+test('countingProblem counts oracle calls and samples, and keeps the problem’s other members', async () => {
+  const { quadraticProblem } = await import('@bilevel/problems');
+  const { countingProblem, emptyCounts } = await import('./oracle-counts');
+  const p = quadraticProblem({ dimZ: 3, dimX: 2, nInner: 6, nOuter: 5, seed: 1 });
+  const counts = emptyCounts();
+  const c = countingProblem(p, counts);
+  const z = new Float64Array(3);
+  const x = new Float64Array(2);
+  c.innerGradZ(z, x, Int32Array.from([0, 1]), new Float64Array(3));
+  c.innerHvp(z, x, z, Int32Array.from([2]), new Float64Array(3));
+  c.outerGradX(z, x, p.fullOuter, new Float64Array(2));
+  assert.deepEqual([counts.innerGrad, counts.hvp, counts.outerGradX, counts.innerSamples, counts.outerSamples], [1, 1, 1, 3, 5]);
+  assert.equal(c.outerHessian().rows, 2, 'class-specific members stay reachable');
+  assert.deepEqual(c.solution().x, p.solution().x);
+});

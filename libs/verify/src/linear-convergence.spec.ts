@@ -1,0 +1,64 @@
+// Linear convergence holds for SABA with the safe steps, and fails for mutants of SABA: the linear-system stream
+// without its HVP term, with the wrong sign, or with a 10% error (a biased fixed point, no divergence at all).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { saba } from '@bilevel/solvers';
+import { linearConvergence } from './linear-convergence';
+import { measureLinearConvergence } from './measure-linear-convergence';
+import { linearBudget } from './linear-budget';
+import { quadraticProblemArb } from './quadratic-problem-arb';
+import { safeSabaOptions } from './safe-saba-options';
+import { withLinsysHvp } from './fixtures/with-linsys-hvp';
+
+const SEED = 42;
+const NUM_RUNS = 20;
+/** A failing property is shown with its first counterexample; shrinking is not the point here. */
+const FAILING = { seed: SEED, numRuns: NUM_RUNS, endOnFailure: true } as const;
+const safeSaba = (p: Parameters<typeof safeSabaOptions>[0]) => saba(safeSabaOptions(p));
+
+test('SABA with the safe steps reaches ‖∇h‖ ≤ 1e-6·‖∇h(x₀)‖ within the budget on every generated problem', async () => {
+  await fc.assert(linearConvergence(safeSaba), { seed: SEED, numRuns: NUM_RUNS });
+});
+
+test('a SABA variant with half the outer step still does (the budget follows its steps)', async () => {
+  const variant = (p: Parameters<typeof safeSabaOptions>[0]) => {
+    const o = safeSabaOptions(p);
+    return saba({ ...o, outerStep: o.outerStep / 2 });
+  };
+  await fc.assert(linearConvergence(variant), { seed: SEED, numRuns: 10 });
+});
+
+for (const [factor, what] of [
+  [0, 'drops the HVP term'],
+  [-1, 'flips the sign of the HVP term'],
+  [1.1, 'scales the HVP by 1.1 (converges, to the wrong point)'],
+] as const) {
+  test(`the property fails for a SABA whose linear-system stream ${what}`, async () => {
+    const result = await fc.check(linearConvergence((p) => withLinsysHvp(safeSaba(p), factor)), FAILING);
+    assert.equal(result.failed, true);
+    assert.match(String(result.errorInstance), /linearConvergence: solver "saba-linsys-hvp×.*" reduced ‖∇h‖ from .* within the budget T = \d+/);
+  });
+}
+
+test('the run stops at the first checkpoint below target, well inside the budget', async () => {
+  const [{ problem }] = fc.sample(quadraticProblemArb(), { seed: SEED, numRuns: 1 });
+  const solver = safeSaba(problem);
+  const budget = linearBudget(problem, safeSabaOptions(problem));
+  const m = await measureLinearConvergence(problem, solver, { budget, seed: 3 });
+  assert.ok(m.iterations !== null && m.iterations < budget, `${m.iterations} vs ${budget}`);
+  assert.ok(m.finalNorm <= 1e-6 * m.initialNorm);
+  const none = await measureLinearConvergence(problem, solver, { budget: 10, seed: 3 });
+  assert.equal(none.iterations, null, 'ten steps are not enough');
+});
+
+test('a solver that does not report its steps needs the budget option', async () => {
+  const opaque = (p: Parameters<typeof safeSabaOptions>[0]) => ({ ...safeSaba(p), name: 'opaque', options: {} });
+  const result = await fc.check(linearConvergence(opaque), { seed: SEED, numRuns: 1 });
+  assert.match(String(result.errorInstance), /solver "opaque" does not report numeric batchSize, innerStep and outerStep.*pass the budget option/);
+  await fc.assert(
+    linearConvergence(opaque, { budget: (p) => linearBudget(p, safeSabaOptions(p)) }),
+    { seed: SEED, numRuns: 3 },
+  );
+  assert.throws(() => linearConvergence(safeSaba, { reduction: 2 }), /linearConvergence: reduction must be a number in \(0, 1\)/);
+});
