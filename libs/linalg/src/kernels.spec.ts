@@ -100,6 +100,42 @@ test('gemvRows and gemvRowsT gather the selected rows', () => {
   assert.deepEqual(Array.from(g), [8, 10, 12]);
 });
 
+test('gemvRows and gemvRowsT match naive loops on random row selections', () => {
+  fc.assert(
+    fc.property(
+      fc.record({ m: fc.integer({ min: 1, max: 12 }), n: fc.integer({ min: 1, max: 11 }) }).chain(({ m, n }) =>
+        fc.tuple(fc.constant({ m, n }), vec(m * n), vec(n), fc.array(fc.integer({ min: 0, max: m - 1 }), { maxLength: 13 }), vec(13), fc.constantFrom(0, 1, 0.5)),
+      ),
+      ([{ m, n }, a, x, rowList, w, beta]) => {
+        const A = matrix(m, n, a);
+        const rows = Int32Array.from(rowList);
+        const out = new Float64Array(rows.length);
+        gemvRows(A, rows, x, out);
+        rows.forEach((r, k) => {
+          let s = 0;
+          let abs = 0;
+          for (let j = 0; j < n; j++) {
+            s += a[r * n + j] * x[j];
+            abs += Math.abs(a[r * n + j] * x[j]);
+          }
+          assert.ok(close(out[k], s, abs));
+        });
+        const g = Float64Array.from(x);
+        gemvRowsT(-2, A, rows, w, beta, g);
+        for (let j = 0; j < n; j++) {
+          let s = beta === 0 ? 0 : beta * x[j];
+          let abs = Math.abs(s);
+          rows.forEach((r, k) => {
+            s += -2 * w[k] * a[r * n + j];
+            abs += Math.abs(2 * w[k] * a[r * n + j]);
+          });
+          assert.ok(close(g[j], s, abs), `column ${j}: ${g[j]} vs ${s}`);
+        }
+      },
+    ),
+  );
+});
+
 test('gemm matches naive loops for every transpose combination', () => {
   fc.assert(
     fc.property(
