@@ -18,3 +18,4 @@ export { conjugateGradient } from './cg';
 export type { CgOptions, CgResult } from './cg';
 export { lbfgs } from './lbfgs';
 export type { LbfgsOptions, LbfgsResult } from './lbfgs';
+export { randomOrthogonal } from './random-orthogonal';

@@ -7,28 +7,25 @@ import { gemm } from './gemm';
 import { gemv } from './gemv';
 import { matrix } from './matrix';
 import { Rng } from './rng';
+import { randomOrthogonal } from './random-orthogonal';
 
-/** Q·diag(λ)·Qᵀ with Q from Gram-Schmidt on Gaussian columns: a symmetric matrix with known spectrum. */
+/** Q·diag(λ)·Qᵀ with Q random orthogonal: a symmetric matrix with known spectrum. */
 function withSpectrum(lambda: number[], rng: Rng) {
   const n = lambda.length;
-  const q = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    const col = rng.normals(new Float64Array(n));
-    for (let p = 0; p < j; p++) {
-      let d = 0;
-      for (let i = 0; i < n; i++) d += q[i * n + p] * col[i];
-      for (let i = 0; i < n; i++) col[i] -= d * q[i * n + p];
-    }
-    let s = 0;
-    for (let i = 0; i < n; i++) s += col[i] * col[i];
-    for (let i = 0; i < n; i++) q[i * n + j] = col[i] / Math.sqrt(s);
-  }
+  const Q = randomOrthogonal(n, rng);
   const QL = matrix(n, n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) QL.data[i * n + j] = q[i * n + j] * lambda[j];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) QL.data[i * n + j] = Q.data[i * n + j] * lambda[j];
   const A = matrix(n, n);
-  gemm(1, QL, matrix(n, n, q), 0, A, false, true);
+  gemm(1, QL, Q, 0, A, false, true);
   return A;
 }
+
+test('randomOrthogonal gives QᵀQ = I to rounding', () => {
+  const Q = randomOrthogonal(12, Rng.fromSeed(3));
+  const QtQ = matrix(12, 12);
+  gemm(1, Q, Q, 0, QtQ, true, false);
+  for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) assert.ok(Math.abs(QtQ.data[i * 12 + j] - (i === j ? 1 : 0)) < 1e-14);
+});
 
 test('symEig recovers a prescribed spectrum', () => {
   const lambda = [0.1, 0.5, 1, 2, 7.5, 10];

@@ -1,4 +1,4 @@
-import { cholesky, choleskySolve, gemm, gemv, gemvRows, gemvRowsT, matrix, Rng, symEig } from '@bilevel/linalg';
+import { cholesky, choleskySolve, gemm, gemv, gemvRows, gemvRowsT, matrix, randomOrthogonal, Rng, symEig } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
 import { fullBatch } from './bilevel-problem';
@@ -23,27 +23,6 @@ export interface QuadraticOptions {
   readonly muOuter?: number;
   /** Seed of the generator. Default 2442. */
   readonly seed?: number;
-}
-
-/** Orthogonal n×n matrix (Gram-Schmidt on Gaussian columns, done twice for accuracy). */
-function randomOrthogonal(n: number, rng: Rng): Matrix {
-  const q = new Float64Array(n * n);
-  const col = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    rng.normals(col);
-    for (let pass = 0; pass < 2; pass++) {
-      for (let p = 0; p < j; p++) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += q[i * n + p] * col[i];
-        for (let i = 0; i < n; i++) col[i] -= d * q[i * n + p];
-      }
-    }
-    let s = 0;
-    for (let i = 0; i < n; i++) s += col[i] * col[i];
-    s = Math.sqrt(s);
-    for (let i = 0; i < n; i++) q[i * n + j] = col[i] / s;
-  }
-  return matrix(n, n, q);
 }
 
 /** Geometric spacing from lo to hi, k points (hi alone when k = 1). */
