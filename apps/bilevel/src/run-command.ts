@@ -207,6 +207,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     problem: problem.name,
     solver: solver.name,
     status,
+    ...(lastSnapshot?.reason && status === 'finished' ? { stopReason: lastSnapshot.reason } : {}),
     iterations: finalRow?.iter ?? 0,
     solverSeconds: lastSnapshot?.solverSeconds ?? 0,
     x: x ? Array.from(x) : [],
