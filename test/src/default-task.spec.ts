@@ -24,7 +24,8 @@ test(`SABA with the CLI defaults reaches (h − h*)/h* ≤ ${TARGET_REL_SUBOPT} 
   const last = await lastValueFrom(run(problem, saba({ batchSize: 32 }), { seed: 0, maxIter: DEFAULT_MAX_ITER, sampleEvery: DEFAULT_MAX_ITER }));
   const h = problem.hypergradient(last.x).value;
   const rel = (h - ref.value) / ref.value;
-  assert.ok(rel >= -1e-12, 'h* is the minimum');
+  // h* is the minimum, up to the precision of an evaluated h (inner solve to ‖∇G‖ ≤ 1e-10: ~1e-9 relative)
+  assert.ok(rel >= -1e-9, `h(x) below h* by more than the evaluation precision: ${rel}`);
   assert.ok(rel <= TARGET_REL_SUBOPT, `relative suboptimality ${rel}`);
 });
 
