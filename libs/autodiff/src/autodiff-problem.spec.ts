@@ -74,6 +74,9 @@ function compareAt(an: LogregHpo, ad: AutodiffProblem, rng: Rng, batchSize: numb
   vecCase('innerCross', () => an.innerCross(z, x, v, bIn, p), () => ad.innerCross(z, x, v, bIn, q), p, q);
   vecCase('outerGradZ', () => an.outerGradZ(z, x, bOut, a), () => ad.outerGradZ(z, x, bOut, b), a, b);
   vecCase('outerGradX', () => an.outerGradX(z, x, bOut, p), () => ad.outerGradX(z, x, bOut, q), p, q);
+  vecCase('innerGradX', () => an.innerGradX(z, x, bIn, p), () => ad.innerGradX(z, x, bIn, q), p, q);
+  vecCase('outerHvp', () => an.outerHvp(z, x, v, bOut, a), () => ad.outerHvp(z, x, v, bOut, b), a, b);
+  vecCase('outerCross', () => an.outerCross(z, x, v, bOut, p), () => ad.outerCross(z, x, v, bOut, q), p, q);
   return errors;
 }
 

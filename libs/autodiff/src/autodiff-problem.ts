@@ -57,6 +57,11 @@ export interface AutodiffProblem extends BilevelProblem {
   readonly precision: 'float32';
   /** outHvp ← ∇²_zz g_B(z, x)·v and outCross ← ∇²_xz g_B(z, x)·v from one double-backprop pass. */
   innerHvpCross(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, outHvp: Float64Array, outCross: Float64Array): void;
+  /** ∇_x g_B by backprop. */
+  innerGradX(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void;
+  /** ∇²_zz f_B·v and ∇²_xz f_B·v, from one double-backprop pass of f (shared between the two calls). */
+  outerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void;
+  outerCross(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void;
   /** Work done so far (a snapshot). */
   counters(): AutodiffCounters;
 }
@@ -223,60 +228,67 @@ export function autodiffProblem(spec: AutodiffSpec): AutodiffProblem {
     });
   };
 
-  // The last second-order pass: its inputs (copies) and both results.
-  const last = {
-    z: new Float64Array(dimZ).fill(NaN),
-    x: new Float64Array(dimX).fill(NaN),
-    v: new Float64Array(dimZ).fill(NaN),
-    batch: new Int32Array(0),
-    hvp: new Float64Array(dimZ),
-    cross: new Float64Array(dimX),
-  };
-  const cached = (z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array) =>
-    sameContent(z, last.z) && sameContent(x, last.x) && sameContent(v, last.v) && sameContent(batch, last.batch);
-
-  /** One double-backprop pass: grads of s(z, x) = ⟨∇_z g_B(z, x), v⟩ w.r.t. (z, x) = (HVP, cross). */
-  const secondOrder = (oracle: string, z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array) => {
-    check(oracle, 'z', z, dimZ);
-    check(oracle, 'x', x, dimX);
-    check(oracle, 'v', v, dimZ);
-    checkBatch(oracle, batch, nInner);
-    if (cached(z, x, v, batch)) {
-      stats.cacheHits++;
-      return;
-    }
-    stats.secondOrderPasses++;
-    tf.tidy(() => {
-      const b = idx(batch);
-      const vt = vec(v);
-      const s = (zz: tf.Tensor1D, xx: tf.Tensor1D): tf.Scalar => {
-        const gz = tf.grad((zi: tf.Tensor) => tie(inner(zi as tf.Tensor1D, xx, b), zi))(zz);
-        // Tie x only: ∇_z g may legitimately not depend on x, but it must depend on z (G is strongly convex in z).
-        return tie(tf.sum(tf.mul(gz, vt)), xx);
-      };
-      let hvp: tf.Tensor;
-      let cross: tf.Tensor;
-      try {
-        [hvp, cross] = tf.grads(s as (...args: tf.Tensor[]) => tf.Scalar)([vec(z), vec(x)]);
-      } catch (err) {
-        if (err instanceof Error && err.message.startsWith('Cannot compute gradient')) {
-          throw new Error(
-            `${name}.${oracle}: tfjs finds no path from z to ∇_z g(z, x): either g is linear in z, or its curvature goes ` +
-              'only through ops whose gradient reuses their output (exp, sigmoid, tanh, softmax…, tfjs issue #3252), ' +
-              'whose second derivative tfjs drops. Rewrite g with softplus/square/log-style ops.',
-          );
-        }
-        throw err;
+  /**
+   * One double-backprop pass of a loss: grads of s(z, x) = ⟨∇_z loss_B(z, x), v⟩ w.r.t. (z, x) = (HVP, cross).
+   * Each loss keeps its last pass (input copies and both results), so HVP and cross at the same point share it.
+   */
+  const makeSecondOrder = (loss: TfLoss, n: number) => {
+    const last = {
+      z: new Float64Array(dimZ).fill(NaN),
+      x: new Float64Array(dimX).fill(NaN),
+      v: new Float64Array(dimZ).fill(NaN),
+      batch: new Int32Array(0),
+      hvp: new Float64Array(dimZ),
+      cross: new Float64Array(dimX),
+    };
+    const cached = (z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array) =>
+      sameContent(z, last.z) && sameContent(x, last.x) && sameContent(v, last.v) && sameContent(batch, last.batch);
+    const pass = (oracle: string, z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array) => {
+      check(oracle, 'z', z, dimZ);
+      check(oracle, 'x', x, dimX);
+      check(oracle, 'v', v, dimZ);
+      checkBatch(oracle, batch, n);
+      if (cached(z, x, v, batch)) {
+        stats.cacheHits++;
+        return last;
       }
-      last.hvp.set(hvp.dataSync());
-      last.cross.set(cross.dataSync());
-    });
-    last.z.set(z);
-    last.x.set(x);
-    last.v.set(v);
-    if (last.batch.length !== batch.length) last.batch = new Int32Array(batch.length);
-    last.batch.set(batch);
+      stats.secondOrderPasses++;
+      tf.tidy(() => {
+        const b = idx(batch);
+        const vt = vec(v);
+        const s = (zz: tf.Tensor1D, xx: tf.Tensor1D): tf.Scalar => {
+          const gz = tf.grad((zi: tf.Tensor) => tie(loss(zi as tf.Tensor1D, xx, b), zi))(zz);
+          // Tie x only: ∇_z loss may legitimately not depend on x, but it must depend on z.
+          return tie(tf.sum(tf.mul(gz, vt)), xx);
+        };
+        let hvp: tf.Tensor;
+        let cross: tf.Tensor;
+        try {
+          [hvp, cross] = tf.grads(s as (...args: tf.Tensor[]) => tf.Scalar)([vec(z), vec(x)]);
+        } catch (err) {
+          if (err instanceof Error && err.message.startsWith('Cannot compute gradient')) {
+            throw new Error(
+              `${name}.${oracle}: tfjs finds no path from z to the z-gradient of the loss: either it is linear in z, or ` +
+                'its curvature goes only through ops whose gradient reuses their output (exp, sigmoid, tanh, softmax…, ' +
+                'tfjs issue #3252), whose second derivative tfjs drops. Rewrite it with softplus/square/log-style ops.',
+            );
+          }
+          throw err;
+        }
+        last.hvp.set(hvp.dataSync());
+        last.cross.set(cross.dataSync());
+      });
+      last.z.set(z);
+      last.x.set(x);
+      last.v.set(v);
+      if (last.batch.length !== batch.length) last.batch = new Int32Array(batch.length);
+      last.batch.set(batch);
+      return last;
+    };
+    return pass;
   };
+  const secondOrder = makeSecondOrder(inner, nInner);
+  const outerSecondOrder = makeSecondOrder(outer, nOuter);
 
   const problem: AutodiffProblem = {
     name,
@@ -294,22 +306,29 @@ export function autodiffProblem(spec: AutodiffSpec): AutodiffProblem {
     innerGradZ: (z, x, batch, out) => gradient(inner, 'innerGradZ', nInner, 'z', z, x, batch, out),
     outerGradZ: (z, x, batch, out) => gradient(outer, 'outerGradZ', nOuter, 'z', z, x, batch, out),
     outerGradX: (z, x, batch, out) => gradient(outer, 'outerGradX', nOuter, 'x', z, x, batch, out),
+    innerGradX: (z, x, batch, out) => gradient(inner, 'innerGradX', nInner, 'x', z, x, batch, out),
     innerHvp(z, x, v, batch, out) {
       check('innerHvp', 'out', out, dimZ);
-      secondOrder('innerHvp', z, x, v, batch);
-      out.set(last.hvp);
+      out.set(secondOrder('innerHvp', z, x, v, batch).hvp);
     },
     innerCross(z, x, v, batch, out) {
       check('innerCross', 'out', out, dimX);
-      secondOrder('innerCross', z, x, v, batch);
-      out.set(last.cross);
+      out.set(secondOrder('innerCross', z, x, v, batch).cross);
     },
     innerHvpCross(z, x, v, batch, outHvp, outCross) {
       check('innerHvpCross', 'outHvp', outHvp, dimZ);
       check('innerHvpCross', 'outCross', outCross, dimX);
-      secondOrder('innerHvpCross', z, x, v, batch);
+      const last = secondOrder('innerHvpCross', z, x, v, batch);
       outHvp.set(last.hvp);
       outCross.set(last.cross);
+    },
+    outerHvp(z, x, v, batch, out) {
+      check('outerHvp', 'out', out, dimZ);
+      out.set(outerSecondOrder('outerHvp', z, x, v, batch).hvp);
+    },
+    outerCross(z, x, v, batch, out) {
+      check('outerCross', 'out', out, dimX);
+      out.set(outerSecondOrder('outerCross', z, x, v, batch).cross);
     },
 
     solveInner(x: Float64Array, options: InnerSolveOptions = {}): InnerSolution {

@@ -40,6 +40,18 @@ export interface BilevelProblem {
   /** out ← ∇_x f_B(z, x) (length dimX). */
   outerGradX(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void;
 
+  /**
+   * Optional oracles used by some solvers (fully first-order and penalty methods need ∇_x g; methods that mix F
+   * into the lower level, such as sl-BAMM, need the outer second-order products). A solver that needs one checks
+   * for it in `init` and names it when it is missing.
+   */
+  /** out ← ∇_x g_B(z, x) (length dimX). */
+  innerGradX?(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void;
+  /** out ← ∇²_zz f_B(z, x)·v (length dimZ). */
+  outerHvp?(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void;
+  /** out ← ∇²_xz f_B(z, x)·v (length dimX): the x-gradient of ⟨∇_z f_B(z, x), v⟩. */
+  outerCross?(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void;
+
   /** All inner sample indices 0..nInner-1 (the full batch). Read-only by convention. */
   readonly fullInner: Int32Array;
   /** All outer sample indices 0..nOuter-1. */
@@ -88,6 +100,17 @@ export interface Hypergradient {
   readonly v: Float64Array;
   /** ‖∇_z G(z, x)‖ of the inner solve. */
   readonly innerGradNorm: number;
+}
+
+/** The optional oracles of the contract. */
+export type OptionalOracle = 'innerGradX' | 'outerHvp' | 'outerCross';
+
+/** Throws a RangeError naming the solver and the missing oracles if the problem lacks any of `needed`. */
+export function requireOracles(problem: BilevelProblem, needed: readonly OptionalOracle[], who: string): void {
+  const missing = needed.filter((name) => typeof problem[name] !== 'function');
+  if (missing.length > 0) {
+    throw new RangeError(`${who}: problem "${problem.name}" does not provide the oracle${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  }
 }
 
 /** The indices 0..n-1. */

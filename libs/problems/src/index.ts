@@ -1,5 +1,6 @@
 export type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
-export { batchCounts, fullBatch } from './bilevel-problem';
+export { batchCounts, fullBatch, requireOracles } from './bilevel-problem';
+export type { OptionalOracle } from './bilevel-problem';
 export { InputError } from './input-error';
 export type { Dataset } from './dataset';
 export { featureMoments, selectRows, splitDataset, standardize } from './dataset';

@@ -117,6 +117,7 @@ for (const reg of ['scalar', 'feature'] as const) {
       assert.ok(relErr(cross, fdC) < FD_REL, `cross: ${relErr(cross, fdC)}`);
       const fz = new Float64Array(30);
       p.outerGradZ(z, x, vbatch, fz);
+      zp.set(z);
       for (let k = 0; k < 30; k++) {
         zp[k] = z[k] + eps;
         const vp = p.outerValue(zp, x, vbatch);
@@ -126,6 +127,27 @@ for (const reg of ['scalar', 'feature'] as const) {
         fdG[k] = (vp - vm) / (2 * eps);
       }
       assert.ok(relErr(fz, fdG) < FD_REL, `∇_z f: ${relErr(fz, fdG)}`);
+      // optional oracles: ∇_x g against differences of g in x, ∇²_zz f·v against differences of ∇_z f along v
+      const gx = new Float64Array(p.dimX);
+      p.innerGradX(z, x, batch, gx);
+      const fdX = new Float64Array(p.dimX);
+      for (let k = 0; k < p.dimX; k++) {
+        xp[k] = x[k] + eps;
+        const vp = p.innerValue(z, xp, batch);
+        xp[k] = x[k] - eps;
+        const vm = p.innerValue(z, xp, batch);
+        xp[k] = x[k];
+        fdX[k] = (vp - vm) / (2 * eps);
+      }
+      assert.ok(relErr(gx, fdX) < FD_REL, `∇_x g: ${relErr(gx, fdX)}`);
+      const fhv = new Float64Array(30);
+      p.outerHvp(z, x, v, vbatch, fhv);
+      for (let k = 0; k < 30; k++) zp[k] = z[k] + eps * v[k];
+      p.outerGradZ(zp, x, vbatch, gp);
+      for (let k = 0; k < 30; k++) zp[k] = z[k] - eps * v[k];
+      p.outerGradZ(zp, x, vbatch, gm);
+      for (let k = 0; k < 30; k++) fdH[k] = (gp[k] - gm[k]) / (2 * eps);
+      assert.ok(relErr(fhv, fdH) < FD_REL, `outer HVP: ${relErr(fhv, fdH)}`);
     }
   });
 }

@@ -185,6 +185,33 @@ export class LogregHpo implements BilevelProblem {
     out.fill(0, 0, this.dimX);
   }
 
+  /** ∇_x g_B = ½ e^x ⊙ z² (summed over features when x is scalar); the loss does not depend on x. */
+  innerGradX(z: Float64Array, x: Float64Array, _batch: Int32Array, out: Float64Array): void {
+    const ex = this.ex(x);
+    if (this.reg === 'scalar') {
+      let s = 0;
+      for (let k = 0; k < this.dimZ; k++) s += z[k] * z[k];
+      out[0] = 0.5 * ex[0] * s;
+    } else {
+      for (let k = 0; k < this.dimZ; k++) out[k] = 0.5 * ex[k] * z[k] * z[k];
+    }
+  }
+
+  /** ∇²_zz f_B·v = (1/|B|) Σ σ(m_i)σ(−m_i)(b_iᵀv) b_i on the validation set. */
+  outerHvp(z: Float64Array, _x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
+    const { t, s, w } = this;
+    gemvRows(this.B, batch, z, t);
+    gemvRows(this.B, batch, v, s);
+    const inv = 1 / batch.length;
+    for (let k = 0; k < batch.length; k++) w[k] = sigmoidCurvature(this.yB[batch[k]] * t[k]) * s[k] * inv;
+    gemvRowsT(1, this.B, batch, w, 0, out);
+  }
+
+  /** ∇²_xz f_B·v = 0: the outer loss does not depend on x. */
+  outerCross(_z: Float64Array, _x: Float64Array, _v: Float64Array, _batch: Int32Array, out: Float64Array): void {
+    out.fill(0, 0, this.dimX);
+  }
+
   /** Full inner Hessian (1/n) AᵀDA + diag(e^x) at z, as a dense matrix. */
   innerHessian(z: Float64Array, x: Float64Array, out: Matrix = matrix(this.dimZ, this.dimZ)): Matrix {
     const d = this.dimZ;

@@ -74,6 +74,16 @@ test('oracles agree with finite differences on a minibatch', () => {
   const fx = new Float64Array(4);
   p.outerGradX(z, x, ob, fx);
   assert.ok(Math.abs(dotp(fx, w) - fdDir((s) => p.outerValue(z, shift(x, w, s), ob))) < 1e-7);
+  // the optional oracles
+  const gx = new Float64Array(4);
+  p.innerGradX(z, x, batch, gx);
+  assert.ok(Math.abs(dotp(gx, w) - fdDir((s) => p.innerValue(z, shift(x, w, s), batch))) < 1e-7);
+  const fhv = new Float64Array(8);
+  p.outerHvp(z, x, v, ob, fhv);
+  assert.ok(Math.abs(dotp(fhv, u) - fdDir((s) => (p.outerGradZ(shift(z, v, s), x, ob, tmp), dotp(tmp, u)))) < 1e-7);
+  const fcv = new Float64Array(4);
+  p.outerCross(z, x, v, ob, fcv);
+  assert.ok(Math.abs(dotp(fcv, w) - fdDir((s) => (p.outerGradZ(z, shift(x, w, s), ob, tmp), dotp(tmp, v)))) < 1e-7);
 });
 
 test('same seed, same problem; invalid sizes are refused', () => {

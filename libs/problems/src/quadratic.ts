@@ -321,6 +321,24 @@ export class QuadraticProblem implements BilevelProblem {
     for (let k = 0; k < this.dimX; k++) out[k] += this.ridge * x[k];
   }
 
+  /** ∇_x g_B = (1/|B|) Σ p_j (q_jᵀz). */
+  innerGradX(z: Float64Array, _x: Float64Array, batch: Int32Array, out: Float64Array): void {
+    gemvRows(this.q, batch, z, this.u1);
+    gemvRowsT(1 / batch.length, this.p, batch, this.u1, 0, out);
+  }
+
+  /** ∇²_zz f_B·v = (1/|B|) Σ γ_i (γ_iᵀv). */
+  outerHvp(_z: Float64Array, _x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
+    gemvRows(this.gamma, batch, v, this.u1);
+    gemvRowsT(1 / batch.length, this.gamma, batch, this.u1, 0, out);
+  }
+
+  /** ∇²_xz f_B·v = (1/|B|) Σ s_i (t_iᵀv). */
+  outerCross(_z: Float64Array, _x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
+    gemvRows(this.t, batch, v, this.u1);
+    gemvRowsT(1 / batch.length, this.s, batch, this.u1, 0, out);
+  }
+
   /** z*(x) = −Ā⁻¹(C̄ᵀx + ā), exact (the options are accepted for the contract and ignored). */
   solveInner(x: Float64Array, _options?: InnerSolveOptions): InnerSolution {
     const z = new Float64Array(this.dimZ);
