@@ -1,7 +1,7 @@
 export type { Reads, Solver, StreamName, StreamPart } from './solver';
 export { STREAM_VARIABLE } from './solver';
 export type { OracleCounts } from './oracle-counts';
-export { addCounts, countingProblem, emptyCounts } from './oracle-counts';
+export { addCounts, countingProblem, emptyCounts, totalCalls } from './oracle-counts';
 export { SagaMemory } from './saga-memory';
 export { powerDecay } from './power-decay';
 export { soba } from './soba';

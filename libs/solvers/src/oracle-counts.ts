@@ -12,6 +12,12 @@ export interface OracleCounts {
   outerGradX: number;
   innerValue: number;
   outerValue: number;
+  /** Optional oracles: ∇_x g, ∇²_zz f·v, ∇²_xz f·v. */
+  innerGradX: number;
+  outerHvp: number;
+  outerCross: number;
+  /** Calls of any oracle on the full sample set (full-batch passes). */
+  fullPasses: number;
   /** Inner samples touched by all inner oracles. */
   innerSamples: number;
   /** Outer samples touched by all outer oracles. */
@@ -20,7 +26,21 @@ export interface OracleCounts {
 
 /** A zeroed counter. */
 export function emptyCounts(): OracleCounts {
-  return { innerGrad: 0, hvp: 0, cross: 0, outerGradZ: 0, outerGradX: 0, innerValue: 0, outerValue: 0, innerSamples: 0, outerSamples: 0 };
+  return {
+    innerGrad: 0,
+    hvp: 0,
+    cross: 0,
+    outerGradZ: 0,
+    outerGradX: 0,
+    innerValue: 0,
+    outerValue: 0,
+    innerGradX: 0,
+    outerHvp: 0,
+    outerCross: 0,
+    fullPasses: 0,
+    innerSamples: 0,
+    outerSamples: 0,
+  };
 }
 
 /** Sum of several counters. */
@@ -37,43 +57,78 @@ export function addCounts(...all: OracleCounts[]): OracleCounts {
  */
 export function countingProblem<P extends BilevelProblem>(problem: P, counts: OracleCounts): P {
   const p = problem;
+  const inner = (batch: Int32Array) => {
+    counts.innerSamples += batch.length;
+    if (batch.length === p.nInner) counts.fullPasses++;
+  };
+  const outer = (batch: Int32Array) => {
+    counts.outerSamples += batch.length;
+    if (batch.length === p.nOuter) counts.fullPasses++;
+  };
   const wrapped = Object.create(p) as P;
   Object.assign(wrapped, {
     innerValue(z: Float64Array, x: Float64Array, batch: Int32Array) {
       counts.innerValue++;
-      counts.innerSamples += batch.length;
+      inner(batch);
       return p.innerValue(z, x, batch);
     },
     outerValue(z: Float64Array, x: Float64Array, batch: Int32Array) {
       counts.outerValue++;
-      counts.outerSamples += batch.length;
+      outer(batch);
       return p.outerValue(z, x, batch);
     },
     innerGradZ(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.innerGrad++;
-      counts.innerSamples += batch.length;
+      inner(batch);
       p.innerGradZ(z, x, batch, out);
     },
     innerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.hvp++;
-      counts.innerSamples += batch.length;
+      inner(batch);
       p.innerHvp(z, x, v, batch, out);
     },
     innerCross(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.cross++;
-      counts.innerSamples += batch.length;
+      inner(batch);
       p.innerCross(z, x, v, batch, out);
     },
     outerGradZ(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.outerGradZ++;
-      counts.outerSamples += batch.length;
+      outer(batch);
       p.outerGradZ(z, x, batch, out);
     },
     outerGradX(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.outerGradX++;
-      counts.outerSamples += batch.length;
+      outer(batch);
       p.outerGradX(z, x, batch, out);
     },
   });
+  const { innerGradX, outerHvp, outerCross } = p;
+  if (innerGradX) {
+    wrapped.innerGradX = (z, x, batch, out) => {
+      counts.innerGradX++;
+      inner(batch);
+      innerGradX.call(p, z, x, batch, out);
+    };
+  }
+  if (outerHvp) {
+    wrapped.outerHvp = (z, x, v, batch, out) => {
+      counts.outerHvp++;
+      outer(batch);
+      outerHvp.call(p, z, x, v, batch, out);
+    };
+  }
+  if (outerCross) {
+    wrapped.outerCross = (z, x, v, batch, out) => {
+      counts.outerCross++;
+      outer(batch);
+      outerCross.call(p, z, x, v, batch, out);
+    };
+  }
   return wrapped;
+}
+
+/** Total oracle calls (every oracle, values included) in a counter. */
+export function totalCalls(c: OracleCounts): number {
+  return c.innerGrad + c.hvp + c.cross + c.outerGradZ + c.outerGradX + c.innerValue + c.outerValue + c.innerGradX + c.outerHvp + c.outerCross;
 }

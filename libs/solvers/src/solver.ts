@@ -12,6 +12,11 @@ export interface Reads {
   readonly z: Float64Array;
   readonly v: Float64Array;
   readonly x: Float64Array;
+  /**
+   * What the streams published alongside those versions (see {@link StreamPart.step}), e.g. the curvature pairs an
+   * inner quasi-Newton stream hands to the linear-system stream. Undefined when nothing was published.
+   */
+  readonly aux?: Readonly<{ z?: unknown; v?: unknown; x?: unknown }>;
 }
 
 /**
@@ -20,12 +25,15 @@ export interface Reads {
  *
  * `step(state, reads, t, out)` writes the stream's new variable into `out` (a buffer the wiring owns, distinct
  * from the arrays in `reads`); `t` is this stream's own step count, starting at 0. A step may update the buffers
- * of its own state in place.
+ * of its own state in place. What it returns (if not undefined) is published with the new version as its `aux`
+ * and reaches the readers of that version in `reads.aux`; it must not be mutated afterwards.
+ * `diagnostics(state)`, when present, is reported in every snapshot (step sizes, privacy spent, tolerances…).
  */
 export interface StreamPart<S = unknown> {
   readonly stream: StreamName;
   init(problem: BilevelProblem, rng: Rng): S;
-  step(state: S, reads: Reads, t: number, out: Float64Array): void;
+  step(state: S, reads: Reads, t: number, out: Float64Array): unknown;
+  diagnostics?(state: S): Readonly<Record<string, number>>;
 }
 
 /**
@@ -36,8 +44,8 @@ export interface Solver {
   readonly name: string;
   /** Authors, title, venue and year of the method's paper. */
   readonly citation: string;
-  /** Schedule of the paper: `jacobi` for SOBA/SABA (all three read iterate t). */
-  readonly schedule: 'jacobi' | 'gauss-seidel';
+  /** Schedule of the paper: `jacobi` for SOBA/SABA (all three read iterate t), `gauss-seidel` for loop methods. */
+  readonly schedule: string;
   readonly inner: StreamPart;
   readonly linsys: StreamPart;
   readonly outer: StreamPart;

@@ -5,8 +5,11 @@ import type { Reads, StreamName } from '@bilevel/solvers';
 import type { Schedule, Variable, Version } from './schedule';
 import { DivergenceError } from './divergence-error';
 
-/** A stream's update with its state bound: writes the new variable into `out` from the versions it reads. */
-export type BoundStep = (reads: Reads, n: number, out: Float64Array) => void;
+/**
+ * A stream's update with its state bound: writes the new variable into `out` from the versions it reads; what it
+ * returns is published as the new version's `aux`.
+ */
+export type BoundStep = (reads: Reads, n: number, out: Float64Array) => unknown;
 
 /** Options of {@link coupleStreams}. */
 export interface CoupleOptions {
@@ -83,7 +86,10 @@ export function coupleStreams(
       map(([, z, v, x], n): Version => {
         const k = n + 1;
         const out = copyMode ? new Float64Array(init[w].length) : rings[w][k % RING];
-        step({ z: z.value, v: v.value, x: x.value }, n, out);
+        const aux =
+          z.aux === undefined && v.aux === undefined && x.aux === undefined
+            ? step({ z: z.value, v: v.value, x: x.value }, n, out)
+            : step({ z: z.value, v: v.value, x: x.value, aux: { z: z.aux, v: v.aux, x: x.aux } }, n, out);
         if (!allFinite(out)) {
           throw new DivergenceError(s, w, k, {
             iteration: startIteration + latest.x.k,
@@ -93,7 +99,7 @@ export function coupleStreams(
             versions: { z: latest.z.k, v: latest.v.k, x: latest.x.k },
           });
         }
-        return { k, value: out };
+        return aux === undefined ? { k, value: out } : { k, value: out, aux };
       }),
     );
     subscription.add(out$.subscribe(subjects[w]));

@@ -27,11 +27,13 @@ export function runLoop(
   // Keep enough history for any built-in schedule: multi-rate reads x up to k ticks late.
   const depth = 2 * schedule.period + 2;
   const hist = {} as Record<Variable, Float64Array[]>;
+  const auxHist = {} as Record<Variable, unknown[]>;
   const count: Record<Variable, number> = { z: 0, v: 0, x: 0 };
   const nSteps: Record<StreamName, number> = { inner: 0, linsys: 0, outer: 0 };
   for (const w of ['z', 'v', 'x'] as const) {
     hist[w] = Array.from({ length: depth }, () => new Float64Array(prep.init[w].length));
     hist[w][0].set(prep.init[w]);
+    auxHist[w] = new Array<unknown>(depth).fill(undefined);
   }
   const version = (w: Variable, k: number) => {
     if (k > count[w] || k < count[w] - depth + 1) throw new Error(`runLoop: version ${k} of ${w} is not available (latest ${count[w]})`);
@@ -47,6 +49,7 @@ export function runLoop(
     x: Float64Array.from(version('x', count.x)),
     solverSeconds: solverMs / 1000,
     counts: countsSnapshot(prep.counts),
+    diagnostics: prep.diagnostics(),
     final,
     ...(reason ? { reason } : {}),
   });
@@ -57,13 +60,16 @@ export function runLoop(
       if (!schedule.steps(s, tick)) continue;
       const n = nSteps[s];
       const w = OWN[s];
-      const reads = {
-        z: version('z', schedule.reads(s, 'z', n)),
-        v: version('v', schedule.reads(s, 'v', n)),
-        x: version('x', schedule.reads(s, 'x', n)),
-      };
+      const kz = schedule.reads(s, 'z', n);
+      const kv = schedule.reads(s, 'v', n);
+      const kx = schedule.reads(s, 'x', n);
+      const az = auxHist.z[kz % depth];
+      const av = auxHist.v[kv % depth];
+      const ax = auxHist.x[kx % depth];
+      const values = { z: version('z', kz), v: version('v', kv), x: version('x', kx) };
+      const reads = az === undefined && av === undefined && ax === undefined ? values : { ...values, aux: { z: az, v: av, x: ax } };
       const out = hist[w][(count[w] + 1) % depth];
-      steps[s](reads, n, out);
+      auxHist[w][(count[w] + 1) % depth] = steps[s](reads, n, out);
       if (!allFinite(out)) {
         throw new DivergenceError(s, w, count[w] + 1, {
           iteration: count.x,

@@ -130,3 +130,36 @@ test('bad options are refused up front with the field and value', () => {
   assert.throws(() => run(problem, saba(), { x0: new Float64Array(2) }), /run: x0 has length 2, expected 3/);
   assert.throws(() => run(problem, saba(), { schedule: 'nope' }), /unknown schedule "nope"/);
 });
+
+test('aux published by a step reaches the readers of that version, and diagnostics reach the snapshots', async () => {
+  // inner publishes {from: n} with z_{n+1}; under gauss-seidel the linsys step n reads z_{n+1}, so it must see n
+  const seen: number[] = [];
+  const base = saba({ batchSize: 4 });
+  const solver = {
+    ...base,
+    inner: {
+      stream: 'inner' as const,
+      init: (p: BilevelProblem, r: Parameters<typeof base.inner.init>[1]) => ({ inner: base.inner.init(p, r), calls: 0 }),
+      step(s: { inner: unknown; calls: number }, reads: Parameters<typeof base.inner.step>[1], n: number, out: Float64Array) {
+        base.inner.step(s.inner, reads, n, out);
+        s.calls++;
+        return { from: n };
+      },
+      diagnostics: (s: { calls: number }) => ({ calls: s.calls }),
+    },
+    linsys: {
+      ...base.linsys,
+      step(s: unknown, reads: Parameters<typeof base.linsys.step>[1], n: number, out: Float64Array) {
+        seen.push((reads.aux?.z as { from: number } | undefined)?.from ?? -1);
+        return base.linsys.step(s, reads, n, out);
+      },
+    },
+  };
+  const last = await lastValueFrom(run(problem, solver, { maxIter: 5, schedule: 'gauss-seidel' }));
+  assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+  assert.deepEqual(last.diagnostics.inner, { calls: 5 });
+  seen.length = 0;
+  const loopLast = runLoop(problem, solver, { maxIter: 5, schedule: 'gauss-seidel' });
+  assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+  assert.ok(sameState(last, loopLast));
+});

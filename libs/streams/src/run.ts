@@ -36,6 +36,8 @@ export interface Prepared {
   readonly schedule: Schedule;
   readonly steps: Record<StreamName, BoundStep>;
   readonly counts: Record<StreamName, OracleCounts>;
+  /** Each part's diagnostics at this moment. */
+  readonly diagnostics: () => Partial<Record<StreamName, Readonly<Record<string, number>>>>;
   readonly init: Record<Variable, Float64Array>;
   readonly maxIter: number;
   readonly maxSeconds: number;
@@ -73,17 +75,21 @@ export function prepare(fn: string, problem: BilevelProblem, solver: Solver, opt
   const rng = Rng.fromSeed(seed);
   const counts = { inner: emptyCounts(), linsys: emptyCounts(), outer: emptyCounts() };
   const steps = {} as Record<StreamName, BoundStep>;
+  const reporters: (() => [StreamName, Readonly<Record<string, number>>])[] = [];
   for (const s of ['inner', 'linsys', 'outer'] as const) {
     const part = parts[s];
     const state = part.init(countingProblem(problem, counts[s]), rng.split());
     steps[s] = (reads, n, out) => part.step(state, reads, n, out);
+    const report = part.diagnostics;
+    if (report) reporters.push(() => [s, report.call(part, state)]);
   }
+  const diagnostics = () => Object.fromEntries(reporters.map((r) => r())) as Partial<Record<StreamName, Readonly<Record<string, number>>>>;
   const init = {
     z: checkStart(fn, 'z0', options.z0, problem.dimZ),
     v: checkStart(fn, 'v0', options.v0, problem.dimZ),
     x: checkStart(fn, 'x0', options.x0, problem.dimX),
   };
-  return { schedule, steps, counts, init, maxIter, maxSeconds, sampleEvery, yieldMs };
+  return { schedule, steps, counts, diagnostics, init, maxIter, maxSeconds, sampleEvery, yieldMs };
 }
 
 /** Deep copy of the per-stream counters plus their total. */
@@ -139,6 +145,7 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
       x: Float64Array.from(coupled.latest('x').value),
       solverSeconds: solverMs / 1000,
       counts: countsSnapshot(prep.counts),
+      diagnostics: prep.diagnostics(),
       final,
       ...(reason ? { reason } : {}),
     });

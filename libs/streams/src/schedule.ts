@@ -9,6 +9,8 @@ export type Variable = 'z' | 'v' | 'x';
 export interface Version {
   readonly k: number;
   readonly value: Float64Array;
+  /** What the producing step returned, published with the value (see StreamPart.step). */
+  readonly aux?: unknown;
 }
 
 /**

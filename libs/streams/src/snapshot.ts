@@ -16,6 +16,8 @@ export interface Snapshot {
   readonly solverSeconds: number;
   /** Oracle calls of each stream and their total. */
   readonly counts: Readonly<Record<StreamName | 'total', OracleCounts>>;
+  /** Each part's own diagnostics (step sizes, tolerances, privacy spent…), when it reports any. */
+  readonly diagnostics: Readonly<Partial<Record<StreamName, Readonly<Record<string, number>>>>>;
   /** True on the last snapshot of a run. */
   readonly final: boolean;
   /** Set on the final snapshot. */

@@ -13,6 +13,7 @@ const snap = (x: number[], over: Partial<Snapshot> = {}): Snapshot => ({
   x: Float64Array.from(x),
   solverSeconds: 0.1,
   counts: { inner: emptyCounts(), linsys: emptyCounts(), outer: emptyCounts(), total: emptyCounts() },
+  diagnostics: {},
   final: false,
   ...over,
 });
