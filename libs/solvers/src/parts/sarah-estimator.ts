@@ -1,0 +1,75 @@
+import type { Batch } from '@bilevel/linalg';
+import type { Estimator } from './estimator';
+import { BatchTerms } from './batch-terms';
+import { PointCopy } from './point-copy';
+
+/** Options of {@link sarahEstimator}. */
+export interface SarahOptions {
+  /**
+   * Steps between full-batch refreshes (t mod period = 0 refreshes, t = 0 included). Default: the number of blocks
+   * of the largest sample set times ½, at least 1 (SRBA's default period ⌊½(n+m)/b⌋ in the public benchmark).
+   */
+  readonly period?: number;
+}
+
+interface SarahState {
+  readonly base: BatchTerms;
+  readonly prev: PointCopy;
+  readonly d: Float64Array;
+  readonly full: Batch[];
+  readonly period: number;
+  refreshes: number;
+}
+
+/**
+ * SARAH recursive estimate (Nguyen, Liu, Scheinberg, Takáč, ICML 2017), reset with a full batch every `period` steps:
+ *   t mod period = 0:  d_t = Σ_terms q_full(w_t)
+ *   otherwise:         d_t = d_{t−1} + Σ_terms [q_{B_t}(w_t) − q_{B_t}(w_{t−1})]     (same batch at both points)
+ * where w = (z, v, x) is the point the stream reads. SRBA (Dagréou et al., AISTATS 2024) uses it on all three streams.
+ */
+export function sarahEstimator(options: SarahOptions = {}): Estimator<SarahState> {
+  if (options.period !== undefined && (!Number.isInteger(options.period) || options.period < 1)) {
+    throw new RangeError(`sarahEstimator: period must be a positive integer, received ${String(options.period)}`);
+  }
+  return {
+    name: 'sarah',
+    init(context) {
+      const base = new BatchTerms(context);
+      const { problem } = context;
+      const blocks = Math.max(...base.samplers.map((s) => s.nBlocks));
+      const period = options.period ?? Math.max(1, Math.floor(blocks / 2));
+      const full = base.terms.map((t) => {
+        const indices = t.source === 'inner' ? problem.fullInner : problem.fullOuter;
+        return { block: -1, indices, weight: 1 };
+      });
+      return { base, prev: new PointCopy(problem.dimZ, problem.dimX), d: new Float64Array(base.dim), full, period, refreshes: 0 };
+    },
+    estimate(s, reads, t, out) {
+      const { base, prev, d } = s;
+      const dim = base.dim;
+      if (t % s.period === 0) {
+        d.fill(0);
+        for (let i = 0; i < base.terms.length; i++) {
+          base.batches[i] = s.full[i];
+          base.terms[i].evaluate(reads, s.full[i].indices, base.q[i]);
+          for (let k = 0; k < dim; k++) d[k] += base.q[i][k];
+        }
+        s.refreshes++;
+      } else {
+        base.draw();
+        const q = base.scratch;
+        for (let i = 0; i < base.terms.length; i++) {
+          const b = base.batches[i].indices;
+          base.terms[i].evaluate(reads, b, base.q[i]);
+          base.terms[i].evaluate(prev, b, q);
+          for (let k = 0; k < dim; k++) d[k] += base.q[i][k] - q[k];
+        }
+      }
+      prev.save(reads);
+      out.set(d);
+      base.remember(reads, out);
+    },
+    probe: (s, point, out) => s.base.probe(point, out),
+    diagnostics: (s) => ({ refreshes: s.refreshes, period: s.period }),
+  };
+}
