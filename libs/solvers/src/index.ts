@@ -28,3 +28,8 @@ export type { PartSpec } from './parts/compose-part';
 export { composePart } from './parts/compose-part';
 export type { SingleLoopSpec } from './parts/single-loop';
 export { singleLoop } from './parts/single-loop';
+export * from './index-vr';
+export * from './index-loops';
+export * from './index-inexact';
+export * from './index-hessian-free';
+export * from './index-private';

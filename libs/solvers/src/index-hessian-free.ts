@@ -1,0 +1,2 @@
+// Exports of the hessian-free solver group (filled by its implementation).
+export {};

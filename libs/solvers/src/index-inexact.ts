@@ -1,0 +1,2 @@
+// Exports of the inexact solver group (filled by its implementation).
+export {};

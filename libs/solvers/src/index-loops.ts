@@ -1,0 +1,2 @@
+// Exports of the loops solver group (filled by its implementation).
+export {};

@@ -1,0 +1,2 @@
+// Exports of the private solver group (filled by its implementation).
+export {};

@@ -1,0 +1,2 @@
+// Exports of the vr solver group (filled by its implementation).
+export {};
