@@ -64,6 +64,14 @@ test('--oracles autodiff runs the same problem on tfjs oracles, audited first, a
   assert.match(r.stderr, /oracle audit/i);
 });
 
+test('part options assemble a single-loop solver from registered parts', async () => {
+  const r = await cli(['run', '--solver', 'soba', '--inner-estimator', 'saga', '--step-rule', 'constant', '--max-iter', '200', '--eval-every', '100', '--out', join(tmp(), 'parts'), '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(last.solver, 'custom[z:saga/constant v:sgd/constant x:sgd/constant]');
+  assert.equal(last.solverOptions.innerEstimator, 'saga');
+});
+
 const badInputs: [string, string[], RegExp][] = [
   ['unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
   ['unknown solver', ['run', '--solver', 'nope'], /argument 'nope' is invalid. Allowed choices are soba, saba/],
@@ -75,6 +83,7 @@ const badInputs: [string, string[], RegExp][] = [
   ['bad schedule', ['run', '--schedule', 'sideways'], /--schedule: parseSchedule: unknown schedule "sideways"/],
   ['quadratic with data', ['run', '--problem', 'quadratic', '--train', 'x.csv'], /--train and --val apply to logreg-hpo only/],
   ['unknown oracles', ['run', '--oracles', 'magic'], /argument 'magic' is invalid. Allowed choices are analytic, autodiff/],
+  ['unknown estimator', ['run', '--inner-estimator', 'adam'], /'--inner-estimator <name>' argument 'adam' is invalid. Allowed choices are sgd, saga, sarah, storm/],
 ];
 for (const [what, args, message] of badInputs) {
   test(`bad input (${what}): one clear message, exit 2, nothing written`, async () => {

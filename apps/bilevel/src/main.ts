@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
-import { SOLVERS } from '@bilevel/solvers';
+import { ESTIMATORS, SOLVERS, STEP_RULES } from '@bilevel/solvers';
 import { createLogger } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import { integer, nonNegativeInt, numberList, positiveInt, positiveNumber } from './parse-values';
@@ -48,6 +48,14 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--batch <n>', 'minibatch size of every oracle', positiveInt, 32)
     .option('--inner-step <rho>', 'step of z and v (ρ, or ρ₀ for SOBA) [solver default 0.1]', positiveNumber)
     .option('--outer-step <gamma>', 'step of x (γ, or γ₀ for SOBA) [solver default 0.1]', positiveNumber)
+    .addOption(new Option('--estimator <name>', 'direction estimator of all three streams (builds a single-loop solver from parts)').choices(Object.keys(ESTIMATORS)))
+    .addOption(new Option('--inner-estimator <name>', 'estimator of the inner stream (z)').choices(Object.keys(ESTIMATORS)))
+    .addOption(new Option('--linsys-estimator <name>', 'estimator of the linear-system stream (v)').choices(Object.keys(ESTIMATORS)))
+    .addOption(new Option('--outer-estimator <name>', 'estimator of the outer stream (x)').choices(Object.keys(ESTIMATORS)))
+    .addOption(new Option('--step-rule <name>', 'step rule of all three streams').choices(Object.keys(STEP_RULES)))
+    .addOption(new Option('--inner-step-rule <name>', 'step rule of the inner stream').choices(Object.keys(STEP_RULES)))
+    .addOption(new Option('--linsys-step-rule <name>', 'step rule of the linear-system stream').choices(Object.keys(STEP_RULES)))
+    .addOption(new Option('--outer-step-rule <name>', 'step rule of the outer stream').choices(Object.keys(STEP_RULES)))
     .option('--schedule <name>', 'jacobi | gauss-seidel | multi-rate:K[:gauss-seidel] [solver default: jacobi]')
     .option('--max-iter <n>', 'outer iterations', nonNegativeInt, DEFAULT_MAX_ITER)
     .option('--max-seconds <s>', 'budget of solver seconds (evaluation excluded)', positiveNumber)
@@ -73,6 +81,16 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         innerStep: opts.innerStep as number | undefined,
         outerStep: opts.outerStep as number | undefined,
         schedule: opts.schedule as string | undefined,
+        parts: {
+          estimator: opts.estimator as string | undefined,
+          innerEstimator: opts.innerEstimator as string | undefined,
+          linsysEstimator: opts.linsysEstimator as string | undefined,
+          outerEstimator: opts.outerEstimator as string | undefined,
+          stepRule: opts.stepRule as string | undefined,
+          innerStepRule: opts.innerStepRule as string | undefined,
+          linsysStepRule: opts.linsysStepRule as string | undefined,
+          outerStepRule: opts.outerStepRule as string | undefined,
+        },
         maxIter: opts.maxIter as number,
         maxSeconds: opts.maxSeconds as number | undefined,
         evalEvery: opts.evalEvery as number,

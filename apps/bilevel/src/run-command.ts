@@ -4,7 +4,7 @@ import { nrm2 } from '@bilevel/linalg';
 import { InputError, referenceSolution } from '@bilevel/problems';
 import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
-import { createSolver } from '@bilevel/solvers';
+import { createSolver, customSolver } from '@bilevel/solvers';
 import type { Snapshot } from '@bilevel/streams';
 import { DivergenceError, parseSchedule, run } from '@bilevel/streams';
 import type { Logger } from '@bilevel/telemetry';
@@ -26,6 +26,8 @@ export interface RunConfig extends ProblemConfig {
   readonly innerStep?: number;
   readonly outerStep?: number;
   readonly schedule?: string;
+  /** Parts chosen per stream by name; any of them turns the run into a single-loop solver built from parts. */
+  readonly parts?: PartOptions;
   readonly maxIter: number;
   readonly maxSeconds?: number;
   readonly evalEvery: number;
@@ -33,6 +35,48 @@ export interface RunConfig extends ProblemConfig {
   readonly out?: string;
   readonly json: boolean;
   readonly progress: boolean;
+}
+
+/** The CLI's part options. */
+export interface PartOptions {
+  readonly estimator?: string;
+  readonly innerEstimator?: string;
+  readonly linsysEstimator?: string;
+  readonly outerEstimator?: string;
+  readonly stepRule?: string;
+  readonly innerStepRule?: string;
+  readonly linsysStepRule?: string;
+  readonly outerStepRule?: string;
+}
+
+/** The parts of the single-loop solvers, the base that part options override. */
+const SINGLE_LOOP_PARTS: Record<string, { estimator: string; stepRule: string }> = {
+  soba: { estimator: 'sgd', stepRule: 'power' },
+  saba: { estimator: 'saga', stepRule: 'constant' },
+  srba: { estimator: 'sarah', stepRule: 'constant' },
+};
+
+/** The solver of the command line: a registered one, or one assembled from parts when part options are given. */
+function chooseSolver(config: RunConfig) {
+  const common = {
+    batchSize: config.batch,
+    ...(config.innerStep !== undefined ? { innerStep: config.innerStep } : {}),
+    ...(config.outerStep !== undefined ? { outerStep: config.outerStep } : {}),
+  };
+  const p = config.parts ?? {};
+  if (!Object.values(p).some((v) => v !== undefined)) return createSolver(config.solver, common);
+  const base = SINGLE_LOOP_PARTS[config.solver];
+  if (!base) {
+    throw new InputError(
+      `part options (--estimator, --step-rule, …) apply to the single-loop solvers ${Object.keys(SINGLE_LOOP_PARTS).join(', ')}; "${config.solver}" has its own parts`,
+      '--solver',
+    );
+  }
+  const pick = (stream: 'inner' | 'linsys' | 'outer') => ({
+    estimator: p[`${stream}Estimator`] ?? p.estimator ?? base.estimator,
+    stepRule: p[`${stream}StepRule`] ?? p.stepRule ?? base.stepRule,
+  });
+  return customSolver({ ...common, inner: pick('inner'), linsys: pick('linsys'), outer: pick('outer') });
 }
 
 /** Where the program writes. */
@@ -94,12 +138,9 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   let disposeAutodiff = () => undefined as void;
   let solver;
   try {
-    solver = createSolver(config.solver, {
-      batchSize: config.batch,
-      ...(config.innerStep !== undefined ? { innerStep: config.innerStep } : {}),
-      ...(config.outerStep !== undefined ? { outerStep: config.outerStep } : {}),
-    });
+    solver = chooseSolver(config);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError((err as Error).message, '--solver');
   }
   const schedule = config.schedule ?? solver.schedule;
