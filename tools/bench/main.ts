@@ -2,9 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchLogreg } from './logreg';
+import { benchSolvers } from './solvers';
 
 const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: Record<string, unknown>[] } & Record<string, unknown>>> = {
   logreg: benchLogreg,
+  solvers: benchSolvers,
 };
 
 function parseArgs(argv: string[]): { names: string[]; args: Record<string, number> } {

@@ -7,6 +7,10 @@ export interface SolverEntry {
   readonly name: string;
   readonly description: string;
   readonly create: (options?: Record<string, unknown>) => Solver;
+  /** False for standalone solvers that are not bilevel (they have their own entry point). Default true. */
+  readonly bilevel?: boolean;
+  /** Outer steps between evaluations in benchmarks and the CLI default (loop methods do more work per step). */
+  readonly evalEvery?: number;
 }
 
 /** Every solver available by name (CLI `--solver NAME`, API `createSolver(NAME, options)`). */
