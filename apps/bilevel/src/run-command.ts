@@ -4,7 +4,7 @@ import { nrm2 } from '@bilevel/linalg';
 import { InputError, referenceSolution } from '@bilevel/problems';
 import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
-import { createSolver, customSolver } from '@bilevel/solvers';
+import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
 import type { Snapshot } from '@bilevel/streams';
 import { DivergenceError, parseSchedule, run } from '@bilevel/streams';
 import type { Logger } from '@bilevel/telemetry';
@@ -96,7 +96,9 @@ interface TraceRow {
   relativeSuboptimality: number;
   x: number[];
   innerGradNorm: number;
+  /** Total oracle calls so far, and per oracle (all streams). */
   oracleCalls: number;
+  calls?: Record<string, number>;
 }
 
 function defaultOutDir(problem: string, solver: string): string {
@@ -187,7 +189,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       relativeSuboptimality: (hg.value - ref.value) / Math.abs(ref.value),
       x: Array.from(s.x),
       innerGradNorm: hg.innerGradNorm,
-      oracleCalls: c.innerGrad + c.hvp + c.cross + c.outerGradZ + c.outerGradX,
+      oracleCalls: totalCalls(c),
+      calls: { ...c },
     };
     trace.write(row as unknown as Record<string, unknown>);
     rows.push(row);
