@@ -1,6 +1,11 @@
 import type { Solver } from './solver';
 import { soba } from './soba';
 import { saba } from './saba';
+import { srba } from './srba';
+import { esj, esjS } from './esj';
+import { slBamm } from './sl-bamm';
+import { dpCd } from './dp-cd';
+import { noisySgd } from './noisy-sgd';
 
 /** A registered solver: its factory and a one-line description for `--help`. */
 export interface SolverEntry {
@@ -36,6 +41,49 @@ export const SOLVERS: Readonly<Record<string, SolverEntry>> = {
     create: (o) => saba(o),
     // measured 1e-14 at 5000 steps (seed 0): linear convergence
     quadratic: { budget: 5000, accuracy: 1e-8 },
+  },
+  srba: {
+    name: 'srba',
+    description: 'SRBA: SARAH recursive directions, full-batch refresh every ⌊½(n+m)/b⌋ steps, constant steps (AISTATS 2024)',
+    create: (o) => srba(o),
+    quadratic: { budget: 5000, accuracy: 1e-6 },
+  },
+  'sl-bamm': {
+    name: 'sl-bamm',
+    description: 'sl-BAMM: single loop on the averaged lower level μ_k F + (1−μ_k) G, for merely convex lower levels (2023)',
+    create: (o) => slBamm(o),
+    // measured 0.914 at 5000 steps: the O(μ_k) bias of the averaged problem decays slowly (μ_k = 0.9 (k+1)^−1/10)
+    quadratic: { budget: 5000, accuracy: 0.95 },
+  },
+  esj: {
+    name: 'esj',
+    description: 'ESJ (PZOBO): Hessian-free, Jacobian of the T-step GD map from Gaussian finite differences, full batch (2022)',
+    create: (o) => esj(o),
+    evalEvery: 10,
+    // measured 0.154 at 1000 steps with step 1 and T = 20 (the default T-step map sees 10% of the slow directions)
+    quadratic: { budget: 1000, accuracy: 0.2, options: { innerStep: 1, innerIterations: 20 } },
+  },
+  'esj-s': {
+    name: 'esj-s',
+    description: 'ESJ-S (PZOBO-S): ESJ with SGD inner runs sharing start point and minibatches (2022)',
+    create: (o) => esjS(o),
+    evalEvery: 10,
+    // measured 0.857 at 1000 steps: the minibatch step must stay near 1/L_max, so the T-step map is short
+    quadratic: { budget: 1000, accuracy: 0.9 },
+  },
+  'dp-cd': {
+    name: 'dp-cd',
+    description: 'DP-CD: differentially private proximal coordinate descent on z (per-coordinate clipping and steps), SABA on v and x (ICML 2022)',
+    create: (o) => dpCd(o),
+    // privacy off (ε = ∞, no clipping): the mechanics converge, measured 5e-11 at 2000 steps
+    quadratic: { budget: 2000, accuracy: 1e-9, options: { epsilon: Infinity, clip: Infinity } },
+  },
+  'noisy-sgd': {
+    name: 'noisy-sgd',
+    description: 'Noisy SGD on z with Langevin Rényi-DP accounting (bounded privacy loss), SABA on v and x (2022)',
+    create: (o) => noisySgd(o),
+    // noise and clipping off: constant-step SGD on z plateaus, measured 0.10–0.12 at 5000 steps
+    quadratic: { budget: 5000, accuracy: 0.3, options: { sigma: 1e-9, clip: 1e9 } },
   },
 };
 

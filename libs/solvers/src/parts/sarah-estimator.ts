@@ -6,8 +6,8 @@ import { PointCopy } from './point-copy';
 /** Options of {@link sarahEstimator}. */
 export interface SarahOptions {
   /**
-   * Steps between full-batch refreshes (t mod period = 0 refreshes, t = 0 included). Default: the number of blocks
-   * of the largest sample set times ½, at least 1 (SRBA's default period ⌊½(n+m)/b⌋ in the public benchmark).
+   * Steps between full-batch refreshes (t mod period = 0 refreshes, t = 0 included). Default ⌊½·max(⌈n/b⌉, ⌈m/b⌉)⌋,
+   * at least 1, over the sample sets of this stream's terms (SRBA passes the benchmark's ⌊½(n+m)/b⌋ explicitly).
    */
   readonly period?: number;
 }
