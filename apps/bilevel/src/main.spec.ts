@@ -72,6 +72,20 @@ test('part options assemble a single-loop solver from registered parts', async (
   assert.equal(last.solverOptions.innerEstimator, 'saga');
 });
 
+test('every registered solver runs from the CLI on the default task and on the quadratic', async () => {
+  const { SOLVERS } = await import('@bilevel/solvers');
+  for (const entry of Object.values(SOLVERS)) {
+    if (entry.bilevel === false) continue;
+    for (const problem of ['logreg-hpo', 'quadratic']) {
+      const r = await cli(['run', '--problem', problem, '--solver', entry.name, '--max-iter', '4', '--eval-every', '2', '--out', join(tmp(), `${entry.name}-${problem}`), '--json']);
+      assert.equal(r.code, EXIT.ok, `${entry.name} on ${problem}: ${r.stderr.slice(-500)}`);
+      const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+      assert.equal(last.iterations, 4);
+      assert.ok(last.x.every(Number.isFinite));
+    }
+  }
+});
+
 const badInputs: [string, string[], RegExp][] = [
   ['unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
   ['unknown solver', ['run', '--solver', 'nope'], /argument 'nope' is invalid. Allowed choices are soba, saba/],
