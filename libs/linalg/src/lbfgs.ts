@@ -39,7 +39,10 @@ export function lbfgs(fg: (x: Float64Array, grad: Float64Array) => number, x: Fl
   const alpha = new Float64Array(m);
   let f = fg(x, g);
   let it = 0;
-  while (it < maxIter && nrm2(g) > gtol && Number.isFinite(f)) {
+  // Below the precision floor, round-off can satisfy the Armijo test forever: stop after a few accepted steps
+  // that lower f by no more than its rounding.
+  let stalled = 0;
+  while (it < maxIter && nrm2(g) > gtol && Number.isFinite(f) && stalled < 3) {
     // two-loop recursion: d = -H·g
     for (let i = 0; i < n; i++) d[i] = -g[i];
     for (let k = S.length - 1; k >= 0; k--) {
@@ -93,6 +96,7 @@ export function lbfgs(fg: (x: Float64Array, grad: Float64Array) => number, x: Fl
       Y.push(y);
       rho.push(1 / sy);
     }
+    stalled = f - fNew <= 4 * Number.EPSILON * Math.abs(f) ? stalled + 1 : 0;
     x.set(xNew);
     g.set(gNew);
     f = fNew;

@@ -39,3 +39,17 @@ test('lbfgs minimizes the Rosenbrock function to its gradient tolerance', () => 
   assert.ok(res.converged, JSON.stringify(res));
   assert.ok(Math.abs(x[0] - 1) < 1e-8 && Math.abs(x[1] - 1) < 1e-8);
 });
+
+test('lbfgs stops at the precision floor instead of running to maxIter', () => {
+  // f = ½‖x‖² + 1e6: at gtol 1e-30 the target is out of reach; round-off must not keep it busy
+  let evals = 0;
+  const fg = (x: Float64Array, g: Float64Array) => {
+    evals++;
+    g.set(x);
+    return 0.5 * (x[0] * x[0] + x[1] * x[1]) + 1e6;
+  };
+  const res = lbfgs(fg, Float64Array.from([3, -4]), { gtol: 1e-30, maxIter: 10_000 });
+  assert.ok(res.iterations < 100, `${res.iterations} iterations`);
+  assert.ok(evals < 2000, `${evals} evaluations`);
+  assert.ok(res.gradNorm < 1e-4);
+});

@@ -1,2 +1,22 @@
-// Exports of the loops solver group (filled by its implementation).
-export {};
+// Exports of the loops solver group: injectable linear solvers and the loop methods (AmIGO, StocBiO, implicit
+// differentiation, SHINE).
+export type { LinearSolveInfo, LinearSolver, Matvec } from './parts/linear/linear-solver';
+export { cgSolver } from './parts/linear/cg-solver';
+export type { CgSolverOptions } from './parts/linear/cg-solver';
+export { neumannSolver } from './parts/linear/neumann-solver';
+export type { NeumannSolverOptions } from './parts/linear/neumann-solver';
+export { richardsonSolver } from './parts/linear/richardson-solver';
+export type { RichardsonSolverOptions } from './parts/linear/richardson-solver';
+export { IndependentBatches } from './parts/linear/independent-batches';
+export { lbfgsInverse } from './parts/linear/lbfgs-inverse';
+export type { CurvaturePair, InverseHessianApprox } from './parts/linear/lbfgs-inverse';
+export { LbfgsMinimizer } from './parts/linear/lbfgs-minimizer';
+export type { LbfgsMinimizerOptions, LbfgsRunInfo, LbfgsRunOptions } from './parts/linear/lbfgs-minimizer';
+export { amigo } from './amigo';
+export type { AmigoOptions } from './amigo';
+export { stocbio } from './stocbio';
+export type { StocbioOptions } from './stocbio';
+export { implicitDiff } from './implicit-diff';
+export type { ImplicitDiffOptions } from './implicit-diff';
+export { shine } from './shine';
+export type { ShineCurvature, ShineOptions } from './shine';

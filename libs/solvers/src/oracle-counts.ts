@@ -51,9 +51,10 @@ export function addCounts(...all: OracleCounts[]): OracleCounts {
 }
 
 /**
- * The problem seen through a counter: every oracle call increments `counts`. Everything else (dimensions,
- * evaluation methods such as solveInner and hypergradient, and any extra member of the problem's class) is
- * inherited unchanged, uncounted: evaluation is not part of a solver's work.
+ * The problem seen through a counter: every oracle call increments `counts`. Everything else (dimensions, and any
+ * extra member of the problem's class) is inherited unchanged. A part that calls `solveInner` or `hypergradient` on
+ * it does work too: their oracle calls go through the counter (a dense step inside them, such as a Newton system
+ * built without oracles, is not counted). The run's own evaluation uses the raw problem and is never counted.
  */
 export function countingProblem<P extends BilevelProblem>(problem: P, counts: OracleCounts): P {
   const p = problem;

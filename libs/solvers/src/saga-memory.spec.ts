@@ -47,15 +47,15 @@ test('solver options are validated with the function, field, value and expectati
 });
 
 test('the registry builds solvers by name and names the known ones on a typo', () => {
-  assert.deepEqual(Object.keys(SOLVERS).sort(), ['saba', 'soba']);
+  for (const name of ['soba', 'saba', 'srba']) assert.ok(name in SOLVERS, name);
   assert.equal(createSolver('saba', { batchSize: 8 }).options.batchSize, 8);
-  assert.throws(() => createSolver('sabba'), /unknown solver "sabba"; expected one of soba, saba/);
+  assert.throws(() => createSolver('sabba'), /unknown solver "sabba"; expected one of soba, saba, srba/);
   for (const name of Object.keys(SOLVERS)) {
     const s = createSolver(name);
     assert.equal(s.inner.stream, 'inner');
     assert.equal(s.linsys.stream, 'linsys');
     assert.equal(s.outer.stream, 'outer');
-    assert.match(s.citation, /NeurIPS 2022/);
+    assert.match(s.citation, /(19|20)\d\d/, `${name} cites its paper with a year`);
   }
 });
 

@@ -1,0 +1,68 @@
+import { knownKeys, nonNegativeNumber, positiveNumber } from '../../validate-options';
+import type { LinearSolver, Matvec } from './linear-solver';
+
+/** Options of {@link neumannSolver}, with their defaults. */
+export interface NeumannSolverOptions {
+  /** N, the number of products: the series keeps the terms q = 0..N. Default 10 (the public benchmark's StocBiO). */
+  readonly terms?: number;
+  /** η, the series step; needs 0 < η ≤ 1/L for convergence (L = ‖A‖). Default 0.1 (the public benchmark). */
+  readonly eta?: number;
+}
+
+const KEYS = ['terms', 'eta'] as const;
+
+/**
+ * Truncated Neumann series for `A·x = b`: A⁻¹ = η Σ_{q≥0} (I − ηA)^q for 0 < η ≤ 1/L, truncated after q = N:
+ *
+ *   p₀ = s = b;   for q = 1..N:  p_q = p_{q−1} − η A_q p_{q−1},  s += p_q;   x = η s
+ *
+ * which is N products and, for a fixed A, x_N = η Σ_{q≤N} (I − ηA)^q b with error ‖x_N − A⁻¹b‖ ≤ (1 − ημ)^{N+1}‖A⁻¹b‖
+ * (μ the smallest eigenvalue of A).
+ *
+ * Stochastic form (StocBiO, Ji, Yang, Liang, ICML 2021, Alg. 3): a `matvec` that applies a fresh, independent
+ * minibatch Hessian A_q on each call makes x an unbiased estimate of the deterministic truncated series, because
+ * E[A_N ⋯ A_1] = Ā^N for independent factors (use {@link IndependentBatches} for the batches). The authors' public
+ * code instead reuses one Hessian batch for every product and sums ηp_N + Σ_{q≥1} p_q; that is biased and is not
+ * what this solver does.
+ *
+ * Warm start: when `x` is non-zero on entry, the series is applied to the residual, x ← x + η Σ_{q≤N} (I − ηA)^q
+ * (b − A·x), i.e. N + 1 Richardson steps from x (one more product). With x = 0 it is exactly the series above.
+ *
+ * @example neumannSolver({ terms: 10, eta: 0.1 }).solve((p, out) => problem.innerHvp(z, x, p, batches.next(), out), rhs, v)
+ */
+export function neumannSolver(options: NeumannSolverOptions = {}): LinearSolver {
+  const fn = 'neumannSolver';
+  knownKeys(fn, options, KEYS);
+  const terms = nonNegativeNumber(fn, 'terms', options.terms ?? 10);
+  if (!Number.isInteger(terms)) throw new RangeError(`${fn}: terms must be an integer ≥ 0, received ${terms}`);
+  const eta = positiveNumber(fn, 'eta', options.eta ?? 0.1);
+  return {
+    name: 'neumann',
+    options: { terms, eta },
+    solve(matvec: Matvec, b: Float64Array, x: Float64Array) {
+      const n = b.length;
+      const p = new Float64Array(n);
+      const ap = new Float64Array(n);
+      let matvecs = 0;
+      const warm = x.some((e) => e !== 0);
+      if (warm) {
+        matvec(x, ap);
+        matvecs++;
+        for (let i = 0; i < n; i++) p[i] = b[i] - ap[i];
+      } else {
+        p.set(b);
+      }
+      const s = Float64Array.from(p);
+      for (let q = 1; q <= terms; q++) {
+        matvec(p, ap);
+        matvecs++;
+        for (let i = 0; i < n; i++) {
+          p[i] -= eta * ap[i];
+          s[i] += p[i];
+        }
+      }
+      for (let i = 0; i < n; i++) x[i] = (warm ? x[i] : 0) + eta * s[i];
+      return { iterations: terms, matvecs };
+    },
+  };
+}
