@@ -86,6 +86,20 @@ test('every registered solver runs from the CLI on the default task and on the q
   }
 });
 
+test('fractional-cd runs on the fractional task and refuses bilevel problems', async () => {
+  const out = join(tmp(), 'frac');
+  const r = await cli(['run', '--problem', 'fractional', '--solver', 'fractional-cd', '--out', out, '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(last.solver, 'fractional-cd');
+  assert.ok(Number.isFinite(last.value) && last.converged);
+  const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(trace.every((t, i) => i === 0 || t.value <= trace[i - 1].value + 1e-12), 'F never increases');
+  const bad = await cli(['run', '--solver', 'fractional-cd', '--out', join(tmp(), 'x')]);
+  assert.equal(bad.code, EXIT.badInput);
+  assert.match(bad.stderr, /not bilevel problems: use --problem fractional/);
+});
+
 const badInputs: [string, string[], RegExp][] = [
   ['unknown option', ['run', '--bogus'], /unknown option '--bogus'/],
   ['unknown solver', ['run', '--solver', 'nope'], /argument 'nope' is invalid. Allowed choices are soba, saba/],

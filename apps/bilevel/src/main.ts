@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
-import { ESTIMATORS, SOLVERS, STEP_RULES } from '@bilevel/solvers';
+import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { createLogger } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import { integer, nonNegativeInt, numberList, positiveInt, positiveNumber } from './parse-values';
@@ -38,13 +38,17 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   program
     .command('run')
     .description('Run a solver on a problem; writes trace.jsonl, summary.json and convergence.svg/png to --out.')
-    .addOption(new Option('--problem <name>', 'problem family').choices(['logreg-hpo', 'quadratic']).default('logreg-hpo'))
+    .addOption(new Option('--problem <name>', 'problem family (fractional: a sparse fractional program for --solver fractional-cd)').choices(['logreg-hpo', 'quadratic', 'fractional']).default('logreg-hpo'))
     .option('--train <file>', 'training data, UCI header CSV (default: bundled breast_cancer.csv)')
     .option('--val <file>', 'validation data, UCI header CSV (default: a 40% split of --train by the seed)')
     .addOption(new Option('--oracles <kind>', 'logreg-hpo oracles: analytic float64 kernels, or tfjs autodiff (float32, ~100× slower; audited first)').choices(['analytic', 'autodiff']).default('analytic'))
     .addOption(new Option('--reg <kind>', 'one L2 weight shared by all features, or one per feature').choices(['scalar', 'feature']).default('scalar'))
     .addOption(new Option('--standardize <how>', 'standardize features with the training mean/std, or not').choices(['train', 'none']).default('train'))
-    .addOption(new Option('--solver <name>', Object.values(SOLVERS).map((s) => `${s.name}: ${s.description}`).join('; ')).choices(Object.keys(SOLVERS)).default('saba'))
+    .addOption(
+      new Option('--solver <name>', [...Object.values(SOLVERS), ...Object.values(STANDALONE)].map((s) => `\n  ${s.name}: ${s.description}`).join(''))
+        .choices([...Object.keys(SOLVERS), ...Object.keys(STANDALONE)])
+        .default('saba'),
+    )
     .option('--batch <n>', 'minibatch size of every oracle', positiveInt, 32)
     .option('--inner-step <rho>', 'step of z and v (ρ, or ρ₀ for SOBA) [solver default 0.1]', positiveNumber)
     .option('--outer-step <gamma>', 'step of x (γ, or γ₀ for SOBA) [solver default 0.1]', positiveNumber)

@@ -12,6 +12,7 @@ import { convergencePlotSvg, createProgress, formatSummaryTable, svgToPng, Trace
 import type { ProblemConfig } from './build-problem';
 import { buildProblem, startingX } from './build-problem';
 import { EXIT } from './exit-codes';
+import { fractionalTask, runFractional } from './fractional-command';
 
 /**
  * Relative precision of an evaluated h(x): the inner solve stops at ‖∇_z G‖ ≤ 1e-10 (Newton usually lands far
@@ -20,7 +21,8 @@ import { EXIT } from './exit-codes';
 const PRECISION_OF_H = 1e-9;
 
 /** Everything `bilevel run` needs, after parsing. */
-export interface RunConfig extends ProblemConfig {
+export interface RunConfig extends Omit<ProblemConfig, 'problem'> {
+  readonly problem: ProblemConfig['problem'] | 'fractional';
   readonly solver: string;
   readonly batch: number;
   readonly innerStep?: number;
@@ -131,8 +133,19 @@ function prepareOutDir(dir: string): string {
 export async function runCommand(config: RunConfig, io: RunIo): Promise<number> {
   const { log } = io;
   const wallStart = performance.now();
+  // 0. the standalone fractional task
+  if (config.problem === 'fractional' || config.solver === 'fractional-cd') {
+    if (config.problem !== 'fractional') {
+      throw new InputError('fractional-cd solves fractional programs (f + ρ‖z‖₁)/g, not bilevel problems: use --problem fractional', '--solver fractional-cd');
+    }
+    if (config.solver !== 'fractional-cd') throw new InputError('the fractional task is solved by --solver fractional-cd', '--problem fractional');
+    if (config.val) throw new InputError('--val does not apply to the fractional task', '--val');
+    fractionalTask(config.train, config.seed); // validates the data before anything is written
+    const dir = prepareOutDir(config.out ?? defaultOutDir('fractional', 'fractional-cd'));
+    return runFractional(config, dir, io);
+  }
   // 1. everything that can fail on bad input, before any file is written
-  const problem = buildProblem(config);
+  const problem = buildProblem(config as RunConfig & { problem: 'logreg-hpo' | 'quadratic' });
   const x0 = startingX(config.x0, problem.dimX);
   // the problem the solver sees: the analytic one, or the same problem differentiated by tfjs
   let solverProblem = problem;

@@ -8,7 +8,7 @@ export { soba } from './soba';
 export type { SobaOptions } from './soba';
 export { saba } from './saba';
 export type { SabaOptions } from './saba';
-export { CONTRACT_QUADRATIC, SOLVERS, createSolver } from './registry';
+export { CONTRACT_QUADRATIC, SOLVERS, STANDALONE, createSolver } from './registry';
 export type { SolverEntry } from './registry';
 export type { Direction, SampleSet, Term } from './parts/direction';
 export { streamDirection } from './parts/direction';

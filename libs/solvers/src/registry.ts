@@ -150,6 +150,18 @@ export const SOLVERS: Readonly<Record<string, SolverEntry>> = {
   },
 };
 
+/** The standalone (non-bilevel) solvers, listed so that `--solver NAME` knows them. */
+export const STANDALONE: Readonly<Record<string, SolverEntry>> = {
+  'fractional-cd': {
+    name: 'fractional-cd',
+    description: 'Fractional coordinate descent for min (f + ρ‖z‖₁)/g, exact 1-D steps by breakpoint search (ICML 2023); with --problem fractional',
+    bilevel: false,
+    create: () => {
+      throw new RangeError('fractional-cd is not a bilevel solver: call fractionalCd(problem, options) on a FractionalProblem');
+    },
+  },
+};
+
 /** The solver registered under `name`, built with `options`; unknown names are a RangeError listing the known ones. */
 export function createSolver(name: string, options: Record<string, unknown> = {}): Solver {
   const entry = SOLVERS[name];
