@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
+import { SOLVERS } from '@bilevel/solvers';
 import { main } from './main';
 import { EXIT } from './exit-codes';
 
@@ -73,7 +74,6 @@ test('part options assemble a single-loop solver from registered parts', async (
 });
 
 test('every registered solver runs from the CLI on the default task and on the quadratic', async () => {
-  const { SOLVERS } = await import('@bilevel/solvers');
   for (const entry of Object.values(SOLVERS)) {
     if (entry.bilevel === false) continue;
     for (const problem of ['logreg-hpo', 'quadratic']) {

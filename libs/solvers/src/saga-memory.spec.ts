@@ -5,6 +5,8 @@ import { powerDecay } from './power-decay';
 import { saba } from './saba';
 import { soba } from './soba';
 import { createSolver, SOLVERS } from './registry';
+import { quadraticProblem } from '@bilevel/problems';
+import { countingProblem, emptyCounts } from './oracle-counts';
 
 test('SagaMemory: d = q − m_j + m̄, then m̄ tracks the weighted mean of the rows', () => {
   // blocks of sizes 3, 2 (weights 3/5, 2/5), dim 2
@@ -59,9 +61,7 @@ test('the registry builds solvers by name and names the known ones on a typo', (
   }
 });
 
-test('countingProblem counts oracle calls and samples, and keeps the problem’s other members', async () => {
-  const { quadraticProblem } = await import('@bilevel/problems');
-  const { countingProblem, emptyCounts } = await import('./oracle-counts');
+test('countingProblem counts oracle calls and samples, and keeps the problem’s other members', () => {
   const p = quadraticProblem({ dimZ: 3, dimX: 2, nInner: 6, nOuter: 5, seed: 1 });
   const counts = emptyCounts();
   const c = countingProblem(p, counts);
