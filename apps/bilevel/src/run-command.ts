@@ -101,6 +101,8 @@ interface TraceRow {
   /** Total oracle calls so far, and per oracle (all streams). */
   oracleCalls: number;
   calls?: Record<string, number>;
+  /** The problem's own metrics (held-out error, PSNR…), when it has any. */
+  metrics?: Readonly<Record<string, number>>;
 }
 
 function defaultOutDir(problem: string, solver: string): string {
@@ -204,6 +206,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       innerGradNorm: hg.innerGradNorm,
       oracleCalls: totalCalls(c),
       calls: { ...c },
+      ...(problem.metrics ? { metrics: problem.metrics(s.x, hg.z) } : {}),
     };
     trace.write(row as unknown as Record<string, unknown>);
     rows.push(row);
@@ -278,6 +281,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     hypergradNorm: finalRow?.hypergradNorm ?? NaN,
     hStar: ref.value,
     relativeSuboptimality: finalRow?.relativeSuboptimality ?? NaN,
+    ...(finalRow?.metrics ? { metrics: finalRow.metrics } : {}),
     backend,
     seed: config.seed,
     schedule,

@@ -66,6 +66,12 @@ export interface BilevelProblem {
   solution?(): { readonly x: Float64Array; readonly value: number };
   /** Smoothness and strong-convexity constants of the inner problem at x, when known or estimated. */
   innerConstants?(x: Float64Array): { readonly L: number; readonly mu: number; readonly LMaxSample?: number };
+  /**
+   * Problem-specific evaluation metrics at (x, z) for traces and summaries: held-out or test error, precision and
+   * recall of a detector, PSNR… Keys are camelCase, values numbers. Called at evaluation time only, with z the exact
+   * inner solution z*(x).
+   */
+  metrics?(x: Float64Array, z: Float64Array): Readonly<Record<string, number>>;
   /** Human-readable facts for logs and summaries (data sizes, options). */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
 }
