@@ -14,3 +14,7 @@ export type { ReferenceSolution } from './generic-evaluation';
 export { softplusNeg, sigmoidNeg, sigmoidCurvature } from './logistic-kernels';
 export { powerIteration } from './power-iteration';
 export { bundledDataPath } from './bundled';
+export * from './index-loaders';
+export * from './index-multiclass';
+export * from './index-cleaning';
+export * from './index-imaging';

@@ -1,0 +1,2 @@
+// Exports of the cleaning area (filled by its implementation).
+export {};

@@ -1,0 +1,2 @@
+// Exports of the imaging area (filled by its implementation).
+export {};

@@ -1,0 +1,2 @@
+// Exports of the loaders area (filled by its implementation).
+export {};

@@ -1,0 +1,2 @@
+// Exports of the multiclass area (filled by its implementation).
+export {};
