@@ -16,7 +16,7 @@ import { breastCancerSlice } from './fixtures/breast-cancer-slice';
 import { logregAutodiff } from './logreg-autodiff';
 import type { LogisticOp } from './logreg-autodiff';
 
-const ORACLES: readonly AuditedOracle[] = ['innerGradZ', 'innerHvp', 'innerCross', 'outerGradZ', 'outerGradX'];
+const ORACLES: readonly AuditedOracle[] = ['innerGradZ', 'innerHvp', 'innerCross', 'outerGradZ', 'outerGradX', 'innerGradX', 'outerHvp', 'outerCross'];
 /**
  * Measured on this tfjs version (4.22, wasm, seed 1, 3 points): the log1p(exp) HVP is off by 22%..110% and the
  * sigmoidCrossEntropy one by 4%..39% (norm-wise, the correct e^x·v part included), i.e. ≥ 4× the float32
@@ -52,7 +52,7 @@ for (const reg of ['scalar', 'feature'] as const) {
     assert.equal(report.tolerance, AUDIT_DEFAULTS.float64.tolerance);
     assert.ok(report.ok, formatAudit(report));
     assert.deepEqual(report.oracles.map((o) => o.name).sort(), [...ORACLES].sort());
-    assert.match(formatAudit(report), /all 5 oracles agree/);
+    assert.match(formatAudit(report), /all 8 oracles agree/); // the five required and the three optional ones
     formatAudit(report).split('\n').forEach((line) => t.diagnostic(line));
   });
 
@@ -66,15 +66,16 @@ for (const reg of ['scalar', 'feature'] as const) {
   });
 
   for (const op of ['log1p-exp', 'sigmoid-cross-entropy'] as const) {
-    test(`audit fails on the ${op} autodiff logistic (reg ${reg}) and names innerHvp alone`, (t) => {
+    test(`audit fails on the ${op} autodiff logistic (reg ${reg}) and names the HVPs alone`, (t) => {
       const tensors = tf.memory().numTensors;
       const report = auditOracles(tfjsLogreg(reg, op));
       const text = formatAudit(report);
 
       assert.equal(report.ok, false);
-      assert.deepEqual(failing(report), ['innerHvp'], text);
+      // the fixture writes both losses with the wrong op: both Hessian-vector products are wrong, nothing else
+      assert.deepEqual(failing(report), ['innerHvp', 'outerHvp'], text);
       assert.ok(entry(report, 'innerHvp').maxRelError >= WRONG_HVP_MIN_ERROR, text);
-      assert.match(text, /FAILED, innerHvp is wrong/);
+      assert.match(text, /FAILED, innerHvp, outerHvp are wrong/);
       assert.match(text, /innerHvp disagrees with central differences of innerGradZ in z along v: max relative error \S+/);
       assert.equal(tf.memory().numTensors, tensors + 4); // only the fixture's four data tensors
       text.split('\n').forEach((line) => t.diagnostic(line));
@@ -105,7 +106,7 @@ test('an op whose second derivative tfjs drops entirely makes innerHvp/innerCros
 /** A copy of `problem` with one oracle's output scaled by `factor` (or replaced by NaN, or throwing). */
 function corrupt(problem: BilevelProblem, name: AuditedOracle, how: number | 'nan' | 'throw'): BilevelProblem {
   const wrapper = Object.create(problem) as BilevelProblem;
-  const original = problem[name].bind(problem) as (...args: unknown[]) => void;
+  const original = problem[name]!.bind(problem) as (...args: unknown[]) => void;
   (wrapper as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
     if (how === 'throw') throw new Error(`${name} is broken`);
     original(...args);
@@ -128,11 +129,12 @@ test('property: on a quadratic problem the audit passes for any seed and names e
         const broken = auditOracles(corrupt(quad, name, flip ? -1 : 1 + delta), { seed, points: 2 });
 
         assert.ok(clean.ok, formatAudit(clean));
-        if (name === 'innerGradZ') {
-          // innerGradZ is also the reference of the HVP and cross checks: those may fail with it, and the text says so
-          assert.equal(failing(broken)[0], 'innerGradZ', formatAudit(broken));
-          assert.ok(failing(broken).every((o) => ['innerGradZ', 'innerHvp', 'innerCross'].includes(o)));
-          assert.match(formatAudit(broken), /checked against innerGradZ, which is itself wrong/);
+        if (name === 'innerGradZ' || name === 'outerGradZ') {
+          // a z-gradient is also the reference of its HVP and cross checks: those may fail with it, and the text says so
+          const side = name === 'innerGradZ' ? 'inner' : 'outer';
+          assert.equal(failing(broken)[0], name, formatAudit(broken));
+          assert.ok(failing(broken).every((o) => [name, `${side}Hvp`, `${side}Cross`].includes(o)));
+          if (failing(broken).length > 1) assert.match(formatAudit(broken), new RegExp(`checked against ${name}, which is itself wrong`));
         } else {
           assert.deepEqual(failing(broken), [name], formatAudit(broken));
           assert.match(formatAudit(broken), new RegExp(`FAILED, ${name} is wrong`));

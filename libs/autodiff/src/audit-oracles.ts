@@ -2,7 +2,7 @@ import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 
 /** The oracles {@link auditOracles} checks (the value oracles are the reference they are checked against). */
-export type AuditedOracle = 'innerGradZ' | 'innerHvp' | 'innerCross' | 'outerGradZ' | 'outerGradX';
+export type AuditedOracle = 'innerGradZ' | 'innerHvp' | 'innerCross' | 'outerGradZ' | 'outerGradX' | 'innerGradX' | 'outerHvp' | 'outerCross';
 
 /** Options of {@link auditOracles}. */
 export interface AuditOptions {
@@ -97,6 +97,9 @@ const REFERENCES: Record<AuditedOracle, string> = {
   innerCross: 'central differences of ⟨innerGradZ, v⟩ in x',
   outerGradZ: 'central differences of outerValue in z',
   outerGradX: 'central differences of outerValue in x',
+  innerGradX: 'central differences of innerValue in x',
+  outerHvp: 'central differences of outerGradZ in z along v',
+  outerCross: 'central differences of ⟨outerGradZ, v⟩ in x',
 };
 
 function positiveInteger(value: unknown, field: string, dflt: number): number {
@@ -249,7 +252,46 @@ export function auditOracles(problem: BilevelProblem, options: AuditOptions = {}
     return relError(a, b, noiseFloor(scale, h));
   };
 
-  const checks: Record<AuditedOracle, (p: AuditPoint) => number> = {
+  type GradZ = (z: Float64Array, x: Float64Array, out: Float64Array) => void;
+  type Product = (z: Float64Array, x: Float64Array, v: Float64Array, out: Float64Array) => void;
+  /** A Hessian-vector product against central differences of the z-gradient along v. */
+  const hvpCheck = ({ z, x, v }: AuditPoint, gradZ: GradZ, hvp: Product): number => {
+    const hv = new Float64Array(dimZ);
+    hvp(z, x, v, hv);
+    const vNorm = Math.sqrt(dot(v, v));
+    if (vNorm === 0) return relError(hv, new Float64Array(dimZ), floor);
+    const vHat = v.map((e) => e / vNorm);
+    const h = step(z);
+    const gp = new Float64Array(dimZ);
+    const gm = new Float64Array(dimZ);
+    gradZ(shifted(z, h, vHat), x, gp);
+    gradZ(shifted(z, -h, vHat), x, gm);
+    const fd = gp.map((e, i) => (vNorm * (e - gm[i])) / (2 * h));
+    return relError(hv, fd, noiseFloor(vNorm * Math.max(maxAbs(gp), maxAbs(gm)), h));
+  };
+  /** A cross product ∇²_xz·v against central differences of ⟨∇_z, v⟩ in x along random directions. */
+  const crossCheck = ({ z, x, v }: AuditPoint, gradZ: GradZ, cross: Product): number => {
+    const c = new Float64Array(dimX);
+    cross(z, x, v, c);
+    const h = step(x);
+    const g = new Float64Array(dimZ);
+    const a: number[] = [];
+    const b: number[] = [];
+    let scale = 0;
+    for (const w of directionsFor(dimX, nDirections, dirRng)) {
+      gradZ(z, shifted(x, h, w), g);
+      const sp = dot(g, v);
+      scale = Math.max(scale, maxAbs(g));
+      gradZ(z, shifted(x, -h, w), g);
+      const sm = dot(g, v);
+      scale = Math.max(scale, maxAbs(g));
+      a.push(dot(c, w));
+      b.push((sp - sm) / (2 * h));
+    }
+    return relError(a, b, noiseFloor(scale * Math.sqrt(dot(v, v)), h));
+  };
+
+  const checks = {
     innerGradZ: ({ z, x }) =>
       gradientCheck(
         (zz) => problem.innerValue(zz, x, innerBatch),
@@ -268,41 +310,25 @@ export function auditOracles(problem: BilevelProblem, options: AuditOptions = {}
         (out) => problem.outerGradX(z, x, outerBatch, out),
         x,
       ),
-    innerHvp: ({ z, x, v }) => {
-      const hv = new Float64Array(dimZ);
-      problem.innerHvp(z, x, v, innerBatch, hv);
-      const vNorm = Math.sqrt(dot(v, v));
-      if (vNorm === 0) return relError(hv, new Float64Array(dimZ), floor);
-      const vHat = v.map((e) => e / vNorm);
-      const h = step(z);
-      const gp = new Float64Array(dimZ);
-      const gm = new Float64Array(dimZ);
-      problem.innerGradZ(shifted(z, h, vHat), x, innerBatch, gp);
-      problem.innerGradZ(shifted(z, -h, vHat), x, innerBatch, gm);
-      const fd = gp.map((e, i) => (vNorm * (e - gm[i])) / (2 * h));
-      return relError(hv, fd, noiseFloor(vNorm * Math.max(maxAbs(gp), maxAbs(gm)), h));
-    },
-    innerCross: ({ z, x, v }) => {
-      const cross = new Float64Array(dimX);
-      problem.innerCross(z, x, v, innerBatch, cross);
-      const h = step(x);
-      const g = new Float64Array(dimZ);
-      const a: number[] = [];
-      const b: number[] = [];
-      let scale = 0;
-      for (const w of directionsFor(dimX, nDirections, dirRng)) {
-        problem.innerGradZ(z, shifted(x, h, w), innerBatch, g);
-        const sp = dot(g, v);
-        scale = Math.max(scale, maxAbs(g));
-        problem.innerGradZ(z, shifted(x, -h, w), innerBatch, g);
-        const sm = dot(g, v);
-        scale = Math.max(scale, maxAbs(g));
-        a.push(dot(cross, w));
-        b.push((sp - sm) / (2 * h));
-      }
-      return relError(a, b, noiseFloor(scale * Math.sqrt(dot(v, v)), h));
-    },
-  };
+    innerHvp: (p) => hvpCheck(p, (z, x, out) => problem.innerGradZ(z, x, innerBatch, out), (z, x, v, out) => problem.innerHvp(z, x, v, innerBatch, out)),
+    innerCross: (p) => crossCheck(p, (z, x, out) => problem.innerGradZ(z, x, innerBatch, out), (z, x, v, out) => problem.innerCross(z, x, v, innerBatch, out)),
+  } as Record<AuditedOracle, (p: AuditPoint) => number>;
+  // The optional oracles, when the problem has them (checked after the required ones).
+  const { innerGradX, outerHvp, outerCross } = problem;
+  if (innerGradX) {
+    checks.innerGradX = ({ z, x }) =>
+      gradientCheck(
+        (xx) => problem.innerValue(z, xx, innerBatch),
+        (out) => innerGradX.call(problem, z, x, innerBatch, out),
+        x,
+      );
+  }
+  if (outerHvp) {
+    checks.outerHvp = (p) => hvpCheck(p, (z, x, out) => problem.outerGradZ(z, x, outerBatch, out), (z, x, v, out) => outerHvp.call(problem, z, x, v, outerBatch, out));
+  }
+  if (outerCross) {
+    checks.outerCross = (p) => crossCheck(p, (z, x, out) => problem.outerGradZ(z, x, outerBatch, out), (z, x, v, out) => outerCross.call(problem, z, x, v, outerBatch, out));
+  }
 
   const oracles: OracleAuditEntry[] = (Object.keys(checks) as AuditedOracle[]).map((name) => {
     let worst = -1;

@@ -38,10 +38,15 @@ export function formatAudit(report: OracleAudit): string {
   const failed = report.oracles.filter((o) => !o.ok);
   const lines = [`${head}: FAILED, ${failed.map((o) => o.name).join(', ')} ${failed.length === 1 ? 'is' : 'are'} wrong.`];
   for (const o of failed) lines.push(`  ${describeFailure(o, report.tolerance)}.`);
-  const gradZ = failed.find((o) => o.name === 'innerGradZ');
-  const downstream = failed.filter((o) => o.name === 'innerHvp' || o.name === 'innerCross').map((o) => o.name);
-  if (gradZ && downstream.length > 0) {
-    lines.push(`  ${downstream.join(' and ')} ${downstream.length === 1 ? 'is' : 'are'} checked against innerGradZ, which is itself wrong: fix innerGradZ first.`);
+  // second-order oracles are checked against a gradient oracle: when that one is wrong, say so
+  for (const [reference, products] of [
+    ['innerGradZ', ['innerHvp', 'innerCross']],
+    ['outerGradZ', ['outerHvp', 'outerCross']],
+  ] as const) {
+    const downstream = failed.filter((o) => (products as readonly string[]).includes(o.name)).map((o) => o.name);
+    if (failed.some((o) => o.name === reference) && downstream.length > 0) {
+      lines.push(`  ${downstream.join(' and ')} ${downstream.length === 1 ? 'is' : 'are'} checked against ${reference}, which is itself wrong: fix ${reference} first.`);
+    }
   }
   if (agree.length > 0) lines.push(`  Agree: ${agreeText}.`);
   return lines.join('\n');
