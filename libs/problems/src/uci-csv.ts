@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Dataset } from './dataset';
 import { InputError } from './input-error';
 
+/** Largest class index accepted when the header names no classes (labels are then 0..MAX_UNNAMED_CLASSES − 1). */
+export const MAX_UNNAMED_CLASSES = 65536;
+
 /**
  * Parses the UCI header CSV format of the scikit-learn copies of the UCI data sets:
  * the first line is `n_samples,n_features,class_0,class_1,…`; each of the next `n_samples` lines has
@@ -17,7 +20,7 @@ export function parseUciCsv(text: string, source = '<csv>'): Dataset {
   const header = lines[0].split(',').map((s) => s.trim());
   const n = Number(header[0]);
   const d = Number(header[1]);
-  if (header.length < 2 || !Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1) {
+  if (header.length < 2 || !Number.isSafeInteger(n) || n < 1 || !Number.isSafeInteger(d) || d < 1) {
     throw new InputError(
       `line 1: malformed header "${lines[0].slice(0, 80)}"; expected "n_samples,n_features,class names…" with positive integers`,
       source,
@@ -30,14 +33,18 @@ export function parseUciCsv(text: string, source = '<csv>'): Dataset {
   if (lines.length - 1 !== n) {
     throw new InputError(`the header announces ${n} samples but the file has ${lines.length - 1} data lines`, source);
   }
+  // Check every line's field count before allocating n·d values (a hostile header cannot make us allocate).
+  const rows = lines.slice(1).map((line) => line.split(','));
+  rows.forEach((cells, i) => {
+    if (cells.length !== d + 1) {
+      throw new InputError(`line ${i + 2}: ${cells.length} fields, expected ${d + 1} (${d} features and a label)`, source);
+    }
+  });
   const features = new Float64Array(n * d);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const lineNo = i + 2;
-    const cells = lines[i + 1].split(',');
-    if (cells.length !== d + 1) {
-      throw new InputError(`line ${lineNo}: ${cells.length} fields, expected ${d + 1} (${d} features and a label)`, source);
-    }
+    const cells = rows[i];
     for (let j = 0; j < d; j++) {
       const cell = cells[j].trim();
       const value = cell === '' ? NaN : Number(cell);
@@ -48,11 +55,11 @@ export function parseUciCsv(text: string, source = '<csv>'): Dataset {
     }
     const labelCell = cells[d].trim();
     const label = labelCell === '' ? NaN : Number(labelCell);
-    const nClasses = classNames.length > 0 ? classNames.length : Infinity;
+    const nClasses = classNames.length > 0 ? classNames.length : MAX_UNNAMED_CLASSES;
     if (!Number.isInteger(label) || label < 0 || label >= nClasses) {
       throw new InputError(
         `line ${lineNo}, label field: "${labelCell.slice(0, 40)}" is not a class index` +
-          (classNames.length > 0 ? ` in 0..${classNames.length - 1}` : ' (a non-negative integer)'),
+          (classNames.length > 0 ? ` in 0..${classNames.length - 1}` : ` (an integer in 0..${MAX_UNNAMED_CLASSES - 1} when the header names no classes)`),
         source,
       );
     }
@@ -62,7 +69,9 @@ export function parseUciCsv(text: string, source = '<csv>'): Dataset {
   if (distinct.size < 2) {
     throw new InputError(`the label column holds a single class (${labels[0]}); classification needs at least two`, source);
   }
-  const names = classNames.length > 0 ? classNames : Array.from({ length: Math.max(...distinct) + 1 }, (_, k) => String(k));
+  let maxLabel = 0;
+  for (const l of distinct) maxLabel = Math.max(maxLabel, l);
+  const names = classNames.length > 0 ? classNames : Array.from({ length: maxLabel + 1 }, (_, k) => String(k));
   return { features: { rows: n, cols: d, data: features }, labels, classNames: names, source };
 }
 
