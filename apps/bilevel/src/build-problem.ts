@@ -1,6 +1,6 @@
 import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
-import { bundledDataPath, InputError, loadUciCsv, logregHpo, quadraticProblem, splitDataset } from '@bilevel/problems';
+import { bundledDataPath, InputError, loadDataFile, logregHpo, quadraticProblem, splitDataset } from '@bilevel/problems';
 
 /** The problem part of the command line. */
 export interface ProblemConfig {
@@ -10,6 +10,8 @@ export interface ProblemConfig {
   readonly reg: 'scalar' | 'feature';
   readonly standardize: 'train' | 'none';
   readonly seed: number;
+  /** Format of --train/--val: by extension and content (`auto`, default), `uci-csv` or `libsvm`. */
+  readonly format?: 'auto' | 'uci-csv' | 'libsvm';
   /** Oracles of logreg-hpo: analytic float64 kernels (default) or tfjs automatic differentiation (float32). */
   readonly oracles?: 'analytic' | 'autodiff';
 }
@@ -29,10 +31,11 @@ export function buildProblem(config: ProblemConfig): BilevelProblem {
     return quadraticProblem({ seed: config.seed });
   }
   const trainPath = config.train ?? bundledDataPath('breast_cancer.csv');
-  const data = loadUciCsv(trainPath);
+  const format = config.format ?? 'auto';
+  const data = loadDataFile(trainPath, { format });
   let split;
   if (config.val) {
-    split = { train: data, val: loadUciCsv(config.val) };
+    split = { train: data, val: loadDataFile(config.val, { format, like: data }) };
   } else {
     split = splitDataset(data, TRAIN_FRACTION, Rng.fromSeed(config.seed));
   }

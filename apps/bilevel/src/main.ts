@@ -39,8 +39,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .command('run')
     .description('Run a solver on a problem; writes trace.jsonl, summary.json and convergence.svg/png to --out.')
     .addOption(new Option('--problem <name>', 'problem family (fractional: a sparse fractional program for --solver fractional-cd)').choices(['logreg-hpo', 'quadratic', 'fractional']).default('logreg-hpo'))
-    .option('--train <file>', 'training data, UCI header CSV (default: bundled breast_cancer.csv)')
-    .option('--val <file>', 'validation data, UCI header CSV (default: a 40% split of --train by the seed)')
+    .option('--train <file>', 'training data: UCI header CSV or LIBSVM text (default: bundled breast_cancer.csv)')
+    .option('--val <file>', 'validation data, same format (default: a 40% split of --train by the seed)')
+    .addOption(new Option('--format <kind>', 'data file format (auto: by extension and content; gzip accepted)').choices(['auto', 'uci-csv', 'libsvm']).default('auto'))
     .addOption(new Option('--oracles <kind>', 'logreg-hpo oracles: analytic float64 kernels, or tfjs autodiff (float32, ~100× slower; audited first)').choices(['analytic', 'autodiff']).default('analytic'))
     .addOption(new Option('--reg <kind>', 'one L2 weight shared by all features, or one per feature').choices(['scalar', 'feature']).default('scalar'))
     .addOption(new Option('--standardize <how>', 'standardize features with the training mean/std, or not').choices(['train', 'none']).default('train'))
@@ -80,6 +81,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         standardize: opts.standardize as RunConfig['standardize'],
         seed: opts.seed as number,
         oracles: opts.oracles as RunConfig['oracles'],
+        format: opts.format as RunConfig['format'],
         solver: opts.solver as string,
         batch: opts.batch as number,
         innerStep: opts.innerStep as number | undefined,
