@@ -1,2 +1,17 @@
-// Exports of the multiclass area (filled by its implementation).
-export {};
+// Exports of the multiclass area: multinomial logistic L2 hyperparameter selection, its data loaders and splits.
+export { MulticlassHpo, multiclassHpo } from './multiclass-hpo';
+export type { MulticlassHpoOptions } from './multiclass-hpo';
+export { loadMulticlassHpo } from './load-multiclass-hpo';
+export type { LoadMulticlassHpoOptions } from './load-multiclass-hpo';
+export { classGradAccumulate, classLogits, softmaxRow } from './multiclass-kernels';
+export { parseHeaderlessCsv } from './headerless-csv';
+export type { HeaderlessCsvOptions } from './headerless-csv';
+export { loadClassificationCsv, parseClassificationCsv } from './classification-csv';
+export type { ClassificationCsvOptions } from './classification-csv';
+export { splitTrainValTest } from './split-train-val-test';
+export type { SplitTrainValTestOptions } from './split-train-val-test';
+export { multiclassDataPath } from './multiclass-data-path';
+export { gridSearchShared } from './grid-search-shared';
+export type { GridPoint, GridSearchResult } from './grid-search-shared';
+export { lbfgsOnHypergradient } from './lbfgs-on-hypergradient';
+export type { LbfgsOnHypergradientOptions, LbfgsOnHypergradientResult } from './lbfgs-on-hypergradient';
