@@ -1,7 +1,8 @@
 import { BlockSampler } from '@bilevel/linalg';
-import type { BilevelProblem } from '@bilevel/problems';
+import type { BilevelProblem, SampleWeightOracles } from '@bilevel/problems';
+import { sampleWeightOracles } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
-import { SagaMemory } from './saga-memory';
+import { BlockSparseSagaMemory, SagaMemory } from './saga-memory';
 import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link saba}, with their defaults. */
@@ -29,6 +30,11 @@ function tracked(sampler: BlockSampler, dim: number): Tracked {
   return { sampler, memory: new SagaMemory(sampler.nBlocks, dim, weights), q: new Float64Array(dim), d: new Float64Array(dim) };
 }
 
+/** A sampler with no memory, for a quantity the sparse path does not track. */
+function untracked(sampler: BlockSampler): Tracked {
+  return { sampler, memory: new SagaMemory(0, 0, []), q: new Float64Array(0), d: new Float64Array(0) };
+}
+
 interface InnerState {
   readonly problem: BilevelProblem;
   readonly grad: Tracked;
@@ -42,6 +48,52 @@ interface OuterState {
   readonly problem: BilevelProblem;
   readonly cross: Tracked;
   readonly gradOuterX: Tracked;
+  /** Set when the problem has one weight per inner sample ({@link SampleWeightOracles}): the sparse path. */
+  readonly sparse?: SparseCross;
+}
+
+/** The cross term of a problem with one outer weight per inner sample: a block touches only its own weights. */
+interface SparseCross {
+  readonly problem: BilevelProblem & SampleWeightOracles;
+  readonly sampler: BlockSampler;
+  readonly memory: BlockSparseSagaMemory;
+  /** Fresh values and direction on the block's coordinates. */
+  readonly q: Float64Array;
+  readonly d: Float64Array;
+  /** ∇_x F is zero: its memory and oracle calls are skipped. */
+  readonly skipOuterX: boolean;
+}
+
+/**
+ * The outer step on the sparse path: x ← x − γ (D_cross + D_outerX), where D_cross is `mean` off the block and the
+ * SAGA direction on it. Same arithmetic per coordinate as the dense step (the dense D_outerX is exactly +0 when
+ * ∇_x F ≡ 0, and c + 0 = c for every c the memory can hold).
+ */
+function sparseOuterStep(
+  s: OuterState,
+  sp: SparseCross,
+  z: Float64Array,
+  v: Float64Array,
+  x: Float64Array,
+  gamma: number,
+  out: Float64Array,
+): void {
+  const bj = sp.sampler.next();
+  const idx = bj.indices;
+  sp.problem.innerCrossOnBatch(z, x, v, idx, sp.q);
+  sp.memory.direction(bj.block, idx, sp.q, sp.d);
+  const mean = sp.memory.mean;
+  if (sp.skipOuterX) {
+    for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * mean[k];
+    for (let k = 0; k < idx.length; k++) out[idx[k]] = x[idx[k]] - gamma * sp.d[k];
+    return;
+  }
+  const f = s.gradOuterX;
+  const bi = f.sampler.next();
+  s.problem.outerGradX(z, x, bi.indices, f.q);
+  f.memory.direction(bi.block, f.q, f.d);
+  for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * (mean[k] + f.d[k]);
+  for (let k = 0; k < idx.length; k++) out[idx[k]] = x[idx[k]] - gamma * (sp.d[k] + f.d[idx[k]]);
 }
 
 /**
@@ -55,6 +107,12 @@ interface OuterState {
  *   D_x = SAGA[∇²_xz g_j v] + SAGA[∇_x f_i]  x ← x − γ D_x
  * O(1/T) stationarity in general and linear convergence under a Polyak-Łojasiewicz condition.
  * Each stream draws its own blocks; memories start at zero as in the public benchmark.
+ *
+ * Structured outer variable: when the problem has one outer weight per inner sample and says so
+ * ({@link SampleWeightOracles}, e.g. data hyper-cleaning), the cross term of block j lives on block j's own
+ * coordinates, so its SAGA memory keeps one number per sample ({@link BlockSparseSagaMemory}: 2n numbers instead of
+ * (n/b + 1)·n) and the oracle returns only the block's entries; when ∇_x F ≡ 0 its memory and calls are skipped.
+ * The iterates are bit-identical to the dense path (same samplers, same arithmetic on every coordinate).
  *
  * @example run(problem, saba({ batchSize: 32, innerStep: 0.1, outerStep: 0.1 }), { maxIter: 50_000 })
  */
@@ -99,12 +157,35 @@ export function saba(options: SabaOptions = {}): Solver {
 
   const outer: StreamPart<OuterState> = {
     stream: 'outer',
-    init: (problem, rng) => ({
-      problem,
-      cross: tracked(new BlockSampler(problem.nInner, batchSize, rng.split()), problem.dimX),
-      gradOuterX: tracked(new BlockSampler(problem.nOuter, batchSize, rng.split()), problem.dimX),
-    }),
+    init: (problem, rng) => {
+      const structured = sampleWeightOracles(problem);
+      if (structured) {
+        // the same draws as the dense path: the cross sampler takes the first split
+        const sampler = new BlockSampler(problem.nInner, batchSize, rng.split());
+        const weights = Array.from({ length: sampler.nBlocks }, (_, b) => sampler.block(b).weight);
+        const sparse: SparseCross = {
+          problem: structured,
+          sampler,
+          memory: new BlockSparseSagaMemory(problem.dimX, weights),
+          q: new Float64Array(sampler.batchSize),
+          d: new Float64Array(sampler.batchSize),
+          skipOuterX: structured.outerIndependentOfX,
+        };
+        const outerSampler = new BlockSampler(problem.nOuter, batchSize, rng.split());
+        const gradOuterX = structured.outerIndependentOfX ? untracked(outerSampler) : tracked(outerSampler, problem.dimX);
+        return { problem, cross: untracked(sampler), gradOuterX, sparse };
+      }
+      return {
+        problem,
+        cross: tracked(new BlockSampler(problem.nInner, batchSize, rng.split()), problem.dimX),
+        gradOuterX: tracked(new BlockSampler(problem.nOuter, batchSize, rng.split()), problem.dimX),
+      };
+    },
     step(s, { z, v, x }, _t, out) {
+      if (s.sparse) {
+        sparseOuterStep(s, s.sparse, z, v, x, gamma, out);
+        return;
+      }
       const c = s.cross;
       const f = s.gradOuterX;
       const bj = c.sampler.next();

@@ -50,3 +50,42 @@ export class SagaMemory {
     }
   }
 }
+
+/**
+ * SAGA memory of a quantity whose value on block j is zero outside block j's own coordinates (one outer weight per
+ * sample: the cross term ∇²_xz g_j·v of data hyper-cleaning), so the table of one row per block collapses to one
+ * number per coordinate: `values[i]` is the memory entry of coordinate i in the row of the block that owns i. Memory
+ * 2·dim numbers instead of (nBlocks + 1)·dim. The blocks must partition the coordinates (as {@link BlockSampler}
+ * blocks do) and keep their content.
+ *
+ * `direction(j, indices, q, out)` takes the fresh values q on the block's coordinates and writes the block's part of
+ * the SAGA direction, `out[k] = q[k] − m_j[i] + m̄[i]` (i = indices[k]), with exactly the arithmetic of
+ * {@link SagaMemory.direction}; on every other coordinate the direction is `mean[i]`, which the update leaves
+ * unchanged there. Updates its buffers in place.
+ */
+export class BlockSparseSagaMemory {
+  readonly values: Float64Array;
+  readonly mean: Float64Array;
+
+  constructor(
+    readonly dim: number,
+    private readonly weights: ArrayLike<number>,
+  ) {
+    this.values = new Float64Array(dim);
+    this.mean = new Float64Array(dim);
+  }
+
+  /** Block j's part of the direction from its fresh values q (length indices.length), written into out; updates the memory. */
+  direction(j: number, indices: Int32Array, q: Float64Array, out: Float64Array): void {
+    const values = this.values;
+    const mean = this.mean;
+    const w = this.weights[j];
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k];
+      const diff = q[k] - values[i];
+      out[k] = diff + mean[i];
+      mean[i] += w * diff;
+      values[i] = q[k];
+    }
+  }
+}
