@@ -1,2 +1,23 @@
-// Exports of the imaging area (filled by its implementation).
-export {};
+// Exports of the imaging area: PNG/JPEG loading, bilevel learning of regularizers for denoising and deblurring.
+export { decodeImage, loadImage } from './loaders/png-jpeg';
+export type { GrayImage, ImageLoadOptions } from './loaders/png-jpeg';
+export { ImagingProblem, imagingProblem } from './imaging/imaging-problem';
+export type { ImagingOptions, ImagingParts } from './imaging/imaging-problem';
+export type { PatchRegularizer, Regularizer } from './imaging/regularizer';
+export { smoothedTv } from './imaging/smoothed-tv';
+export type { SmoothedTvOptions } from './imaging/smoothed-tv';
+export { fieldOfExperts } from './imaging/field-of-experts';
+export type { FieldOfExpertsOptions } from './imaging/field-of-experts';
+export { gaussianBlur, identityOperator } from './imaging/forward-operator';
+export type { ForwardOperator, GaussianBlurOptions } from './imaging/forward-operator';
+export { cutPatches, observe } from './imaging/patch-set';
+export type { ObservedPatchSet, PatchSet } from './imaging/patch-set';
+export { fista, fistaWorkspace } from './imaging/fista';
+export type { FistaOptions, FistaResult, FistaWorkspace } from './imaging/fista';
+export { meanPsnr, psnr } from './imaging/psnr';
+export { encodeGrayPng } from './imaging/encode-gray-png';
+export { reconstructionGrid, writeReconstructionGrid } from './imaging/reconstruction-grid';
+export type { ReconstructionGrid, ReconstructionGridOptions } from './imaging/reconstruction-grid';
+export { tvGridSearch } from './imaging/tv-grid-search';
+export type { TvGridPoint, TvGridSearchResult } from './imaging/tv-grid-search';
+export { BUNDLED_CROP_SIZE, BUNDLED_CROPS, BUNDLED_IMAGES, bundledImagePaths } from './imaging/bundled-images';
