@@ -1,12 +1,18 @@
 // `npm run bench -- <name>`: prints benchmark figures and writes them to bench-results/<name>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchDataCleaning } from './datacleaning';
+import { benchImaging } from './imaging';
 import { benchLogreg } from './logreg';
+import { benchMulticlass } from './multiclass';
 import { benchSolvers } from './solvers';
 
 const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: Record<string, unknown>[] } & Record<string, unknown>>> = {
   logreg: benchLogreg,
   solvers: benchSolvers,
+  multiclass: benchMulticlass,
+  datacleaning: benchDataCleaning,
+  imaging: benchImaging,
 };
 
 function parseArgs(argv: string[]): { names: string[]; args: Record<string, number> } {

@@ -1,45 +1,130 @@
 import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
-import { bundledDataPath, InputError, loadDataFile, logregHpo, quadraticProblem, splitDataset } from '@bilevel/problems';
+import { bundledDataPath, dataCleaning, imagingProblem, InputError, loadDataFile, loadMulticlassHpo, logregHpo, quadraticProblem, splitDataset } from '@bilevel/problems';
+
+/** The bilevel problems of `bilevel run --problem`. */
+export const PROBLEMS = ['logreg-hpo', 'multiclass-hpo', 'datacleaning', 'denoise', 'deblur', 'quadratic'] as const;
+export type ProblemName = (typeof PROBLEMS)[number];
 
 /** The problem part of the command line. */
 export interface ProblemConfig {
-  readonly problem: 'logreg-hpo' | 'quadratic';
+  readonly problem: ProblemName;
   readonly train?: string;
   readonly val?: string;
-  readonly reg: 'scalar' | 'feature';
+  /** multiclass-hpo: a test file (default: a split of --train when --val is not given). */
+  readonly test?: string;
+  /** datacleaning: the Fashion-MNIST (or MNIST) folder; denoise/deblur: training images (file or folder). */
+  readonly data?: string;
+  /** denoise/deblur: held-out images (file or folder), or `none`. */
+  readonly heldOut?: string;
+  /** L2 weights: logreg-hpo scalar (default) | feature; multiclass-hpo class (default) | feature | scalar. */
+  readonly reg?: 'scalar' | 'feature' | 'class';
   readonly standardize: 'train' | 'none';
   readonly seed: number;
   /** Format of --train/--val: by extension and content (`auto`, default), `uci-csv` or `libsvm`. */
   readonly format?: 'auto' | 'uci-csv' | 'libsvm';
   /** Oracles of logreg-hpo: analytic float64 kernels (default) or tfjs automatic differentiation (float32). */
   readonly oracles?: 'analytic' | 'autodiff';
+  /** datacleaning: training samples n, validation samples m, corruption probability p, ridge C. */
+  readonly trainSize?: number;
+  readonly valSize?: number;
+  readonly corruption?: number;
+  readonly ridge?: number;
+  /** denoise/deblur: the regularizer (default tv), the noise level σ (default 0.1), the patch side (default 32). */
+  readonly regularizer?: 'tv' | 'foe';
+  readonly noise?: number;
+  readonly patchSize?: number;
 }
 
 /** The fraction of the training file used for training when no validation file is given. */
 export const TRAIN_FRACTION = 0.6;
 
+/** Options that belong to some problems only: the option, and the problems it applies to. */
+const ONLY: [keyof ProblemConfig, string, readonly ProblemName[]][] = [
+  ['train', '--train', ['logreg-hpo', 'multiclass-hpo']],
+  ['val', '--val', ['logreg-hpo', 'multiclass-hpo']],
+  ['test', '--test', ['multiclass-hpo']],
+  ['data', '--data', ['datacleaning', 'denoise', 'deblur']],
+  ['heldOut', '--held-out', ['denoise', 'deblur']],
+  ['reg', '--reg', ['logreg-hpo', 'multiclass-hpo']],
+  ['trainSize', '--train-size', ['datacleaning']],
+  ['valSize', '--val-size', ['datacleaning']],
+  ['corruption', '--corruption', ['datacleaning']],
+  ['ridge', '--ridge', ['datacleaning', 'denoise', 'deblur']],
+  ['regularizer', '--regularizer', ['denoise', 'deblur']],
+  ['noise', '--noise', ['denoise', 'deblur']],
+  ['patchSize', '--patch-size', ['denoise', 'deblur']],
+];
+
+/** Refuses options given for a problem they do not apply to (one clear error rather than a silently ignored flag). */
+function checkApplicable(config: ProblemConfig): void {
+  for (const [key, flag, problems] of ONLY) {
+    if (config[key] !== undefined && !problems.includes(config.problem)) {
+      throw new InputError(`applies to --problem ${problems.join(' | ')} only`, `${flag} with --problem ${config.problem}`);
+    }
+  }
+  if (config.oracles === 'autodiff' && config.problem !== 'logreg-hpo') {
+    throw new InputError('--oracles autodiff applies to logreg-hpo only', `--problem ${config.problem}`);
+  }
+  if (config.format !== undefined && config.format !== 'auto' && config.problem !== 'logreg-hpo') {
+    throw new InputError('--format applies to logreg-hpo only (multiclass-hpo reads UCI-header or headerless CSV, recognized by content)', `--problem ${config.problem}`);
+  }
+  if (config.reg === 'class' && config.problem !== 'multiclass-hpo') {
+    throw new InputError('one weight per class applies to multiclass-hpo; logreg-hpo takes scalar or feature', '--reg class');
+  }
+}
+
 /**
- * Builds the problem named on the command line. logreg-hpo reads `--train` (default: the bundled breast cancer
- * data) and `--val`; without `--val` the training file is split 60/40 by the seed. Every data problem is an
- * {@link InputError} naming the file and line.
+ * Builds the problem named on the command line. Every data problem is an {@link InputError} naming the file and line.
+ * - logreg-hpo: `--train` (default: the bundled breast cancer data) and `--val`; without `--val` the training file
+ *   is split 60/40 by the seed.
+ * - multiclass-hpo: `--train` (default: bundled UCI wine), `--val`, `--test`; see `loadMulticlassHpo`.
+ * - datacleaning: `--data` (default: the bundled Fashion-MNIST subset), n, m, p, C.
+ * - denoise / deblur: `--data` training images, `--held-out` images (default: the bundled crops), regularizer.
  */
 export function buildProblem(config: ProblemConfig): BilevelProblem {
-  if (config.problem === 'quadratic') {
-    if (config.train || config.val) throw new InputError('--train and --val apply to logreg-hpo only', '--problem quadratic');
-    if (config.oracles === 'autodiff') throw new InputError('--oracles autodiff applies to logreg-hpo only', '--problem quadratic');
-    return quadraticProblem({ seed: config.seed });
+  checkApplicable(config);
+  switch (config.problem) {
+    case 'quadratic':
+      return quadraticProblem({ seed: config.seed });
+    case 'multiclass-hpo':
+      return loadMulticlassHpo({
+        ...(config.train !== undefined ? { train: config.train } : {}),
+        ...(config.val !== undefined ? { val: config.val } : {}),
+        ...(config.test !== undefined ? { test: config.test } : {}),
+        reg: (config.reg ?? 'class') as 'class' | 'feature' | 'scalar',
+        standardize: config.standardize,
+        seed: config.seed,
+      });
+    case 'datacleaning':
+      return dataCleaning({
+        ...(config.data !== undefined ? { dir: config.data } : {}),
+        ...(config.trainSize !== undefined ? { n: config.trainSize } : {}),
+        ...(config.valSize !== undefined ? { m: config.valSize } : {}),
+        ...(config.corruption !== undefined ? { p: config.corruption } : {}),
+        ...(config.ridge !== undefined ? { C: config.ridge } : {}),
+        seed: config.seed,
+      });
+    case 'denoise':
+    case 'deblur':
+      return imagingProblem({
+        task: config.problem,
+        regularizer: config.regularizer ?? 'tv',
+        ...(config.data !== undefined ? { train: [config.data] } : {}),
+        ...(config.heldOut !== undefined ? { heldOut: config.heldOut === 'none' ? [] : [config.heldOut] } : {}),
+        ...(config.noise !== undefined ? { sigma: config.noise } : {}),
+        ...(config.patchSize !== undefined ? { patchSize: config.patchSize } : {}),
+        ...(config.ridge !== undefined ? { ridge: config.ridge } : {}),
+        seed: config.seed,
+      });
+    case 'logreg-hpo': {
+      const trainPath = config.train ?? bundledDataPath('breast_cancer.csv');
+      const format = config.format ?? 'auto';
+      const data = loadDataFile(trainPath, { format });
+      const split = config.val ? { train: data, val: loadDataFile(config.val, { format, like: data }) } : splitDataset(data, TRAIN_FRACTION, Rng.fromSeed(config.seed));
+      return logregHpo(split.train, split.val, { reg: (config.reg ?? 'scalar') as 'scalar' | 'feature', standardize: config.standardize });
+    }
   }
-  const trainPath = config.train ?? bundledDataPath('breast_cancer.csv');
-  const format = config.format ?? 'auto';
-  const data = loadDataFile(trainPath, { format });
-  let split;
-  if (config.val) {
-    split = { train: data, val: loadDataFile(config.val, { format, like: data }) };
-  } else {
-    split = splitDataset(data, TRAIN_FRACTION, Rng.fromSeed(config.seed));
-  }
-  return logregHpo(split.train, split.val, { reg: config.reg, standardize: config.standardize });
 }
 
 /** The starting x from `--x0`: one value broadcast to every coordinate, or exactly dimX values. */

@@ -109,7 +109,16 @@ const badInputs: [string, string[], RegExp][] = [
   ['missing file', ['run', '--train', '/nonexistent/data.csv'], /\/nonexistent\/data.csv: cannot read data file \(no such file\)/],
   ['bad x0 length', ['run', '--reg', 'feature', '--x0', '1,2'], /--x0: received 2 values, expected 1 \(broadcast\) or 30/],
   ['bad schedule', ['run', '--schedule', 'sideways'], /--schedule: parseSchedule: unknown schedule "sideways"/],
-  ['quadratic with data', ['run', '--problem', 'quadratic', '--train', 'x.csv'], /--train and --val apply to logreg-hpo only/],
+  ['quadratic with data', ['run', '--problem', 'quadratic', '--train', 'x.csv'], /--train with --problem quadratic: applies to --problem logreg-hpo \| multiclass-hpo only/],
+  ['an option of another problem', ['run', '--regularizer', 'foe'], /--regularizer with --problem logreg-hpo: applies to --problem denoise \| deblur only/],
+  ['per-class weights on a binary task', ['run', '--reg', 'class'], /--reg class: one weight per class applies to multiclass-hpo/],
+  ['a corruption that is not a probability', ['run', '--problem', 'datacleaning', '--corruption', '1.5'], /'--corruption <p>' argument '1.5' is invalid. expected a probability in \[0, 1\]/],
+  ['a missing Fashion-MNIST folder', ['run', '--problem', 'datacleaning', '--data', '/nonexistent/fmnist'], /\/nonexistent\/fmnist/],
+  ['more training samples than the file holds', ['run', '--problem', 'datacleaning', '--train-size', '5000'], /5000/],
+  ['a missing image folder', ['run', '--problem', 'denoise', '--data', '/nonexistent/images'], /\/nonexistent\/images/],
+  ['an unknown regularizer', ['run', '--problem', 'denoise', '--regularizer', 'wavelet'], /argument 'wavelet' is invalid. Allowed choices are tv, foe/],
+  ['a zero noise level', ['run', '--problem', 'deblur', '--noise', '0'], /'--noise <sigma>' argument '0' is invalid. expected a positive finite number/],
+  ['a multiclass file that is not CSV', ['run', '--problem', 'multiclass-hpo', '--train', '/nonexistent/wine.csv'], /\/nonexistent\/wine.csv/],
   ['unknown oracles', ['run', '--oracles', 'magic'], /argument 'magic' is invalid. Allowed choices are analytic, autodiff/],
   ['unknown estimator', ['run', '--inner-estimator', 'adam'], /'--inner-estimator <name>' argument 'adam' is invalid. Allowed choices are sgd, saga, sarah, storm/],
 ];
@@ -123,6 +132,62 @@ for (const [what, args, message] of badInputs) {
     assert.equal(existsSync(out), false, 'no output folder');
   });
 }
+
+test('multiclass-hpo on the bundled wine data: per-class weights, held-out error, h* from the better L-BFGS start', async () => {
+  const out = join(tmp(), 'mc');
+  const r = await cli(['run', '--problem', 'multiclass-hpo', '--max-iter', '2000', '--eval-every', '1000', '--out', out, '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(last.problem, 'multiclass-hpo');
+  assert.equal(last.x.length, 3, 'one weight per class of wine');
+  assert.equal(last.problemInfo.reg, 'class');
+  for (const k of ['valError', 'testError', 'testLoss']) assert.ok(last.metrics[k] >= 0 && last.metrics[k] <= (k === 'testLoss' ? Infinity : 1), k);
+  // h* is the best known local minimum: no run of the solver lands below it
+  assert.ok(last.value >= last.hStar * (1 - 1e-9), `h ${last.value} vs h* ${last.hStar}`);
+  const feature = await cli(['run', '--problem', 'multiclass-hpo', '--reg', 'feature', '--max-iter', '10', '--eval-every', '10', '--out', join(tmp(), 'mcf'), '--json']);
+  assert.equal(JSON.parse(feature.stdout.trim().split('\n').at(-1)!).x.length, 14, `13 features and the bias column: ${feature.stderr.slice(-300)}`);
+});
+
+test('datacleaning on the bundled Fashion-MNIST subset: one weight per sample, detector metrics and both baselines', async () => {
+  const out = join(tmp(), 'dc');
+  const r = await cli(['run', '--problem', 'datacleaning', '--max-iter', '600', '--eval-every', '300', '--out', out, '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(last.x.length, 700);
+  assert.equal(last.solverOptions.batchSize, 64, 'the problem\'s recommended batch');
+  assert.equal(last.solverOptions.outerStep, 100, 'the problem\'s recommended outer step');
+  assert.equal('hStar' in last, false, 'no reference by default');
+  for (const k of ['testError', 'valError', 'detectorPrecision', 'detectorRecall', 'flaggedFraction']) assert.ok(last.metrics[k] >= 0 && last.metrics[k] <= 1, k);
+  // the detector is better than chance: about 0.45 of the labels are wrong, so a random flag has precision ≈ 0.45
+  assert.ok(last.metrics.detectorPrecision > 0.6, `precision ${last.metrics.detectorPrecision}`);
+  assert.ok(last.baselines.corruptedLabelsTestError > 0 && last.baselines.cleanLabelsOnlyTestError > 0);
+  const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(trace.map((t) => t.iter), [0, 300, 600]);
+});
+
+test('denoise with smoothed TV: learned θ raises the held-out PSNR, and reconstructions.png is written', async () => {
+  const out = join(tmp(), 'dn');
+  const r = await cli(['run', '--problem', 'denoise', '--max-iter', '40', '--eval-every', '20', '--out', out, '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.equal(last.solver, 'isgd');
+  assert.equal(last.x.length, 2);
+  const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(trace[0].x, [-5, -5], 'the problem\'s starting point');
+  assert.ok(trace.at(-1).metrics.psnrHeldOut > trace[0].metrics.psnrHeldOut + 1, 'at least 1 dB gained in 40 steps');
+  const png = readFileSync(join(out, 'reconstructions.png'));
+  assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
+});
+
+test('a file that is not an image is refused naming it, before anything is written', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'fake.png'), 'not a png at all');
+  const out = join(dir, 'out');
+  const r = await cli(['run', '--problem', 'denoise', '--data', join(dir, 'fake.png'), '--out', out]);
+  assert.equal(r.code, EXIT.badInput, r.stderr);
+  assert.match(r.stderr, /fake\.png/);
+  assert.equal(existsSync(out), false);
+});
 
 test('malformed, non-finite and one-class CSVs are refused naming the file and line', async () => {
   const dir = tmp();
@@ -165,7 +230,7 @@ test('a diverging run exits 3 and reports the last finite state', async () => {
 test('--help lists every option and exits 0', async () => {
   const r = await cli(['run', '--help']);
   assert.equal(r.code, EXIT.ok);
-  for (const opt of ['--problem', '--train', '--val', '--reg', '--standardize', '--solver', '--batch', '--inner-step', '--outer-step', '--max-iter', '--max-seconds', '--eval-every', '--seed', '--x0', '--out', '--json']) {
+  for (const opt of ['--problem', '--train', '--val', '--test', '--data', '--held-out', '--train-size', '--val-size', '--corruption', '--ridge', '--regularizer', '--noise', '--patch-size', '--reference', '--reg', '--standardize', '--solver', '--batch', '--inner-step', '--outer-step', '--max-iter', '--max-seconds', '--eval-every', '--seed', '--x0', '--out', '--json']) {
     assert.ok(r.stdout.includes(opt), opt);
   }
 });

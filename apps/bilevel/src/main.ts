@@ -3,7 +3,9 @@ import { InputError } from '@bilevel/problems';
 import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { createLogger } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
-import { integer, nonNegativeInt, numberList, positiveInt, positiveNumber } from './parse-values';
+import { PROBLEMS } from './build-problem';
+import { DEFAULT_MAX_ITER } from './problem-defaults';
+import { integer, nonNegativeInt, numberList, positiveInt, positiveNumber, probability } from './parse-values';
 import type { RunConfig } from './run-command';
 import { runCommand } from './run-command';
 
@@ -17,8 +19,7 @@ export interface MainIo {
   readonly signals?: boolean;
 }
 
-/** Default number of outer iterations of `bilevel run`. */
-export const DEFAULT_MAX_ITER = 50_000;
+export { DEFAULT_MAX_ITER };
 
 /**
  * The `bilevel` program. Returns the exit code: 0 done, 2 bad input (nothing written), 3 diverged,
@@ -38,19 +39,36 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   program
     .command('run')
     .description('Run a solver on a problem; writes trace.jsonl, summary.json and convergence.svg/png to --out.')
-    .addOption(new Option('--problem <name>', 'problem family (fractional: a sparse fractional program for --solver fractional-cd)').choices(['logreg-hpo', 'quadratic', 'fractional']).default('logreg-hpo'))
-    .option('--train <file>', 'training data: UCI header CSV or LIBSVM text (default: bundled breast_cancer.csv)')
-    .option('--val <file>', 'validation data, same format (default: a 40% split of --train by the seed)')
-    .addOption(new Option('--format <kind>', 'data file format (auto: by extension and content; gzip accepted)').choices(['auto', 'uci-csv', 'libsvm']).default('auto'))
+    .addOption(
+      new Option(
+        '--problem <name>',
+        'problem: logreg-hpo (binary L2 selection), multiclass-hpo (multinomial, per-class L2), datacleaning (Fashion-MNIST label cleaning), denoise | deblur (learned image regularizer), quadratic (closed form), fractional (sparse fractional program, --solver fractional-cd)',
+      )
+        .choices([...PROBLEMS, 'fractional'])
+        .default('logreg-hpo'),
+    )
+    .option('--train <file>', 'logreg-hpo: UCI header CSV or LIBSVM (default: bundled breast_cancer.csv); multiclass-hpo: UCI header or headerless CSV (default: bundled wine_data.csv); gzip accepted')
+    .option('--val <file>', 'validation data, same format (default: a split of --train by the seed)')
+    .option('--test <file>', 'multiclass-hpo: test data (default: a 25% split of --train when --val is not given)')
+    .option('--data <path>', 'datacleaning: Fashion-MNIST folder of the four official .gz files (default: bundled 900/200-image subset); denoise/deblur: training image file or folder (default: bundled crops)')
+    .option('--held-out <path>', 'denoise/deblur: held-out image file or folder for the PSNR metric, or "none" (default: bundled crops)')
+    .addOption(new Option('--format <kind>', 'logreg-hpo data file format (auto: by extension and content; gzip accepted)').choices(['auto', 'uci-csv', 'libsvm']).default('auto'))
     .addOption(new Option('--oracles <kind>', 'logreg-hpo oracles: analytic float64 kernels, or tfjs autodiff (float32, ~100× slower; audited first)').choices(['analytic', 'autodiff']).default('analytic'))
-    .addOption(new Option('--reg <kind>', 'one L2 weight shared by all features, or one per feature').choices(['scalar', 'feature']).default('scalar'))
+    .addOption(new Option('--reg <kind>', 'L2 weights: one shared (scalar), one per feature, or one per class [logreg-hpo: scalar; multiclass-hpo: class]').choices(['scalar', 'feature', 'class']))
+    .option('--train-size <n>', 'datacleaning: training samples n, one outer weight each [20,000; bundled: 700]', positiveInt)
+    .option('--val-size <m>', 'datacleaning: clean validation samples m [5,000; bundled: 200]', positiveInt)
+    .option('--corruption <p>', 'datacleaning: probability that a training label is replaced by a random one [0.5]', probability)
+    .option('--ridge <c>', 'datacleaning: C of C‖z‖² [0.2]; denoise/deblur: lower-level ridge γ [0; deblur 1e-3]', positiveNumber)
+    .addOption(new Option('--regularizer <kind>', 'denoise/deblur: smoothed total variation (2 parameters) or a Field of Experts (8 filters 5×5)').choices(['tv', 'foe']))
+    .option('--noise <sigma>', 'denoise/deblur: noise level σ of the measurements, images in [0, 1] [0.1]', positiveNumber)
+    .option('--patch-size <px>', 'denoise/deblur: side of the training patches [32]', positiveInt)
+    .addOption(new Option('--reference <when>', 'compute h* by full-batch L-BFGS for the relative suboptimality (auto: not for datacleaning, denoise, deblur)').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--standardize <how>', 'standardize features with the training mean/std, or not').choices(['train', 'none']).default('train'))
     .addOption(
       new Option('--solver <name>', [...Object.values(SOLVERS), ...Object.values(STANDALONE)].map((s) => `\n  ${s.name}: ${s.description}`).join(''))
-        .choices([...Object.keys(SOLVERS), ...Object.keys(STANDALONE)])
-        .default('saba'),
+        .choices([...Object.keys(SOLVERS), ...Object.keys(STANDALONE)]),
     )
-    .option('--batch <n>', 'minibatch size of every oracle', positiveInt, 32)
+    .option('--batch <n>', 'minibatch size of every oracle [32; datacleaning 64; denoise/deblur 6]', positiveInt)
     .option('--inner-step <rho>', 'step of z and v (ρ, or ρ₀ for SOBA) [solver default 0.1]', positiveNumber)
     .option('--outer-step <gamma>', 'step of x (γ, or γ₀ for SOBA) [solver default 0.1]', positiveNumber)
     .addOption(new Option('--estimator <name>', 'direction estimator of all three streams (builds a single-loop solver from parts)').choices(Object.keys(ESTIMATORS)))
@@ -62,9 +80,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(new Option('--linsys-step-rule <name>', 'step rule of the linear-system stream').choices(Object.keys(STEP_RULES)))
     .addOption(new Option('--outer-step-rule <name>', 'step rule of the outer stream').choices(Object.keys(STEP_RULES)))
     .option('--schedule <name>', 'jacobi | gauss-seidel | multi-rate:K[:gauss-seidel] [solver default: jacobi]')
-    .option('--max-iter <n>', 'outer iterations', nonNegativeInt, DEFAULT_MAX_ITER)
+    .option('--max-iter <n>', `outer iterations [${DEFAULT_MAX_ITER}; datacleaning 3,000; denoise/deblur 300, foe 600]`, nonNegativeInt)
     .option('--max-seconds <s>', 'budget of solver seconds (evaluation excluded)', positiveNumber)
-    .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each)', positiveInt, 500)
+    .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each) [500; denoise/deblur 50]', positiveInt)
     .option('--seed <n>', 'seed of the data split and of the samplers', integer, 0)
     .option('--x0 <values>', 'starting x: one number for every coordinate, or a comma-separated list', numberList)
     .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-<problem>-<solver>)')
@@ -77,13 +95,24 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         problem: opts.problem as RunConfig['problem'],
         train: opts.train as string | undefined,
         val: opts.val as string | undefined,
+        test: opts.test as string | undefined,
+        data: opts.data as string | undefined,
+        heldOut: opts.heldOut as string | undefined,
+        trainSize: opts.trainSize as number | undefined,
+        valSize: opts.valSize as number | undefined,
+        corruption: opts.corruption as number | undefined,
+        ridge: opts.ridge as number | undefined,
+        regularizer: opts.regularizer as RunConfig['regularizer'],
+        noise: opts.noise as number | undefined,
+        patchSize: opts.patchSize as number | undefined,
+        reference: opts.reference as RunConfig['reference'],
         reg: opts.reg as RunConfig['reg'],
         standardize: opts.standardize as RunConfig['standardize'],
         seed: opts.seed as number,
         oracles: opts.oracles as RunConfig['oracles'],
         format: opts.format as RunConfig['format'],
-        solver: opts.solver as string,
-        batch: opts.batch as number,
+        solver: opts.solver as string | undefined,
+        batch: opts.batch as number | undefined,
         innerStep: opts.innerStep as number | undefined,
         outerStep: opts.outerStep as number | undefined,
         schedule: opts.schedule as string | undefined,
@@ -97,9 +126,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
           linsysStepRule: opts.linsysStepRule as string | undefined,
           outerStepRule: opts.outerStepRule as string | undefined,
         },
-        maxIter: opts.maxIter as number,
+        maxIter: opts.maxIter as number | undefined,
         maxSeconds: opts.maxSeconds as number | undefined,
-        evalEvery: opts.evalEvery as number,
+        evalEvery: opts.evalEvery as number | undefined,
         x0: opts.x0 as number[] | undefined,
         out: opts.out as string | undefined,
         json,

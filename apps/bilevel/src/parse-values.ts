@@ -19,6 +19,12 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+export function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a probability in [0, 1].');
+  return n;
+}
+
 export function integer(value: string): number {
   const n = Number(value);
   if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.');

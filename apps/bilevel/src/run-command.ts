@@ -1,7 +1,8 @@
 import { mkdirSync, accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nrm2 } from '@bilevel/linalg';
-import { InputError, referenceSolution } from '@bilevel/problems';
+import type { BilevelProblem } from '@bilevel/problems';
+import { DataCleaning, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
 import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
@@ -12,6 +13,7 @@ import { convergencePlotSvg, createProgress, formatSummaryTable, svgToPng, Trace
 import type { ProblemConfig } from './build-problem';
 import { buildProblem, startingX } from './build-problem';
 import { EXIT } from './exit-codes';
+import { DEFAULT_MAX_ITER, problemDefaults } from './problem-defaults';
 import { fractionalTask, runFractional } from './fractional-command';
 
 /**
@@ -20,19 +22,27 @@ import { fractionalTask, runFractional } from './fractional-command';
  */
 const PRECISION_OF_H = 1e-9;
 
+/** Largest x written whole into each trace line (data cleaning's 20,000 weights go to the summary only). */
+const TRACE_X_MAX = 1000;
+
 /** Everything `bilevel run` needs, after parsing. */
 export interface RunConfig extends Omit<ProblemConfig, 'problem'> {
   readonly problem: ProblemConfig['problem'] | 'fractional';
-  readonly solver: string;
-  readonly batch: number;
+  /** The solver; default: the problem's ({@link problemDefaults}). */
+  readonly solver?: string;
+  /** Minibatch size; default: the problem's. */
+  readonly batch?: number;
   readonly innerStep?: number;
   readonly outerStep?: number;
   readonly schedule?: string;
   /** Parts chosen per stream by name; any of them turns the run into a single-loop solver built from parts. */
   readonly parts?: PartOptions;
-  readonly maxIter: number;
+  /** Outer iterations and evaluation period; default: the problem's. */
+  readonly maxIter?: number;
   readonly maxSeconds?: number;
-  readonly evalEvery: number;
+  readonly evalEvery?: number;
+  /** Compute h* (`on`), not (`off`), or as the problem's default (`auto`). */
+  readonly reference?: 'auto' | 'on' | 'off';
   readonly x0?: readonly number[];
   readonly out?: string;
   readonly json: boolean;
@@ -59,8 +69,9 @@ const SINGLE_LOOP_PARTS: Record<string, { estimator: string; stepRule: string }>
 };
 
 /** The solver of the command line: a registered one, or one assembled from parts when part options are given. */
-function chooseSolver(config: RunConfig) {
+function chooseSolver(config: RunConfig & { solver: string; batch: number }, tuned: Readonly<Record<string, unknown>>) {
   const common = {
+    ...tuned,
     batchSize: config.batch,
     ...(config.innerStep !== undefined ? { innerStep: config.innerStep } : {}),
     ...(config.outerStep !== undefined ? { outerStep: config.outerStep } : {}),
@@ -95,8 +106,11 @@ interface TraceRow {
   solverSeconds: number;
   value: number;
   hypergradNorm: number;
-  relativeSuboptimality: number;
-  x: number[];
+  /** (h − h*)/|h*|, when h* was computed. */
+  relativeSuboptimality?: number;
+  /** x itself when dimX ≤ {@link TRACE_X_MAX}, else its norm only (the summary holds the final x). */
+  x?: number[];
+  xNorm?: number;
   innerGradNorm: number;
   /** Total oracle calls so far, and per oracle (all streams). */
   oracleCalls: number;
@@ -131,11 +145,25 @@ function prepareOutDir(dir: string): string {
   return abs;
 }
 
+/**
+ * The reference h*: the closed form, or full-batch L-BFGS on exact hypergradients from x = 0. h of multiclass-hpo
+ * is not convex in the per-class weights (L-BFGS from 0 stops at a poorer stationary point on wine), so there the
+ * reference is the better of L-BFGS from 0 and from the best shared weight of a grid ({@link SHARED_WEIGHT_GRID}).
+ */
+function computeReference(problem: BilevelProblem): { x: Float64Array; value: number; gradNorm: number; method: string } {
+  const fromZero = referenceSolution(problem);
+  if (!(problem instanceof MulticlassHpo)) return fromZero;
+  const grid = gridSearchShared(problem, SHARED_WEIGHT_GRID);
+  const fromGrid = referenceSolution(problem, { x0: grid.x });
+  return fromGrid.value < fromZero.value ? { ...fromGrid, method: `lbfgs from the grid-best shared weight ${grid.t}` } : { ...fromZero, method: 'lbfgs from 0 (better than from the grid-best shared weight)' };
+}
+
 /** Builds everything and validates it before anything is written; then runs, evaluates, writes, reports. */
 export async function runCommand(config: RunConfig, io: RunIo): Promise<number> {
   const { log } = io;
   const wallStart = performance.now();
   // 0. the standalone fractional task
+  if (config.problem === 'fractional' && config.solver === undefined) config = { ...config, solver: 'fractional-cd' };
   if (config.problem === 'fractional' || config.solver === 'fractional-cd') {
     if (config.problem !== 'fractional') {
       throw new InputError('fractional-cd solves fractional programs (f + ρ‖z‖₁)/g, not bilevel problems: use --problem fractional', '--solver fractional-cd');
@@ -144,18 +172,31 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     if (config.val) throw new InputError('--val does not apply to the fractional task', '--val');
     fractionalTask(config.train, config.seed); // validates the data before anything is written
     const dir = prepareOutDir(config.out ?? defaultOutDir('fractional', 'fractional-cd'));
-    return runFractional(config, dir, io);
+    return runFractional({ ...config, maxIter: config.maxIter ?? DEFAULT_MAX_ITER }, dir, io);
   }
   // 1. everything that can fail on bad input, before any file is written
-  const problem = buildProblem(config as RunConfig & { problem: 'logreg-hpo' | 'quadratic' });
-  const x0 = startingX(config.x0, problem.dimX);
+  const defaults = problemDefaults(config.problem, config.regularizer);
+  const solverName = config.solver ?? defaults.solver;
+  config = {
+    ...config,
+    solver: solverName,
+    batch: config.batch ?? defaults.batch,
+    maxIter: config.maxIter ?? defaults.maxIter,
+    evalEvery: config.evalEvery ?? defaults.evalEvery,
+  };
+  const maxIter = config.maxIter as number;
+  const evalEvery = config.evalEvery as number;
+  const withReference = config.reference === 'on' || ((config.reference ?? 'auto') === 'auto' && defaults.reference);
+  const problem = buildProblem(config as RunConfig & { problem: ProblemConfig['problem'] });
+  // --x0, else the problem's own starting point (imaging: θ = (−5, −5)), else the solver's default
+  const x0 = startingX(config.x0, problem.dimX) ?? (problem instanceof ImagingProblem ? problem.startingPoint() : undefined);
   // the problem the solver sees: the analytic one, or the same problem differentiated by tfjs
   let solverProblem = problem;
   let backend = 'float64 (analytic Float64Array kernels)';
   let disposeAutodiff = () => undefined as void;
   let solver;
   try {
-    solver = chooseSolver(config);
+    solver = chooseSolver(config as RunConfig & { solver: string; batch: number }, solverName === defaults.solver ? defaults.solverOptions : {});
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError((err as Error).message, '--solver');
@@ -179,21 +220,28 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
   }
   runLog.info({ problem: problem.name, dimZ: problem.dimZ, dimX: problem.dimX, nInner: problem.nInner, nOuter: problem.nOuter, ...problem.info }, 'problem');
-  runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter: config.maxIter, evalEvery: config.evalEvery, seed: config.seed }, 'solver');
+  runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter, evalEvery, seed: config.seed }, 'solver');
 
   // 2. the reference minimum h*, from a full-batch solve
-  const refStart = performance.now();
-  const ref = referenceSolution(problem);
-  runLog.info({ hStar: ref.value, method: ref.method, xStarNorm: nrm2(ref.x), gradNorm: ref.gradNorm, seconds: (performance.now() - refStart) / 1000 }, 'reference solution h*');
+  let ref: { value: number; method: string } | undefined;
+  if (withReference) {
+    const refStart = performance.now();
+    const r = computeReference(problem);
+    ref = r;
+    runLog.info({ hStar: r.value, method: r.method, xStarNorm: nrm2(r.x), gradNorm: r.gradNorm, seconds: (performance.now() - refStart) / 1000 }, 'reference solution h*');
+  } else runLog.info('no reference h* (off by default for this problem; --reference on computes it)');
+  const relSubopt = (value: number) => (ref ? (value - ref.value) / Math.abs(ref.value) : undefined);
+  const metricsOf = (problem as BilevelProblem).metrics?.bind(problem);
+  const xForTrace = (x: Float64Array) => (x.length <= TRACE_X_MAX ? { x: Array.from(x) } : { xNorm: nrm2(x) });
 
   // 3. the run
   const trace = TraceWriter.open(join(outDir, 'trace.jsonl'));
   const rows: TraceRow[] = [];
-  const progress = createProgress({ total: config.maxIter, enabled: config.progress, label: `${solver.name}` });
+  const progress = createProgress({ total: maxIter, enabled: config.progress, label: `${solver.name}` });
   let lastSnapshot: Snapshot | undefined;
   let warmZ: Float64Array | undefined;
   const evaluate = (s: Snapshot): TraceRow => {
-    const hg = problem.hypergradient(s.x, warmZ ? { z0: warmZ } : {});
+    const hg = problem.hypergradient(s.x, { ...(warmZ ? { z0: warmZ } : {}), ...(defaults.evalTol ? { tol: defaults.evalTol } : {}) });
     warmZ = hg.z;
     const c = s.counts.total;
     const row: TraceRow = {
@@ -201,12 +249,12 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       solverSeconds: s.solverSeconds,
       value: hg.value,
       hypergradNorm: nrm2(hg.grad),
-      relativeSuboptimality: (hg.value - ref.value) / Math.abs(ref.value),
-      x: Array.from(s.x),
+      relativeSuboptimality: relSubopt(hg.value),
+      ...xForTrace(s.x),
       innerGradNorm: hg.innerGradNorm,
       oracleCalls: totalCalls(c),
       calls: { ...c },
-      ...(problem.metrics ? { metrics: problem.metrics(s.x, hg.z) } : {}),
+      ...(metricsOf ? { metrics: metricsOf(s.x, hg.z) } : {}),
     };
     trace.write(row as unknown as Record<string, unknown>);
     rows.push(row);
@@ -218,9 +266,9 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   await new Promise<void>((resolveRun, rejectRun) => {
     const sub = run(solverProblem, solver, {
       seed: config.seed,
-      maxIter: config.maxIter,
+      maxIter,
       ...(config.maxSeconds !== undefined ? { maxSeconds: config.maxSeconds } : {}),
-      sampleEvery: config.evalEvery,
+      sampleEvery: evalEvery,
       schedule,
       ...(x0 ? { x0 } : {}),
     }).subscribe({
@@ -228,7 +276,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
         lastSnapshot = s;
         const row = evaluate(s);
         progress.update(s.iteration, { h: row.value.toPrecision(6), '‖∇h‖': row.hypergradNorm.toExponential(2) });
-        runLog.debug({ iter: row.iter, h: row.value, relSubopt: row.relativeSuboptimality, gradNorm: row.hypergradNorm }, 'evaluation');
+        runLog.debug({ iter: row.iter, h: row.value, ...row.metrics, relSubopt: row.relativeSuboptimality, gradNorm: row.hypergradNorm }, 'evaluation');
       },
       error: (err: unknown) => {
         if (err instanceof DivergenceError) {
@@ -257,17 +305,27 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   if (divergence) {
     x = divergence.lastFinite.x;
     const last = divergence.lastFinite;
-    const hg = problem.hypergradient(last.x);
+    const hg = problem.hypergradient(last.x, { ...(warmZ ? { z0: warmZ } : {}), ...(defaults.evalTol ? { tol: defaults.evalTol } : {}) });
     finalRow = {
       iter: last.iteration,
       solverSeconds: lastSnapshot?.solverSeconds ?? 0,
       value: hg.value,
       hypergradNorm: nrm2(hg.grad),
-      relativeSuboptimality: (hg.value - ref.value) / Math.abs(ref.value),
-      x: Array.from(last.x),
+      relativeSuboptimality: relSubopt(hg.value),
+      ...xForTrace(last.x),
       innerGradNorm: hg.innerGradNorm,
       oracleCalls: NaN,
+      ...(metricsOf ? { metrics: metricsOf(last.x, hg.z) } : {}),
     };
+  }
+  // data cleaning: the two reference trainings of the same model and C, to read the learned weights against
+  let baselines: Record<string, number> | undefined;
+  if (problem instanceof DataCleaning && status !== 'interrupted') {
+    const t0 = performance.now();
+    const corrupted = problem.errors(problem.solveWeighted(problem.baselineWeights('corrupted'), { tol: 1e-6 }).z);
+    const clean = problem.errors(problem.solveWeighted(problem.baselineWeights('clean'), { tol: 1e-6 }).z);
+    baselines = { corruptedLabelsTestError: corrupted.testError, cleanLabelsOnlyTestError: clean.testError };
+    runLog.info({ ...baselines, seconds: (performance.now() - t0) / 1000 }, 'baselines: training on the corrupted labels, and on the right labels only');
   }
   const summary = {
     problem: problem.name,
@@ -279,9 +337,9 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     x: x ? Array.from(x) : [],
     value: finalRow?.value ?? NaN,
     hypergradNorm: finalRow?.hypergradNorm ?? NaN,
-    hStar: ref.value,
-    relativeSuboptimality: finalRow?.relativeSuboptimality ?? NaN,
+    ...(ref ? { hStar: ref.value, relativeSuboptimality: finalRow?.relativeSuboptimality ?? NaN } : {}),
     ...(finalRow?.metrics ? { metrics: finalRow.metrics } : {}),
+    ...(baselines ? { baselines } : {}),
     backend,
     seed: config.seed,
     schedule,
@@ -293,10 +351,23 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     outDir,
     ...(divergence ? { divergence: { stream: divergence.stream, variable: divergence.variable, version: divergence.version, message: divergence.message } } : {}),
   };
+  let images: string | undefined;
+  if (problem instanceof ImagingProblem && x) {
+    // clean | measured | reconstructed, for a person to look at (held-out images when there are some)
+    images = join(outDir, 'reconstructions.png');
+    try {
+      const grid = reconstructionGrid(problem, x);
+      writeFileAtomic(images, encodeGrayPng(grid.width, grid.height, grid.data));
+      runLog.info({ file: images, psnr: grid.rows.map((r) => `${r.label}: ${r.psnrObserved.toFixed(2)} → ${r.psnrReconstructed.toFixed(2)} dB`).join(', ') }, 'reconstructions');
+    } catch (err) {
+      images = undefined;
+      runLog.warn({ err: (err as Error).message }, 'could not draw the reconstructions');
+    }
+  }
   writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (rows.length > 0) {
     try {
-      const svg = await convergencePlotSvg(rows, { title: `${problem.name} · ${solver.name} (seed ${config.seed})`, hStar: ref.value });
+      const svg = await convergencePlotSvg(rows, { title: `${problem.name} · ${solver.name} (seed ${config.seed})`, ...(ref ? { hStar: ref.value } : {}) });
       writeFileAtomic(join(outDir, 'convergence.svg'), svg);
       writeFileAtomic(join(outDir, 'convergence.png'), svgToPng(svg));
     } catch (err) {
@@ -304,18 +375,22 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     }
   }
   const level = status === 'finished' ? 'info' : 'warn';
-  runLog[level]({ status, iterations: summary.iterations, solverSeconds: summary.solverSeconds, h: summary.value, hStar: ref.value, relSubopt: summary.relativeSuboptimality, gradNorm: summary.hypergradNorm, outDir }, 'run ended');
+  runLog[level]({ status, iterations: summary.iterations, solverSeconds: summary.solverSeconds, h: summary.value, hStar: ref?.value, relSubopt: finalRow?.relativeSuboptimality, gradNorm: summary.hypergradNorm, outDir }, 'run ended');
   if (divergence) runLog.error({ stream: divergence.stream, version: divergence.version }, divergence.message);
 
   if (config.json) io.stdout.write(JSON.stringify(summary) + '\n');
   else {
     io.stdout.write(formatSummaryTable(summary) + '\n');
+    const rel = finalRow?.relativeSuboptimality ?? NaN;
+    const versus = ref
+      ? `, h* = ${ref.value.toPrecision(10)} (${ref.method}): relative suboptimality ${rel.toExponential(2)}` +
+        (Math.abs(rel) < PRECISION_OF_H ? ` (at the precision of the evaluation, |·| < ${PRECISION_OF_H})` : '')
+      : '';
+    const metrics = finalRow?.metrics ? `; ${Object.entries(finalRow.metrics).map(([k, v]) => `${k} ${+v.toPrecision(6)}`).join(', ')}` : '';
     io.stdout.write(
-      `\nh(x) = ${summary.value.toPrecision(10)}, h* = ${ref.value.toPrecision(10)} (${ref.method}): ` +
-        `relative suboptimality ${summary.relativeSuboptimality.toExponential(2)}` +
-        (Math.abs(summary.relativeSuboptimality) < PRECISION_OF_H ? ` (at the precision of the evaluation, |·| < ${PRECISION_OF_H})` : '') +
-        ` after ${summary.iterations} iterations ` +
-        `in ${summary.solverSeconds.toFixed(2)} s of solver time.\nWrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png}\n`,
+      `\nh(x) = ${summary.value.toPrecision(10)}${versus} after ${summary.iterations} iterations ` +
+        `in ${summary.solverSeconds.toFixed(2)} s of solver time${metrics}.\n` +
+        `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`,
     );
   }
   return status === 'diverged' ? EXIT.diverged : status === 'interrupted' ? EXIT.interrupted : EXIT.ok;

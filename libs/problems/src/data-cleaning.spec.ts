@@ -216,7 +216,7 @@ test('innerConstants: μ = 2C, and L bounds the curvature along random direction
   const p = small;
   const x = new Float64Array(p.dimX);
   const { L, mu, LMaxSample } = p.innerConstants(x);
-  assert.equal(mu, 0.4);
+  assert.equal(mu, 2 * 0.01, 'μ = 2C at the default C = 0.01');
   assert.ok(LMaxSample >= L);
   const rng = Rng.fromSeed(15);
   const z = rng.normals(new Float64Array(p.dimZ)).map((t) => 0.02 * t);

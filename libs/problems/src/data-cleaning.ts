@@ -29,19 +29,31 @@ export interface DataCleaningOptions {
   readonly p?: number;
   /** Seed of the train/validation draw and of the corruption. Default 0. */
   readonly seed?: number;
-  /** Ridge weight C of `C‖z‖²` in the inner objective. Default 0.2 (the public benchmark's `reg`). */
+  /**
+   * Ridge weight C of `C‖z‖²` in the inner objective. Default 0.01. (The public benchmark's `reg` 0.2 is too strong
+   * for this normalization on Fashion-MNIST: at n = 20,000, p = 0.5 training on the right labels only then beats
+   * training on all labels by under one point (20.3% against 21.1% test error) and weights σ(x) ≤ 1 that drop the
+   * wrong half cannot beat either (21.9%): there is little left for cleaning to win. At 0.01 the gap is 16.8% against
+   * 19.2%.)
+   */
   readonly C?: number;
 }
 
 /**
- * Recommended SABA settings for this problem: batch 64, inner step ρ = 0.03, outer step γ = 100 (tools/bench/
+ * Recommended SABA settings for this problem: batch 64, inner step ρ = 0.02, outer step γ = 100 (tools/bench/
  * datacleaning.ts). The public benchmark's tuned SABA on MNIST cleaning used ρ = 0.1 and `outer_ratio` 0.001, i.e.
  * γ = ρ / 0.001 = 100 (the per-weight hypergradient is O(1/n), hence the large γ). On Fashion-MNIST (n = 20,000,
  * p = 0.5, 3,000 steps, grid ρ ∈ {0.01, 0.03, 0.1} × γ ∈ {30, 100, 300} at C = 0.01) ρ = 0.1 oscillates (test error
  * of SABA's z jumping between 18% and 22%, detector precision falling to 0.6–0.8); ρ = 0.03, γ = 100 gave the lowest
- * test error (17.4%) with detector precision and recall ≈ 0.9; γ = 300 with ρ = 0.03 drifts (precision 0.75).
+ * test error (17.4%) with detector precision and recall ≈ 0.9; γ = 300 with ρ = 0.03 drifts (precision 0.75). Run
+ * longer (60 s, ~15,000 steps) ρ = 0.03 with γ = 100 degrades after step 12,500 (test error 17.3% → 18.7%,
+ * precision 0.85 → 0.67), while ρ = 0.02 with γ = 100 stays at 17.0% (precision 0.86, recall 0.95) to the end and
+ * ρ = 0.03 with γ = 30 at 17.1%: ρ = 0.02 keeps a margin from the inner step's stability edge.
  */
-export const DATA_CLEANING_STEPS = { batchSize: 64, innerStep: 0.03, outerStep: 100 } as const;
+export const DATA_CLEANING_STEPS = { batchSize: 64, innerStep: 0.02, outerStep: 100 } as const;
+
+/** Default ridge weight C (see {@link DataCleaningOptions.C}). */
+const DEFAULT_C = 0.01;
 
 const KNOWN = ['dir', 'data', 'n', 'm', 'p', 'seed', 'C'];
 
@@ -141,7 +153,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
   constructor(trainFile: LabelledImages, testFile: LabelledImages, options: DataCleaningOptions & { readonly n: number; readonly m: number }) {
     const { n, m } = options;
     const p = options.p ?? 0.5;
-    const C = options.C ?? 0.2;
+    const C = options.C ?? DEFAULT_C;
     const seed = options.seed ?? 0;
     const d = trainFile.height * trainFile.width;
     if (testFile.height * testFile.width !== d) {
@@ -558,7 +570,7 @@ export function dataCleaning(options: DataCleaningOptions = {}): DataCleaning {
   const m = positiveInt(options.m ?? (bundled ? 200 : 5_000), 'm');
   const p = options.p ?? 0.5;
   if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw new InputError(`p must be a probability in [0, 1], received ${String(p)}`, where);
-  const C = options.C ?? 0.2;
+  const C = options.C ?? DEFAULT_C;
   if (!(typeof C === 'number' && C > 0 && Number.isFinite(C))) throw new InputError(`C must be a finite number > 0, received ${String(C)}`, where);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new InputError(`seed must be a safe integer, received ${String(seed)}`, where);

@@ -50,3 +50,6 @@ export function gridSearchShared(problem: BilevelProblem, values: readonly numbe
   }
   return best as GridSearchResult;
 }
+
+/** The default shared-weight grid: t = 4, 3.6, …, −12 (41 values; for exp-parametrized L2 weights, e^t from 55 to 6e-6). */
+export const SHARED_WEIGHT_GRID: readonly number[] = Array.from({ length: 41 }, (_, k) => +(4 - 0.4 * k).toFixed(10));

@@ -11,7 +11,7 @@ export type { ClassificationCsvOptions } from './classification-csv';
 export { splitTrainValTest } from './split-train-val-test';
 export type { SplitTrainValTestOptions } from './split-train-val-test';
 export { multiclassDataPath } from './multiclass-data-path';
-export { gridSearchShared } from './grid-search-shared';
+export { gridSearchShared, SHARED_WEIGHT_GRID } from './grid-search-shared';
 export type { GridPoint, GridSearchResult } from './grid-search-shared';
 export { lbfgsOnHypergradient } from './lbfgs-on-hypergradient';
 export type { LbfgsOnHypergradientOptions, LbfgsOnHypergradientResult } from './lbfgs-on-hypergradient';
