@@ -157,6 +157,7 @@ test('datacleaning on the bundled Fashion-MNIST subset: one weight per sample, d
   assert.equal(last.solverOptions.batchSize, 64, 'the problem\'s recommended batch');
   assert.equal(last.solverOptions.outerStep, 100, 'the problem\'s recommended outer step');
   assert.equal('hStar' in last, false, 'no reference by default');
+  assert.equal(last.evaluation, 'iterate', 'evaluated at the solver\'s own z, no inner solve');
   for (const k of ['testError', 'valError', 'detectorPrecision', 'detectorRecall', 'flaggedFraction']) assert.ok(last.metrics[k] >= 0 && last.metrics[k] <= 1, k);
   // the detector is better than chance: about 0.45 of the labels are wrong, so a random flag has precision ≈ 0.45
   assert.ok(last.metrics.detectorPrecision > 0.6, `precision ${last.metrics.detectorPrecision}`);

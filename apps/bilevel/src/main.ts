@@ -62,6 +62,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(new Option('--regularizer <kind>', 'denoise/deblur: smoothed total variation (2 parameters) or a Field of Experts (8 filters 5×5)').choices(['tv', 'foe']))
     .option('--noise <sigma>', 'denoise/deblur: noise level σ of the measurements, images in [0, 1] [0.1]', positiveNumber)
     .option('--patch-size <px>', 'denoise/deblur: side of the training patches [32]', positiveInt)
+    .addOption(new Option('--evaluate <how>', 'trace evaluation of h: exact (inner solve, hypergradient) or at the solver\'s own z (iterate; auto: iterate for datacleaning)').choices(['auto', 'exact', 'iterate']).default('auto'))
     .addOption(new Option('--reference <when>', 'compute h* by full-batch L-BFGS for the relative suboptimality (auto: not for datacleaning, denoise, deblur)').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--standardize <how>', 'standardize features with the training mean/std, or not').choices(['train', 'none']).default('train'))
     .addOption(
@@ -106,6 +107,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         noise: opts.noise as number | undefined,
         patchSize: opts.patchSize as number | undefined,
         reference: opts.reference as RunConfig['reference'],
+        evaluate: opts.evaluate as RunConfig['evaluate'],
         reg: opts.reg as RunConfig['reg'],
         standardize: opts.standardize as RunConfig['standardize'],
         seed: opts.seed as number,

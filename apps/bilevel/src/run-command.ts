@@ -41,6 +41,8 @@ export interface RunConfig extends Omit<ProblemConfig, 'problem'> {
   readonly maxIter?: number;
   readonly maxSeconds?: number;
   readonly evalEvery?: number;
+  /** Evaluate h exactly (`exact`), at the solver's own z (`iterate`), or as the problem's default (`auto`). */
+  readonly evaluate?: 'auto' | 'exact' | 'iterate';
   /** Compute h* (`on`), not (`off`), or as the problem's default (`auto`). */
   readonly reference?: 'auto' | 'on' | 'off';
   readonly x0?: readonly number[];
@@ -105,7 +107,8 @@ interface TraceRow {
   iter: number;
   solverSeconds: number;
   value: number;
-  hypergradNorm: number;
+  /** ‖∇h(x)‖, when evaluated exactly. */
+  hypergradNorm?: number;
   /** (h − h*)/|h*|, when h* was computed. */
   relativeSuboptimality?: number;
   /** x itself when dimX ≤ {@link TRACE_X_MAX}, else its norm only (the summary holds the final x). */
@@ -186,6 +189,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   };
   const maxIter = config.maxIter as number;
   const evalEvery = config.evalEvery as number;
+  const evaluation = config.evaluate === undefined || config.evaluate === 'auto' ? defaults.evaluation : config.evaluate;
   const withReference = config.reference === 'on' || ((config.reference ?? 'auto') === 'auto' && defaults.reference);
   const problem = buildProblem(config as RunConfig & { problem: ProblemConfig['problem'] });
   // --x0, else the problem's own starting point (imaging: θ = (−5, −5)), else the solver's default
@@ -240,21 +244,31 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   const progress = createProgress({ total: maxIter, enabled: config.progress, label: `${solver.name}` });
   let lastSnapshot: Snapshot | undefined;
   let warmZ: Float64Array | undefined;
-  const evaluate = (s: Snapshot): TraceRow => {
-    const hg = problem.hypergradient(s.x, { ...(warmZ ? { z0: warmZ } : {}), ...(defaults.evalTol ? { tol: defaults.evalTol } : {}) });
+  const gradZ = new Float64Array(problem.dimZ);
+  /** h at x: exact (inner solve, hypergradient) or at the solver's own z (F(z, x), ‖∇_z G(z, x)‖: one full pass). */
+  const evaluatePoint = (x: Float64Array, z: Float64Array) => {
+    if (evaluation === 'iterate') {
+      problem.innerGradZ(z, x, problem.fullInner, gradZ);
+      return { value: problem.outerValue(z, x, problem.fullOuter), innerGradNorm: nrm2(gradZ), z };
+    }
+    const hg = problem.hypergradient(x, { ...(warmZ ? { z0: warmZ } : {}), ...(defaults.evalTol ? { tol: defaults.evalTol } : {}) });
     warmZ = hg.z;
+    return { value: hg.value, hypergradNorm: nrm2(hg.grad), innerGradNorm: hg.innerGradNorm, z: hg.z };
+  };
+  const evaluate = (s: Snapshot): TraceRow => {
+    const e = evaluatePoint(s.x, s.z);
     const c = s.counts.total;
     const row: TraceRow = {
       iter: s.iteration,
       solverSeconds: s.solverSeconds,
-      value: hg.value,
-      hypergradNorm: nrm2(hg.grad),
-      relativeSuboptimality: relSubopt(hg.value),
+      value: e.value,
+      ...(e.hypergradNorm !== undefined ? { hypergradNorm: e.hypergradNorm } : {}),
+      relativeSuboptimality: relSubopt(e.value),
       ...xForTrace(s.x),
-      innerGradNorm: hg.innerGradNorm,
+      innerGradNorm: e.innerGradNorm,
       oracleCalls: totalCalls(c),
       calls: { ...c },
-      ...(metricsOf ? { metrics: metricsOf(s.x, hg.z) } : {}),
+      ...(metricsOf ? { metrics: metricsOf(s.x, e.z) } : {}),
     };
     trace.write(row as unknown as Record<string, unknown>);
     rows.push(row);
@@ -275,7 +289,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       next: (s) => {
         lastSnapshot = s;
         const row = evaluate(s);
-        progress.update(s.iteration, { h: row.value.toPrecision(6), '‖∇h‖': row.hypergradNorm.toExponential(2) });
+        progress.update(s.iteration, { h: row.value.toPrecision(6), '‖∇h‖': row.hypergradNorm?.toExponential(2) ?? '—' });
         runLog.debug({ iter: row.iter, h: row.value, ...row.metrics, relSubopt: row.relativeSuboptimality, gradNorm: row.hypergradNorm }, 'evaluation');
       },
       error: (err: unknown) => {
@@ -305,17 +319,17 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   if (divergence) {
     x = divergence.lastFinite.x;
     const last = divergence.lastFinite;
-    const hg = problem.hypergradient(last.x, { ...(warmZ ? { z0: warmZ } : {}), ...(defaults.evalTol ? { tol: defaults.evalTol } : {}) });
+    const e = evaluatePoint(last.x, last.z);
     finalRow = {
       iter: last.iteration,
       solverSeconds: lastSnapshot?.solverSeconds ?? 0,
-      value: hg.value,
-      hypergradNorm: nrm2(hg.grad),
-      relativeSuboptimality: relSubopt(hg.value),
+      value: e.value,
+      ...(e.hypergradNorm !== undefined ? { hypergradNorm: e.hypergradNorm } : {}),
+      relativeSuboptimality: relSubopt(e.value),
       ...xForTrace(last.x),
-      innerGradNorm: hg.innerGradNorm,
+      innerGradNorm: e.innerGradNorm,
       oracleCalls: NaN,
-      ...(metricsOf ? { metrics: metricsOf(last.x, hg.z) } : {}),
+      ...(metricsOf ? { metrics: metricsOf(last.x, e.z) } : {}),
     };
   }
   // data cleaning: the two reference trainings of the same model and C, to read the learned weights against
@@ -336,7 +350,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     solverSeconds: lastSnapshot?.solverSeconds ?? 0,
     x: x ? Array.from(x) : [],
     value: finalRow?.value ?? NaN,
-    hypergradNorm: finalRow?.hypergradNorm ?? NaN,
+    ...(finalRow?.hypergradNorm !== undefined ? { hypergradNorm: finalRow.hypergradNorm } : {}),
+    evaluation,
     ...(ref ? { hStar: ref.value, relativeSuboptimality: finalRow?.relativeSuboptimality ?? NaN } : {}),
     ...(finalRow?.metrics ? { metrics: finalRow.metrics } : {}),
     ...(baselines ? { baselines } : {}),
@@ -367,7 +382,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (rows.length > 0) {
     try {
-      const svg = await convergencePlotSvg(rows, { title: `${problem.name} · ${solver.name} (seed ${config.seed})`, ...(ref ? { hStar: ref.value } : {}) });
+      const svg = await convergencePlotSvg(rows.map((r) => ({ ...r, hypergradNorm: r.hypergradNorm ?? NaN })), { title: `${problem.name} · ${solver.name} (seed ${config.seed})`, ...(ref ? { hStar: ref.value } : {}) });
       writeFileAtomic(join(outDir, 'convergence.svg'), svg);
       writeFileAtomic(join(outDir, 'convergence.png'), svgToPng(svg));
     } catch (err) {
