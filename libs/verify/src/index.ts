@@ -34,3 +34,4 @@ export type { ConvergenceKind, NamedSolverProperty, SolverPropertiesOptions, Sol
 export { DEFAULT_NUM_RUNS, solverProperties } from './solver-properties';
 export type { CheckSolverOptions } from './check-solver';
 export { checkSolver } from './check-solver';
+export * from './bounds';

@@ -1,0 +1,18 @@
+export type { Box } from './box';
+export type { GraphNode, GraphOutput, NodeId, UnaryOp } from './expr-graph';
+export { Graph, nodeArgs } from './expr-graph';
+export { evaluate } from './evaluate';
+export type { Activation, DenseLayer } from './dense-layer';
+export { denseLayer, mlp } from './dense-layer';
+export type { Interval } from './interval';
+export * as interval from './interval';
+export { nextDown, nextUp, addDown, addUp, mulDown, mulUp, divDown, divUp } from './rounding';
+export { intervalBounds, nodeInterval } from './interval-bounds';
+export type { Relaxation } from './relaxation';
+export { RELAXATION_PIECES, relaxUnary } from './relaxation';
+export type { LinearBoundsOptions, LinearBoundsResult, LinearFunction, NodeLinearBound } from './linear-bounds';
+export { linearBounds } from './linear-bounds';
+export type { BranchAndBoundOptions, BranchAndBoundResult, BranchAndBoundStats, OpenBox } from './branch-and-bound';
+export { FALSIFY_FD_STEP, FALSIFY_PENALTY, verifyBranchAndBound } from './branch-and-bound';
+export type { RandomGraph } from './random-graph';
+export { randomBox, randomExpression, randomMlp, randomPoint } from './random-graph';
