@@ -4,8 +4,12 @@ import * as telemetry from './index';
 
 test('the public surface exports exactly the documented values', () => {
   assert.deepEqual(Object.keys(telemetry).sort(), [
+    'CERTIFICATE_PLOT_COLOURS',
     'LOG_FLOOR',
     'TraceWriter',
+    'certificatePlotContour',
+    'certificatePlotSpec',
+    'certificatePlotSvg',
     'convergencePlotSpec',
     'convergencePlotSvg',
     'createLogger',

@@ -13,3 +13,7 @@ export { createProgress } from './create-progress';
 export type { CreateProgressOptions, Progress } from './create-progress';
 export { formatSummaryTable } from './format-summary-table';
 export type { FormatSummaryTableOptions } from './format-summary-table';
+export { CERTIFICATE_PLOT_COLOURS, certificatePlotSpec, certificatePlotSvg } from './certificate-plot-svg';
+export type { CertificatePlotCertificate, CertificatePlotInput, CertificatePlotOptions, CertificatePlotPoints, CertificatePlotRegion, CertificatePlotTrajectory } from './certificate-plot-svg';
+export { certificatePlotContour } from './certificate-plot-contour';
+export type { CertificatePlotBox, CertificatePlotGrid } from './certificate-plot-contour';

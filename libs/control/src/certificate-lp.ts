@@ -1,0 +1,511 @@
+import type { Highs, LegacyHighs, Model } from 'highs';
+import { Polynomial, monomialBasis } from './polynomial';
+import { handelmanProducts } from './handelman';
+import type { Ball, Box, ControlSystem } from './systems/control-system';
+import { ballBox, paramVertices } from './systems/control-system';
+import type { FeaturePolicy } from './policy';
+
+/**
+ * The HiGHS runtime (`await (await import('highs')).default()`), injected: its one-shot `solve` of CPLEX LP text,
+ * and optionally `createModel` for warm-started re-solves.
+ */
+export type LpSolver = Pick<LegacyHighs, 'solve'> & Partial<Pick<Highs, 'createModel'>>;
+
+/** Options of {@link CertificateLp}. */
+export interface CertificateLpOptions {
+  /** Degree d of the certificate's monomial basis. Default 2. */
+  readonly degree?: number;
+  /** Handelman degree D of every condition; raised to the condition's own degree when lower. Default 0 (= that). */
+  readonly handelmanDegree?: number;
+  /** λ_B of the barrier's derivative condition ∇B·f ≤ λ_B B. Default −4 (an exponential barrier: B(t) ≤ B(0)e^{λ_B t} ≤ 0). */
+  readonly lambdaB?: number;
+  /** Margin ε: B ≥ ε on the unsafe set (barrier); V ≥ ε‖x‖², −∇V·f ≥ ε‖x‖² (Lyapunov). Default 0.01. */
+  readonly epsilon?: number;
+  /** Box bound |β_i| ≤ betaBound that keeps the LP bounded. Default 1. */
+  readonly betaBound?: number;
+  /**
+   * Keep one persistent HiGHS model: the first solve reads the CPLEX LP text, later solves change only the
+   * θ-dependent coefficients and re-run the simplex from the previous optimal basis. Default true when the solver
+   * has `createModel`. Call {@link CertificateLp.dispose} when done.
+   */
+  readonly warmStart?: boolean;
+  /** Lyapunov only: half-width r₀ of the box around the origin left out of the decrease condition. Default 0.1. */
+  readonly innerRadius?: number;
+  /**
+   * Which conditions carry the slack c: 'all' (the paper's relaxation) or 'derivative' (the set conditions are
+   * hard, so a constant B cannot satisfy them and c* measures how far B is from invariance). Default 'derivative'.
+   */
+  readonly slack?: 'all' | 'derivative';
+  /**
+   * Barrier only: B ≥ ε is also imposed on the shell of the domain box of relative thickness `shell` (2n boxes),
+   * so {B ≤ 0} lies inside the domain and a trajectory can leave the domain only through B > 0: the derivative
+   * condition, imposed on the domain, then makes {B ≤ 0} invariant. Default 0 (none): the certificate then proves
+   * that no trajectory from the initial set reaches the unsafe set while it stays in the domain box.
+   */
+  readonly shell?: number;
+}
+
+/** What {@link CertificateLp.solve} returns. */
+export interface CertificateSolution {
+  /** HiGHS's model status. */
+  readonly status: string;
+  /** Optimal slack c* (≤ 0: the certificate's conditions hold without slack). */
+  readonly cStar: number;
+  /** Certificate coefficients β* on {@link CertificateLp.basis}. */
+  readonly beta: Float64Array;
+  /** ∂c* / ∂θ from the LP's primal and dual solution. */
+  readonly dcdtheta: Float64Array;
+  /** The certificate as a polynomial in x. */
+  readonly certificate: Polynomial;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+/** One "Σ_j β_j q_j(θ) + q₀ + c ≥ 0 on a box" condition, before θ is fixed. */
+interface Block {
+  readonly name: string;
+  readonly box: Box;
+  /** q_j for θ-independent blocks; null when q_j depends on θ (derivative blocks). */
+  readonly fixed: readonly Polynomial[] | null;
+  /** Derivative blocks: the vector field f(x, u; α_vertex) = f0 + Σ_a g_a u_a over x. */
+  readonly f0?: readonly Polynomial[];
+  readonly g?: readonly (readonly Polynomial[])[];
+  /** Derivative blocks: q_j = −∇m_j·F + lam·m_j. */
+  readonly lam?: number;
+  readonly q0: Polynomial;
+  /** Whether c enters this condition. */
+  readonly slack: boolean;
+  readonly degree: number;
+  readonly products: readonly Polynomial[];
+  /** Extra non-negative generators of the set (the ball constraint). */
+  readonly extra?: readonly Polynomial[];
+  /** Row monomial keys of this block. */
+  readonly rowKeys: readonly string[];
+}
+
+/**
+ * The lower level of the polynomial track of Wang, Zhan, Wang, Huang, Wang, Yang, Zhu (ICCPS 2023): for a
+ * policy π_θ linear in monomial features, the smallest slack c for which a polynomial certificate
+ * B(x) = βᵀm(x) (monomials of degree ≤ d) satisfies, written as "p + c ≥ 0" on boxes,
+ *
+ *   barrier:   −B + c ≥ 0 on box(initial),   B − ε + c ≥ 0 on box(unsafe) (and on the domain's shell if asked),
+ *              −(∇B·f(x, π_θ(x); α) − λ_B B) + c ≥ 0 on the domain box, for each vertex α of the parameter box;
+ *              for a discrete system (x⁺ = x + Δt f exactly) the derivative condition is the sound discrete one,
+ *              −(B(x⁺) − (1 + Δt λ_B) B(x)) + c ≥ 0 (so B(x) ≤ 0 ⇒ B(x⁺) ≤ 0 when 1 + Δt λ_B ≥ 0);
+ *   Lyapunov:  V = xᵀQx with Q − εI diagonally dominant (so V ≥ ε‖x‖² everywhere; LP rows, no slack), and
+ *              −∇V·f(x, π_θ(x); α) − ε‖x‖² + c ≥ 0 on the grid cells of the domain box outside (−r₀, r₀)ⁿ
+ *              (Handelman products are > 0 inside a box, so a condition that vanishes at the origin cannot be
+ *              certified on a box around it: the certificate shows decrease outside a small box, i.e. every
+ *              trajectory in a sublevel set inside the domain reaches the small box).
+ *
+ * Each condition is p + c = Σ_k μ_k H_k with the Handelman products H_k of its box, μ ≥ 0, matched coefficient
+ * by coefficient: the LP  min c  over (β, c, μ) s.t. A(θ)·(β, c, μ) = b, |β_i| ≤ betaBound, μ ≥ 0, solved by
+ * HiGHS from CPLEX LP text. The initial and unsafe conditions use the sets' bounding boxes with the ball
+ * constraint r² − ‖x − c‖² ≥ 0 as an extra generator (their Handelman degree is d + 2 by default); the vertices of
+ * α stand for the whole parameter box (f is affine in α for every system here). All of this is conservative, hence
+ * sound: c* ≤ 0 proves the conditions on the sets themselves.
+ *
+ * Sensitivity (envelope theorem for LPs): with the optimal primal z* = (β*, c*, μ*) and the row duals y (HiGHS's
+ * convention y_i = ∂c* / ∂b_i), perturbing A_ij by δ acts as b_i ← b_i − δ z*_j, so ∂c* / ∂A_ij = −y_i z*_j and
+ *
+ *   ∂c* / ∂θ_p = −Σ_i y_i Σ_j (∂A_ij/∂θ_p) β*_j,   ∂A_{m,j}/∂θ_{a,k} = −[(∇m_j · g_a) φ_k]_m  (coefficient of x^m),
+ *
+ * valid where the optimal basis is unique (non-degenerate); otherwise it is one directional derivative.
+ * f must be control-affine, f = f₀(x; α) + Σ_a g_a(x; α) u_a, checked at construction. (Discrete systems: B(x⁺)
+ * is quadratic in θ, and ∂A/∂θ = −Δt[(∇m_j)(x⁺)·g_a φ_k] at the current θ.)
+ *
+ * @example
+ * const highs = await (await import('highs')).default();
+ * const lp = new CertificateLp(PJ, new FeaturePolicy(2, 1), highs);
+ * const { cStar, dcdtheta } = lp.solve(Float64Array.of(-2, -3));
+ */
+export class CertificateLp {
+  /** Exponents of the certificate's monomials m_j. */
+  readonly basis: readonly (readonly number[])[];
+  private readonly blocks: Block[] = [];
+  /** LP text of the θ-independent blocks (their row and μ numbering is fixed by the block order). */
+  private readonly cache = new Map<Block, { lines: string[]; mu: number }>();
+  private readonly mono: Polynomial[];
+  private readonly betaBound: number;
+  private readonly lyapunov: boolean;
+  private readonly epsilon: number;
+  /** The CPLEX LP text of the last cold (text-built) solve, for inspection. */
+  lastText = '';
+  private model: Model | null = null;
+  private colIndex: number[] = [];
+  private muCount = 0;
+  private readonly warm: boolean;
+  /** The resolved options (defaults filled in). */
+  readonly settings: Required<CertificateLpOptions>;
+
+  constructor(
+    readonly system: ControlSystem,
+    readonly policy: FeaturePolicy,
+    private readonly lp: LpSolver,
+    options: CertificateLpOptions = {},
+  ) {
+    const fn = 'CertificateLp';
+    const d = options.degree ?? 2;
+    const lambdaB = options.lambdaB ?? -4;
+    const eps = options.epsilon ?? 0.01;
+    this.betaBound = options.betaBound ?? 1;
+    const r0 = options.innerRadius ?? 0.1;
+    const D0 = options.handelmanDegree ?? 0;
+    const shell = options.shell ?? 0;
+    if (!(shell >= 0 && shell < 0.5)) throw new RangeError(`${fn}: options.shell must be in [0, 0.5), received ${shell}`);
+    const slackAll = (options.slack ?? 'derivative') === 'all';
+    if (options.slack !== undefined && options.slack !== 'all' && options.slack !== 'derivative') {
+      throw new RangeError(`${fn}: options.slack must be 'all' or 'derivative', received '${String(options.slack)}'`);
+    }
+    if (!Number.isInteger(d) || d < 1) throw new RangeError(`${fn}: options.degree must be an integer ≥ 1, received ${d}`);
+    if (!Number.isFinite(lambdaB) || (system.discrete && 1 + system.dt * lambdaB < 0)) {
+      throw new RangeError(`${fn}: options.lambdaB must be finite (and ≥ −1/Δt for a discrete system), received ${lambdaB}`);
+    }
+    if (!(eps >= 0)) throw new RangeError(`${fn}: options.epsilon must be ≥ 0, received ${eps}`);
+    if (!(this.betaBound > 0)) throw new RangeError(`${fn}: options.betaBound must be > 0, received ${this.betaBound}`);
+    if (!(r0 > 0)) throw new RangeError(`${fn}: options.innerRadius must be > 0, received ${r0}`);
+    if (!Number.isInteger(D0) || D0 < 0) throw new RangeError(`${fn}: options.handelmanDegree must be an integer ≥ 0, received ${D0}`);
+    this.warm = (options.warmStart ?? true) && typeof lp.createModel === 'function';
+    this.settings = { warmStart: this.warm, degree: d, handelmanDegree: D0, shell, lambdaB, epsilon: eps, betaBound: this.betaBound, innerRadius: r0, slack: slackAll ? 'all' : 'derivative' };
+    const sys = system;
+    if (sys.polynomial === null) throw new RangeError(`${fn}: system '${sys.name}' has no polynomial dynamics (${sys.polynomialNote})`);
+    if (policy.nx !== sys.nx || policy.nu !== sys.nu) {
+      throw new RangeError(`${fn}: policy must have nx = ${sys.nx}, nu = ${sys.nu}, received nx = ${policy.nx}, nu = ${policy.nu}`);
+    }
+    const { nx, nu } = sys;
+    const np = sys.params.length;
+    const N = nx + nu + np;
+    const lyap = sys.certificate === 'lyapunov';
+    if (lyap && d !== 2) throw new RangeError(`${fn}: options.degree must be 2 for a Lyapunov certificate (quadratic form), received ${d}`);
+    this.lyapunov = lyap;
+    this.epsilon = eps;
+    this.basis = lyap ? monomialBasis(nx, 2, 2) : monomialBasis(nx, d);
+    this.mono = this.basis.map((e) => Polynomial.fromTerms(nx, [[e, 1]]));
+    const zero = Polynomial.zero(nx);
+    const sqnorm = Array.from({ length: nx }, (_, i) => Polynomial.variable(nx, i).pow(2)).reduce((a, b) => a.add(b), zero);
+
+    // Vertices stand for the whole parameter box only if f is affine in each α_k separately (multi-affine): the
+    // conditions are then multi-affine in α and take their worst value at a vertex.
+    for (let k = 0; k < np; k++) {
+      if (sys.polynomial.some((fi) => fi.degreeIn(nx + nu + k) > 1)) {
+        throw new RangeError(`${fn}: system '${sys.name}' must be affine in each parameter, but '${sys.params[k].name}' appears squared`);
+      }
+    }
+    // f(x, u; α) at each vertex of the parameter box, split into f0 + Σ g_a u_a.
+    const keepX = [...Array.from({ length: nx }, (_, i) => i), ...new Array<number>(nu + np).fill(-1)];
+    const fields = paramVertices(sys).map((alpha) => {
+      const atVertex = sys.polynomial!.map((fi) => {
+        let p = fi;
+        for (let k = 0; k < np; k++) p = p.substitute(nx + nu + k, Polynomial.constant(N, alpha[k]));
+        return p;
+      });
+      const g = Array.from({ length: nu }, (_, a) =>
+        atVertex.map((fi) => {
+          const ga = fi.partial(nx + a);
+          for (let b = 0; b < nu; b++) {
+            if (ga.partial(nx + b).size !== 0) throw new RangeError(`${fn}: system '${sys.name}' must be control-affine in u`);
+          }
+          return ga.remap(nx, keepX);
+        }),
+      );
+      const f0 = atVertex.map((fi) => {
+        let p = fi;
+        for (let a = 0; a < nu; a++) p = p.substitute(nx + a, Polynomial.zero(N));
+        return p.remap(nx, keepX);
+      });
+      return { f0, g };
+    });
+    const polDeg = Math.max(...policy.exponents.map((e) => e.reduce((s, k) => s + k, 0)));
+    const fieldDeg = Math.max(...fields.flatMap(({ f0, g }) => [...f0.map((p) => p.degree()), ...g.flat().map((p) => p.degree() + polDeg)]), 0);
+    const derivDeg = sys.discrete ? d * Math.max(fieldDeg, 1) : Math.max(d - 1 + fieldDeg, d);
+
+    const addFixed = (name: string, box: Box, q: Polynomial[], q0: Polynomial, extra: Polynomial[] = []): void => {
+      const deg = Math.max(D0, d + 2, q0.degree());
+      this.blocks.push(this.makeBlock({ name, box, fixed: q, q0, degree: deg, slack: slackAll, extra }));
+    };
+    const addDeriv = (name: string, box: Box, f0: readonly Polynomial[], g: readonly (readonly Polynomial[])[], lam: number, q0: Polynomial): void => {
+      const deg = Math.max(D0, derivDeg, q0.degree());
+      this.blocks.push(this.makeBlock({ name, box, fixed: null, f0, g, lam, q0, degree: deg, slack: true }));
+    };
+
+    if (!lyap) {
+      if (sys.unsafe === null) throw new RangeError(`${fn}: barrier system '${sys.name}' must have an unsafe set`);
+      addFixed('init', ballBox(sys.initial), this.mono.map((m) => m.scale(-1)), zero, [ballGenerator(sys.initial)]);
+      addFixed('unsafe', ballBox(sys.unsafe), this.mono, Polynomial.constant(nx, -eps), [ballGenerator(sys.unsafe)]);
+      const { lo, hi } = sys.domain;
+      const inner = { lo: lo.map((l, i) => l + shell * (hi[i] - l)), hi: hi.map((h, i) => h - shell * (h - lo[i])) };
+      if (shell > 0) boxMinusInner(sys.domain, inner).forEach((box, b) => addFixed(`shell${b}`, box, this.mono, Polynomial.constant(nx, -eps)));
+      fields.forEach(({ f0, g }, v) => addDeriv(`lie${v}`, sys.domain, f0, g, lambdaB, zero));
+    } else {
+      const q0 = sqnorm.scale(-eps);
+      gridMinusInner(sys.domain, r0).forEach((box, b) => {
+        fields.forEach(({ f0, g }, v) => addDeriv(`dec${b}_${v}`, box, f0, g, 0, q0));
+      });
+    }
+  }
+
+  private makeBlock(spec: Omit<Block, 'products' | 'rowKeys'>): Block {
+    const products = handelmanProducts(spec.box, spec.degree, spec.extra ?? []);
+    const rowKeys = monomialBasis(this.system.nx, spec.degree).map((e) => e.join(','));
+    return { ...spec, products, rowKeys };
+  }
+
+  /**
+   * Lyapunov positivity V(x) − ε‖x‖² ≥ 0 for all x, as an LP: V = xᵀQx (β_j the coefficients of x_i² and x_ix_k,
+   * i.e. Q_ii and 2Q_ik) with Q − εI diagonally dominant, Q_ii − ε ≥ Σ_{k≠i} t_ik, t_ik ≥ ±Q_ik (Ahmadi and
+   * Majumdar's DSOS, an LP inner approximation of positive semidefiniteness; Gershgorin makes it sound).
+   */
+  private diagonalDominanceRows(): string[] {
+    const nx = this.system.nx;
+    const idx = (i: number, k: number): number => this.basis.findIndex((e) => (i === k ? e[i] === 2 : e[i] === 1 && e[k] === 1));
+    const rows: string[] = [];
+    for (let i = 0; i < nx; i++) {
+      const terms = [`+ 1 b${idx(i, i)}`];
+      for (let k = 0; k < nx; k++) if (k !== i) terms.push(`- 1 t${Math.min(i, k)}_${Math.max(i, k)}`);
+      rows.push(` dd${i}: ${terms.join(' ')} >= ${fmtRhs(this.epsilon)}`);
+    }
+    for (let i = 0; i < nx; i++) {
+      for (let k = i + 1; k < nx; k++) {
+        rows.push(` ddp${i}_${k}: + 1 t${i}_${k} - 0.5 b${idx(i, k)} >= 0`, ` ddm${i}_${k}: + 1 t${i}_${k} + 0.5 b${idx(i, k)} >= 0`);
+      }
+    }
+    return rows;
+  }
+
+  /** q_j(θ) and ∂q_j/∂θ_p for a derivative block. */
+  private derivTerms(block: Block, theta: Float64Array): { q: Polynomial[]; dq: Polynomial[][] } {
+    const nx = this.system.nx;
+    const pi = this.policy.polynomials(theta);
+    const phi = this.policy.featurePolynomials();
+    const K = this.policy.nFeatures;
+    const F = block.f0!.map((fi, i) => block.g!.reduce((acc, ga, a) => acc.add(ga[i].mul(pi[a])), fi));
+    const dt = this.system.dt;
+    // discrete systems: the successor x⁺ = x + Δt F(x), and compose(p) = p(x⁺)
+    const next = this.system.discrete ? F.map((fi, i) => Polynomial.variable(nx, i).add(fi.scale(dt))) : null;
+    const powers: Polynomial[][] = next ? next.map((g) => [Polynomial.constant(nx, 1), g]) : [];
+    const compose = (p: Polynomial): Polynomial => {
+      let out = Polynomial.zero(nx);
+      for (const [e, c] of p.terms()) {
+        let t = Polynomial.constant(nx, c);
+        e.forEach((k, i) => {
+          while (powers[i].length <= k) powers[i].push(powers[i][powers[i].length - 1].mul(next![i]));
+          if (k > 0) t = t.mul(powers[i][k]);
+        });
+        out = out.add(t);
+      }
+      return out;
+    };
+    const q: Polynomial[] = [];
+    const dq: Polynomial[][] = [];
+    for (const m of this.mono) {
+      const grad = m.gradient();
+      // continuous: q = −(∇m·F − λ m);  discrete: q = −(m(x⁺) − (1 + Δt λ) m(x))
+      if (next) q.push(compose(m).scale(-1).add(m.scale(1 + dt * block.lam!)));
+      else {
+        let lie = Polynomial.zero(nx);
+        for (let i = 0; i < nx; i++) if (grad[i].size) lie = lie.add(grad[i].mul(F[i]));
+        q.push(lie.scale(-1).add(m.scale(block.lam!)));
+      }
+      // ∂q/∂θ_{a,k} = −(Σ_i s_i g_{a,i}) φ_k with s_i = ∂m/∂x_i (continuous) or Δt (∂m/∂x_i)(x⁺) (discrete)
+      const slope = grad.map((gi) => (next ? compose(gi).scale(dt) : gi));
+      const dqj: Polynomial[] = [];
+      for (let a = 0; a < this.system.nu; a++) {
+        let mg = Polynomial.zero(nx);
+        for (let i = 0; i < nx; i++) if (slope[i].size) mg = mg.add(slope[i].mul(block.g![a][i]));
+        for (let k = 0; k < K; k++) dqj.push(mg.mul(phi[k]).scale(-1));
+      }
+      dq.push(dqj);
+    }
+    return { q, dq };
+  }
+
+  /** Solves the LP for policy parameters θ. */
+  solve(theta: Float64Array): CertificateSolution {
+    if (theta.length !== this.policy.nTheta) {
+      throw new RangeError(`CertificateLp.solve: theta must have length ${this.policy.nTheta}, received ${theta.length}`);
+    }
+    const J = this.basis.length;
+    const P = this.policy.nTheta;
+    const cold = this.model === null;
+    const lines: string[] = ['Minimize', ' obj: c', 'Subject To'];
+    const dqRows: { row: number; coef: Float64Array }[] = []; // per row: ∂A_{row,j}/∂θ_p at [j·P + p]
+    const dynRows: { row: number; a: Float64Array }[] = []; // per θ-dependent row: A_{row,j}
+    let row = 0;
+    let mu = 0;
+    for (const block of this.blocks) {
+      const cached = this.cache.get(block);
+      if (cached) {
+        if (cold) lines.push(...cached.lines);
+        row += block.rowKeys.length;
+        mu += cached.mu;
+        continue;
+      }
+      const blockLines: string[] = [];
+      const mu0 = mu;
+      let q: readonly Polynomial[];
+      let dq: Polynomial[][] | null = null;
+      if (block.fixed) q = block.fixed;
+      else ({ q, dq } = this.derivTerms(block, theta));
+      const rowOf = new Map<string, number>(block.rowKeys.map((k, r) => [k, r]));
+      const place = (p: Polynomial, fn: (r: number, c: number) => void): void => {
+        for (const [e, c] of p.terms()) {
+          const r = rowOf.get(e.join(','));
+          if (r === undefined) {
+            throw new RangeError(`CertificateLp: block ${block.name} has a monomial of degree above its Handelman degree ${block.degree}`);
+          }
+          fn(r, c);
+        }
+      };
+      const a = block.rowKeys.map(() => new Float64Array(J));
+      q.forEach((qj, j) => place(qj, (r, c) => (a[r][j] += c)));
+      if (dq) {
+        const coefs = block.rowKeys.map(() => new Float64Array(J * P));
+        dq.forEach((dqj, j) => dqj.forEach((p, pp) => place(p, (r, c) => (coefs[r][j * P + pp] += c))));
+        coefs.forEach((coef, r) => dqRows.push({ row: row + r, coef }));
+        a.forEach((ar, r) => dynRows.push({ row: row + r, a: ar }));
+      }
+      if (cold || !dq) {
+        const terms: string[][] = a.map((ar) => Array.from(ar, (c, j) => (c === 0 ? '' : `${fmt(c)} b${j}`)).filter((t) => t));
+        const rhs = new Float64Array(block.rowKeys.length);
+        place(block.q0, (r, c) => (rhs[r] -= c));
+        const constRow = rowOf.get(new Array<number>(this.system.nx).fill(0).join(','))!;
+        if (block.slack) terms[constRow].push('+ 1 c');
+        for (const h of block.products) {
+          place(h, (r, c) => terms[r].push(`${fmt(-c)} m${mu}`));
+          mu++;
+        }
+        terms.forEach((t, r) => blockLines.push(` r${row + r}: ${chunk(t)} = ${fmtRhs(rhs[r])}`));
+        lines.push(...blockLines);
+        if (!dq) this.cache.set(block, { lines: blockLines, mu: mu - mu0 });
+      } else mu += block.products.length;
+      row += block.rowKeys.length;
+    }
+    let status: string;
+    let cStar = NaN;
+    const beta = new Float64Array(J);
+    let rowDual: ArrayLike<number> = [];
+    if (cold) {
+      if (this.lyapunov) lines.push(...this.diagonalDominanceRows());
+      lines.push('Bounds');
+      for (let j = 0; j < J; j++) lines.push(` ${fmtRhs(-this.betaBound)} <= b${j} <= ${fmtRhs(this.betaBound)}`);
+      lines.push(' c free', 'End');
+      this.lastText = lines.join('\n');
+      this.muCount = mu;
+    }
+    if (this.warm) {
+      try {
+        if (cold) {
+          this.model = this.lp.createModel!({ format: 'lp', data: this.lastText });
+          this.model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex' });
+          this.colIndex = Array.from({ length: J }, (_, j) => this.model!.getColByName(`b${j}`));
+        } else {
+          for (const { row: r, a } of dynRows) for (let j = 0; j < J; j++) this.model!.changeCoefficient(r, this.colIndex[j], a[j]);
+        }
+        const run = this.model!.run();
+        status = run.modelStatus === 7 ? 'Optimal' : `HiGHS model status ${run.modelStatus}`;
+        if (status === 'Optimal') {
+          const sol = this.model!.getSolution();
+          cStar = this.model!.getObjectiveValue();
+          for (let j = 0; j < J; j++) beta[j] = sol.colValue[this.colIndex[j]];
+          rowDual = sol.rowDual;
+        }
+      } catch (err) {
+        status = `Solve error: ${(err as Error).message}`;
+      }
+    } else {
+      try {
+        const sol = this.lp.solve(this.lastText, { presolve: 'off', solver: 'simplex' });
+        status = sol.Status;
+        if (status === 'Optimal') {
+          cStar = sol.ObjectiveValue;
+          const cols = sol.Columns as Record<string, { Primal: number }>;
+          for (let j = 0; j < J; j++) beta[j] = cols[`b${j}`]?.Primal ?? 0;
+          rowDual = (sol.Rows as { Dual: number }[]).map((r) => r.Dual);
+        }
+      } catch (err) {
+        status = `Solve error: ${(err as Error).message}`;
+      }
+    }
+    const dcdtheta = new Float64Array(P);
+    const columns = J + 1 + this.muCount;
+    if (status !== 'Optimal') return { status, cStar: NaN, beta, dcdtheta, certificate: Polynomial.zero(this.system.nx), rows: row, columns };
+    for (const { row: r, coef } of dqRows) {
+      const y = rowDual[r];
+      if (y === 0) continue;
+      for (let j = 0; j < J; j++) {
+        const bj = beta[j];
+        if (bj === 0) continue;
+        for (let p = 0; p < P; p++) dcdtheta[p] -= y * bj * coef[j * P + p];
+      }
+    }
+    const certificate = this.mono.reduce((acc, m, j) => acc.add(m.scale(beta[j])), Polynomial.zero(this.system.nx));
+    return { status, cStar, beta, dcdtheta, certificate, rows: row, columns };
+  }
+
+  /** Releases the persistent HiGHS model (if any); the next solve starts cold. */
+  dispose(): void {
+    this.model?.dispose();
+    this.model = null;
+  }
+}
+
+/**
+ * The cells of a grid on the box (cut at −r₀, 0 and r₀ in every coordinate, where inside the box) that are not inside
+ * [−r₀, r₀]ⁿ: small cells that avoid the coordinate planes keep the minima of the decrease condition at cell
+ * corners, where Handelman's representation of low degree is tight.
+ */
+export function gridMinusInner(box: Box, r0: number): Box[] {
+  const cuts = box.lo.map((lo, i) => [lo, ...[-r0, 0, r0].filter((c) => c > lo && c < box.hi[i]), box.hi[i]]);
+  let cells: { lo: number[]; hi: number[] }[] = [{ lo: [], hi: [] }];
+  cuts.forEach((cs) => {
+    const next: { lo: number[]; hi: number[] }[] = [];
+    for (const c of cells) for (let k = 0; k + 1 < cs.length; k++) next.push({ lo: [...c.lo, cs[k]], hi: [...c.hi, cs[k + 1]] });
+    cells = next;
+  });
+  return cells.filter((c) => c.lo.some((l, i) => l >= r0 || c.hi[i] <= -r0));
+}
+
+/** r² − ‖x − c‖², non-negative exactly on the ball. */
+function ballGenerator(ball: Ball): Polynomial {
+  const n = ball.centre.length;
+  let p = Polynomial.constant(n, ball.radius * ball.radius);
+  for (let i = 0; i < n; i++) p = p.sub(Polynomial.variable(n, i).sub(Polynomial.constant(n, ball.centre[i])).pow(2));
+  return p;
+}
+
+/**
+ * The box minus an open inner box, as 2n closed boxes (coordinate by coordinate: below and above the inner box in
+ * coordinate i, with the earlier coordinates already restricted to the inner box). Coordinates where the inner
+ * box reaches the outer one contribute no box.
+ */
+export function boxMinusInner(box: Box, inner: Box): Box[] {
+  const n = box.lo.length;
+  const out: Box[] = [];
+  const lo = [...box.lo];
+  const hi = [...box.hi];
+  for (let i = 0; i < n; i++) {
+    if (!(box.lo[i] <= inner.lo[i] && inner.lo[i] < inner.hi[i] && inner.hi[i] <= box.hi[i])) {
+      throw new RangeError(`boxMinusInner: inner box must lie inside the box, received [${inner.lo[i]}, ${inner.hi[i]}] in [${box.lo[i]}, ${box.hi[i]}] at ${i}`);
+    }
+    if (box.lo[i] < inner.lo[i]) out.push({ lo: [...lo.slice(0, i), box.lo[i], ...lo.slice(i + 1)], hi: [...hi.slice(0, i), inner.lo[i], ...hi.slice(i + 1)] });
+    if (inner.hi[i] < box.hi[i]) out.push({ lo: [...lo.slice(0, i), inner.hi[i], ...lo.slice(i + 1)], hi: [...hi.slice(0, i), box.hi[i], ...hi.slice(i + 1)] });
+    lo[i] = inner.lo[i];
+    hi[i] = inner.hi[i];
+  }
+  return out;
+}
+
+function fmt(c: number): string {
+  return c < 0 ? `- ${String(-c)}` : `+ ${String(c)}`;
+}
+
+function fmtRhs(c: number): string {
+  return String(c);
+}
+
+/** Terms of one constraint, a few per line (the LP format allows a constraint to continue on the next line). */
+function chunk(terms: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < terms.length; i += 8) out.push(terms.slice(i, i + 8).join(' '));
+  return out.join('\n   ');
+}

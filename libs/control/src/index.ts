@@ -1,0 +1,22 @@
+// Public surface of @bilevel/control: certified control (Wang, Zhan, Wang, Huang, Wang, Yang, Zhu, ICCPS 2023).
+export { Polynomial, monomialBasis, monomial } from './polynomial';
+export type { Box, Ball, UncertainParameter, ControlSystem } from './systems/control-system';
+export { ballBox, nominalParams, paramVertices } from './systems/control-system';
+export { PJ } from './systems/pj';
+export { PENDULUM, PENDULUM_SIN_REMAINDER } from './systems/pendulum';
+export { LANE_KEEPING, LANE_KEEPING_A, LANE_KEEPING_B } from './systems/lane-keeping';
+export { CARTPOLE } from './systems/cartpole';
+export { SYSTEMS, getSystem } from './systems/registry';
+export type { Policy, FeaturePolicyOptions } from './policy';
+export { FeaturePolicy } from './policy';
+export type { MlpPolicyOptions } from './mlp-policy';
+export { MlpPolicy } from './mlp-policy';
+export type { Trajectory, RolloutOptions, ValueGradient } from './rollout';
+export { rollout, sampleInitialStates, sampleBall, valueGradient } from './rollout';
+export { handelmanProducts } from './handelman';
+export type { LpSolver, CertificateLpOptions, CertificateSolution } from './certificate-lp';
+export { CertificateLp, boxMinusInner, gridMinusInner } from './certificate-lp';
+export type { SampledCheckOptions, ConditionReport } from './certificate-check';
+export { sampledCertificateCheck } from './certificate-check';
+export type { JointTrainingOptions, JointTrainingState, JointTrainingDiagnostics, JointTraining } from './joint-training';
+export { jointTraining } from './joint-training';
