@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: prints benchmark figures and writes them to bench-results/<name>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchControl } from './control';
 import { benchDataCleaning } from './datacleaning';
 import { benchImaging } from './imaging';
 import { benchLogreg } from './logreg';
@@ -13,6 +14,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   multiclass: benchMulticlass,
   datacleaning: benchDataCleaning,
   imaging: benchImaging,
+  control: benchControl,
 };
 
 function parseArgs(argv: string[]): { names: string[]; args: Record<string, number> } {
