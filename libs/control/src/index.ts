@@ -20,3 +20,5 @@ export type { SampledCheckOptions, ConditionReport } from './certificate-check';
 export { sampledCertificateCheck } from './certificate-check';
 export type { JointTrainingOptions, JointTrainingState, JointTrainingDiagnostics, JointTraining } from './joint-training';
 export { jointTraining } from './joint-training';
+export * from './index-verification';
+export * from './index-pipeline';

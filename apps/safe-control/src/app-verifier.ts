@@ -1,0 +1,28 @@
+import type { ControlSystem, Policy } from '@bilevel/control';
+import { sampledVerifierStage, soundVerifierStage } from './control-pipeline';
+import type { VerifierStage } from './control-pipeline';
+import type { CertificateConditions } from './certificate-file';
+
+/**
+ * The verifier of `train` and `verify`, in one place: first the sampled check of libs/control (`samples` states per
+ * condition with the float64 dynamics, parameters drawn from their box: cheap, and it finds most counterexamples),
+ * then, when that passes, the sound verifier (branch and bound in float64 with outward rounding over the composed
+ * graph policy → dynamics → certificate). The verdict is the sound one: `verified` is a proof, `unknown` is not
+ * certified. Systems the sound verifier cannot express (cart-pole: rational dynamics) keep the sampled verdict,
+ * 'passed', which never counts as certified by `verify`.
+ */
+export function appVerifier(system: ControlSystem, policy: Policy, conditions: CertificateConditions, samples: number, seed: number): VerifierStage {
+  const sampled = sampledVerifierStage(system, policy, { ...conditions, samples, seed });
+  const sound = soundVerifierStage(system, policy, { ...conditions, seed });
+  return (theta, certificate) => {
+    const first = sampled(theta, certificate);
+    if (first.status !== 'passed') return first;
+    let proof;
+    try {
+      proof = sound(theta, certificate);
+    } catch (err) {
+      return { ...first, method: `sampled (no sound verifier: ${(err as Error).message})` };
+    }
+    return { ...proof, method: `sound (after ${first.samples ?? 0} sampled states per condition)`, conditions: first.conditions, samples: first.samples };
+  };
+}

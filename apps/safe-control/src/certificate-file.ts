@@ -1,0 +1,76 @@
+import { InputError } from '@bilevel/problems';
+import type { ControlSystem } from '@bilevel/control';
+import { Polynomial } from '@bilevel/control';
+import { checkHeader, finiteArray, readJsonFile } from './read-json-file';
+
+export const CERTIFICATE_FORMAT = 'safe-control.certificate';
+export const CERTIFICATE_VERSION = 1;
+
+/** The condition parameters the certificate was computed for (CertificateLp's settings). */
+export interface CertificateConditions {
+  /** Barrier: ∇B·f ≤ λ_B B on the domain box. */
+  readonly lambdaB: number;
+  /** Margin ε: B ≥ ε on the unsafe set (barrier); V ≥ ε‖x‖², −∇V·f ≥ ε‖x‖² (Lyapunov). */
+  readonly epsilon: number;
+  /** Lyapunov: half-width r₀ of the box around the origin left out of the decrease condition. */
+  readonly innerRadius: number;
+}
+
+/**
+ * certificate.json, version 1: a polynomial certificate B(x) = Σ coefficient·Π x_i^exponents[i] over the state
+ * (barrier: B ≤ 0 on the initial set, B > 0 on the unsafe set, ∇B·f ≤ λ_B B on the domain box; Lyapunov:
+ * V ≥ ε‖x‖², ∇V·f ≤ −ε‖x‖² outside (−r₀, r₀)ⁿ), with the LP's optimal slack c* it came with.
+ */
+export interface CertificateFile {
+  readonly format: typeof CERTIFICATE_FORMAT;
+  readonly version: typeof CERTIFICATE_VERSION;
+  readonly system: string;
+  readonly kind: 'polynomial';
+  readonly certificate: 'barrier' | 'lyapunov';
+  readonly nx: number;
+  readonly conditions: CertificateConditions;
+  readonly cStar: number;
+  /** B as text, for reading. */
+  readonly text: string;
+  readonly terms: readonly { readonly exponents: readonly number[]; readonly coefficient: number }[];
+}
+
+/** The document written for a certificate of `system`. */
+export function certificateDocument(system: ControlSystem, b: Polynomial, conditions: CertificateConditions, cStar: number): CertificateFile {
+  return {
+    format: CERTIFICATE_FORMAT,
+    version: CERTIFICATE_VERSION,
+    system: system.name,
+    kind: 'polynomial',
+    certificate: system.certificate,
+    nx: system.nx,
+    conditions: { lambdaB: conditions.lambdaB, epsilon: conditions.epsilon, innerRadius: conditions.innerRadius },
+    cStar,
+    text: b.toString([...system.stateNames]),
+    terms: b.terms().map(([exponents, coefficient]) => ({ exponents, coefficient })),
+  };
+}
+
+/** Reads certificate.json for `system`; every mismatch is an InputError naming the file and field. */
+export function readCertificateFile(path: string, system: ControlSystem): { certificate: Polynomial; conditions: CertificateConditions; cStar: number } {
+  const d = checkHeader(readJsonFile(path), CERTIFICATE_FORMAT, CERTIFICATE_VERSION, system.name, path);
+  if (d.kind !== 'polynomial') throw new InputError(`kind must be 'polynomial', received ${JSON.stringify(d.kind)}`, path);
+  if (d.certificate !== system.certificate) throw new InputError(`certificate must be '${system.certificate}' for '${system.name}', received ${JSON.stringify(d.certificate)}`, path);
+  if (d.nx !== system.nx) throw new InputError(`nx must be ${system.nx} for '${system.name}', received ${JSON.stringify(d.nx)}`, path);
+  const c = d.conditions as Record<string, unknown> | null;
+  if (c === null || typeof c !== 'object') throw new InputError('conditions must be an object {lambdaB, epsilon, innerRadius}', path);
+  const [lambdaB, epsilon, innerRadius] = finiteArray([c.lambdaB, c.epsilon, c.innerRadius], 3, path, 'conditions{lambdaB,epsilon,innerRadius}');
+  if (!(epsilon >= 0) || !(innerRadius > 0)) throw new InputError(`conditions.epsilon must be ≥ 0 and innerRadius > 0, received ${epsilon}, ${innerRadius}`, path);
+  const cStar = typeof d.cStar === 'number' && Number.isFinite(d.cStar) ? d.cStar : NaN;
+  if (Number.isNaN(cStar)) throw new InputError(`cStar must be a finite number, received ${JSON.stringify(d.cStar)}`, path);
+  if (!Array.isArray(d.terms) || d.terms.length === 0) throw new InputError('terms must be a non-empty array of {exponents, coefficient}', path);
+  const terms = d.terms.map((t: unknown, i: number): [number[], number] => {
+    const r = t as Record<string, unknown> | null;
+    if (r === null || typeof r !== 'object') throw new InputError(`terms[${i}] must be an object {exponents, coefficient}`, path);
+    const e = finiteArray(r.exponents, system.nx, path, `terms[${i}].exponents`);
+    if (e.some((p) => !Number.isInteger(p) || p < 0 || p > 12)) throw new InputError(`terms[${i}].exponents must be integers in 0…12, received [${e}]`, path);
+    const [coef] = finiteArray([r.coefficient], 1, path, `terms[${i}].coefficient`);
+    return [e, coef];
+  });
+  return { certificate: Polynomial.fromTerms(system.nx, terms), conditions: { lambdaB, epsilon, innerRadius }, cStar };
+}

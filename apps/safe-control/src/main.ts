@@ -1,0 +1,162 @@
+import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '@bilevel/problems';
+import { SYSTEMS } from '@bilevel/control';
+import { createLogger } from '@bilevel/telemetry';
+import { EXIT } from './exit-codes';
+import type { CommandIo } from './command-io';
+import { integer, nonNegativeInt, positiveInt, positiveNumber } from './parse-values';
+import { trainCommand } from './train-command';
+import { verifyCommand } from './verify-command';
+import { simulateCommand } from './simulate-command';
+
+/** Streams the program writes to (replaceable in tests). */
+export interface MainIo {
+  readonly stdout?: NodeJS.WritableStream;
+  readonly stderr?: NodeJS.WritableStream;
+  /** Whether stderr is a terminal (progress bar, pretty logs). Default: process.stderr.isTTY. */
+  readonly tty?: boolean;
+  /** Install SIGINT/SIGTERM handlers that stop a run cleanly. Default true. */
+  readonly signals?: boolean;
+}
+
+/** Default upper-level iterations of `train`. */
+export const DEFAULT_MAX_ITER = 200;
+/** Default samples per condition of the sampled verifier. */
+export const DEFAULT_SAMPLES = 100_000;
+/** Default closed-loop trajectories drawn. */
+export const DEFAULT_TRAJECTORIES = 20;
+
+/**
+ * The `safe-control` program: `train`, `verify`, `simulate` (Wang, Zhan, Wang, Huang, Wang, Yang, Zhu, "Joint
+ * differentiable optimization and verification for certified reinforcement learning", ICCPS 2023). Returns the
+ * exit code: 0 done / certified, 2 bad input (nothing written), 3 not certified, 130 interrupted, 1 internal error.
+ */
+export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const tty = io.tty ?? Boolean(process.stderr.isTTY);
+  let code: number = EXIT.ok;
+  const systems = Object.keys(SYSTEMS).join(', ');
+  const program = new Command('safe-control')
+    .description('Jointly learn a controller and a barrier (or Lyapunov) certificate, verify it, simulate it, draw it.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) })
+    .showHelpAfterError('(run with --help for the options)');
+
+  /** Runs a command with a logger and Ctrl-C handling. */
+  const action = (run: (opts: Record<string, unknown>, cio: CommandIo) => Promise<number>) => async (opts: Record<string, unknown>) => {
+    const json = Boolean(opts.json);
+    const log = createLogger({ pretty: tty && !json, destination: stderr, level: String(opts.logLevel), name: 'safe-control' });
+    let interrupt: ((signal: string) => void) | undefined;
+    const interrupted = new Promise<string>((r) => (interrupt = r));
+    const exitNow = () => process.exit(EXIT.interrupted);
+    const onSignal = (signal: string) => {
+      stderr.write(`\nreceived ${signal}: stopping after the current step (press again to exit at once)\n`);
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      process.once('SIGINT', exitNow);
+      interrupt?.(signal);
+    };
+    if (io.signals ?? true) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+    try {
+      code = await run(opts, { stdout, stderr, log, progress: tty && !json, json, interrupted });
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', exitNow);
+    }
+  };
+  const common = (c: Command) =>
+    c
+      .option('--json', 'JSON logs, no progress bar, and the result as JSON on the last stdout line', false)
+      .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info');
+
+  common(
+    program
+      .command('train')
+      .description('Train a policy and its certificate (or the SVG baseline); writes report.json, policy.json, certificate.json, phase.svg/png to --out.')
+      .requiredOption('--system <name>', `benchmark system: ${systems}`)
+      .addOption(new Option('--track <kind>', 'certificate track: poly (Handelman LP, HiGHS) or neural (not available yet)').default('poly'))
+      .option('--seed <n>', 'seed of the batch sampler, the verifier and the drawn trajectories', integer, 0)
+      .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-train-<system>)')
+      .option('--max-iter <n>', `upper-level iterations [${DEFAULT_MAX_ITER}]`, nonNegativeInt, DEFAULT_MAX_ITER)
+      .option('--max-seconds <s>', 'budget of seconds of training', positiveNumber)
+      .option('--baseline <kind>', 'svg: the value-gradient-only baseline (no certificate), judged by its trajectories')
+      .option('--samples <n>', `states per condition of the sampled verifier [${DEFAULT_SAMPLES}]`, positiveInt, DEFAULT_SAMPLES)
+      .option('--trajectories <n>', `closed-loop trajectories drawn [${DEFAULT_TRAJECTORIES}]`, positiveInt, DEFAULT_TRAJECTORIES),
+  ).action(
+    action((o, cio) =>
+      trainCommand(
+        {
+          system: String(o.system),
+          track: String(o.track),
+          seed: o.seed as number,
+          out: o.out as string | undefined,
+          maxIter: o.maxIter as number,
+          maxSeconds: o.maxSeconds as number | undefined,
+          baseline: o.baseline as string | undefined,
+          samples: o.samples as number,
+          trajectories: o.trajectories as number,
+        },
+        cio,
+      ),
+    ),
+  );
+
+  common(
+    program
+      .command('verify')
+      .description('Re-check a policy and its certificate on sampled states (exit 0 certified, 3 not, with a counterexample).')
+      .requiredOption('--system <name>', `benchmark system: ${systems}`)
+      .requiredOption('--policy <file>', 'policy.json written by train')
+      .requiredOption('--certificate <file>', 'certificate.json written by train')
+      .option('--samples <n>', `states per condition [${DEFAULT_SAMPLES}]`, positiveInt, DEFAULT_SAMPLES)
+      .option('--seed <n>', 'seed of the sampler', integer, 0)
+      .option('--out <dir>', 'also write verdict.json to this new or empty folder'),
+  ).action(
+    action((o, cio) =>
+      verifyCommand(
+        { system: String(o.system), policy: String(o.policy), certificate: String(o.certificate), samples: o.samples as number, seed: o.seed as number, out: o.out as string | undefined },
+        cio,
+      ),
+    ),
+  );
+
+  common(
+    program
+      .command('simulate')
+      .description('Closed-loop rollouts of a policy from the initial set and the picture; writes simulation.json, phase.svg/png.')
+      .requiredOption('--system <name>', `benchmark system: ${systems}`)
+      .requiredOption('--policy <file>', 'policy.json written by train')
+      .option('--certificate <file>', 'certificate.json whose level set is drawn too')
+      .option('--trajectories <n>', `number of rollouts [${DEFAULT_TRAJECTORIES}]`, positiveInt, DEFAULT_TRAJECTORIES)
+      .option('--seed <n>', 'seed of the initial states', integer, 0)
+      .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-simulate-<system>)'),
+  ).action(
+    action((o, cio) =>
+      simulateCommand(
+        { system: String(o.system), policy: String(o.policy), certificate: o.certificate as string | undefined, trajectories: o.trajectories as number, seed: o.seed as number, out: o.out as string | undefined },
+        cio,
+      ),
+    ),
+  );
+
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; every parsing error (already printed by commander) is bad input
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (err instanceof InputError) {
+      stderr.write(`safe-control: error: ${err.message}\n`);
+      return EXIT.badInput;
+    }
+    stderr.write(`safe-control: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return EXIT.internal;
+  }
+}

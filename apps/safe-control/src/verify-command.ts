@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from '@bilevel/telemetry';
+import { EXIT } from './exit-codes';
+import type { CommandIo } from './command-io';
+import { lookupSystem } from './lookup-system';
+import { readPolicyFile } from './policy-file';
+import { readCertificateFile } from './certificate-file';
+import { prepareOutDir } from './out-dir';
+import { appVerifier } from './app-verifier';
+import { verdictSummary } from './verdict-summary';
+
+/** Everything `safe-control verify` needs, after parsing. */
+export interface VerifyConfig {
+  readonly system: string;
+  readonly policy: string;
+  readonly certificate: string;
+  readonly seed: number;
+  /** Samples per condition. */
+  readonly samples: number;
+  /** Optional folder for verdict.json. */
+  readonly out?: string;
+}
+
+export const VERDICT_FORMAT = 'safe-control.verdict';
+export const VERDICT_VERSION = 1;
+
+/**
+ * `safe-control verify`: re-checks a written policy and certificate independently of the LP that produced them,
+ * with the app's verifier ({@link appVerifier}: for now sampled states with the float64 dynamics, `samples`
+ * per condition, parameters drawn from their box — a test, not a proof; the sound verifier plugs in there). Prints the verdict (and writes verdict.json to --out); exit 0 when no sample violates a condition, 3 with
+ * the worst counterexample otherwise.
+ */
+export async function verifyCommand(config: VerifyConfig, io: CommandIo): Promise<number> {
+  const system = lookupSystem(config.system);
+  const { policy, theta } = readPolicyFile(config.policy, system);
+  const { certificate, conditions, cStar } = readCertificateFile(config.certificate, system);
+  const dir = config.out !== undefined ? prepareOutDir(config.out) : null;
+  const log = io.log.child({ command: 'verify', system: system.name });
+  const t0 = performance.now();
+  const result = appVerifier(system, policy, conditions, config.samples, config.seed)(theta, { cStar, found: true, certificate, dcdtheta: null, status: 'from file' });
+  const seconds = (performance.now() - t0) / 1000;
+  // certified means proved: a sampled pass alone (systems the sound verifier cannot express) is evidence, not a proof
+  const passed = result.status === 'verified';
+  const reports = result.conditions ?? [];
+  const verdict = {
+    format: VERDICT_FORMAT,
+    version: VERDICT_VERSION,
+    system: system.name,
+    policy: config.policy,
+    certificate: config.certificate,
+    certified: passed,
+    ...verdictSummary(result),
+    seed: config.seed,
+    cStar,
+    seconds,
+  };
+  log.info({ status: verdict.status, seconds }, 'verification finished');
+  const cex = result.counterexample ? `[${Array.from(result.counterexample, (v) => v.toPrecision(6)).join(', ')}]` : 'no state recorded';
+  io.stdout.write(
+    reports.map((r) => `  ${r.name.padEnd(10)} ${r.samples} samples, ${r.violations} violations, worst margin ${r.worstMargin.toPrecision(4)}\n`).join('') +
+      `${system.name}: ${passed ? `CERTIFIED (${result.method}: ${result.status}${result.method === 'sampled' ? ', a test, not a proof' : ''})` : result.status === 'passed' ? `NOT CERTIFIED (${result.method}: no violation among the samples, but no proof)` : result.status === 'unknown' ? `NOT CERTIFIED (${result.method}: unknown, the verifier's budget ran out on ${result.violated ?? 'a'} condition)` : `NOT CERTIFIED (${result.method}: ${result.status}): ${result.violated ?? 'a'} condition violated at ${cex}`}\n`,
+  );
+  if (dir) {
+    writeFileAtomic(join(dir, 'verdict.json'), JSON.stringify(verdict, null, 2) + '\n');
+    io.stdout.write(`Wrote ${dir}/verdict.json\n`);
+  }
+  if (io.json) io.stdout.write(JSON.stringify(verdict) + '\n');
+  return passed ? EXIT.ok : EXIT.notCertified;
+}
