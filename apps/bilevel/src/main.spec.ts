@@ -180,6 +180,20 @@ test('denoise with smoothed TV: learned θ raises the held-out PSNR, and reconst
   assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
 });
 
+test('--config fills the options the command line did not give; a bad file is refused whole, nothing written', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ solver: 'soba', 'max-iter': 600, evalEvery: 300, x0: -1 }));
+  const r = await cli(['run', '--config', join(dir, 'run.json'), '--max-iter', '900', '--out', join(dir, 'out'), '--json']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.deepEqual([last.solver, last.iterations], ['soba', 900], 'the file chose the solver, the command line the iterations');
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ batch: 0, bogus: true }));
+  const bad = await cli(['run', '--config', join(dir, 'bad.json'), '--out', join(dir, 'bad-out')]);
+  assert.equal(bad.code, EXIT.badInput);
+  assert.match(bad.stderr, /bad\.json: 2 problems in the configuration:\n {2}batch: Too small: expected number to be >=1\n {2}unknown key "bogus"/);
+  assert.equal(existsSync(join(dir, 'bad-out')), false);
+});
+
 test('a file that is not an image is refused naming it, before anything is written', async () => {
   const dir = tmp();
   writeFileSync(join(dir, 'fake.png'), 'not a png at all');

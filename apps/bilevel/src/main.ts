@@ -4,6 +4,7 @@ import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { createLogger } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import { PROBLEMS } from './build-problem';
+import { readRunConfig } from './run-config-file';
 import { DEFAULT_MAX_ITER } from './problem-defaults';
 import { integer, nonNegativeInt, numberList, positiveInt, positiveNumber, probability } from './parse-values';
 import type { RunConfig } from './run-command';
@@ -89,7 +90,13 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-<problem>-<solver>)')
     .option('--json', 'JSON logs, no progress bar, and the summary as JSON on the last stdout line', false)
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
-    .action(async (opts: Record<string, unknown>) => {
+    .option('--config <file>', 'JSON file of options (camelCase keys, e.g. {"solver": "soba", "maxIter": 20000}); options on the command line win')
+    .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      if (opts.config !== undefined) {
+        // a configuration file fills every option the command line did not give (validated as a whole first)
+        const file = readRunConfig(String(opts.config));
+        for (const [key, value] of Object.entries(file)) if (cmd.getOptionValueSource(key) !== 'cli') opts[key] = value;
+      }
       const json = Boolean(opts.json);
       const log = createLogger({ pretty: tty && !json, destination: stderr, level: String(opts.logLevel), name: 'bilevel' });
       const config: RunConfig = {
