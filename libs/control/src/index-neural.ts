@@ -6,9 +6,10 @@ export { barrierLoss, barrierLossMixed, successors } from './neural/barrier-loss
 export type { CertificateGradient } from './neural/certificate-gradient';
 export { certificateGradient } from './neural/certificate-gradient';
 export type { DynamicsGraphBuilder, BarrierCondition, BarrierConditionsOptions } from './neural/closed-loop-graph';
-export { barrierConditions, polynomialNode, polynomialDynamics, policyNodes, mlpPolicyLayers } from './neural/closed-loop-graph';
+export { barrierConditions, polynomialDynamics, mlpPolicyLayers } from './neural/closed-loop-graph';
 export type { VerifyBarrierOptions, ConditionVerdict, BarrierVerdict } from './neural/verify-barrier';
 export { verifyBarrier } from './neural/verify-barrier';
 export { INVERTED_PENDULUM, invertedPendulumGraph } from './neural/inverted-pendulum';
 export type { NeuralTrainingOptions, NeuralTrainingDiagnostics, NeuralTrainingState, NeuralTraining } from './neural/neural-training';
 export { neuralTraining } from './neural/neural-training';
+export { CARTPOLE_RECIPROCAL_RANGE, cartpoleGraph } from './neural/cartpole-graph';

@@ -22,3 +22,4 @@ export type { JointTrainingOptions, JointTrainingState, JointTrainingDiagnostics
 export { jointTraining } from './joint-training';
 export * from './index-verification';
 export * from './index-pipeline';
+export * from './index-neural';

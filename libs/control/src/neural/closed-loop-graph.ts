@@ -30,6 +30,11 @@ export interface BarrierConditionsOptions {
   readonly dynamicsGraph?: DynamicsGraphBuilder;
   /** Strictness of B > 0 on the unsafe set: B ≥ unsafeMargin is proved. Default 1e-6. */
   readonly unsafeMargin?: number;
+  /**
+   * Extra bounded inputs appended after α in the decrease / stay graphs (passed to dynamicsGraph with α): enclosures
+   * of terms the graph cannot express exactly, e.g. a reciprocal. Default none.
+   */
+  readonly extraParams?: readonly { readonly lo: number; readonly hi: number }[];
   /** Decay a ∈ [0, 1] of the decrease objective B(x⁺) − (1 − a) B(x). Default 0.1. */
   readonly decay?: number;
 }
@@ -159,7 +164,11 @@ export function barrierConditions(
       stateDims: nx,
     });
   }
-  const np = sys.params.length;
+  const extra = options.extraParams ?? [];
+  if (extra.some((e) => !(Number.isFinite(e.lo) && Number.isFinite(e.hi) && e.lo <= e.hi))) {
+    throw new RangeError(`${fn}: options.extraParams must be finite ranges with lo ≤ hi, received ${JSON.stringify(extra)}`);
+  }
+  const np = sys.params.length + extra.length;
   const g = new Graph(nx + np);
   const inputs = g.inputs();
   const x = inputs.slice(0, nx);
@@ -171,7 +180,7 @@ export function barrierConditions(
   const bxp = mlp(g, xp, layers)[0];
   const excess = xp.flatMap((xi, i) => [g.affine([xi], [1], -domain.hi[i]), g.affine([xi], [-1], domain.lo[i])]);
   const worst = excess.slice(1).reduce((m, t) => g.add(m, g.relu(g.sub(t, m))), excess[0]);
-  const box = { lo: [...domain.lo, ...sys.params.map((p) => p.lo)], hi: [...domain.hi, ...sys.params.map((p) => p.hi)] };
+  const box = { lo: [...domain.lo, ...sys.params.map((p) => p.lo), ...extra.map((e) => e.lo)], hi: [...domain.hi, ...sys.params.map((p) => p.hi), ...extra.map((e) => e.hi)] };
   out.push({ name: 'decrease', graph: g, objective: g.affine([bxp, bx], [1, -(1 - decay)], 0), constraints: [bx], box, margin: 0, stateDims: nx });
   out.push({ name: 'stay', graph: g, objective: worst, constraints: [bx], box, margin: 0, stateDims: nx });
   return out;

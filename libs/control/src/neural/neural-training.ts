@@ -16,8 +16,9 @@ import { verifyBarrier } from './verify-barrier';
 export interface NeuralTrainingOptions {
   /** State box D of the decrease / stay conditions and of the domain samples [the system's domain]. */
   readonly domain?: Box;
-  /** f as graph nodes for the verifier [from the system's polynomial form]. */
+  /** f as graph nodes for the verifier [from the system's polynomial form], and its extra bounded inputs [none]. */
   readonly dynamicsGraph?: DynamicsGraphBuilder;
+  readonly extraParams?: readonly { readonly lo: number; readonly hi: number }[];
   /** Initial training states in X₀, Xᵤ, D × A and on the rim of D [100, 100, 600, 100]. */
   readonly initialSamples?: number;
   readonly unsafeSamples?: number;
@@ -33,7 +34,10 @@ export interface NeuralTrainingOptions {
   readonly lowerSteps?: number;
   readonly firstLowerSteps?: number;
   readonly lowerRate?: number;
-  /** 'unrolled': one-step unrolled certificate gradient with η = lowerRate; 'frozen': η = 0 ['unrolled']. */
+  /**
+   * 'unrolled': the certificate gradient through one unrolled plain gradient step of the lower level with
+   * η = lowerRate (certificateGradient); 'frozen': η = 0, the partial derivative at the fitted ψ ['unrolled'].
+   */
   readonly upper?: 'unrolled' | 'frozen';
   /** Whether θ is updated at all (false: fit and verify a barrier for a fixed policy) [true]. */
   readonly trainPolicy?: boolean;
@@ -66,6 +70,7 @@ export interface NeuralTrainingOptions {
 export interface NeuralTrainingDiagnostics {
   /** The certificate loss after the lower fit, for the θ the step started from. */
   readonly lower: BarrierLossValue;
+  /** V_θ of the step's batch; NaN when the step ended before the upper level (certified, or trainPolicy false). */
   readonly value: number;
   readonly valueGradientNorm: number;
   readonly certificateGradientNorm: number;
@@ -261,7 +266,7 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
       let verification: BarrierVerdict | null = null;
       let { verifications, verifyBoxes, verifySeconds } = state;
       if ((state.iteration + 1) % verifyEvery === 0 || fit.value.loss === 0) {
-        const conds = barrierConditions(system, policy, state.theta, barrier, fit.psi, { domain, dynamicsGraph: options.dynamicsGraph, decay: settings.decay });
+        const conds = barrierConditions(system, policy, state.theta, barrier, fit.psi, { domain, dynamicsGraph: options.dynamicsGraph, extraParams: options.extraParams, decay: settings.decay });
         verification = verifyBarrier(conds, { maxBoxes, maxSeconds, seed: seed + state.iteration, intermediate: options.intermediate, cells: options.verifyCells });
         verifications++;
         verifyBoxes += verification.boxes;
@@ -287,10 +292,11 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
           for (const o of open) pts.push(Float64Array.from(o.box.lo, (l, i) => l + (o.box.hi[i] - l) / 2));
         }
         const stateOnly = pts.map((p) => p.slice(0, nx));
+        const stateParams = pts.map((p) => p.slice(0, nx + params.length)); // without the extra verifier inputs
         set = {
           initial: last.name === 'initial' ? [...set.initial, ...stateOnly] : set.initial,
           unsafe: last.name === 'unsafe' ? [...set.unsafe, ...stateOnly] : set.unsafe,
-          domain: last.name === 'decrease' ? [...set.domain, ...pts] : set.domain,
+          domain: last.name === 'decrease' ? [...set.domain, ...stateParams] : set.domain,
           shell: last.name === 'stay' ? [...set.shell, ...stateOnly] : set.shell,
         };
       }
