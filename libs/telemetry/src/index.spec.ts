@@ -5,19 +5,27 @@ import * as telemetry from './index';
 test('the public surface exports exactly the documented values', () => {
   assert.deepEqual(Object.keys(telemetry).sort(), [
     'CERTIFICATE_PLOT_COLOURS',
+    'CHECKPOINT_DEFAULT_MAX_BYTES',
+    'CHECKPOINT_VERSION',
+    'CheckpointError',
     'LOG_FLOOR',
     'TraceWriter',
     'certificatePlotContour',
     'certificatePlotSpec',
     'certificatePlotSvg',
+    'checkpointDifference',
     'convergencePlotSpec',
     'convergencePlotSvg',
     'createLogger',
     'createProgress',
+    'decodeCheckpoint',
+    'encodeCheckpoint',
     'formatSummaryTable',
+    'readCheckpoint',
     'readTrace',
     'silentLogger',
     'svgToPng',
+    'writeCheckpoint',
     'writeFileAtomic',
   ]);
 });

@@ -17,3 +17,16 @@ export { CERTIFICATE_PLOT_COLOURS, certificatePlotSpec, certificatePlotSvg } fro
 export type { CertificatePlotCertificate, CertificatePlotInput, CertificatePlotOptions, CertificatePlotPoints, CertificatePlotRegion, CertificatePlotTrajectory } from './certificate-plot-svg';
 export { certificatePlotContour } from './certificate-plot-contour';
 export type { CertificatePlotBox, CertificatePlotGrid } from './certificate-plot-contour';
+export { encodeCheckpoint } from './checkpoint-encode';
+export type { EncodeCheckpointOptions } from './checkpoint-encode';
+export { decodeCheckpoint } from './checkpoint-decode';
+export type { DecodeCheckpointOptions, DecodedCheckpoint } from './checkpoint-decode';
+export { writeCheckpoint } from './checkpoint-write';
+export type { WriteCheckpointOptions } from './checkpoint-write';
+export { readCheckpoint } from './checkpoint-read';
+export type { ReadCheckpointOptions, ReadCheckpointResult } from './checkpoint-read';
+export { CheckpointError } from './checkpoint-error';
+export type { CheckpointErrorCode } from './checkpoint-error';
+export { checkpointDifference } from './checkpoint-difference';
+export { CHECKPOINT_DEFAULT_MAX_BYTES, CHECKPOINT_VERSION } from './checkpoint-format';
+export type { CheckpointTypedArray, CheckpointValue } from './checkpoint-format';
