@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { Subject, Subscription, filter, map, zip } from 'rxjs';
+import { Subject, Subscription, filter, map, observeOn, queueScheduler, zip } from 'rxjs';
 import { allFinite } from '@bilevel/linalg';
 import type { Reads, StreamName } from '@bilevel/solvers';
 import type { Schedule, Variable, Version } from './schedule';
@@ -102,7 +102,7 @@ export function coupleStreams(
         return aux === undefined ? { k, value: out } : { k, value: out, aux };
       }),
     );
-    subscription.add(out$.subscribe(subjects[w]));
+    subscription.add(out$.pipe(observeOn(queueScheduler)).subscribe(subjects[w]));
   }
   return {
     z$: subjects.z.asObservable(),
@@ -110,9 +110,11 @@ export function coupleStreams(
     x$: subjects.x.asObservable(),
     latest: (variable) => latest[variable],
     start() {
-      subjects.z.next(latest.z);
-      subjects.v.next(latest.v);
-      subjects.x.next(latest.x);
+      queueScheduler.schedule(() => {
+        subjects.z.next(latest.z);
+        subjects.v.next(latest.v);
+        subjects.x.next(latest.x);
+      });
     },
     subscription,
   };
