@@ -54,7 +54,7 @@ export function certificateDocument(system: ControlSystem, b: Polynomial, condit
 /** Reads certificate.json for `system`; every mismatch is an InputError naming the file and field. */
 export function readCertificateFile(path: string, system: ControlSystem): { certificate: Polynomial; conditions: CertificateConditions; cStar: number } {
   const d = checkHeader(readJsonFile(path), CERTIFICATE_FORMAT, CERTIFICATE_VERSION, system.name, path);
-  if (d.kind !== 'polynomial') throw new InputError(`kind must be 'polynomial', received ${JSON.stringify(d.kind)}`, path);
+  if (d.kind !== 'polynomial') throw new InputError(`kind must be 'polynomial' (or 'neural', read by readNeuralCertificateFile), received ${JSON.stringify(d.kind)}`, path);
   if (d.certificate !== system.certificate) throw new InputError(`certificate must be '${system.certificate}' for '${system.name}', received ${JSON.stringify(d.certificate)}`, path);
   if (d.nx !== system.nx) throw new InputError(`nx must be ${system.nx} for '${system.name}', received ${JSON.stringify(d.nx)}`, path);
   const c = d.conditions as Record<string, unknown> | null;

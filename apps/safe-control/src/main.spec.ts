@@ -121,8 +121,10 @@ test('bad input: one clear error, exit 2, nothing written', async () => {
   mkdirSync(nonEmpty);
   writeFileSync(join(nonEmpty, 'keep.txt'), 'x');
   const cases: Array<[string, string[], RegExp]> = [
-    ['unknown system', ['train', '--system', 'moon'], /--system: unknown system 'moon'; expected one of pj, pendulum, lane-keeping, cartpole/],
-    ['neural track', ['train', '--system', 'pj', '--track', 'neural'], /--track: the neural track is not available yet/],
+    ['unknown system', ['train', '--system', 'moon'], /--system: unknown system 'moon'; expected one of pj, pendulum, lane-keeping, cartpole, inverted-pendulum/],
+    ['neural track on cartpole', ['train', '--system', 'cartpole', '--track', 'neural'], /--track neural: the neural track is set up for pj and inverted-pendulum, received 'cartpole'/],
+    ['neural track with baseline', ['train', '--system', 'pj', '--track', 'neural', '--baseline', 'svg'], /--baseline: the baseline runs without a certificate/],
+    ['unknown track', ['train', '--system', 'pj', '--track', 'sos'], /--track: expected poly or neural, received 'sos'/],
     ['no polynomial dynamics', ['train', '--system', 'cartpole'], /system 'cartpole' has no polynomial dynamics/],
     ['unknown baseline', ['train', '--system', 'pj', '--baseline', 'ppo'], /--baseline: expected svg, received 'ppo'/],
     ['non-empty --out', ['train', '--system', 'pj'], /folder is not empty/],

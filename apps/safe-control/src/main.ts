@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
-import { SYSTEMS } from '@bilevel/control';
 import { createLogger } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
+import { APP_SYSTEMS } from './lookup-system';
 import type { CommandIo } from './command-io';
 import { integer, nonNegativeInt, positiveInt, positiveNumber } from './parse-values';
 import { trainCommand } from './train-command';
@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const stderr = io.stderr ?? process.stderr;
   const tty = io.tty ?? Boolean(process.stderr.isTTY);
   let code: number = EXIT.ok;
-  const systems = Object.keys(SYSTEMS).join(', ');
+  const systems = Object.keys(APP_SYSTEMS).join(', ');
   const program = new Command('safe-control')
     .description('Jointly learn a controller and a barrier (or Lyapunov) certificate, verify it, simulate it, draw it.')
     .exitOverride()
@@ -79,7 +79,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .command('train')
       .description('Train a policy and its certificate (or the SVG baseline); writes report.json, policy.json, certificate.json, phase.svg/png to --out.')
       .requiredOption('--system <name>', `benchmark system: ${systems}`)
-      .addOption(new Option('--track <kind>', 'certificate track: poly (Handelman LP, HiGHS) or neural (not available yet)').default('poly'))
+      .addOption(new Option('--track <kind>', 'certificate track: poly (Handelman LP, HiGHS) or neural (barrier MLP, branch and bound; pj, inverted-pendulum)').default('poly'))
       .option('--seed <n>', 'seed of the batch sampler, the verifier and the drawn trajectories', integer, 0)
       .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-train-<system>)')
       .option('--max-iter <n>', `upper-level iterations [${DEFAULT_MAX_ITER}]`, nonNegativeInt, DEFAULT_MAX_ITER)
@@ -109,7 +109,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   common(
     program
       .command('verify')
-      .description('Re-check a policy and its certificate on sampled states (exit 0 certified, 3 not, with a counterexample).')
+      .description('Re-check a policy and its certificate (polynomial or neural): sampled states, then the sound verifier (exit 0 certified, 3 not, with a counterexample).')
       .requiredOption('--system <name>', `benchmark system: ${systems}`)
       .requiredOption('--policy <file>', 'policy.json written by train')
       .requiredOption('--certificate <file>', 'certificate.json written by train')

@@ -1,5 +1,5 @@
 import { Rng } from '@bilevel/linalg';
-import type { ControlSystem, Polynomial } from '@bilevel/control';
+import type { Box, ControlSystem } from '@bilevel/control';
 import { sampleBall } from '@bilevel/control';
 import type { CertificatePlotCertificate, CertificatePlotRegion, CertificatePlotTrajectory } from '@bilevel/telemetry';
 import { certificatePlotSvg, svgToPng } from '@bilevel/telemetry';
@@ -10,12 +10,19 @@ const GRID = 121;
 /** Points of the initial ball on which a Lyapunov function's drawn level is taken. */
 const LEVEL_SAMPLES = 2000;
 
+/** A certificate the picture can draw: anything evaluable at a state (a Polynomial, or a barrier MLP wrapped). */
+export interface PlottedCertificate {
+  evaluate(x: Float64Array): number;
+}
+
 /** What the picture shows besides the trajectories. */
 export interface PhasePictureInput {
   readonly system: ControlSystem;
   readonly trajectories: readonly ClosedLoopTrajectory[];
   /** The certificate (barrier B or Lyapunov V), or null (baseline, simulate without certificate). */
-  readonly certificate: Polynomial | null;
+  readonly certificate: PlottedCertificate | null;
+  /** The state box drawn (its first two coordinates) [the system's domain]; the neural track's verified domain. */
+  readonly box?: Box;
   readonly counterexample?: Float64Array | null;
   readonly title: string;
   readonly subtitle: readonly string[];
@@ -48,7 +55,8 @@ export async function phasePicture(input: PhasePictureInput): Promise<PhasePictu
           .join(', ')} (the initial set's centre)`
       : null;
   const ball = (b: { centre: readonly number[]; radius: number }): CertificatePlotRegion => ({ kind: 'ball', centre: [b.centre[0], b.centre[1]], radius: b.radius });
-  const box = { lower: [sys.domain.lo[0], sys.domain.lo[1]] as const, upper: [sys.domain.hi[0], sys.domain.hi[1]] as const };
+  const drawn = input.box ?? sys.domain;
+  const box = { lower: [drawn.lo[0], drawn.lo[1]] as const, upper: [drawn.hi[0], drawn.hi[1]] as const };
   let certificate: CertificatePlotCertificate | undefined;
   if (input.certificate !== null) {
     const b = input.certificate;

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '@bilevel/telemetry';
-import type { Polynomial } from '@bilevel/control';
 import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
 import { lookupSystem } from './lookup-system';
 import { readPolicyFile } from './policy-file';
 import { readCertificateFile } from './certificate-file';
+import { certificateKind, readNeuralCertificateFile } from './neural-certificate-file';
+import type { PlottedCertificate } from './phase-picture';
+import type { Box } from '@bilevel/control';
 import { defaultOutDir, prepareOutDir } from './out-dir';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
@@ -32,8 +34,13 @@ export const SIMULATION_VERSION = 1;
 export async function simulateCommand(config: SimulateConfig, io: CommandIo): Promise<number> {
   const system = lookupSystem(config.system);
   const { policy, theta } = readPolicyFile(config.policy, system);
-  let certificate: Polynomial | null = null;
-  if (config.certificate !== undefined) certificate = readCertificateFile(config.certificate, system).certificate;
+  let certificate: PlottedCertificate | null = null;
+  let box: Box | undefined;
+  if (config.certificate !== undefined && certificateKind(config.certificate) === 'neural') {
+    const n = readNeuralCertificateFile(config.certificate, system);
+    certificate = { evaluate: (x) => n.barrier.forward(n.psi, x) };
+    box = n.domain;
+  } else if (config.certificate !== undefined) certificate = readCertificateFile(config.certificate, system).certificate;
   const dir = prepareOutDir(config.out ?? defaultOutDir('simulate', system.name));
   const trajectories = closedLoop(system, policy, theta, config.trajectories, config.seed);
   const entering = trajectories.filter((t) => t.unsafeStep >= 0);
@@ -41,6 +48,7 @@ export async function simulateCommand(config: SimulateConfig, io: CommandIo): Pr
     system,
     trajectories,
     certificate,
+    ...(box ? { box } : {}),
     title: `${system.name} · simulation · seed ${config.seed}`,
     subtitle: [`${entering.length}/${trajectories.length} trajectories enter the unsafe set (nominal parameters, ${system.horizon} steps of ${system.dt})`],
   });

@@ -16,29 +16,17 @@ import { policyDocument } from './policy-file';
 import { certificateDocument } from './certificate-file';
 import { verdictSummary } from './verdict-summary';
 import { appVerifier } from './app-verifier';
+import type { TrainConfig } from './train-config';
+import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
+import { trainNeural } from './train-neural';
 
-/** Everything `safe-control train` needs, after parsing. */
-export interface TrainConfig {
-  readonly system: string;
-  readonly track: string;
-  readonly seed: number;
-  readonly out?: string;
-  readonly maxIter: number;
-  readonly maxSeconds?: number;
-  /** 'svg': the value-gradient-only baseline, no certificate. */
-  readonly baseline?: string;
-  /** Samples per condition of the sampled verifier. */
-  readonly samples: number;
-  /** Closed-loop trajectories drawn and checked. */
-  readonly trajectories: number;
-}
-
-export const REPORT_FORMAT = 'safe-control.report';
-export const REPORT_VERSION = 1;
+export type { TrainConfig } from './train-config';
+export { REPORT_FORMAT, REPORT_VERSION } from './train-config';
 
 /**
  * `safe-control train`: the joint training of Wang et al. (ICCPS 2023) as the pipeline of libs/control (policy,
- * certificate and verifier streams), or the SVG baseline; writes report.json, policy.json, certificate.json (when
+ * certificate and verifier streams), or the SVG baseline, or with `--track neural` the neural track
+ * ({@link trainNeural}); writes report.json, policy.json, certificate.json (when
  * the LP produced one) and phase.svg/png into a new folder. Exit 0 when certified (or the baseline ran), 3 when
  * training ended without an accepted certificate, 130 when interrupted (files written with what there is).
  */
@@ -46,7 +34,8 @@ export async function trainCommand(config: TrainConfig, io: CommandIo): Promise<
   // 1. everything that can fail on bad input, before anything is written
   const system = lookupSystem(config.system);
   if (config.track === 'neural') {
-    throw new InputError('the neural track is not available yet (it lands with the neural certificate work of issue 6); use --track poly', '--track');
+    if (config.baseline !== undefined) throw new InputError(`the baseline runs without a certificate and belongs to --track poly, received --baseline '${config.baseline}' with --track neural`, '--baseline');
+    return trainNeural(config, system, io);
   }
   if (config.track !== 'poly') throw new InputError(`expected poly or neural, received '${config.track}'`, '--track');
   if (config.baseline !== undefined && config.baseline !== 'svg') throw new InputError(`expected svg, received '${config.baseline}'`, '--baseline');

@@ -8,6 +8,9 @@ import { readCertificateFile } from './certificate-file';
 import { prepareOutDir } from './out-dir';
 import { appVerifier } from './app-verifier';
 import { verdictSummary } from './verdict-summary';
+import { VERDICT_FORMAT, VERDICT_VERSION } from './verdict-format';
+import { certificateKind } from './neural-certificate-file';
+import { verifyNeural } from './verify-neural';
 
 /** Everything `safe-control verify` needs, after parsing. */
 export interface VerifyConfig {
@@ -21,11 +24,11 @@ export interface VerifyConfig {
   readonly out?: string;
 }
 
-export const VERDICT_FORMAT = 'safe-control.verdict';
-export const VERDICT_VERSION = 1;
+export { VERDICT_FORMAT, VERDICT_VERSION } from './verdict-format';
 
 /**
- * `safe-control verify`: re-checks a written policy and certificate independently of the LP that produced them,
+ * `safe-control verify`: re-checks a written policy and certificate independently of the LP that produced them
+ * (a certificate of kind 'neural' goes to {@link verifyNeural}),
  * with the app's verifier ({@link appVerifier}: for now sampled states with the float64 dynamics, `samples`
  * per condition, parameters drawn from their box — a test, not a proof; the sound verifier plugs in there). Prints the verdict (and writes verdict.json to --out); exit 0 when no sample violates a condition, 3 with
  * the worst counterexample otherwise.
@@ -33,6 +36,9 @@ export const VERDICT_VERSION = 1;
 export async function verifyCommand(config: VerifyConfig, io: CommandIo): Promise<number> {
   const system = lookupSystem(config.system);
   const { policy, theta } = readPolicyFile(config.policy, system);
+  if (certificateKind(config.certificate) === 'neural') {
+    return verifyNeural({ system, policy, theta, policyPath: config.policy, certificatePath: config.certificate, samples: config.samples, seed: config.seed, ...(config.out !== undefined ? { out: config.out } : {}) }, io);
+  }
   const { certificate, conditions, cStar } = readCertificateFile(config.certificate, system);
   const dir = config.out !== undefined ? prepareOutDir(config.out) : null;
   const log = io.log.child({ command: 'verify', system: system.name });

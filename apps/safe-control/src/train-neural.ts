@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import { Rng } from '@bilevel/linalg';
+import type { BarrierVerdict, ControlSystem, NeuralTrainingState } from '@bilevel/control';
+import { BarrierMlp, neuralTraining } from '@bilevel/control';
+import { createProgress, writeFileAtomic } from '@bilevel/telemetry';
+import { EXIT } from './exit-codes';
+import type { CommandIo } from './command-io';
+import type { TrainConfig } from './train-config';
+import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
+import { NEURAL_BARRIER_HIDDEN, NEURAL_CELLS, NEURAL_DECAY, NEURAL_MAX_BOXES, NEURAL_UNSAFE_MARGIN, neuralSetup } from './neural-setup';
+import { checkOutDir, defaultOutDir, prepareOutDir } from './out-dir';
+import { closedLoop } from './closed-loop';
+import { phasePicture } from './phase-picture';
+import { anyPolicyDocument } from './policy-file';
+import type { NeuralCertificate } from './neural-certificate-file';
+import { neuralCertificateDocument } from './neural-certificate-file';
+import { barrierVerdictSummary, sampledBarrierCheck, sampledSummary } from './neural-check';
+
+/** How a neural run ended: the trainer's own stops, or the driver's budget / Ctrl-C. */
+export type NeuralOutcome = 'certified' | 'diverged' | 'max-iter' | 'max-seconds' | 'interrupted';
+
+/**
+ * `safe-control train --track neural`: the neural track of libs/control (neuralTraining: policy π_θ and barrier MLP
+ * B_ψ as a bilevel problem with counterexample-guided branch-and-bound verification; Wang et al., ICCPS 2023, with
+ * the neural certificates of Chang, Roohi, Gao, NeurIPS 2019), set up by {@link neuralSetup}.
+ *
+ * Driven through neuralTraining's init/step directly, not through the RxJS pipeline: one neural step is lower fit,
+ * verification and upper step in one, with ψ, Adam's moments and the counterexample set carried in its state, so
+ * it does not split into the pipeline's independent policy / certificate (θ ↦ certificate) / verifier stages without
+ * re-implementing the trainer. The driver gives it the same handling as the pipeline: one step per event-loop turn
+ * (so Ctrl-C lands between steps), --max-iter steps, --max-seconds of stepping, the progress bar and the logs.
+ *
+ * Certified only when verifyBarrier proved all four conditions (`verified`) for the final (θ, ψ). Writes
+ * report.json (verdict, boxes per condition, iterations, seconds, a sampled cross-check of `samples` states per
+ * condition), policy.json (kind 'feature' or 'mlp'), certificate.json (kind 'neural', the last barrier, certified
+ * or not) and phase.svg/png (the level set B = 0 on the verified domain). Exit 0 certified, 3 not, 130 interrupted.
+ */
+export async function trainNeural(config: TrainConfig, system: ControlSystem, io: CommandIo): Promise<number> {
+  // 1. bad input before anything is written
+  const setup = neuralSetup(system, config.seed);
+  const out = config.out ?? defaultOutDir('train', system.name);
+  checkOutDir(out);
+  const barrier = new BarrierMlp(system.nx, { hidden: NEURAL_BARRIER_HIDDEN });
+  const run = neuralTraining(system, setup.policy, barrier, setup.options);
+  const dir = prepareOutDir(out);
+  const log = io.log.child({ command: 'train', system: system.name, track: 'neural', seed: config.seed });
+
+  // 2. the run
+  const ac = new AbortController();
+  io.interrupted?.then((signal) => {
+    log.warn({ signal }, 'interrupted: saving what was computed so far');
+    ac.abort();
+  });
+  const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} neural`, stream: io.stderr });
+  const maxSeconds = config.maxSeconds ?? Infinity;
+  log.info({ maxIter: config.maxIter, nTheta: setup.policy.nTheta, barrier: barrier.sizes, domain: setup.domain }, 'training started');
+  let s: NeuralTrainingState = run.init(setup.theta0, barrier.init(Rng.fromSeed(config.seed)));
+  let steps = 0;
+  let ms = 0;
+  let lastVerdict: BarrierVerdict | null = null;
+  let outcome: NeuralOutcome;
+  try {
+    for (;;) {
+      if (s.done) {
+        outcome = s.outcome === 'certified' ? 'certified' : 'diverged';
+        break;
+      }
+      if (steps >= config.maxIter) {
+        outcome = 'max-iter';
+        break;
+      }
+      if (ms / 1000 >= maxSeconds) {
+        outcome = 'max-seconds';
+        break;
+      }
+      await new Promise<void>((r) => setImmediate(r));
+      if (ac.signal.aborted) {
+        outcome = 'interrupted';
+        break;
+      }
+      const t0 = performance.now();
+      s = run.step(s);
+      ms += performance.now() - t0;
+      steps++;
+      const d = s.diagnostics;
+      if (d?.verification) {
+        lastVerdict = d.verification;
+        log.info({ iteration: steps, certified: d.verification.certified, conditions: d.verification.conditions.map((c) => `${c.name} ${c.result.status} ${c.result.stats.boxesProcessed}`), boxes: d.verification.boxes }, 'barrier checked');
+      }
+      log.debug({ iteration: steps, loss: d?.lower.loss, value: d?.value, lambda: d?.lambda, stepNorm: d?.stepNorm, trainingSet: d?.trainingSetSize }, 'iteration');
+      progress.update(steps, { L: d?.lower.loss ?? NaN, V: d?.value ?? NaN });
+    }
+  } finally {
+    progress.stop();
+  }
+  const seconds = ms / 1000;
+  const verdict = lastVerdict as BarrierVerdict | null;
+  const certified = outcome === 'certified' && verdict !== null && verdict.certified;
+  const theta = s.theta;
+  const cert: NeuralCertificate = {
+    barrier,
+    psi: s.psi,
+    domain: setup.domain,
+    conditions: { decay: NEURAL_DECAY, unsafeMargin: NEURAL_UNSAFE_MARGIN },
+    verification: { maxBoxes: NEURAL_MAX_BOXES, cells: NEURAL_CELLS },
+  };
+  const sampled = sampledBarrierCheck(system, setup.policy, theta, cert, config.samples, config.seed);
+  const lastCondition = verdict?.conditions[verdict.conditions.length - 1] ?? null;
+  const counterexample = !certified && lastCondition?.result.status === 'falsified' ? lastCondition.result.counterexample : null;
+
+  // 3. trajectories, picture, files
+  const trajectories = closedLoop(system, setup.policy, theta, config.trajectories, config.seed + 1);
+  const entering = trajectories.filter((t) => t.unsafeStep >= 0);
+  const boxesText = verdict ? verdict.conditions.map((c) => `${c.name} ${c.result.status} ${c.result.stats.boxesProcessed}`).join(', ') : 'not run';
+  const picture = await phasePicture({
+    system,
+    trajectories,
+    certificate: { evaluate: (x) => barrier.forward(cert.psi, x) },
+    box: setup.domain,
+    counterexample,
+    title: `${system.name} · neural track · seed ${config.seed}`,
+    subtitle: [`certified: ${certified}, barrier ${barrier.sizes.join('-')} tanh, ${steps} iterations, seed ${config.seed}`, `verifyBarrier (boxes): ${boxesText}`],
+  });
+  writeFileAtomic(join(dir, 'policy.json'), JSON.stringify(anyPolicyDocument(system, setup.policy, theta), null, 2) + '\n');
+  writeFileAtomic(join(dir, 'certificate.json'), JSON.stringify(neuralCertificateDocument(system, cert), null, 2) + '\n');
+  writeFileAtomic(join(dir, 'phase.svg'), picture.svg);
+  writeFileAtomic(join(dir, 'phase.png'), picture.png);
+  const report = {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    system: system.name,
+    track: 'neural',
+    baseline: null,
+    seed: config.seed,
+    certified,
+    outcome,
+    cStar: null,
+    certificateClaimed: certified,
+    verifier: verdict
+      ? {
+          method: 'sound (verifyBarrier, branch and bound during training)',
+          status: certified ? 'verified' : (lastCondition?.result.status ?? 'unknown'),
+          violated: certified ? null : (lastCondition?.name ?? null),
+          counterexample: counterexample ? Array.from(counterexample) : null,
+          samplesPerCondition: config.samples,
+          boxes: verdict.boxes,
+          conditions: sampledSummary(sampled),
+          sound: barrierVerdictSummary(verdict),
+        }
+      : null,
+    iterations: steps,
+    seconds,
+    secondsPerIteration: seconds / Math.max(1, steps),
+    verifications: s.verifications,
+    verifyBoxes: s.verifyBoxes,
+    verifySeconds: s.verifySeconds,
+    theta: Array.from(theta),
+    policy: anyPolicyDocument(system, setup.policy, theta).kind,
+    barrier: { sizes: [...barrier.sizes], activation: 'tanh' },
+    domain: { lo: [...setup.domain.lo], hi: [...setup.domain.hi] },
+    trajectories: { count: trajectories.length, enteringUnsafe: entering.length, firstUnsafe: entering[0] ? { x0: Array.from(entering[0].x0), step: entering[0].unsafeStep } : null },
+    unsafe: entering.length > 0,
+    projection: picture.projection,
+    neural: { ...setup.options, dynamicsGraph: undefined, domain: undefined, decay: NEURAL_DECAY, unsafeMargin: NEURAL_UNSAFE_MARGIN },
+    lp: null,
+    files: ['certificate.json', 'phase.png', 'phase.svg', 'policy.json', 'report.json'],
+  };
+  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  log.info({ outcome, certified, iterations: steps, seconds, verifications: s.verifications, verifyBoxes: s.verifyBoxes }, 'training finished');
+  const sampledBad = sampled.filter((r) => r.violations > 0);
+  io.stdout.write(
+    `${system.name} (neural track): ${certified ? 'CERTIFIED' : 'NOT CERTIFIED'} after ${steps} iterations (${outcome}), ${seconds.toFixed(2)} s, ` +
+      `${s.verifications} verifications, ${s.verifyBoxes} boxes\n` +
+      `  verifyBarrier (last): ${boxesText} boxes\n` +
+      `  sampled check: ${sampledBad.length === 0 ? `no violation in ${config.samples} states per condition` : sampledBad.map((r) => `${r.name} ${r.violations} violations`).join(', ')}\n` +
+      `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
+      (counterexample ? `  counterexample (${lastCondition?.name}): [${Array.from(counterexample, (v) => v.toPrecision(6)).join(', ')}]\n` : '') +
+      `Wrote ${dir}/{${report.files.join(',')}}\n`,
+  );
+  if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
+  if (outcome === 'interrupted') return EXIT.interrupted;
+  return certified ? EXIT.ok : EXIT.notCertified;
+}
