@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--schedule <name>', 'jacobi | gauss-seidel | multi-rate:K[:gauss-seidel] [solver default: jacobi]')
     .option('--max-iter <n>', `outer iterations [${DEFAULT_MAX_ITER}; datacleaning 3,000; denoise/deblur 300, foe 600]`, nonNegativeInt)
     .option('--max-seconds <s>', 'budget of solver seconds (evaluation excluded)', positiveNumber)
-    .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each) [500; denoise/deblur 50]', positiveInt)
+    .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each) [500; denoise 50; deblur 150]', positiveInt)
     .option('--seed <n>', 'seed of the data split and of the samplers', integer, 0)
     .option('--x0 <values>', 'starting x: one number for every coordinate, or a comma-separated list', numberList)
     .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-<problem>-<solver>)')
