@@ -17,5 +17,7 @@ export type { Batch, BlockSamplerState } from './block-sampler';
 export { conjugateGradient } from './cg';
 export type { CgOptions, CgResult } from './cg';
 export { lbfgs } from './lbfgs';
+export { dampedNewton } from './damped-newton';
+export type { DampedNewtonResult, NewtonObjective } from './damped-newton';
 export type { LbfgsOptions, LbfgsResult } from './lbfgs';
 export { randomOrthogonal } from './random-orthogonal';

@@ -1,4 +1,4 @@
-import { cholesky, choleskySolve, gemvRows, gemvRowsT, matrix, nrm2 } from '@bilevel/linalg';
+import { cholesky, choleskySolve, dampedNewton, gemvRows, gemvRowsT, matrix } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
 import { fullBatch } from './bilevel-problem';
@@ -237,45 +237,14 @@ export class LogregHpo implements BilevelProblem {
   }
 
   solveInner(x: Float64Array, options: InnerSolveOptions = {}): InnerSolution {
-    const tol = options.tol ?? 1e-10;
-    const maxIter = options.maxIter ?? 100;
     const d = this.dimZ;
     const z = options.z0 ? Float64Array.from(options.z0) : new Float64Array(d);
-    const g = new Float64Array(d);
-    const p = new Float64Array(d);
-    const zTry = new Float64Array(d);
-    const H = matrix(d, d);
-    let value = this.innerValue(z, x, this.fullInner);
-    this.innerGradZ(z, x, this.fullInner, g);
-    let gn = nrm2(g);
-    let it = 0;
-    while (gn > tol && it < maxIter) {
-      this.innerHessian(z, x, H);
-      cholesky(H, H);
-      for (let k = 0; k < d; k++) p[k] = -g[k];
-      choleskySolve(H, p);
-      let slope = 0;
-      for (let k = 0; k < d; k++) slope += g[k] * p[k];
-      let step = 1;
-      let accepted = false;
-      for (let ls = 0; ls < 50; ls++) {
-        for (let k = 0; k < d; k++) zTry[k] = z[k] + step * p[k];
-        const vTry = this.innerValue(zTry, x, this.fullInner);
-        // Armijo, with a round-off allowance once the decrease is at the precision of the value
-        if (vTry <= value + 1e-4 * step * slope || Math.abs(vTry - value) <= 1e-15 * Math.abs(value)) {
-          value = vTry;
-          accepted = true;
-          break;
-        }
-        step *= 0.5;
-      }
-      if (!accepted) break;
-      z.set(zTry);
-      this.innerGradZ(z, x, this.fullInner, g);
-      gn = nrm2(g);
-      it++;
-    }
-    return { z, gradNorm: gn, iterations: it, converged: gn <= tol };
+    const objective = {
+      value: (zz: Float64Array) => this.innerValue(zz, x, this.fullInner),
+      gradient: (zz: Float64Array, out: Float64Array) => this.innerGradZ(zz, x, this.fullInner, out),
+      hessian: (zz: Float64Array, H: Matrix) => void this.innerHessian(zz, x, H),
+    };
+    return dampedNewton(objective, z, matrix(d, d), { tol: options.tol ?? 1e-10, maxIter: options.maxIter ?? 100 });
   }
 
   hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {

@@ -1,4 +1,4 @@
-import { cholesky, choleskySolve, gemvRows, gemvRowsT, matrix, nrm2 } from '@bilevel/linalg';
+import { cholesky, choleskySolve, dampedNewton, gemvRows, gemvRowsT, matrix } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
 import { fullBatch } from './bilevel-problem';
@@ -386,46 +386,16 @@ export class MulticlassHpo implements BilevelProblem {
 
   /** Newton's method on G(·, x): dense Cholesky steps with Armijo backtracking, to ‖∇_z G‖ ≤ tol (default 1e-10). */
   solveInner(x: Float64Array, options: InnerSolveOptions = {}): InnerSolution {
-    const tol = options.tol ?? DEFAULT_TOL;
-    const maxIter = options.maxIter ?? NEWTON_MAX_ITER;
     const D = this.dimZ;
     if (x.length !== this.dimX) throw new RangeError(`solveInner: x has ${x.length} entries, expected dimX = ${this.dimX}`);
     if (options.z0 && options.z0.length !== D) throw new RangeError(`solveInner: z0 has ${options.z0.length} entries, expected dimZ = ${D}`);
     const z = options.z0 ? Float64Array.from(options.z0) : new Float64Array(D);
-    const g = new Float64Array(D);
-    const step = new Float64Array(D);
-    const zTry = new Float64Array(D);
-    const H = this.hessianBuffer();
-    let value = this.innerValue(z, x, this.fullInner);
-    this.innerGradZ(z, x, this.fullInner, g);
-    let gn = nrm2(g);
-    let it = 0;
-    while (gn > tol && it < maxIter) {
-      cholesky(this.innerHessian(z, x, H), H);
-      for (let q = 0; q < D; q++) step[q] = -g[q];
-      choleskySolve(H, step);
-      let slope = 0;
-      for (let q = 0; q < D; q++) slope += g[q] * step[q];
-      let alpha = 1;
-      let accepted = false;
-      for (let ls = 0; ls < 50; ls++) {
-        for (let q = 0; q < D; q++) zTry[q] = z[q] + alpha * step[q];
-        const vTry = this.innerValue(zTry, x, this.fullInner);
-        // Armijo, with a round-off allowance once the decrease is at the precision of the value
-        if (vTry <= value + 1e-4 * alpha * slope || Math.abs(vTry - value) <= 1e-15 * Math.abs(value)) {
-          value = vTry;
-          accepted = true;
-          break;
-        }
-        alpha *= 0.5;
-      }
-      if (!accepted) break;
-      z.set(zTry);
-      this.innerGradZ(z, x, this.fullInner, g);
-      gn = nrm2(g);
-      it++;
-    }
-    return { z, gradNorm: gn, iterations: it, converged: gn <= tol };
+    const objective = {
+      value: (zz: Float64Array) => this.innerValue(zz, x, this.fullInner),
+      gradient: (zz: Float64Array, out: Float64Array) => this.innerGradZ(zz, x, this.fullInner, out),
+      hessian: (zz: Float64Array, H: Matrix) => void this.innerHessian(zz, x, H),
+    };
+    return dampedNewton(objective, z, this.hessianBuffer(), { tol: options.tol ?? DEFAULT_TOL, maxIter: options.maxIter ?? NEWTON_MAX_ITER });
   }
 
   /** h(x) and ∇h(x) = ∇²_xz G·v*, v* = −H⁻¹∇_z F at the Newton solution z*, H factored by Cholesky. */
