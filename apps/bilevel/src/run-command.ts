@@ -1,8 +1,7 @@
-import { mkdirSync, accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
-import { DataCleaning, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
+import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, prepareOutDir, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
 import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
@@ -120,32 +119,6 @@ interface TraceRow {
   calls?: Record<string, number>;
   /** The problem's own metrics (held-out error, PSNR…), when it has any. */
   metrics?: Readonly<Record<string, number>>;
-}
-
-function defaultOutDir(problem: string, solver: string): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return join('runs', `${stamp}-${problem}-${solver}`);
-}
-
-/** Refuses an output folder that exists and is not empty (a previous run is never overwritten). */
-function prepareOutDir(dir: string): string {
-  const abs = resolve(dir);
-  if (existsSync(abs)) {
-    let entries: string[];
-    try {
-      entries = readdirSync(abs);
-    } catch {
-      throw new InputError('exists and is not a folder', `--out ${dir}`);
-    }
-    if (entries.length > 0) throw new InputError('folder is not empty; choose a new folder so no earlier run is overwritten', `--out ${dir}`);
-  }
-  try {
-    mkdirSync(abs, { recursive: true });
-    accessSync(abs, constants.W_OK);
-  } catch (err) {
-    throw new InputError(`cannot create or write the output folder (${(err as NodeJS.ErrnoException).code ?? String(err)})`, `--out ${dir}`);
-  }
-  return abs;
 }
 
 /**

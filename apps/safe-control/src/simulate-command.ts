@@ -8,7 +8,7 @@ import { readCertificateFile } from './certificate-file';
 import { certificateKind, readNeuralCertificateFile } from './neural-certificate-file';
 import type { PlottedCertificate } from './phase-picture';
 import type { Box } from '@bilevel/control';
-import { defaultOutDir, prepareOutDir } from './out-dir';
+import { defaultOutDir, prepareOutDir } from '@bilevel/problems';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 

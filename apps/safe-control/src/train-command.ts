@@ -9,7 +9,7 @@ import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
 import { lookupSystem } from './lookup-system';
 import { polyTrackSetup } from './track-setup';
-import { checkOutDir, defaultOutDir, prepareOutDir } from './out-dir';
+import { checkOutDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 import { policyDocument } from './policy-file';

@@ -8,7 +8,7 @@ import type { CommandIo } from './command-io';
 import type { TrainConfig } from './train-config';
 import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
 import { NEURAL_BARRIER_HIDDEN, NEURAL_CELLS, NEURAL_DECAY, NEURAL_MAX_BOXES, NEURAL_UNSAFE_MARGIN, neuralSetup } from './neural-setup';
-import { checkOutDir, defaultOutDir, prepareOutDir } from './out-dir';
+import { checkOutDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 import { anyPolicyDocument } from './policy-file';
