@@ -3,6 +3,7 @@ import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
 import { cgSolver } from './parts/linear/cg-solver';
+import { fullBatchOuter } from './parts/full-batch-outer';
 import type { LinearSolver } from './parts/linear/linear-solver';
 import { LbfgsMinimizer } from './parts/linear/lbfgs-minimizer';
 import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
@@ -54,11 +55,6 @@ interface LinsysState {
   readonly hessian: Matrix;
   iterations: number;
   residual: number;
-}
-interface OuterState {
-  readonly problem: BilevelProblem;
-  readonly cv: Float64Array;
-  readonly fx: Float64Array;
 }
 
 /**
@@ -165,16 +161,7 @@ export function implicitDiff(options: ImplicitDiffOptions = {}): Solver {
     diagnostics: (s) => ({ linsysIterations: s.iterations, linsysResidual: s.residual }),
   };
 
-  const outer: StreamPart<OuterState> = {
-    stream: 'outer',
-    init: (problem) => ({ problem, cv: new Float64Array(problem.dimX), fx: new Float64Array(problem.dimX) }),
-    step(s, { z, v, x }, _t, out) {
-      const p = s.problem;
-      p.innerCross(z, x, v, p.fullInner, s.cv);
-      p.outerGradX(z, x, p.fullOuter, s.fx);
-      for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * (s.cv[k] + s.fx[k]);
-    },
-  };
+  const outer = fullBatchOuter(gamma);
 
   return {
     name: 'implicit-diff',

@@ -2,6 +2,7 @@ import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
 import { cgSolver } from './parts/linear/cg-solver';
+import { fullBatchOuter } from './parts/full-batch-outer';
 import type { InverseHessianApprox } from './parts/linear/lbfgs-inverse';
 import { lbfgsInverse } from './parts/linear/lbfgs-inverse';
 import { LbfgsMinimizer } from './parts/linear/lbfgs-minimizer';
@@ -86,11 +87,6 @@ interface LinsysState {
   readonly rhs: Float64Array;
   refineIterations: number;
   pairsUsed: number;
-}
-interface OuterState {
-  readonly problem: BilevelProblem;
-  readonly cv: Float64Array;
-  readonly fx: Float64Array;
 }
 
 /**
@@ -195,16 +191,7 @@ export function shine(options: ShineOptions = {}): Solver {
     diagnostics: (s) => ({ pairsUsed: s.pairsUsed, refineIterations: s.refineIterations }),
   };
 
-  const outer: StreamPart<OuterState> = {
-    stream: 'outer',
-    init: (problem) => ({ problem, cv: new Float64Array(problem.dimX), fx: new Float64Array(problem.dimX) }),
-    step(s, { z, v, x }, _t, out) {
-      const p = s.problem;
-      p.innerCross(z, x, v, p.fullInner, s.cv);
-      p.outerGradX(z, x, p.fullOuter, s.fx);
-      for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * (s.cv[k] + s.fx[k]);
-    },
-  };
+  const outer = fullBatchOuter(gamma);
 
   return {
     name: 'shine',
