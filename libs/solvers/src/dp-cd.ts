@@ -1,15 +1,9 @@
 import type { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
-import { composePart } from './parts/compose-part';
-import { constantStep } from './parts/constant-step';
-import { powerStep } from './parts/power-step';
-import { sagaEstimator } from './parts/saga-estimator';
-import { sgdEstimator } from './parts/sgd-estimator';
-import type { Estimator } from './parts/estimator';
-import type { StepRule } from './parts/step-rule';
+import { hypergradientParts } from './parts/hypergradient-parts';
 import { rdpAccountant } from './rdp-accountant';
-import { knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
+import { enumOption, knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link dpCd}, with their defaults. */
 export interface DpCdOptions {
@@ -100,13 +94,6 @@ interface InnerState {
   touched: number;
 }
 
-function enumOption<T extends string>(fn: string, field: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw new RangeError(`${fn}: ${field} must be one of ${allowed.join(', ')}, received ${String(value)}`);
-  }
-  return value as T;
-}
-
 function booleanOption(fn: string, field: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new RangeError(`${fn}: ${field} must be a boolean, received ${String(value)}`);
   return value;
@@ -120,16 +107,6 @@ function positiveArray(fn: string, field: string, value: unknown, allowInfinity:
     }
   });
   return value as number[];
-}
-
-/** The linear-system and outer parts: SABA's (saga + constant steps) or SOBA's (sgd + power steps 0.4 / 0.6). */
-function hypergradientParts(estimator: 'saga' | 'sgd', rho: number, gamma: number, batchSize: number): { linsys: StreamPart; outer: StreamPart } {
-  const make = (): Estimator => (estimator === 'saga' ? sagaEstimator() : sgdEstimator()) as Estimator;
-  const step = (s: number, a: number): StepRule => (estimator === 'saga' ? constantStep(s) : powerStep(s, a)) as StepRule;
-  return {
-    linsys: composePart('linsys', { estimator: make(), step: step(rho, 0.4), batchSize }) as StreamPart,
-    outer: composePart('outer', { estimator: make(), step: step(gamma, 0.6), batchSize }) as StreamPart,
-  };
 }
 
 /**

@@ -2,16 +2,10 @@ import { BlockSampler } from '@bilevel/linalg';
 import type { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
-import { composePart } from './parts/compose-part';
-import { constantStep } from './parts/constant-step';
-import { powerStep } from './parts/power-step';
-import { sagaEstimator } from './parts/saga-estimator';
-import { sgdEstimator } from './parts/sgd-estimator';
-import type { Estimator } from './parts/estimator';
-import type { StepRule } from './parts/step-rule';
+import { hypergradientParts } from './parts/hypergradient-parts';
 import { rdpAccountant } from './rdp-accountant';
 import type { LangevinParams } from './rdp-accountant';
-import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
+import { enumOption, knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link noisySgd}, with their defaults. */
 export interface NoisySgdOptions {
@@ -81,23 +75,6 @@ interface InnerState {
   lastStep: number;
   clipped: number;
   touched: number;
-}
-
-function enumOption<T extends string>(fn: string, field: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw new RangeError(`${fn}: ${field} must be one of ${allowed.join(', ')}, received ${String(value)}`);
-  }
-  return value as T;
-}
-
-/** The linear-system and outer parts: SABA's (saga + constant steps) or SOBA's (sgd + power steps 0.4 / 0.6). */
-function hypergradientParts(estimator: 'saga' | 'sgd', rho: number, gamma: number, batchSize: number): { linsys: StreamPart; outer: StreamPart } {
-  const make = (): Estimator => (estimator === 'saga' ? sagaEstimator() : sgdEstimator()) as Estimator;
-  const step = (s: number, a: number): StepRule => (estimator === 'saga' ? constantStep(s) : powerStep(s, a)) as StepRule;
-  return {
-    linsys: composePart('linsys', { estimator: make(), step: step(rho, 0.4), batchSize }) as StreamPart,
-    outer: composePart('outer', { estimator: make(), step: step(gamma, 0.6), batchSize }) as StreamPart,
-  };
 }
 
 /**

@@ -26,3 +26,11 @@ export function knownKeys(fn: string, options: object, known: readonly string[])
     if (!known.includes(key)) throw new RangeError(`${fn}: unknown option "${key}"; expected one of ${known.join(', ')}`);
   }
 }
+
+/** One of `allowed`, else a RangeError naming the function, the field, the choices and the value received. */
+export function enumOption<T extends string>(fn: string, field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new RangeError(`${fn}: ${field} must be one of ${allowed.join(', ')}, received ${String(value)}`);
+  }
+  return value as T;
+}
