@@ -21,3 +21,5 @@ export { dampedNewton } from './damped-newton';
 export type { DampedNewtonResult, NewtonObjective } from './damped-newton';
 export type { LbfgsOptions, LbfgsResult } from './lbfgs';
 export { randomOrthogonal } from './random-orthogonal';
+export { SimdArena, simdAvailable } from './wasm/simd-arena';
+export type { CsrU8 } from './wasm/simd-arena';

@@ -1,4 +1,4 @@
-import { Rng, conjugateGradient, lbfgs } from '@bilevel/linalg';
+import { Rng, SimdArena, conjugateGradient, lbfgs, simdAvailable } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
 import { fullBatch } from './bilevel-problem';
 import { bundledFashionMnistDir } from './bundled-fashion-mnist';
@@ -6,11 +6,11 @@ import { InputError } from './input-error';
 import { loadFashionMnist } from './loaders/fashion-mnist';
 import type { LabelledImages } from './loaders/labelled-idx';
 import { sigmoidNeg } from './logistic-kernels';
-import type { PixelRows, PixelScaling } from './pixel-rows';
-import { pixelRows, pixelScaling } from './pixel-rows';
+import type { PixelRows, PixelScaling, PixelSimd } from './pixel-rows';
+import { countStored, pixelRows, pixelScaling } from './pixel-rows';
 import { powerIteration } from './power-iteration';
 import type { SampleWeightOracles } from './sample-weight-oracles';
-import { CLASSES, batchGradient, batchLogits, foldScaling, softmaxHessianRows, softmaxRows } from './softmax-kernels';
+import { CLASSES, batchGradient, batchLogits, batchLogits2, foldScaling, softmaxHessianRows, softmaxRows } from './softmax-kernels';
 
 /** Options of {@link dataCleaning}, with their defaults. */
 export interface DataCleaningOptions {
@@ -138,8 +138,8 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
   // scratch, sized for the largest of the three sets (full-batch passes use it too)
   private readonly zt: Float64Array;
   private readonly vt: Float64Array;
-  private readonly offZ = new Float64Array(CLASSES);
-  private readonly offV = new Float64Array(CLASSES);
+  private readonly offZ: Float64Array;
+  private readonly offV: Float64Array;
   private readonly logits: Float64Array;
   private readonly dirLogits: Float64Array;
   private readonly probs: Float64Array;
@@ -176,9 +176,14 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
     const order = rng.permutation(trainFile.count);
     const trainIdx = order.subarray(0, n);
     const valIdx = order.subarray(n, n + m);
-    this.train = pixelRows(trainFile.pixels, d, trainIdx);
-    this.val = pixelRows(trainFile.pixels, d, valIdx);
-    this.test = pixelRows(testFile.pixels, d, fullBatch(testFile.count));
+    const rows = Math.max(n, m, testFile.count);
+    const testIdx = fullBatch(testFile.count);
+    const simd = simdAvailable() ? pixelArena(d, rows, [
+      countStored(trainFile.pixels, d, trainIdx), countStored(trainFile.pixels, d, valIdx), countStored(testFile.pixels, d, testIdx),
+    ], [n, m, testFile.count]) : undefined;
+    this.train = pixelRows(trainFile.pixels, d, trainIdx, simd);
+    this.val = pixelRows(trainFile.pixels, d, valIdx, simd);
+    this.test = pixelRows(testFile.pixels, d, testIdx, simd);
     this.scaling = pixelScaling(this.train);
     this.trueLabels = Int32Array.from(trainIdx, (i) => trainFile.labels[i]);
     this.valLabels = Int32Array.from(valIdx, (i) => trainFile.labels[i]);
@@ -196,14 +201,17 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
     this.nOuter = m;
     this.fullInner = fullBatch(n);
     this.fullOuter = fullBatch(m);
-    const rows = Math.max(n, m, testFile.count);
-    this.zt = new Float64Array(this.dimZ);
-    this.vt = new Float64Array(this.dimZ);
-    this.logits = new Float64Array(rows * CLASSES);
-    this.dirLogits = new Float64Array(rows * CLASSES);
+    // the kernels' buffers live in the arena when there is one (the kernels check, and fall back to JavaScript)
+    const f64 = (len: number) => (simd ? simd.arena.f64(len) : new Float64Array(len));
+    this.zt = f64(this.dimZ);
+    this.vt = f64(this.dimZ);
+    this.offZ = f64(CLASSES);
+    this.offV = f64(CLASSES);
+    this.logits = f64(rows * CLASSES);
+    this.dirLogits = f64(rows * CLASSES);
     this.probs = new Float64Array(rows * CLASSES);
     this.lse = new Float64Array(rows);
-    this.W = new Float64Array(rows * CLASSES);
+    this.W = f64(rows * CLASSES);
     this.scale = new Float64Array(rows);
     this.onBatch = new Float64Array(rows);
     this.fullTest = fullBatch(testFile.count);
@@ -227,6 +235,14 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
   private forward(X: PixelRows, batch: Int32Array, z: Float64Array): void {
     foldScaling(z, this.scaling, this.zt, this.offZ);
     batchLogits(X, batch, this.zt, this.offZ, this.logits);
+    softmaxRows(this.logits, batch.length, this.probs, this.lse);
+  }
+
+  /** {@link forward} at z and {@link directional} along v, in one pass over the rows where the kernels allow. */
+  private forwardWithDirection(X: PixelRows, batch: Int32Array, z: Float64Array, v: Float64Array): void {
+    foldScaling(z, this.scaling, this.zt, this.offZ);
+    foldScaling(v, this.scaling, this.vt, this.offV);
+    batchLogits2(X, batch, this.zt, this.offZ, this.logits, this.vt, this.offV, this.dirLogits);
     softmaxRows(this.logits, batch.length, this.probs, this.lse);
   }
 
@@ -289,8 +305,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
   }
 
   innerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
-    this.forward(this.train, batch, z);
-    this.directional(this.train, batch, v);
+    this.forwardWithDirection(this.train, batch, z, v);
     this.lossHvp(this.train, batch, x, out);
     const c2 = 2 * this.C;
     for (let k = 0; k < this.dimZ; k++) out[k] += c2 * v[k];
@@ -298,8 +313,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
 
   /** out[k] ← (1/b) σ'(x_i) (π_i − e_{y_i})ᵀ(A_i v), i = batch[k]: the batch's own entries of ∇²_xz g_B·v. */
   innerCrossOnBatch(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
-    this.forward(this.train, batch, z);
-    this.directional(this.train, batch, v);
+    this.forwardWithDirection(this.train, batch, z, v);
     const { probs, dirLogits } = this;
     const inv = 1 / batch.length;
     for (let k = 0; k < batch.length; k++) {
@@ -348,8 +362,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
 
   /** ∇²_zz f_B·v = (1/b) Σ b_j (S(π_j) u_j)ᵀ (plain cross-entropy on the validation set). */
   outerHvp(z: Float64Array, _x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
-    this.forward(this.val, batch, z);
-    this.directional(this.val, batch, v);
+    this.forwardWithDirection(this.val, batch, z, v);
     this.lossHvp(this.val, batch, null, out);
   }
 
@@ -581,4 +594,22 @@ export function dataCleaning(options: DataCleaningOptions = {}): DataCleaning {
     data = { train: loadFashionMnist(dir, { split: 'train' }), test: loadFashionMnist(dir, { split: 'test' }) };
   }
   return new DataCleaning(data.train, data.test, { n, m, p, C, seed });
+}
+
+/**
+ * One WebAssembly arena for the three pixel sets (stored entries `nnz[i]` of `rowCounts[i]` rows) and the SIMD
+ * kernels' buffers: batch indices, the gradient accumulator, z and v folded, their offsets, two logit blocks and
+ * the class weights W (the sizes {@link DataCleaning}'s constructor carves out).
+ */
+function pixelArena(cols: number, rows: number, nnz: readonly number[], rowCounts: readonly number[]): PixelSimd {
+  const dim = cols * CLASSES;
+  const arena = new SimdArena(
+    SimdArena.bytesFor({
+      u16: nnz,
+      u8: nnz,
+      i32: [...rowCounts.map((r) => r + 1), rows],
+      f64: [dim, dim, dim, CLASSES, CLASSES, rows * CLASSES, rows * CLASSES, rows * CLASSES],
+    }),
+  );
+  return { arena, batch: arena.i32(rows), acc: arena.f64(dim) };
 }

@@ -1,4 +1,4 @@
-import { cholesky, choleskySolve, dampedNewton, gemvRows, gemvRowsT, matrix } from '@bilevel/linalg';
+import { SimdArena, cholesky, choleskySolve, dampedNewton, gemvRows, gemvRowsT, matrix, simdAvailable } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
 import { fullBatch } from './bilevel-problem';
@@ -53,6 +53,8 @@ export class LogregHpo implements BilevelProblem {
   private readonly expX: Float64Array;
   private readonly lastX: Float64Array;
   private lambdaMaxGram = NaN;
+  /** The WebAssembly SIMD kernels and their buffers (A, B, t, s, w live in the arena), or null for the JS kernels. */
+  private readonly simd: { readonly arena: SimdArena; readonly rows: Int32Array; readonly vec: Float64Array; readonly acc: Float64Array } | null;
 
   constructor(train: Dataset, val: Dataset, options: LogregHpoOptions = {}) {
     const reg = options.reg ?? 'scalar';
@@ -69,8 +71,26 @@ export class LogregHpo implements BilevelProblem {
     const valSet = std === 'train' ? standardize(val, featureMoments(train.features)) : val;
     const negative = Math.min(...train.labels, ...val.labels);
     const pm = (labels: Int32Array) => Float64Array.from(labels, (l) => (l === negative ? -1 : 1));
-    this.A = trainSet.features;
-    this.B = valSet.features;
+    const nMaxRows = Math.max(trainSet.features.rows, valSet.features.rows);
+    const d = trainSet.features.cols;
+    if (simdAvailable()) {
+      const arena = new SimdArena(
+        SimdArena.bytesFor({ f64: [trainSet.features.data.length, valSet.features.data.length, nMaxRows, nMaxRows, nMaxRows, d, d], i32: [nMaxRows] }),
+      );
+      this.A = matrix(trainSet.features.rows, d, arena.copyF64(trainSet.features.data));
+      this.B = matrix(valSet.features.rows, d, arena.copyF64(valSet.features.data));
+      this.t = arena.f64(nMaxRows);
+      this.s = arena.f64(nMaxRows);
+      this.w = arena.f64(nMaxRows);
+      this.simd = { arena, rows: arena.i32(nMaxRows), vec: arena.f64(d), acc: arena.f64(d) };
+    } else {
+      this.A = trainSet.features;
+      this.B = valSet.features;
+      this.t = new Float64Array(nMaxRows);
+      this.s = new Float64Array(nMaxRows);
+      this.w = new Float64Array(nMaxRows);
+      this.simd = null;
+    }
     this.yA = pm(trainSet.labels);
     this.yB = pm(valSet.labels);
     if (new Set(this.yA).size < 2) {
@@ -83,10 +103,6 @@ export class LogregHpo implements BilevelProblem {
     this.nOuter = this.B.rows;
     this.fullInner = fullBatch(this.nInner);
     this.fullOuter = fullBatch(this.nOuter);
-    const nMax = Math.max(this.nInner, this.nOuter);
-    this.t = new Float64Array(nMax);
-    this.s = new Float64Array(nMax);
-    this.w = new Float64Array(nMax);
     this.expX = new Float64Array(this.dimX);
     this.lastX = new Float64Array(this.dimX).fill(NaN);
     this.info = {
@@ -118,9 +134,34 @@ export class LogregHpo implements BilevelProblem {
     return this.reg === 'scalar' ? ex[0] : ex[k];
   }
 
+  /** out[k] = M_{batch[k]} · u (out is this.t or this.s). */
+  private rowsDot(M: Matrix, batch: Int32Array, u: Float64Array, out: Float64Array): void {
+    const simd = this.simd;
+    if (simd === null) {
+      gemvRows(M, batch, u, out);
+      return;
+    }
+    simd.rows.set(batch);
+    simd.vec.set(u);
+    simd.arena.gemvRows(M, simd.rows, batch.length, simd.vec, out);
+  }
+
+  /** out ← Σ_k w[k] M_{batch[k]} (w is this.w). */
+  private rowsAccumulate(M: Matrix, batch: Int32Array, w: Float64Array, out: Float64Array): void {
+    const simd = this.simd;
+    if (simd === null) {
+      gemvRowsT(1, M, batch, w, 0, out);
+      return;
+    }
+    simd.rows.set(batch);
+    simd.acc.fill(0);
+    simd.arena.gemvRowsT(1, M, simd.rows, batch.length, w, simd.acc);
+    out.set(simd.acc);
+  }
+
   private lossValue(M: Matrix, y: Float64Array, z: Float64Array, batch: Int32Array): number {
     const t = this.t;
-    gemvRows(M, batch, z, t);
+    this.rowsDot(M, batch, z, t);
     let s = 0;
     for (let k = 0; k < batch.length; k++) s += softplusNeg(y[batch[k]] * t[k]);
     return s / batch.length;
@@ -129,13 +170,13 @@ export class LogregHpo implements BilevelProblem {
   private lossGrad(M: Matrix, y: Float64Array, z: Float64Array, batch: Int32Array, out: Float64Array): void {
     const t = this.t;
     const w = this.w;
-    gemvRows(M, batch, z, t);
+    this.rowsDot(M, batch, z, t);
     const inv = 1 / batch.length;
     for (let k = 0; k < batch.length; k++) {
       const yj = y[batch[k]];
       w[k] = -yj * sigmoidNeg(yj * t[k]) * inv;
     }
-    gemvRowsT(1, M, batch, w, 0, out);
+    this.rowsAccumulate(M, batch, w, out);
   }
 
   innerValue(z: Float64Array, x: Float64Array, batch: Int32Array): number {
@@ -157,11 +198,11 @@ export class LogregHpo implements BilevelProblem {
 
   innerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
     const { t, s, w } = this;
-    gemvRows(this.A, batch, z, t);
-    gemvRows(this.A, batch, v, s);
+    this.rowsDot(this.A, batch, z, t);
+    this.rowsDot(this.A, batch, v, s);
     const inv = 1 / batch.length;
     for (let k = 0; k < batch.length; k++) w[k] = sigmoidCurvature(this.yA[batch[k]] * t[k]) * s[k] * inv;
-    gemvRowsT(1, this.A, batch, w, 0, out);
+    this.rowsAccumulate(this.A, batch, w, out);
     const ex = this.ex(x);
     for (let k = 0; k < this.dimZ; k++) out[k] += this.regAt(ex, k) * v[k];
   }
@@ -200,11 +241,11 @@ export class LogregHpo implements BilevelProblem {
   /** ∇²_zz f_B·v = (1/|B|) Σ σ(m_i)σ(−m_i)(b_iᵀv) b_i on the validation set. */
   outerHvp(z: Float64Array, _x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
     const { t, s, w } = this;
-    gemvRows(this.B, batch, z, t);
-    gemvRows(this.B, batch, v, s);
+    this.rowsDot(this.B, batch, z, t);
+    this.rowsDot(this.B, batch, v, s);
     const inv = 1 / batch.length;
     for (let k = 0; k < batch.length; k++) w[k] = sigmoidCurvature(this.yB[batch[k]] * t[k]) * s[k] * inv;
-    gemvRowsT(1, this.B, batch, w, 0, out);
+    this.rowsAccumulate(this.B, batch, w, out);
   }
 
   /** ∇²_xz f_B·v = 0: the outer loss does not depend on x. */
@@ -219,7 +260,7 @@ export class LogregHpo implements BilevelProblem {
     const a = this.A.data;
     const h = out.data;
     h.fill(0);
-    gemvRows(this.A, this.fullInner, z, this.t);
+    this.rowsDot(this.A, this.fullInner, z, this.t);
     for (let j = 0; j < n; j++) {
       const c = sigmoidCurvature(this.yA[j] * this.t[j]) / n;
       const off = j * d;

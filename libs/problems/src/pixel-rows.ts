@@ -1,3 +1,4 @@
+import type { SimdArena } from '@bilevel/linalg';
 /**
  * Images stored as a sparse matrix of their raw 8-bit pixels (compressed sparse rows: only the non-zero pixels,
  * about half of a Fashion-MNIST image), read by the softmax kernels as *standardized* features
@@ -21,6 +22,27 @@ export interface PixelRows {
   readonly pixel: Uint16Array;
   /** Value 1..255 of each stored entry. */
   readonly value: Uint8Array;
+  /** Set when the rows live in a WebAssembly arena: the softmax kernels then run in SIMD (see softmax-kernels.ts). */
+  readonly simd?: PixelSimd;
+}
+
+/** The arena holding a {@link PixelRows} and the kernels' scratch buffers in it. */
+export interface PixelSimd {
+  readonly arena: SimdArena;
+  /** Batch indices are copied here before a kernel call (length ≥ every batch). */
+  readonly batch: Int32Array;
+  /** Gradient accumulator, cols × 10. */
+  readonly acc: Float64Array;
+}
+
+/** Number of non-zero pixels of the rows `select` (the stored entries of {@link pixelRows}). */
+export function countStored(pixels: Uint8Array, cols: number, select: ArrayLike<number>): number {
+  let nnz = 0;
+  for (let r = 0; r < select.length; r++) {
+    const off = select[r] * cols;
+    for (let p = 0; p < cols; p++) if (pixels[off + p] !== 0) nnz++;
+  }
+  return nnz;
 }
 
 /** Per-pixel standardization: a = (u − mean) ⊘ std, with `invStd = 1 / std` (1 where std = 0). */
@@ -33,7 +55,7 @@ export interface PixelScaling {
  * The rows `select` (indices of images in `pixels`, `cols` bytes each) as {@link PixelRows}, in the order given.
  * Throws a RangeError on an index outside the images or more than 65,536 pixels per image.
  */
-export function pixelRows(pixels: Uint8Array, cols: number, select: ArrayLike<number>): PixelRows {
+export function pixelRows(pixels: Uint8Array, cols: number, select: ArrayLike<number>, simd?: PixelSimd): PixelRows {
   if (!Number.isInteger(cols) || cols < 1 || cols > 65536) throw new RangeError(`pixelRows: cols must be an integer in 1..65536, received ${cols}`);
   const count = Math.floor(pixels.length / cols);
   const rows = select.length;
@@ -46,8 +68,10 @@ export function pixelRows(pixels: Uint8Array, cols: number, select: ArrayLike<nu
     for (let p = 0; p < cols; p++) if (pixels[off + p] !== 0) nnz++;
     rowStart[r + 1] = nnz;
   }
-  const pixel = new Uint16Array(nnz);
-  const value = new Uint8Array(nnz);
+  const pixel = simd ? simd.arena.u16(nnz) : new Uint16Array(nnz);
+  const value = simd ? simd.arena.u8(nnz) : new Uint8Array(nnz);
+  const starts = simd ? simd.arena.i32(rows + 1) : rowStart;
+  if (simd) starts.set(rowStart);
   let e = 0;
   for (let r = 0; r < rows; r++) {
     const off = select[r] * cols;
@@ -59,7 +83,7 @@ export function pixelRows(pixels: Uint8Array, cols: number, select: ArrayLike<nu
       }
     }
   }
-  return { rows, cols, rowStart, pixel, value };
+  return simd ? { rows, cols, rowStart: starts, pixel, value, simd } : { rows, cols, rowStart, pixel, value };
 }
 
 /** Mean and (population) standard deviation of each pixel over all rows, as a {@link PixelScaling}. */

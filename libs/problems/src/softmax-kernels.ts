@@ -1,4 +1,4 @@
-import type { PixelRows, PixelScaling } from './pixel-rows';
+import type { PixelRows, PixelScaling, PixelSimd } from './pixel-rows';
 
 /**
  * Batched kernels of a linear 10-class softmax model on {@link PixelRows}: logits `A_B z`, gradient accumulation
@@ -42,6 +42,12 @@ export function foldScaling(z: Float64Array, scaling: PixelScaling, zt: Float64A
  * One pass over each row's stored pixels with ten accumulators held in registers.
  */
 export function batchLogits(X: PixelRows, batch: Int32Array, zt: Float64Array, offset: Float64Array, out: Float64Array): void {
+  const simd = X.simd;
+  if (simd !== undefined && simd.arena.holds(zt) && simd.arena.holds(offset) && simd.arena.holds(out)) {
+    simd.batch.set(batch);
+    simd.arena.csr10Logits(X, simd.batch, batch.length, zt, offset, out);
+    return;
+  }
   const { rowStart, pixel, value } = X;
   const f0 = offset[0], f1 = offset[1], f2 = offset[2], f3 = offset[3], f4 = offset[4];
   const f5 = offset[5], f6 = offset[6], f7 = offset[7], f8 = offset[8], f9 = offset[9];
@@ -62,12 +68,42 @@ export function batchLogits(X: PixelRows, batch: Int32Array, zt: Float64Array, o
 }
 
 /**
+ * {@link batchLogits} of two weight matrices on the same rows: `out` from (zt, offset) and `outV` from (vt, offsetV),
+ * each with exactly the bits of its own call; in SIMD both share one pass over the stored entries.
+ */
+export function batchLogits2(
+  X: PixelRows,
+  batch: Int32Array,
+  zt: Float64Array,
+  offset: Float64Array,
+  out: Float64Array,
+  vt: Float64Array,
+  offsetV: Float64Array,
+  outV: Float64Array,
+): void {
+  const simd = X.simd;
+  const a = simd?.arena;
+  if (simd !== undefined && a !== undefined && a.holds(zt) && a.holds(offset) && a.holds(out) && a.holds(vt) && a.holds(offsetV) && a.holds(outV)) {
+    simd.batch.set(batch);
+    a.csr10Logits2(X, simd.batch, batch.length, zt, offset, out, vt, offsetV, outV);
+    return;
+  }
+  batchLogits(X, batch, zt, offset, out);
+  batchLogits(X, batch, vt, offsetV, outV);
+}
+
+/**
  * Gradient accumulation over the rows `batch`: `out ← α·A_Bᵀ W` (`cols × 10`), with `W[k·10 + c]` the weight of
  * row batch[k] and class c. Overwrites `out`.
  */
 export function batchGradient(X: PixelRows, scaling: PixelScaling, batch: Int32Array, W: Float64Array, alpha: number, out: Float64Array): void {
   const { rowStart, pixel, value } = X;
   const { mean, invStd } = scaling;
+  const simd = X.simd;
+  if (simd !== undefined && simd.arena.holds(W)) {
+    batchGradientSimd(X, simd, scaling, batch, W, alpha, out);
+    return;
+  }
   out.fill(0, 0, X.cols * 10);
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0, s9 = 0;
   for (let k = 0; k < batch.length; k++) {
@@ -92,6 +128,30 @@ export function batchGradient(X: PixelRows, scaling: PixelScaling, batch: Int32A
     out[q + 3] = s * (out[q + 3] - m * s3); out[q + 4] = s * (out[q + 4] - m * s4); out[q + 5] = s * (out[q + 5] - m * s5);
     out[q + 6] = s * (out[q + 6] - m * s6); out[q + 7] = s * (out[q + 7] - m * s7); out[q + 8] = s * (out[q + 8] - m * s8);
     out[q + 9] = s * (out[q + 9] - m * s9);
+  }
+}
+
+/** {@link batchGradient} with the accumulation in SIMD (same bits): sums of W, accumulate, then the scaling pass. */
+function batchGradientSimd(X: PixelRows, simd: PixelSimd, scaling: PixelScaling, batch: Int32Array, W: Float64Array, alpha: number, out: Float64Array): void {
+  const { mean, invStd } = scaling;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0, s9 = 0;
+  for (let k = 0; k < batch.length; k++) {
+    const r = k * 10;
+    s0 += W[r]; s1 += W[r + 1]; s2 += W[r + 2]; s3 += W[r + 3]; s4 += W[r + 4];
+    s5 += W[r + 5]; s6 += W[r + 6]; s7 += W[r + 7]; s8 += W[r + 8]; s9 += W[r + 9];
+  }
+  const acc = simd.acc;
+  acc.fill(0, 0, X.cols * 10);
+  simd.batch.set(batch);
+  simd.arena.csr10Accumulate(X, simd.batch, batch.length, W, acc);
+  for (let p = 0; p < X.cols; p++) {
+    const s = alpha * invStd[p];
+    const m = mean[p];
+    const q = p * 10;
+    out[q] = s * (acc[q] - m * s0); out[q + 1] = s * (acc[q + 1] - m * s1); out[q + 2] = s * (acc[q + 2] - m * s2);
+    out[q + 3] = s * (acc[q + 3] - m * s3); out[q + 4] = s * (acc[q + 4] - m * s4); out[q + 5] = s * (acc[q + 5] - m * s5);
+    out[q + 6] = s * (acc[q + 6] - m * s6); out[q + 7] = s * (acc[q + 7] - m * s7); out[q + 8] = s * (acc[q + 8] - m * s8);
+    out[q + 9] = s * (acc[q + 9] - m * s9);
   }
 }
 

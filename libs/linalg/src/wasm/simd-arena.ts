@@ -1,0 +1,159 @@
+import type { Matrix } from '../matrix';
+import { WASM_BASE64 } from './simd-kernels-binary';
+
+/** The exports of simd-kernels.wat (pointers are byte offsets into `memory`). */
+interface SimdExports {
+  gemvRows(a: number, n: number, rows: number, m: number, x: number, out: number): void;
+  gemvRowsT(alpha: number, a: number, n: number, rows: number, m: number, w: number, out: number): void;
+  csr10Logits(rowStart: number, pixel: number, value: number, batch: number, m: number, zt: number, offset: number, out: number): void;
+  csr10Logits2(
+    rowStart: number, pixel: number, value: number, batch: number, m: number,
+    zt: number, offset: number, out: number, vt: number, offsetV: number, outV: number,
+  ): void;
+  csr10Accumulate(rowStart: number, pixel: number, value: number, batch: number, m: number, W: number, out: number): void;
+}
+
+/** Compressed sparse rows of 8-bit values with 16-bit column indices (the layout of the pixel kernels). */
+export interface CsrU8 {
+  readonly rowStart: Int32Array;
+  readonly pixel: Uint16Array;
+  readonly value: Uint8Array;
+}
+
+/** The slice of the WebAssembly JavaScript API used here (the project's type libraries do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+const ALIGN = 16;
+let compiled: object | null | undefined;
+
+/** The compiled kernel module, or null where WebAssembly SIMD is missing. Compiled once, synchronously. */
+function kernelModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  const bytes = Buffer.from(WASM_BASE64, 'base64');
+  compiled = wasmApi !== undefined && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+  return compiled;
+}
+
+/**
+ * Whether the WebAssembly SIMD kernels are used: the runtime supports them and the environment variable
+ * `BILEVEL_KERNELS` is not `js` (which forces the JavaScript kernels, for comparison and as a fallback).
+ */
+export function simdAvailable(): boolean {
+  if (process.env.BILEVEL_KERNELS === 'js') return false;
+  return kernelModule() !== null;
+}
+
+/**
+ * A fixed-size WebAssembly memory holding a problem's data and scratch buffers, with the f64x2 SIMD kernels of
+ * simd-kernels.wat operating on them. Arrays are carved out with {@link SimdArena.f64} etc. (16-byte aligned) and
+ * are ordinary typed-array views, so JavaScript code reads and writes them as usual; the kernels take such views
+ * (they must belong to this arena, see {@link SimdArena.holds}) and compute exactly what their JavaScript twins in
+ * gemv.ts and the pixel kernels compute, bit for bit (same operations, same order, no fused multiply-add).
+ *
+ * The memory never grows (growing would detach every view), so the caller sizes it up front with
+ * {@link SimdArena.bytesFor}. Measured on this 2-core machine (`npm run bench -- kernels`): about 2× the
+ * throughput of the unrolled JavaScript loops on the logistic and 10-class pixel kernels.
+ */
+export class SimdArena {
+  readonly memory: WasmMemory;
+  private readonly k: SimdExports;
+  private used = 0;
+  private readonly capacity: number;
+
+  /** Bytes to reserve for arrays of these lengths (with alignment padding). */
+  static bytesFor(lengths: { f64?: readonly number[]; i32?: readonly number[]; u16?: readonly number[]; u8?: readonly number[] }): number {
+    const pad = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
+    let total = 0;
+    for (const n of lengths.f64 ?? []) total += pad(8 * n);
+    for (const n of lengths.i32 ?? []) total += pad(4 * n);
+    for (const n of lengths.u16 ?? []) total += pad(2 * n);
+    for (const n of lengths.u8 ?? []) total += pad(n);
+    return total;
+  }
+
+  /** An arena of at least `bytes` bytes. Throws when WebAssembly SIMD is unavailable (check {@link simdAvailable}). */
+  constructor(bytes: number) {
+    const mod = kernelModule();
+    if (!mod || !wasmApi) throw new Error('SimdArena: this runtime has no WebAssembly SIMD; use the JavaScript kernels');
+    if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`SimdArena: bytes must be a non-negative number, received ${bytes}`);
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    this.memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+    this.k = new wasmApi.Instance(mod, { env: { memory: this.memory } }).exports as SimdExports;
+    this.capacity = pages * PAGE;
+  }
+
+  private take(bytes: number): number {
+    const at = this.used;
+    const next = at + Math.ceil(bytes / ALIGN) * ALIGN;
+    if (next > this.capacity) throw new RangeError(`SimdArena: out of space (${next} bytes needed, ${this.capacity} reserved)`);
+    this.used = next;
+    return at;
+  }
+
+  f64(n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.take(8 * n), n);
+  }
+  i32(n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, this.take(4 * n), n);
+  }
+  u16(n: number): Uint16Array {
+    return new Uint16Array(this.memory.buffer, this.take(2 * n), n);
+  }
+  u8(n: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.take(n), n);
+  }
+
+  /** A copy of `src` in the arena. */
+  copyF64(src: Float64Array): Float64Array {
+    const a = this.f64(src.length);
+    a.set(src);
+    return a;
+  }
+
+  /** Whether a view lives in this arena's memory. */
+  holds(view: ArrayBufferView): boolean {
+    return view.buffer === this.memory.buffer;
+  }
+
+  /** out[k] = A_{rows[k]} · x for k < m (twin of gemvRows). A.data, rows, x and out must be in the arena. */
+  gemvRows(A: Matrix, rows: Int32Array, m: number, x: Float64Array, out: Float64Array): void {
+    this.k.gemvRows(A.data.byteOffset, A.cols, rows.byteOffset, m, x.byteOffset, out.byteOffset);
+  }
+
+  /** out += α Σ_{k<m} w[k] A_{rows[k]} (twin of gemvRowsT with β = 1). Every array must be in the arena. */
+  gemvRowsT(alpha: number, A: Matrix, rows: Int32Array, m: number, w: Float64Array, out: Float64Array): void {
+    this.k.gemvRowsT(alpha, A.data.byteOffset, A.cols, rows.byteOffset, m, w.byteOffset, out.byteOffset);
+  }
+
+  /** out[k·10 + c] = Σ_e value_e zt[pixel_e·10 + c] − offset[c] over row batch[k]'s entries (twin of batchLogits). */
+  csr10Logits(X: CsrU8, batch: Int32Array, m: number, zt: Float64Array, offset: Float64Array, out: Float64Array): void {
+    this.k.csr10Logits(X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m, zt.byteOffset, offset.byteOffset, out.byteOffset);
+  }
+
+  /** {@link SimdArena.csr10Logits} of two weight matrices in one pass over the rows. */
+  csr10Logits2(
+    X: CsrU8, batch: Int32Array, m: number,
+    zt: Float64Array, offset: Float64Array, out: Float64Array,
+    vt: Float64Array, offsetV: Float64Array, outV: Float64Array,
+  ): void {
+    this.k.csr10Logits2(
+      X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m,
+      zt.byteOffset, offset.byteOffset, out.byteOffset, vt.byteOffset, offsetV.byteOffset, outV.byteOffset,
+    );
+  }
+
+  /** out[pixel_e·10 + c] += value_e W[k·10 + c] over the entries of rows batch[k], k < m, in row order. */
+  csr10Accumulate(X: CsrU8, batch: Int32Array, m: number, W: Float64Array, out: Float64Array): void {
+    this.k.csr10Accumulate(X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m, W.byteOffset, out.byteOffset);
+  }
+}

@@ -1,0 +1,275 @@
+;; Float64 kernels in WebAssembly SIMD (f64x2) for the hot loops of the built-in problems.
+;; Every pointer is a byte offset into the module's memory; f64 arrays are 16-byte aligned by WasmArena.
+;; Each kernel performs exactly the floating-point operations of its JavaScript twin in the same order (one SIMD
+;; lane per JavaScript accumulator, no fused multiply-add), so both give the same bits: the JavaScript kernels stay
+;; the fallback and the reference the tests compare against.
+;; Build: `npm run build:wasm` (wabt) regenerates simd-kernels-binary.ts from this file.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; out[k] = a[rows[k]] . x for k < m; a is row-major with n columns.
+  ;; Twin of gemvRows: per row one accumulator of even columns (lane 0) and one of odd columns (lane 1),
+  ;; an odd last column added to the even sum, then out = even + odd. Two rows per pass share the loads of x.
+  (func (export "gemvRows") (param $a i32) (param $n i32) (param $rows i32) (param $m i32) (param $x i32) (param $out i32)
+    (local $k i32) (local $j i32) (local $p0 i32) (local $p1 i32) (local $rowBytes i32) (local $n2 i32)
+    (local $acc0 v128) (local $acc1 v128) (local $xv v128) (local $s0 f64) (local $s1 f64) (local $jb i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $n2 (i32.and (local.get $n) (i32.const -2)))
+    (block $pairsDone
+      (loop $pairs
+        (br_if $pairsDone (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $m)))
+        (local.set $p0 (i32.add (local.get $a) (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $p1 (i32.add (local.get $a) (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $acc0 (v128.const f64x2 0 0))
+        (local.set $acc1 (v128.const f64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_s (local.get $j) (local.get $n2)))
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $xv (v128.load (i32.add (local.get $x) (local.get $jb))))
+            (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (v128.load (i32.add (local.get $p0) (local.get $jb))) (local.get $xv))))
+            (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (v128.load (i32.add (local.get $p1) (local.get $jb))) (local.get $xv))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $jLoop)))
+        (local.set $s0 (f64x2.extract_lane 0 (local.get $acc0)))
+        (local.set $s1 (f64x2.extract_lane 0 (local.get $acc1)))
+        (if (i32.lt_s (local.get $j) (local.get $n))
+          (then
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.load (i32.add (local.get $p0) (local.get $jb))) (f64.load (i32.add (local.get $x) (local.get $jb))))))
+            (local.set $s1 (f64.add (local.get $s1) (f64.mul (f64.load (i32.add (local.get $p1) (local.get $jb))) (f64.load (i32.add (local.get $x) (local.get $jb))))))))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3)))
+          (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $acc0))))
+        (f64.store offset=8 (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3)))
+          (f64.add (local.get $s1) (f64x2.extract_lane 1 (local.get $acc1))))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $pairs)))
+    ;; a last single row: one sequential sum, as the JavaScript twin
+    (if (i32.lt_s (local.get $k) (local.get $m))
+      (then
+        (local.set $p0 (i32.add (local.get $a) (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $s0 (f64.const 0))
+        (local.set $j (i32.const 0))
+        (block $tDone
+          (loop $tLoop
+            (br_if $tDone (i32.ge_s (local.get $j) (local.get $n)))
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.load (i32.add (local.get $p0) (local.get $jb))) (f64.load (i32.add (local.get $x) (local.get $jb))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tLoop)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3))) (local.get $s0)))))
+
+  ;; out += alpha * sum_k w[k] a[rows[k]] (out has n entries; the caller zeroes or scales it first).
+  ;; Twin of gemvRowsT: four rows per pass, out[j] += ((c0 a0 + c1 a1) + c2 a2) + c3 a3 with c = alpha w, then
+  ;; single rows out[j] += c a.
+  (func (export "gemvRowsT") (param $alpha f64) (param $a i32) (param $n i32) (param $rows i32) (param $m i32) (param $w i32) (param $out i32)
+    (local $k i32) (local $j i32) (local $jb i32) (local $rowBytes i32) (local $n2 i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $c0 f64) (local $c1 f64) (local $c2 f64) (local $c3 f64)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $o i32)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $n2 (i32.and (local.get $n) (i32.const -2)))
+    (block $quadDone
+      (loop $quads
+        (br_if $quadDone (i32.ge_s (i32.add (local.get $k) (i32.const 3)) (local.get $m)))
+        (local.set $o (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $p0 (i32.add (local.get $a) (i32.mul (i32.load (local.get $o)) (local.get $rowBytes))))
+        (local.set $p1 (i32.add (local.get $a) (i32.mul (i32.load offset=4 (local.get $o)) (local.get $rowBytes))))
+        (local.set $p2 (i32.add (local.get $a) (i32.mul (i32.load offset=8 (local.get $o)) (local.get $rowBytes))))
+        (local.set $p3 (i32.add (local.get $a) (i32.mul (i32.load offset=12 (local.get $o)) (local.get $rowBytes))))
+        (local.set $o (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $c0 (f64.mul (local.get $alpha) (f64.load (local.get $o))))
+        (local.set $c1 (f64.mul (local.get $alpha) (f64.load offset=8 (local.get $o))))
+        (local.set $c2 (f64.mul (local.get $alpha) (f64.load offset=16 (local.get $o))))
+        (local.set $c3 (f64.mul (local.get $alpha) (f64.load offset=24 (local.get $o))))
+        (local.set $v0 (f64x2.splat (local.get $c0)))
+        (local.set $v1 (f64x2.splat (local.get $c1)))
+        (local.set $v2 (f64x2.splat (local.get $c2)))
+        (local.set $v3 (f64x2.splat (local.get $c3)))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_s (local.get $j) (local.get $n2)))
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $o (i32.add (local.get $out) (local.get $jb)))
+            (v128.store (local.get $o)
+              (f64x2.add (v128.load (local.get $o))
+                (f64x2.add
+                  (f64x2.add
+                    (f64x2.add
+                      (f64x2.mul (local.get $v0) (v128.load (i32.add (local.get $p0) (local.get $jb))))
+                      (f64x2.mul (local.get $v1) (v128.load (i32.add (local.get $p1) (local.get $jb)))))
+                    (f64x2.mul (local.get $v2) (v128.load (i32.add (local.get $p2) (local.get $jb)))))
+                  (f64x2.mul (local.get $v3) (v128.load (i32.add (local.get $p3) (local.get $jb)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $jLoop)))
+        (if (i32.lt_s (local.get $j) (local.get $n))
+          (then
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $o (i32.add (local.get $out) (local.get $jb)))
+            (f64.store (local.get $o)
+              (f64.add (f64.load (local.get $o))
+                (f64.add
+                  (f64.add
+                    (f64.add
+                      (f64.mul (local.get $c0) (f64.load (i32.add (local.get $p0) (local.get $jb))))
+                      (f64.mul (local.get $c1) (f64.load (i32.add (local.get $p1) (local.get $jb)))))
+                    (f64.mul (local.get $c2) (f64.load (i32.add (local.get $p2) (local.get $jb)))))
+                  (f64.mul (local.get $c3) (f64.load (i32.add (local.get $p3) (local.get $jb)))))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $quads)))
+    (block $singleDone
+      (loop $singles
+        (br_if $singleDone (i32.ge_s (local.get $k) (local.get $m)))
+        (local.set $p0 (i32.add (local.get $a) (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $c0 (f64.mul (local.get $alpha) (f64.load (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 3))))))
+        (local.set $v0 (f64x2.splat (local.get $c0)))
+        (local.set $j (i32.const 0))
+        (block $sjDone
+          (loop $sjLoop
+            (br_if $sjDone (i32.ge_s (local.get $j) (local.get $n2)))
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $o (i32.add (local.get $out) (local.get $jb)))
+            (v128.store (local.get $o)
+              (f64x2.add (v128.load (local.get $o)) (f64x2.mul (local.get $v0) (v128.load (i32.add (local.get $p0) (local.get $jb))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $sjLoop)))
+        (if (i32.lt_s (local.get $j) (local.get $n))
+          (then
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $o (i32.add (local.get $out) (local.get $jb)))
+            (f64.store (local.get $o)
+              (f64.add (f64.load (local.get $o)) (f64.mul (local.get $c0) (f64.load (i32.add (local.get $p0) (local.get $jb))))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $singles))))
+
+  ;; Logits of a 10-class linear model on compressed sparse rows of 8-bit pixels (twin of batchLogits):
+  ;; out[k*10 + c] = sum_e value[e] zt[pixel[e]*10 + c] - offset[c] over the stored entries e of row batch[k].
+  ;; Ten accumulators in five f64x2 lanes, in the order of the stored entries.
+  (func (export "csr10Logits") (param $rowStart i32) (param $pixel i32) (param $value i32) (param $batch i32) (param $m i32)
+        (param $zt i32) (param $offset i32) (param $out i32)
+    (local $k i32) (local $e i32) (local $end i32) (local $i i32) (local $q i32) (local $o i32) (local $av v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128)
+    (block $kDone
+      (loop $kLoop
+        (br_if $kDone (i32.ge_s (local.get $k) (local.get $m)))
+        (local.set $i (i32.shl (i32.load (i32.add (local.get $batch) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2)))
+        (local.set $e (i32.load (i32.add (local.get $rowStart) (local.get $i))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $rowStart) (local.get $i))))
+        (local.set $c0 (v128.const f64x2 0 0))
+        (local.set $c1 (v128.const f64x2 0 0))
+        (local.set $c2 (v128.const f64x2 0 0))
+        (local.set $c3 (v128.const f64x2 0 0))
+        (local.set $c4 (v128.const f64x2 0 0))
+        (block $eDone
+          (loop $eLoop
+            (br_if $eDone (i32.ge_s (local.get $e) (local.get $end)))
+            (local.set $av (f64x2.splat (f64.convert_i32_u (i32.load8_u (i32.add (local.get $value) (local.get $e))))))
+            (local.set $q (i32.add (local.get $zt) (i32.mul (i32.load16_u (i32.add (local.get $pixel) (i32.shl (local.get $e) (i32.const 1)))) (i32.const 80))))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $av) (v128.load offset=0 (local.get $q)))))
+            (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $av) (v128.load offset=16 (local.get $q)))))
+            (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $av) (v128.load offset=32 (local.get $q)))))
+            (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $av) (v128.load offset=48 (local.get $q)))))
+            (local.set $c4 (f64x2.add (local.get $c4) (f64x2.mul (local.get $av) (v128.load offset=64 (local.get $q)))))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $eLoop)))
+        (local.set $o (i32.add (local.get $out) (i32.mul (local.get $k) (i32.const 80))))
+        (v128.store offset=0 (local.get $o) (f64x2.sub (local.get $c0) (v128.load offset=0 (local.get $offset))))
+        (v128.store offset=16 (local.get $o) (f64x2.sub (local.get $c1) (v128.load offset=16 (local.get $offset))))
+        (v128.store offset=32 (local.get $o) (f64x2.sub (local.get $c2) (v128.load offset=32 (local.get $offset))))
+        (v128.store offset=48 (local.get $o) (f64x2.sub (local.get $c3) (v128.load offset=48 (local.get $offset))))
+        (v128.store offset=64 (local.get $o) (f64x2.sub (local.get $c4) (v128.load offset=64 (local.get $offset))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kLoop))))
+
+  ;; Logits of two weight matrices at once on the same rows (one pass over the stored entries):
+  ;; outZ from (ztZ, offZ) and outV from (ztV, offV), each exactly as csr10Logits computes it.
+  (func (export "csr10Logits2") (param $rowStart i32) (param $pixel i32) (param $value i32) (param $batch i32) (param $m i32)
+        (param $zt i32) (param $offset i32) (param $out i32) (param $vt i32) (param $offsetV i32) (param $outV i32)
+    (local $k i32) (local $e i32) (local $end i32) (local $i i32) (local $q i32) (local $r i32) (local $o i32) (local $av v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128)
+    (block $kDone
+      (loop $kLoop
+        (br_if $kDone (i32.ge_s (local.get $k) (local.get $m)))
+        (local.set $i (i32.shl (i32.load (i32.add (local.get $batch) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2)))
+        (local.set $e (i32.load (i32.add (local.get $rowStart) (local.get $i))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $rowStart) (local.get $i))))
+        (local.set $c0 (v128.const f64x2 0 0))
+        (local.set $c1 (v128.const f64x2 0 0))
+        (local.set $c2 (v128.const f64x2 0 0))
+        (local.set $c3 (v128.const f64x2 0 0))
+        (local.set $c4 (v128.const f64x2 0 0))
+        (local.set $d0 (v128.const f64x2 0 0))
+        (local.set $d1 (v128.const f64x2 0 0))
+        (local.set $d2 (v128.const f64x2 0 0))
+        (local.set $d3 (v128.const f64x2 0 0))
+        (local.set $d4 (v128.const f64x2 0 0))
+        (block $eDone
+          (loop $eLoop
+            (br_if $eDone (i32.ge_s (local.get $e) (local.get $end)))
+            (local.set $av (f64x2.splat (f64.convert_i32_u (i32.load8_u (i32.add (local.get $value) (local.get $e))))))
+            (local.set $r (i32.mul (i32.load16_u (i32.add (local.get $pixel) (i32.shl (local.get $e) (i32.const 1)))) (i32.const 80)))
+            (local.set $q (i32.add (local.get $zt) (local.get $r)))
+            (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $av) (v128.load offset=0 (local.get $q)))))
+            (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $av) (v128.load offset=16 (local.get $q)))))
+            (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $av) (v128.load offset=32 (local.get $q)))))
+            (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $av) (v128.load offset=48 (local.get $q)))))
+            (local.set $c4 (f64x2.add (local.get $c4) (f64x2.mul (local.get $av) (v128.load offset=64 (local.get $q)))))
+            (local.set $q (i32.add (local.get $vt) (local.get $r)))
+            (local.set $d0 (f64x2.add (local.get $d0) (f64x2.mul (local.get $av) (v128.load offset=0 (local.get $q)))))
+            (local.set $d1 (f64x2.add (local.get $d1) (f64x2.mul (local.get $av) (v128.load offset=16 (local.get $q)))))
+            (local.set $d2 (f64x2.add (local.get $d2) (f64x2.mul (local.get $av) (v128.load offset=32 (local.get $q)))))
+            (local.set $d3 (f64x2.add (local.get $d3) (f64x2.mul (local.get $av) (v128.load offset=48 (local.get $q)))))
+            (local.set $d4 (f64x2.add (local.get $d4) (f64x2.mul (local.get $av) (v128.load offset=64 (local.get $q)))))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $eLoop)))
+        (local.set $o (i32.add (local.get $out) (i32.mul (local.get $k) (i32.const 80))))
+        (v128.store offset=0 (local.get $o) (f64x2.sub (local.get $c0) (v128.load offset=0 (local.get $offset))))
+        (v128.store offset=16 (local.get $o) (f64x2.sub (local.get $c1) (v128.load offset=16 (local.get $offset))))
+        (v128.store offset=32 (local.get $o) (f64x2.sub (local.get $c2) (v128.load offset=32 (local.get $offset))))
+        (v128.store offset=48 (local.get $o) (f64x2.sub (local.get $c3) (v128.load offset=48 (local.get $offset))))
+        (v128.store offset=64 (local.get $o) (f64x2.sub (local.get $c4) (v128.load offset=64 (local.get $offset))))
+        (local.set $o (i32.add (local.get $outV) (i32.mul (local.get $k) (i32.const 80))))
+        (v128.store offset=0 (local.get $o) (f64x2.sub (local.get $d0) (v128.load offset=0 (local.get $offsetV))))
+        (v128.store offset=16 (local.get $o) (f64x2.sub (local.get $d1) (v128.load offset=16 (local.get $offsetV))))
+        (v128.store offset=32 (local.get $o) (f64x2.sub (local.get $d2) (v128.load offset=32 (local.get $offsetV))))
+        (v128.store offset=48 (local.get $o) (f64x2.sub (local.get $d3) (v128.load offset=48 (local.get $offsetV))))
+        (v128.store offset=64 (local.get $o) (f64x2.sub (local.get $d4) (v128.load offset=64 (local.get $offsetV))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kLoop))))
+
+  ;; Gradient accumulation on compressed sparse rows (the inner loop of batchGradient):
+  ;; out[pixel[e]*10 + c] += value[e] W[k*10 + c] over the stored entries e of row batch[k], in row order.
+  (func (export "csr10Accumulate") (param $rowStart i32) (param $pixel i32) (param $value i32) (param $batch i32) (param $m i32)
+        (param $W i32) (param $out i32)
+    (local $k i32) (local $e i32) (local $end i32) (local $i i32) (local $q i32) (local $av v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (block $kDone
+      (loop $kLoop
+        (br_if $kDone (i32.ge_s (local.get $k) (local.get $m)))
+        (local.set $i (i32.shl (i32.load (i32.add (local.get $batch) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2)))
+        (local.set $e (i32.load (i32.add (local.get $rowStart) (local.get $i))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $rowStart) (local.get $i))))
+        (local.set $q (i32.add (local.get $W) (i32.mul (local.get $k) (i32.const 80))))
+        (local.set $w0 (v128.load offset=0 (local.get $q)))
+        (local.set $w1 (v128.load offset=16 (local.get $q)))
+        (local.set $w2 (v128.load offset=32 (local.get $q)))
+        (local.set $w3 (v128.load offset=48 (local.get $q)))
+        (local.set $w4 (v128.load offset=64 (local.get $q)))
+        (block $eDone
+          (loop $eLoop
+            (br_if $eDone (i32.ge_s (local.get $e) (local.get $end)))
+            (local.set $av (f64x2.splat (f64.convert_i32_u (i32.load8_u (i32.add (local.get $value) (local.get $e))))))
+            (local.set $q (i32.add (local.get $out) (i32.mul (i32.load16_u (i32.add (local.get $pixel) (i32.shl (local.get $e) (i32.const 1)))) (i32.const 80))))
+            (v128.store offset=0 (local.get $q) (f64x2.add (v128.load offset=0 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w0))))
+            (v128.store offset=16 (local.get $q) (f64x2.add (v128.load offset=16 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w1))))
+            (v128.store offset=32 (local.get $q) (f64x2.add (v128.load offset=32 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w2))))
+            (v128.store offset=48 (local.get $q) (f64x2.add (v128.load offset=48 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w3))))
+            (v128.store offset=64 (local.get $q) (f64x2.add (v128.load offset=64 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w4))))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $eLoop)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kLoop))))
+)
