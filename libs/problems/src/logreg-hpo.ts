@@ -54,7 +54,7 @@ export class LogregHpo implements BilevelProblem {
   private readonly lastX: Float64Array;
   private lambdaMaxGram = NaN;
   /** The WebAssembly SIMD kernels and their buffers (A, B, t, s, w live in the arena), or null for the JS kernels. */
-  private readonly simd: { readonly arena: SimdArena; readonly rows: Int32Array; readonly vec: Float64Array; readonly acc: Float64Array } | null;
+  private readonly simd: { readonly arena: SimdArena; readonly rows: Int32Array; readonly vec: Float64Array; readonly vec2: Float64Array; readonly acc: Float64Array } | null;
 
   constructor(train: Dataset, val: Dataset, options: LogregHpoOptions = {}) {
     const reg = options.reg ?? 'scalar';
@@ -75,14 +75,14 @@ export class LogregHpo implements BilevelProblem {
     const d = trainSet.features.cols;
     if (simdAvailable()) {
       const arena = new SimdArena(
-        SimdArena.bytesFor({ f64: [trainSet.features.data.length, valSet.features.data.length, nMaxRows, nMaxRows, nMaxRows, d, d], i32: [nMaxRows] }),
+        SimdArena.bytesFor({ f64: [trainSet.features.data.length, valSet.features.data.length, nMaxRows, nMaxRows, nMaxRows, d, d, d], i32: [nMaxRows] }),
       );
       this.A = matrix(trainSet.features.rows, d, arena.copyF64(trainSet.features.data));
       this.B = matrix(valSet.features.rows, d, arena.copyF64(valSet.features.data));
       this.t = arena.f64(nMaxRows);
       this.s = arena.f64(nMaxRows);
       this.w = arena.f64(nMaxRows);
-      this.simd = { arena, rows: arena.i32(nMaxRows), vec: arena.f64(d), acc: arena.f64(d) };
+      this.simd = { arena, rows: arena.i32(nMaxRows), vec: arena.f64(d), vec2: arena.f64(d), acc: arena.f64(d) };
     } else {
       this.A = trainSet.features;
       this.B = valSet.features;
@@ -146,6 +146,20 @@ export class LogregHpo implements BilevelProblem {
     simd.arena.gemvRows(M, simd.rows, batch.length, simd.vec, out);
   }
 
+  /** t[k] = M_{batch[k]} · z and s[k] = M_{batch[k]} · v (one pass over the rows in SIMD). */
+  private rowsDot2(M: Matrix, batch: Int32Array, z: Float64Array, v: Float64Array): void {
+    const simd = this.simd;
+    if (simd === null) {
+      gemvRows(M, batch, z, this.t);
+      gemvRows(M, batch, v, this.s);
+      return;
+    }
+    simd.rows.set(batch);
+    simd.vec.set(z);
+    simd.vec2.set(v);
+    simd.arena.gemvRows2(M, simd.rows, batch.length, simd.vec, this.t, simd.vec2, this.s);
+  }
+
   /** out ← Σ_k w[k] M_{batch[k]} (w is this.w). */
   private rowsAccumulate(M: Matrix, batch: Int32Array, w: Float64Array, out: Float64Array): void {
     const simd = this.simd;
@@ -198,8 +212,7 @@ export class LogregHpo implements BilevelProblem {
 
   innerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
     const { t, s, w } = this;
-    this.rowsDot(this.A, batch, z, t);
-    this.rowsDot(this.A, batch, v, s);
+    this.rowsDot2(this.A, batch, z, v);
     const inv = 1 / batch.length;
     for (let k = 0; k < batch.length; k++) w[k] = sigmoidCurvature(this.yA[batch[k]] * t[k]) * s[k] * inv;
     this.rowsAccumulate(this.A, batch, w, out);
@@ -241,8 +254,7 @@ export class LogregHpo implements BilevelProblem {
   /** ∇²_zz f_B·v = (1/|B|) Σ σ(m_i)σ(−m_i)(b_iᵀv) b_i on the validation set. */
   outerHvp(z: Float64Array, _x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
     const { t, s, w } = this;
-    this.rowsDot(this.B, batch, z, t);
-    this.rowsDot(this.B, batch, v, s);
+    this.rowsDot2(this.B, batch, z, v);
     const inv = 1 / batch.length;
     for (let k = 0; k < batch.length; k++) w[k] = sigmoidCurvature(this.yB[batch[k]] * t[k]) * s[k] * inv;
     this.rowsAccumulate(this.B, batch, w, out);

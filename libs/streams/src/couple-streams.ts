@@ -1,5 +1,4 @@
-import type { Observable } from 'rxjs';
-import { Subject, Subscription, filter, map, observeOn, queueScheduler, zip } from 'rxjs';
+import { Observable, Subject, Subscription } from 'rxjs';
 import { allFinite } from '@bilevel/linalg';
 import type { Reads, StreamName } from '@bilevel/solvers';
 import type { Schedule, Variable, Version } from './schedule';
@@ -42,13 +41,155 @@ const OWN: Record<StreamName, Variable> = { inner: 'z', linsys: 'v', outer: 'x' 
 const RING = 3;
 
 /**
+ * Delivery of new versions to the variables' subjects, trampolined: a version published while another is being
+ * delivered waits until that delivery is over, so every subscriber sees the versions of a variable in order (a
+ * step triggered synchronously by a delivery would otherwise publish k + 1 to the remaining subscribers before
+ * k). The role `observeOn(queueScheduler)` played, without allocating a scheduled action per version: the queue is
+ * three parallel arrays reused for the whole run.
+ */
+class Trampoline {
+  private readonly targets: Subject<Version>[] = [];
+  private readonly values: (Version | undefined)[] = [];
+  /** 0 next, 1 error, 2 complete. */
+  private readonly kinds: number[] = [];
+  private readonly errors: unknown[] = [];
+  /** Entries queued; the arrays keep their length (truncating them costs more than it saves). */
+  private count = 0;
+  private draining = false;
+
+  constructor(private readonly onNext: (target: Subject<Version>, value: Version) => void) {}
+
+  next(target: Subject<Version>, value: Version): void {
+    this.push(target, 0, value, undefined);
+  }
+  error(target: Subject<Version>, err: unknown): void {
+    this.push(target, 1, undefined, err);
+  }
+  complete(target: Subject<Version>): void {
+    this.push(target, 2, undefined, undefined);
+  }
+
+  /** Runs `fn` with deliveries held, then delivers what it queued (as one trampolined action). */
+  batch(fn: () => void): void {
+    if (this.draining) {
+      fn();
+      return;
+    }
+    this.draining = true;
+    try {
+      fn();
+    } catch (err) {
+      this.draining = false;
+      throw err;
+    }
+    this.drain();
+  }
+
+  private push(target: Subject<Version>, kind: number, value: Version | undefined, err: unknown): void {
+    const i = this.count++;
+    this.targets[i] = target;
+    this.kinds[i] = kind;
+    this.values[i] = value;
+    this.errors[i] = err;
+    if (this.draining) return;
+    this.draining = true;
+    this.drain();
+  }
+
+  private drain(): void {
+    try {
+      for (let i = 0; i < this.count; i++) {
+        const t = this.targets[i];
+        const kindI = this.kinds[i];
+        if (kindI === 0) this.onNext(t, this.values[i] as Version);
+        else if (kindI === 1) t.error(this.errors[i]);
+        else t.complete();
+      }
+    } finally {
+      this.count = 0;
+      this.draining = false;
+    }
+  }
+}
+
+/**
+ * One stream's inputs paired in order, as `zip(clock$.pipe(filter(gate)), z$, v$, x$)` pairs them: the n-th step
+ * runs once the n-th tick where `gate` holds and the n-th emission of each of its three views have all arrived; ends when an input that
+ * ended has nothing left to pair (zip's rule) or with the first error (of an input or of the step itself).
+ * Written out instead of `zip` + `map` to save the tuple allocated per step; non-reentrant, so a version
+ * delivered during a step is paired after it.
+ */
+function pairSteps(
+  clock$: Observable<number>,
+  gate: (tick: number) => boolean,
+  z$: Observable<Version>,
+  v$: Observable<Version>,
+  x$: Observable<Version>,
+  step: (z: Version, v: Version, x: Version, n: number) => Version,
+): Observable<Version> {
+  return new Observable<Version>((subscriber) => {
+    const qz: Version[] = [];
+    const qv: Version[] = [];
+    const qx: Version[] = [];
+    let gates = 0;
+    let n = 0;
+    let ended = false;
+    let busy = false;
+    const done = [false, false, false, false];
+    const drain = () => {
+      if (busy || ended) return;
+      busy = true;
+      try {
+        while (gates > 0 && qz.length > 0 && qv.length > 0 && qx.length > 0) {
+          gates--;
+          const version = step(qz.shift() as Version, qv.shift() as Version, qx.shift() as Version, n++);
+          subscriber.next(version);
+          if (ended) return;
+        }
+        if ((done[0] && gates === 0) || (done[1] && qz.length === 0) || (done[2] && qv.length === 0) || (done[3] && qx.length === 0)) {
+          ended = true;
+          subscriber.complete();
+        }
+      } catch (err) {
+        ended = true;
+        subscriber.error(err);
+      } finally {
+        busy = false;
+      }
+    };
+    const fail = (err: unknown) => {
+      if (ended) return;
+      ended = true;
+      subscriber.error(err);
+    };
+    const inputs = new Subscription();
+    inputs.add(
+      clock$.subscribe({
+        next: (t) => {
+          if (!gate(t)) return;
+          gates++;
+          drain();
+        },
+        error: fail,
+        complete: () => ((done[0] = true), drain()),
+      }),
+    );
+    inputs.add(z$.subscribe({ next: (ver) => (qz.push(ver), drain()), error: fail, complete: () => ((done[1] = true), drain()) }));
+    inputs.add(v$.subscribe({ next: (ver) => (qv.push(ver), drain()), error: fail, complete: () => ((done[2] = true), drain()) }));
+    inputs.add(x$.subscribe({ next: (ver) => (qx.push(ver), drain()), error: fail, complete: () => ((done[3] = true), drain()) }));
+    return inputs;
+  });
+}
+
+/**
  * Wires the inner, linear-system and outer updates as three RxJS streams coupled through observable state.
  *
- * Each variable is a subject of versions. Stream S is
- *   zip(clock ticks where S steps, z$ ▹ view(S, z), v$ ▹ view(S, v), x$ ▹ view(S, x)) ▹ map(step)
- * feeding its own variable's subject, so the n-th step of S reads exactly the versions the schedule names
- * and runs only when its tick has come and every version it needs has been published. A tick never triggers more
- * than one step per stream, so the synchronous feedback loop cannot recurse.
+ * Each variable is a subject of versions. Stream S pairs, in order, the clock ticks where S steps with the
+ * versions of z, v and x it reads (each variable's stream through the schedule's view for S: `zip` semantics) and
+ * maps them through S's step into its own variable's subject, so the n-th step of S reads exactly the versions
+ * the schedule names and runs only when its tick has come and every version it needs has been published. A tick
+ * never triggers more than one step per stream, and publication is trampolined (see {@link Trampoline}), so the
+ * synchronous feedback loop cannot recurse and every subscriber sees each variable's versions in order.
  *
  * A step that throws ends all three streams with that error; a non-finite iterate ends them with a
  * {@link DivergenceError} carrying the last finite versions.
@@ -70,26 +211,31 @@ export function coupleStreams(
     rings[w][0].set(init[w]);
     latest[w] = { k: 0, value: rings[w][0] };
   }
-  // Errors reach the run through its own subscriptions; these trackers only record the latest versions.
-  const ignore = () => undefined;
-  // (A separate container: a subscriber closes itself on error and would tear down what was added to it.)
+  // the latest version of each variable is recorded as it is delivered, before its subscribers see it
+  const trampoline = new Trampoline((target, ver) => {
+    if (target === subjects.z) latest.z = ver;
+    else if (target === subjects.v) latest.v = ver;
+    else latest.x = ver;
+    target.next(ver);
+  });
   const subscription = new Subscription();
-  subscription.add(subjects.z.subscribe({ next: (ver) => (latest.z = ver), error: ignore }));
-  subscription.add(subjects.v.subscribe({ next: (ver) => (latest.v = ver), error: ignore }));
-  subscription.add(subjects.x.subscribe({ next: (ver) => (latest.x = ver), error: ignore }));
 
   for (const s of STREAMS) {
     const w = OWN[s];
-    const step = steps[s];
-    const gate$ = clock$.pipe(filter((t) => schedule.steps(s, t)));
-    const out$ = zip(gate$, subjects.z.pipe(schedule.view(s, 'z')), subjects.v.pipe(schedule.view(s, 'v')), subjects.x.pipe(schedule.view(s, 'x'))).pipe(
-      map(([, z, v, x], n): Version => {
+    const stepFn = steps[s];
+    const out$ = pairSteps(
+      clock$,
+      (t) => schedule.steps(s, t),
+      subjects.z.pipe(schedule.view(s, 'z')),
+      subjects.v.pipe(schedule.view(s, 'v')),
+      subjects.x.pipe(schedule.view(s, 'x')),
+      (z, v, x, n): Version => {
         const k = n + 1;
         const out = copyMode ? new Float64Array(init[w].length) : rings[w][k % RING];
         const aux =
           z.aux === undefined && v.aux === undefined && x.aux === undefined
-            ? step({ z: z.value, v: v.value, x: x.value }, n, out)
-            : step({ z: z.value, v: v.value, x: x.value, aux: { z: z.aux, v: v.aux, x: x.aux } }, n, out);
+            ? stepFn({ z: z.value, v: v.value, x: x.value }, n, out)
+            : stepFn({ z: z.value, v: v.value, x: x.value, aux: { z: z.aux, v: v.aux, x: x.aux } }, n, out);
         if (!allFinite(out)) {
           throw new DivergenceError(s, w, k, {
             iteration: startIteration + latest.x.k,
@@ -100,9 +246,16 @@ export function coupleStreams(
           });
         }
         return aux === undefined ? { k, value: out } : { k, value: out, aux };
+      },
+    );
+    const target = subjects[w];
+    subscription.add(
+      out$.subscribe({
+        next: (ver) => trampoline.next(target, ver),
+        error: (err) => trampoline.error(target, err),
+        complete: () => trampoline.complete(target),
       }),
     );
-    subscription.add(out$.pipe(observeOn(queueScheduler)).subscribe(subjects[w]));
   }
   return {
     z$: subjects.z.asObservable(),
@@ -110,10 +263,11 @@ export function coupleStreams(
     x$: subjects.x.asObservable(),
     latest: (variable) => latest[variable],
     start() {
-      queueScheduler.schedule(() => {
-        subjects.z.next(latest.z);
-        subjects.v.next(latest.v);
-        subjects.x.next(latest.x);
+      // the three versions 0 are delivered as one action, so no step runs before all three are out
+      trampoline.batch(() => {
+        trampoline.next(subjects.z, latest.z);
+        trampoline.next(subjects.v, latest.v);
+        trampoline.next(subjects.x, latest.x);
       });
     },
     subscription,

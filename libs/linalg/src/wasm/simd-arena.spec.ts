@@ -40,7 +40,7 @@ test('SIMD is available on this runtime (Node 20 has WebAssembly SIMD)', () => {
 test('gemvRows and gemvRowsT in SIMD give the bits of the JavaScript kernels', () => {
   fc.assert(
     fc.property(shape, ({ rows, cols, m, seed }) => {
-      const arena = new SimdArena(SimdArena.bytesFor({ f64: [rows * cols, cols, m, m, cols, cols], i32: [m] }));
+      const arena = new SimdArena(SimdArena.bytesFor({ f64: [rows * cols, cols, m, m, cols, cols, cols, m, m], i32: [m] }));
       const A = matrix(rows, cols, arena.f64(rows * cols));
       fill(A.data, seed);
       const idx = arena.i32(m);
@@ -52,6 +52,15 @@ test('gemvRows and gemvRowsT in SIMD give the bits of the JavaScript kernels', (
       gemvRows(A, Int32Array.from(idx), Float64Array.from(x), ref);
       arena.gemvRows(A, idx, m, x, out);
       sameBits(out, ref);
+      const y = arena.f64(cols);
+      fill(y, seed + 4);
+      const refY = new Float64Array(m);
+      gemvRows(A, Int32Array.from(idx), Float64Array.from(y), refY);
+      const out2 = arena.f64(m);
+      const outY = arena.f64(m);
+      arena.gemvRows2(A, idx, m, x, out2, y, outY);
+      sameBits(out2, ref);
+      sameBits(outY, refY);
       const w = arena.f64(m);
       fill(w, seed + 2);
       const acc = arena.f64(cols);

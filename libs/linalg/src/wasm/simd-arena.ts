@@ -4,6 +4,7 @@ import { WASM_BASE64 } from './simd-kernels-binary';
 /** The exports of simd-kernels.wat (pointers are byte offsets into `memory`). */
 interface SimdExports {
   gemvRows(a: number, n: number, rows: number, m: number, x: number, out: number): void;
+  gemvRows2(a: number, n: number, rows: number, m: number, x: number, out: number, y: number, outY: number): void;
   gemvRowsT(alpha: number, a: number, n: number, rows: number, m: number, w: number, out: number): void;
   csr10Logits(rowStart: number, pixel: number, value: number, batch: number, m: number, zt: number, offset: number, out: number): void;
   csr10Logits2(
@@ -128,6 +129,18 @@ export class SimdArena {
   /** out[k] = A_{rows[k]} · x for k < m (twin of gemvRows). A.data, rows, x and out must be in the arena. */
   gemvRows(A: Matrix, rows: Int32Array, m: number, x: Float64Array, out: Float64Array): void {
     this.k.gemvRows(A.data.byteOffset, A.cols, rows.byteOffset, m, x.byteOffset, out.byteOffset);
+  }
+
+  /** {@link SimdArena.gemvRows} of x into out and of y into outY in one pass over the rows (same bits as two calls). */
+  gemvRows2(A: Matrix, rows: Int32Array, m: number, x: Float64Array, out: Float64Array, y: Float64Array, outY: Float64Array): void {
+    // gemvRows sums a last unpaired row sequentially: so does this, through gemvRows itself
+    const even = m - (m % 2);
+    this.k.gemvRows2(A.data.byteOffset, A.cols, rows.byteOffset, even, x.byteOffset, out.byteOffset, y.byteOffset, outY.byteOffset);
+    if (even < m) {
+      const r = rows.byteOffset + 4 * even;
+      this.k.gemvRows(A.data.byteOffset, A.cols, r, 1, x.byteOffset, out.byteOffset + 8 * even);
+      this.k.gemvRows(A.data.byteOffset, A.cols, r, 1, y.byteOffset, outY.byteOffset + 8 * even);
+    }
   }
 
   /** out += α Σ_{k<m} w[k] A_{rows[k]} (twin of gemvRowsT with β = 1). Every array must be in the arena. */

@@ -60,6 +60,43 @@
             (br $tLoop)))
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3))) (local.get $s0)))))
 
+  ;; out[k] = a[rows[k]] . x and outY[k] = a[rows[k]] . y in one pass over the rows (the two products of a
+  ;; Hessian-vector product); each with exactly the operations of gemvRows (even/odd lanes, odd last column to the
+  ;; even sum).
+  (func (export "gemvRows2") (param $a i32) (param $n i32) (param $rows i32) (param $m i32) (param $x i32) (param $out i32) (param $y i32) (param $outY i32)
+    (local $k i32) (local $j i32) (local $p0 i32) (local $rowBytes i32) (local $n2 i32) (local $jb i32)
+    (local $accX v128) (local $accY v128) (local $av v128) (local $sx f64) (local $sy f64) (local $aj f64)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $n2 (i32.and (local.get $n) (i32.const -2)))
+    (block $rowsDone
+      (loop $rowsLoop
+        (br_if $rowsDone (i32.ge_s (local.get $k) (local.get $m)))
+        (local.set $p0 (i32.add (local.get $a) (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))))
+        (local.set $accX (v128.const f64x2 0 0))
+        (local.set $accY (v128.const f64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $jDone
+          (loop $jLoop
+            (br_if $jDone (i32.ge_s (local.get $j) (local.get $n2)))
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $av (v128.load (i32.add (local.get $p0) (local.get $jb))))
+            (local.set $accX (f64x2.add (local.get $accX) (f64x2.mul (local.get $av) (v128.load (i32.add (local.get $x) (local.get $jb))))))
+            (local.set $accY (f64x2.add (local.get $accY) (f64x2.mul (local.get $av) (v128.load (i32.add (local.get $y) (local.get $jb))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $jLoop)))
+        (local.set $sx (f64x2.extract_lane 0 (local.get $accX)))
+        (local.set $sy (f64x2.extract_lane 0 (local.get $accY)))
+        (if (i32.lt_s (local.get $j) (local.get $n))
+          (then
+            (local.set $jb (i32.shl (local.get $j) (i32.const 3)))
+            (local.set $aj (f64.load (i32.add (local.get $p0) (local.get $jb))))
+            (local.set $sx (f64.add (local.get $sx) (f64.mul (local.get $aj) (f64.load (i32.add (local.get $x) (local.get $jb))))))
+            (local.set $sy (f64.add (local.get $sy) (f64.mul (local.get $aj) (f64.load (i32.add (local.get $y) (local.get $jb))))))))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 3))) (f64.add (local.get $sx) (f64x2.extract_lane 1 (local.get $accX))))
+        (f64.store (i32.add (local.get $outY) (i32.shl (local.get $k) (i32.const 3))) (f64.add (local.get $sy) (f64x2.extract_lane 1 (local.get $accY))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $rowsLoop))))
+
   ;; out += alpha * sum_k w[k] a[rows[k]] (out has n entries; the caller zeroes or scales it first).
   ;; Twin of gemvRowsT: four rows per pass, out[j] += ((c0 a0 + c1 a1) + c2 a2) + c3 a3 with c = alpha w, then
   ;; single rows out[j] += c a.
