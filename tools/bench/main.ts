@@ -1,6 +1,9 @@
-// `npm run bench -- <name>`: prints benchmark figures and writes them to bench-results/<name>.json.
+// `npm run bench`: the solver × problem × seed grid (the same as `npx bilevel bench`; `-- --full` for the complete
+// grid). `npm run bench -- <name> [--option value]`: one of the focused benchmarks below; each prints its figures
+// and writes them to bench-results/<name>.json. `npm run bench -- all`: every focused benchmark, then the grid.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { benchGrid } from '@bilevel/cli';
 import { benchControl } from './control';
 import { benchDataCleaning } from './datacleaning';
 import { benchImaging } from './imaging';
@@ -15,6 +18,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   datacleaning: benchDataCleaning,
   imaging: benchImaging,
   control: benchControl,
+  grid: benchGrid,
 };
 
 function parseArgs(argv: string[]): { names: string[]; args: Record<string, number> } {
@@ -23,6 +27,11 @@ function parseArgs(argv: string[]): { names: string[]; args: Record<string, numb
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
+      // a flag without a value (`--full`) means 1
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) {
+        args[a.slice(2)] = 1;
+        continue;
+      }
       const value = Number(argv[++i]);
       if (!Number.isFinite(value)) throw new Error(`bench: ${a} needs a number, received ${argv[i]}`);
       args[a.slice(2)] = value;
@@ -32,10 +41,10 @@ function parseArgs(argv: string[]): { names: string[]; args: Record<string, numb
 }
 
 const { names, args } = parseArgs(process.argv.slice(2));
-const selected = names.length ? names : Object.keys(BENCHES);
+const selected = names.length === 0 ? ['grid'] : names.includes('all') ? [...Object.keys(BENCHES).filter((n) => n !== 'grid'), 'grid'] : names;
 for (const name of selected) {
   if (!BENCHES[name]) {
-    console.error(`bench: unknown benchmark "${name}"; expected one of ${Object.keys(BENCHES).join(', ')}`);
+    console.error(`bench: unknown benchmark "${name}"; expected one of ${Object.keys(BENCHES).join(', ')}, or all`);
     process.exit(2);
   }
 }

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_ITER } from './problem-defaults';
 import { integer, nonNegativeInt, numberList, positiveInt, positiveNumber, probability } from './parse-values';
 import type { RunConfig } from './run-command';
 import { runCommand } from './run-command';
+import { benchCommand } from './bench/bench-command';
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -162,6 +163,22 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
       }
+    });
+
+  program
+    .command('bench')
+    .description('Benchmark grid solver × problem × seed: writes results.json, table.md and <problem>.svg/png (median and 20–80% band over seeds, against solver time and oracle calls)')
+    .option('--full', 'the complete grid (10 seeds, more solvers, Fashion-MNIST n = 20,000 when ../shared/data has it; about an hour)', false)
+    .option('--seeds <n>', 'seeds 0…n−1 [5; full 10]', positiveInt)
+    .option('--problems <list>', 'comma-separated problem rows to keep', (v: string) => v.split(',').filter(Boolean))
+    .option('--solvers <list>', 'comma-separated solvers to keep', (v: string) => v.split(',').filter(Boolean))
+    .option('--out <dir>', 'new or empty folder [bench-results/grid-<time>]')
+    .option('--json', 'print the aggregate as JSON on the last stdout line', false)
+    .action(async (o: { full: boolean; seeds?: number; problems?: string[]; solvers?: string[]; out?: string; json: boolean }) => {
+      code = await benchCommand(
+        { full: o.full, seeds: o.seeds, problems: o.problems, solvers: o.solvers, out: o.out, json: o.json },
+        { stdout, stderr, progress: tty && !o.json },
+      );
     });
 
   try {

@@ -39,6 +39,8 @@ export function runLoop(
     if (k > count[w] || k < count[w] - depth + 1) throw new Error(`runLoop: version ${k} of ${w} is not available (latest ${count[w]})`);
     return hist[w][k % depth];
   };
+  const readsOf = {} as Record<StreamName, { z: Float64Array; v: Float64Array; x: Float64Array }>;
+  for (const s of STREAMS) readsOf[s] = { z: hist.z[0], v: hist.v[0], x: hist.x[0] };
   let tick = 0;
   let solverMs = 0;
   const snap = (final: boolean, reason?: 'max-iter' | 'max-seconds'): Snapshot => ({
@@ -66,7 +68,11 @@ export function runLoop(
       const az = auxHist.z[kz % depth];
       const av = auxHist.v[kv % depth];
       const ax = auxHist.x[kx % depth];
-      const values = { z: version('z', kz), v: version('v', kv), x: version('x', kx) };
+      // one reads object per stream, refilled each step (the loop allocates nothing per step without aux)
+      const values = readsOf[s];
+      values.z = version('z', kz);
+      values.v = version('v', kv);
+      values.x = version('x', kx);
       const reads = az === undefined && av === undefined && ax === undefined ? values : { ...values, aux: { z: az, v: av, x: ax } };
       const out = hist[w][(count[w] + 1) % depth];
       auxHist[w][(count[w] + 1) % depth] = steps[s](reads, n, out);

@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DATA_CLEANING_STEPS } from '@bilevel/problems';
+import type { GridInput } from './grid-spec';
+
+/** Loop methods (T inner steps per outer step) are snapshotted this many times more often than single-loop ones. */
+const LOOP_SOLVERS = ['amigo', 'stocbio', 'f2sa', 'sl-bamm', 'implicit-diff', 'shine'] as const;
+
+/** The same snapshot period for every loop method of a row. */
+function loopEvalEvery(k: number, solvers: readonly string[]): Record<string, { evalEvery: number }> {
+  return Object.fromEntries(solvers.filter((s) => (LOOP_SOLVERS as readonly string[]).includes(s)).map((s) => [s, { evalEvery: k }]));
+}
+
+const DEFAULT_SOLVERS = ['soba', 'saba', 'srba', 'amigo', 'stocbio', 'f2sa'];
+
+/**
+ * The grid of `npm run bench` / `bilevel bench`: 2 problems × 6 solvers × 5 seeds = 60 runs, about 3.5 minutes of
+ * wall time on this 2-core machine, evaluation included (measured in the report of issue 7).
+ * - logreg-hpo: the bundled breast cancer data split 60/40 by seed 0, one shared L2 weight, batch 32, each solver's
+ *   default steps (as `bilevel run`), 2 s of solver time; relative suboptimality against h* (L-BFGS, exact
+ *   hypergradients).
+ * - datacleaning: the bundled Fashion-MNIST subset (n = 700, m = 200, p = 0.5), batch 64 and the tuned steps of
+ *   SABA (ρ = 0.02, γ = 100) for every solver, as the public benchmark uses one (ρ, γ) per problem; 4 s of solver
+ *   time; test error at the solver's own z.
+ */
+export const DEFAULT_GRID: GridInput = {
+  name: 'default',
+  solvers: DEFAULT_SOLVERS,
+  seeds: [0, 1, 2, 3, 4],
+  problems: [
+    {
+      name: 'logreg-hpo',
+      config: { reg: 'scalar', standardize: 'train', seed: 0 },
+      batch: 32,
+      maxSeconds: 2,
+      evalEvery: 100,
+      evaluation: 'exact',
+      metric: 'suboptimality',
+      tolerances: [1e-2, 1e-4, 1e-6],
+      overrides: loopEvalEvery(5, DEFAULT_SOLVERS),
+    },
+    {
+      name: 'datacleaning',
+      config: { standardize: 'train', seed: 0 },
+      batch: DATA_CLEANING_STEPS.batchSize,
+      innerStep: DATA_CLEANING_STEPS.innerStep,
+      outerStep: DATA_CLEANING_STEPS.outerStep,
+      maxSeconds: 4,
+      evalEvery: 10,
+      evaluation: 'iterate',
+      metric: 'testError',
+      tolerances: [0.3, 0.25, 0.23],
+      overrides: loopEvalEvery(2, DEFAULT_SOLVERS),
+    },
+  ],
+};
+
+/** ../shared/data/fashion-mnist beside the repository (see ../shared/data/README.md), or `FASHION_MNIST_DIR`. */
+export function fashionMnistDir(): string {
+  return process.env.FASHION_MNIST_DIR ?? fileURLToPath(new URL('../../../../../shared/data/fashion-mnist', import.meta.url));
+}
+
+/**
+ * The complete grid (`--full`, about an hour): 10 seeds, more solvers (sl-bamm, implicit-diff, SHINE on the small
+ * problems), larger budgets, the benchmark's quadratic (n = m = 1024, dims 100/100, μ = 0.1), and data cleaning on
+ * the real Fashion-MNIST at n = 20,000, m = 5,000 when `dataDir` holds the four official files (else on the bundled
+ * subset, labelled so).
+ */
+export function fullGrid(dataDir: string = fashionMnistDir()): GridInput {
+  const solvers = [...DEFAULT_SOLVERS, 'sl-bamm', 'implicit-diff', 'shine'];
+  const real = existsSync(join(dataDir, 'train-images-idx3-ubyte.gz'));
+  return {
+    name: 'full',
+    solvers,
+    seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    gridPoints: 80,
+    problems: [
+      {
+        name: 'logreg-hpo',
+        config: { reg: 'scalar', standardize: 'train', seed: 0 },
+        batch: 32,
+        maxSeconds: 10,
+        evalEvery: 100,
+        evaluation: 'exact',
+        metric: 'suboptimality',
+        tolerances: [1e-2, 1e-4, 1e-6, 1e-8],
+        overrides: loopEvalEvery(5, solvers),
+      },
+      {
+        name: 'quadratic',
+        config: { standardize: 'train', seed: 0 },
+        batch: 64,
+        maxSeconds: 5,
+        evalEvery: 20,
+        evaluation: 'exact',
+        metric: 'suboptimality',
+        tolerances: [1e-2, 1e-4, 1e-6],
+        overrides: loopEvalEvery(1, solvers),
+      },
+      {
+        name: 'datacleaning',
+        label: real ? 'datacleaning-20k' : 'datacleaning',
+        config: real ? { data: dataDir, standardize: 'train', seed: 0 } : { standardize: 'train', seed: 0 },
+        solvers: DEFAULT_SOLVERS,
+        batch: DATA_CLEANING_STEPS.batchSize,
+        innerStep: DATA_CLEANING_STEPS.innerStep,
+        outerStep: DATA_CLEANING_STEPS.outerStep,
+        maxSeconds: real ? 30 : 10,
+        evalEvery: 10,
+        evaluation: 'iterate',
+        metric: 'testError',
+        tolerances: real ? [0.2, 0.17, 0.15] : [0.3, 0.25, 0.23],
+        overrides: loopEvalEvery(2, DEFAULT_SOLVERS),
+      },
+    ],
+  };
+}
+
+/** {@link fullGrid} with the default data folder, resolved when this module loads. */
+export const FULL_GRID: GridInput = fullGrid();
