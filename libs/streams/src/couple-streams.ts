@@ -1,4 +1,5 @@
-import { Observable, Subject, Subscription } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
+import { Multicast } from './multicast';
 import { allFinite } from '@bilevel/linalg';
 import type { Reads, StreamName } from '@bilevel/solvers';
 import type { Schedule, Variable, Version } from './schedule';
@@ -13,8 +14,9 @@ export type BoundStep = (reads: Reads, n: number, out: Float64Array) => unknown;
 /** Options of {@link coupleStreams}. */
 export interface CoupleOptions {
   /**
-   * How published versions are stored. `ring` (default): each variable owns 3 buffers used in turn, enough for any
-   * synchronous schedule (a version is read within one tick of the next one); allocation-free. `copy`: every
+   * How published versions are stored. `ring` (default): each variable owns 3 buffers and 3 version records used
+   * in turn, enough for any synchronous schedule (a version is read within one tick of the next one); a step
+   * allocates nothing, and a subscriber that keeps a version past two newer ones must copy it. `copy`: every
    * version gets its own array, needed when emissions are asynchronous and buffered for longer.
    */
   readonly buffers?: 'ring' | 'copy';
@@ -48,7 +50,7 @@ const RING = 3;
  * three parallel arrays reused for the whole run.
  */
 class Trampoline {
-  private readonly targets: Subject<Version>[] = [];
+  private readonly targets: Multicast<Version>[] = [];
   private readonly values: (Version | undefined)[] = [];
   /** 0 next, 1 error, 2 complete. */
   private readonly kinds: number[] = [];
@@ -57,15 +59,15 @@ class Trampoline {
   private count = 0;
   private draining = false;
 
-  constructor(private readonly onNext: (target: Subject<Version>, value: Version) => void) {}
+  constructor(private readonly onNext: (target: Multicast<Version>, value: Version) => void) {}
 
-  next(target: Subject<Version>, value: Version): void {
+  next(target: Multicast<Version>, value: Version): void {
     this.push(target, 0, value, undefined);
   }
-  error(target: Subject<Version>, err: unknown): void {
+  error(target: Multicast<Version>, err: unknown): void {
     this.push(target, 1, undefined, err);
   }
-  complete(target: Subject<Version>): void {
+  complete(target: Multicast<Version>): void {
     this.push(target, 2, undefined, undefined);
   }
 
@@ -85,7 +87,7 @@ class Trampoline {
     this.drain();
   }
 
-  private push(target: Subject<Version>, kind: number, value: Version | undefined, err: unknown): void {
+  private push(target: Multicast<Version>, kind: number, value: Version | undefined, err: unknown): void {
     const i = this.count++;
     this.targets[i] = target;
     this.kinds[i] = kind;
@@ -203,7 +205,7 @@ export function coupleStreams(
 ): CoupledStreams {
   const copyMode = (options.buffers ?? 'ring') === 'copy';
   const startIteration = options.startIteration ?? 0;
-  const subjects: Record<Variable, Subject<Version>> = { z: new Subject(), v: new Subject(), x: new Subject() };
+  const subjects: Record<Variable, Multicast<Version>> = { z: new Multicast(), v: new Multicast(), x: new Multicast() };
   const rings = {} as Record<Variable, Float64Array[]>;
   const latest = {} as Record<Variable, Version>;
   for (const w of ['z', 'v', 'x'] as const) {
@@ -223,6 +225,10 @@ export function coupleStreams(
   for (const s of STREAMS) {
     const w = OWN[s];
     const stepFn = steps[s];
+    // ring mode reuses one reads object per stream and a ring of version records per variable (both hold
+    // buffers that are reused anyway), so a step allocates nothing; copy mode gives every version its own record
+    const reads = { z: init.z, v: init.v, x: init.x };
+    const records: { k: number; value: Float64Array }[] = Array.from({ length: RING }, () => ({ k: 0, value: init[w] }));
     const out$ = pairSteps(
       clock$,
       (t) => schedule.steps(s, t),
@@ -232,10 +238,13 @@ export function coupleStreams(
       (z, v, x, n): Version => {
         const k = n + 1;
         const out = copyMode ? new Float64Array(init[w].length) : rings[w][k % RING];
-        const aux =
-          z.aux === undefined && v.aux === undefined && x.aux === undefined
-            ? stepFn({ z: z.value, v: v.value, x: x.value }, n, out)
-            : stepFn({ z: z.value, v: v.value, x: x.value, aux: { z: z.aux, v: v.aux, x: x.aux } }, n, out);
+        let aux: unknown;
+        if (z.aux === undefined && v.aux === undefined && x.aux === undefined) {
+          reads.z = z.value;
+          reads.v = v.value;
+          reads.x = x.value;
+          aux = stepFn(reads, n, out);
+        } else aux = stepFn({ z: z.value, v: v.value, x: x.value, aux: { z: z.aux, v: v.aux, x: x.aux } }, n, out);
         if (!allFinite(out)) {
           throw new DivergenceError(s, w, k, {
             iteration: startIteration + latest.x.k,
@@ -245,7 +254,11 @@ export function coupleStreams(
             versions: { z: latest.z.k, v: latest.v.k, x: latest.x.k },
           });
         }
-        return aux === undefined ? { k, value: out } : { k, value: out, aux };
+        if (aux !== undefined || copyMode) return aux === undefined ? { k, value: out } : { k, value: out, aux };
+        const record = records[k % RING];
+        record.k = k;
+        record.value = out;
+        return record;
       },
     );
     const target = subjects[w];

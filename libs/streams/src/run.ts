@@ -1,4 +1,5 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable } from 'rxjs';
+import { Multicast } from './multicast';
 import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { OracleCounts, Solver, StreamName } from '@bilevel/solvers';
@@ -119,7 +120,7 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
     const prep = fresh ?? prepare('run', problem, solver, options);
     fresh = undefined;
     const { schedule, maxIter, maxSeconds, sampleEvery, yieldMs } = prep;
-    const clock = new Subject<number>();
+    const clock = new Multicast<number>();
     const coupled = coupleStreams(clock, prep.steps, schedule, prep.init, { buffers: options.buffers });
     let failure: unknown = null;
     let failed = false;
