@@ -31,13 +31,28 @@ export interface AmigoOptions {
 
 const KEYS = ['batchSize', 'innerStep', 'linsysStep', 'outerStep', 'innerIters', 'linsysIters', 'deterministic', 'linsysSolver', 'warmStart'] as const;
 
-/** The batches a part draws: fresh minibatches of a block sampler, or the full sample set every time. */
-type Draw = () => Int32Array;
+/**
+ * The batches a part draws: fresh minibatches of a block sampler, or the full sample set every time. An object
+ * holding its sampler (not a closure over it), so the sampler's position is part of the state a checkpoint saves.
+ */
+class Draw {
+  private readonly sampler: BlockSampler;
+  constructor(
+    n: number,
+    private readonly full: Int32Array,
+    batchSize: number,
+    private readonly deterministic: boolean,
+    rng: Rng,
+  ) {
+    this.sampler = new BlockSampler(n, batchSize, rng);
+  }
+  next(): Int32Array {
+    return this.deterministic ? this.full : this.sampler.next().indices;
+  }
+}
 
 function drawer(n: number, full: Int32Array, batchSize: number, deterministic: boolean, rng: Rng): Draw {
-  const sampler = new BlockSampler(n, batchSize, rng);
-  if (deterministic) return () => full;
-  return () => sampler.next().indices;
+  return new Draw(n, full, batchSize, deterministic, rng);
 }
 
 function flag(fn: string, field: string, value: unknown): boolean {
@@ -107,7 +122,7 @@ export function amigo(options: AmigoOptions = {}): Solver {
       if (warm) out.set(z);
       else out.fill(0);
       for (let i = 0; i < T; i++) {
-        s.problem.innerGradZ(out, x, s.draw(), s.g);
+        s.problem.innerGradZ(out, x, s.draw.next(), s.g);
         for (let k = 0; k < out.length; k++) out[k] -= alpha * s.g[k];
       }
     },
@@ -125,11 +140,11 @@ export function amigo(options: AmigoOptions = {}): Solver {
     }),
     step(s, { z, v, x }, _t, out) {
       const p = s.problem;
-      p.outerGradZ(z, x, s.drawOuter(), s.rhs);
+      p.outerGradZ(z, x, s.drawOuter.next(), s.rhs);
       for (let k = 0; k < s.rhs.length; k++) s.rhs[k] = -s.rhs[k];
       if (warm) out.set(v);
       else out.fill(0);
-      const info = s.solver.solve((q, hq) => p.innerHvp(z, x, q, s.drawInner(), hq), s.rhs, out);
+      const info = s.solver.solve((q, hq) => p.innerHvp(z, x, q, s.drawInner.next(), hq), s.rhs, out);
       s.lastMatvecs = info.matvecs;
     },
     diagnostics: (s) => ({ linsysMatvecs: s.lastMatvecs }),
@@ -145,8 +160,8 @@ export function amigo(options: AmigoOptions = {}): Solver {
       fx: new Float64Array(problem.dimX),
     }),
     step(s, { z, v, x }, _t, out) {
-      s.problem.innerCross(z, x, v, s.drawInner(), s.cv);
-      s.problem.outerGradX(z, x, s.drawOuter(), s.fx);
+      s.problem.innerCross(z, x, v, s.drawInner.next(), s.cv);
+      s.problem.outerGradX(z, x, s.drawOuter.next(), s.fx);
       for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * (s.cv[k] + s.fx[k]);
     },
   };

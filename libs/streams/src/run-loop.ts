@@ -6,6 +6,8 @@ import type { RunOptions } from './run';
 import { countsSnapshot, prepare } from './run';
 import type { Variable } from './schedule';
 import type { Snapshot } from './snapshot';
+import type { RunState } from './run-state';
+import { RUN_STATE_VERSION, captureAux, checkResumable, restoredAux, runIdentity } from './run-state';
 
 const STREAMS: readonly StreamName[] = ['inner', 'linsys', 'outer'];
 const OWN: Record<StreamName, Variable> = { inner: 'z', linsys: 'v', outer: 'x' };
@@ -43,6 +45,36 @@ export function runLoop(
   for (const s of STREAMS) readsOf[s] = { z: hist.z[0], v: hist.v[0], x: hist.x[0] };
   let tick = 0;
   let solverMs = 0;
+  const identity = runIdentity(problem, solver, prep.seed, schedule.name);
+  const resume = options.resume;
+  if (resume) {
+    checkResumable('runLoop', resume, identity);
+    prep.restoreParts(resume.parts);
+    for (const w of ['z', 'v', 'x'] as const) {
+      const saved = resume.versions[w];
+      if (saved.value.length !== hist[w][0].length) throw new RangeError(`runLoop: the saved ${w} has ${saved.value.length} entries, expected ${hist[w][0].length}`);
+      count[w] = saved.k;
+      hist[w][saved.k % depth].set(saved.value);
+      auxHist[w][saved.k % depth] = restoredAux(saved.aux);
+    }
+    for (const s of STREAMS) nSteps[s] = resume.steps[s];
+    tick = resume.tick;
+    solverMs = resume.solverSeconds * 1000;
+  }
+  const checkpoint = options.checkpoint;
+  const capture = (seconds: number): RunState => ({
+    version: RUN_STATE_VERSION,
+    identity,
+    tick,
+    solverSeconds: seconds,
+    steps: { ...nSteps },
+    versions: {
+      z: { k: count.z, value: Float64Array.from(version('z', count.z)), aux: captureAux(auxHist.z[count.z % depth], prep.external, 'aux.z') },
+      v: { k: count.v, value: Float64Array.from(version('v', count.v)), aux: captureAux(auxHist.v[count.v % depth], prep.external, 'aux.v') },
+      x: { k: count.x, value: Float64Array.from(version('x', count.x)), aux: captureAux(auxHist.x[count.x % depth], prep.external, 'aux.x') },
+    },
+    parts: prep.captureParts(),
+  });
   const snap = (final: boolean, reason?: 'max-iter' | 'max-seconds'): Snapshot => ({
     iteration: count.x,
     tick,
@@ -89,6 +121,15 @@ export function runLoop(
       nSteps[s]++;
     }
     tick++;
+    // checkpoints at period boundaries, asked every 64 periods (the question costs a clock read)
+    if (checkpoint && tick % (64 * schedule.period) === 0) {
+      const seconds = (solverMs + (performance.now() - t0)) / 1000;
+      if (checkpoint.due(count.x, seconds)) {
+        solverMs += performance.now() - t0;
+        checkpoint.save(capture(solverMs / 1000));
+        t0 = performance.now();
+      }
+    }
     if (onSample && schedule.steps('outer', tick - 1) && count.x % sampleEvery === 0 && count.x < maxIter) {
       solverMs += performance.now() - t0;
       onSample(snap(false));
@@ -96,6 +137,7 @@ export function runLoop(
     }
   }
   solverMs += performance.now() - t0;
+  if (checkpoint && tick % schedule.period === 0 && checkpoint.due(count.x, solverMs / 1000)) checkpoint.save(capture(solverMs / 1000));
   const final = snap(true, count.x >= maxIter ? 'max-iter' : 'max-seconds');
   onSample?.(final);
   return final;

@@ -8,6 +8,9 @@ import type { BoundStep } from './couple-streams';
 import { coupleStreams } from './couple-streams';
 import type { Schedule, Variable } from './schedule';
 import { parseSchedule } from './schedule';
+import type { StateTree } from './state-capture';
+import type { CheckpointOptions, RunState } from './run-state';
+import { captureState, restoreState } from './state-capture';
 import type { Snapshot, StopReason } from './snapshot';
 
 /** Options of {@link run}, with their defaults. */
@@ -30,6 +33,10 @@ export interface RunOptions {
   readonly yieldMs?: number;
   /** Version storage of the coupled streams (see {@link coupleStreams}). Default `ring`. */
   readonly buffers?: 'ring' | 'copy';
+  /** Continue from a captured state of the same run (problem, solver and its options, seed, schedule). */
+  readonly resume?: RunState;
+  /** Capture the run's state when `due` says so (see {@link CheckpointOptions}). */
+  readonly checkpoint?: CheckpointOptions;
 }
 
 /** Everything a run is built from, shared by the stream driver and the plain-loop driver. */
@@ -44,6 +51,16 @@ export interface Prepared {
   readonly maxSeconds: number;
   readonly sampleEvery: number;
   readonly yieldMs: number;
+  /** Each part's state as its `init` made it (mutated by the steps). */
+  readonly states: Record<StreamName, unknown>;
+  /** The problem and its counting wrappers: shared with the parts, never captured. */
+  readonly external: ReadonlySet<object>;
+  /** The seed of the run. */
+  readonly seed: number;
+  /** The parts' states and oracle counts, captured (see {@link captureState}); throws if a state is not capturable. */
+  captureParts(): StateTree;
+  /** Writes states and counts captured by {@link Prepared.captureParts} back into this run's fresh parts. */
+  restoreParts(tree: StateTree): void;
 }
 
 function checkStart(fn: string, name: string, value: Float64Array | undefined, dim: number): Float64Array {
@@ -77,9 +94,14 @@ export function prepare(fn: string, problem: BilevelProblem, solver: Solver, opt
   const counts = { inner: emptyCounts(), linsys: emptyCounts(), outer: emptyCounts() };
   const steps = {} as Record<StreamName, BoundStep>;
   const reporters: (() => [StreamName, Readonly<Record<string, number>>])[] = [];
+  const states = {} as Record<StreamName, unknown>;
+  const external = new Set<object>([problem]);
   for (const s of ['inner', 'linsys', 'outer'] as const) {
     const part = parts[s];
-    const state = part.init(countingProblem(problem, counts[s]), rng.split());
+    const counted = countingProblem(problem, counts[s]);
+    external.add(counted);
+    const state = part.init(counted, rng.split());
+    states[s] = state;
     steps[s] = (reads, n, out) => part.step(state, reads, n, out);
     const report = part.diagnostics;
     if (report) reporters.push(() => [s, report.call(part, state)]);
@@ -90,7 +112,22 @@ export function prepare(fn: string, problem: BilevelProblem, solver: Solver, opt
     v: checkStart(fn, 'v0', options.v0, problem.dimZ),
     x: checkStart(fn, 'x0', options.x0, problem.dimX),
   };
-  return { schedule, steps, counts, diagnostics, init, maxIter, maxSeconds, sampleEvery, yieldMs };
+  return {
+    schedule,
+    steps,
+    counts,
+    diagnostics,
+    init,
+    maxIter,
+    maxSeconds,
+    sampleEvery,
+    yieldMs,
+    states,
+    external,
+    seed,
+    captureParts: () => captureState({ states, counts }, external, 'run'),
+    restoreParts: (tree) => restoreState({ states, counts }, tree, 'run'),
+  };
 }
 
 /** Deep copy of the per-stream counters plus their total. */
