@@ -22,6 +22,14 @@ export interface CoupleOptions {
   readonly buffers?: 'ring' | 'copy';
   /** Outer steps completed when the first version of x is published (for resumed runs). Default 0. */
   readonly startIteration?: number;
+  /**
+   * Start from these versions instead of version 0 of `init` (a resumed run): each variable's latest version (its
+   * number k, value and aux) and the steps each stream has taken, so step counts and version numbers continue.
+   */
+  readonly start?: {
+    readonly versions: Readonly<Record<Variable, Version>>;
+    readonly steps: Readonly<Record<StreamName, number>>;
+  };
 }
 
 /** The three coupled streams and their latest published versions. */
@@ -128,13 +136,14 @@ function pairSteps(
   v$: Observable<Version>,
   x$: Observable<Version>,
   step: (z: Version, v: Version, x: Version, n: number) => Version,
+  firstStep = 0,
 ): Observable<Version> {
   return new Observable<Version>((subscriber) => {
     const qz: Version[] = [];
     const qv: Version[] = [];
     const qx: Version[] = [];
     let gates = 0;
-    let n = 0;
+    let n = firstStep;
     let ended = false;
     let busy = false;
     const done = [false, false, false, false];
@@ -208,10 +217,19 @@ export function coupleStreams(
   const subjects: Record<Variable, Multicast<Version>> = { z: new Multicast(), v: new Multicast(), x: new Multicast() };
   const rings = {} as Record<Variable, Float64Array[]>;
   const latest = {} as Record<Variable, Version>;
+  const start = options.start;
   for (const w of ['z', 'v', 'x'] as const) {
     rings[w] = Array.from({ length: copyMode ? 1 : RING }, () => new Float64Array(init[w].length));
-    rings[w][0].set(init[w]);
-    latest[w] = { k: 0, value: rings[w][0] };
+    if (start) {
+      const ver = start.versions[w];
+      if (ver.value.length !== init[w].length) throw new RangeError(`coupleStreams: the start version of ${w} has ${ver.value.length} entries, expected ${init[w].length}`);
+      const buf = rings[w][copyMode ? 0 : ver.k % RING];
+      buf.set(ver.value);
+      latest[w] = ver.aux === undefined ? { k: ver.k, value: buf } : { k: ver.k, value: buf, aux: ver.aux };
+    } else {
+      rings[w][0].set(init[w]);
+      latest[w] = { k: 0, value: rings[w][0] };
+    }
   }
   // the latest version of each variable is recorded as it is delivered, before its subscribers see it
   const trampoline = new Trampoline((target, ver) => {
@@ -260,6 +278,7 @@ export function coupleStreams(
         record.value = out;
         return record;
       },
+      start?.steps[s] ?? 0,
     );
     const target = subjects[w];
     subscription.add(

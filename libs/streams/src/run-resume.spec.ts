@@ -8,7 +8,8 @@ import { SOLVERS } from '@bilevel/solvers';
 import { runLoop } from './run-loop';
 import type { RunState } from './run-state';
 import { captureState } from './state-capture';
-import { prepare } from './run';
+import { prepare, run } from './run';
+import { Subject, lastValueFrom, tap } from 'rxjs';
 
 const N = 400;
 const problem = quadraticProblem({ dimZ: 6, dimX: 3, nInner: 40, nOuter: 30, seed: 3 });
@@ -60,4 +61,37 @@ test('captured part states hold no reference to the problem data', () => {
   // the SAGA tables, samplers and scratch of SABA are a few kilobytes on this problem; the problem is not in it
   const bytes = JSON.stringify(tree, (_k, v) => (ArrayBuffer.isView(v) ? new Array((v as Float64Array).length).fill(0) : v)).length;
   assert.ok(bytes < 50_000, `captured ${bytes} characters`);
+});
+
+test('through the streams: checkpoint, stop on request, and resume give the uninterrupted bits (saba, soba, srba, amigo)', async () => {
+  for (const name of ['saba', 'soba', 'srba', 'amigo'] as const) {
+    const make = () => SOLVERS[name].create({ batchSize: 8 });
+    const straight = await lastValueFrom(run(problem, make(), { maxIter: N, sampleEvery: 50, seed: 9 }));
+    // a stop requested at the first sample after step 100: the run ends cleanly with a checkpoint
+    const stop = new Subject<void>();
+    let saved: RunState | undefined;
+    const stopped = await lastValueFrom(
+      run(problem, make(), {
+        maxIter: N,
+        sampleEvery: 50,
+        seed: 9,
+        stop,
+        checkpoint: { due: () => false, save: (st) => (saved = structuredClone(st)) },
+      }).pipe(tap((s) => s.iteration >= 100 && stop.next())),
+    );
+    assert.equal(stopped.reason, 'stopped', name);
+    assert.ok(saved && saved.versions.x.k === stopped.iteration, `${name}: checkpoint at the stop (${saved?.versions.x.k} vs ${stopped.iteration})`);
+    assert.ok(stopped.iteration < N);
+    const resumed = await lastValueFrom(run(problem, make(), { maxIter: N, sampleEvery: 50, seed: 9, resume: saved }));
+    assert.equal(resumed.reason, 'max-iter');
+    sameBits(resumed.z, straight.z, `${name} z`);
+    sameBits(resumed.v, straight.v, `${name} v`);
+    sameBits(resumed.x, straight.x, `${name} x`);
+    assert.deepEqual(resumed.counts, straight.counts, name);
+    // a state saved by the plain loop resumes through the streams to the same bits
+    let fromLoop: RunState | undefined;
+    runLoop(problem, make(), { maxIter: N, seed: 9, checkpoint: { due: (it) => fromLoop === undefined && it >= 150, save: (st) => (fromLoop = structuredClone(st)) } });
+    const crossed = await lastValueFrom(run(problem, make(), { maxIter: N, sampleEvery: 50, seed: 9, resume: fromLoop }));
+    sameBits(crossed.x, straight.x, `${name} x (loop state, streams resume)`);
+  }
 });

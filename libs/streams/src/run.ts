@@ -10,6 +10,7 @@ import type { Schedule, Variable } from './schedule';
 import { parseSchedule } from './schedule';
 import type { StateTree } from './state-capture';
 import type { CheckpointOptions, RunState } from './run-state';
+import { RUN_STATE_VERSION, captureAux, checkResumable, restoredAux, runIdentity } from './run-state';
 import { captureState, restoreState } from './state-capture';
 import type { Snapshot, StopReason } from './snapshot';
 
@@ -35,8 +36,14 @@ export interface RunOptions {
   readonly buffers?: 'ring' | 'copy';
   /** Continue from a captured state of the same run (problem, solver and its options, seed, schedule). */
   readonly resume?: RunState;
-  /** Capture the run's state when `due` says so (see {@link CheckpointOptions}). */
+  /** Capture the run's state when `due` says so (see {@link CheckpointOptions}); always at a `stop`. */
   readonly checkpoint?: CheckpointOptions;
+  /**
+   * Ends the run cleanly when it emits: the run completes the current tick (up to the schedule's period boundary),
+   * saves a checkpoint if `checkpoint` is set, emits a final snapshot with reason `stopped` and completes.
+   * `run` only; unsubscribing instead stops at once without either.
+   */
+  readonly stop?: Observable<unknown>;
 }
 
 /** Everything a run is built from, shared by the stream driver and the plain-loop driver. */
@@ -153,12 +160,26 @@ export function countsSnapshot(counts: Record<StreamName, OracleCounts>): Record
 export function run(problem: BilevelProblem, solver: Solver, options: RunOptions = {}): Observable<Snapshot> {
   // Validate up front (throws here, synchronously); each subscription then builds its own fresh state.
   let fresh: Prepared | undefined = prepare('run', problem, solver, options);
+  const identity = runIdentity(problem, solver, fresh.seed, fresh.schedule.name);
+  const resume = options.resume;
+  if (resume) checkResumable('run', resume, identity);
   return new Observable<Snapshot>((subscriber) => {
     const prep = fresh ?? prepare('run', problem, solver, options);
     fresh = undefined;
     const { schedule, maxIter, maxSeconds, sampleEvery, yieldMs } = prep;
     const clock = new Multicast<number>();
-    const coupled = coupleStreams(clock, prep.steps, schedule, prep.init, { buffers: options.buffers });
+    if (resume) prep.restoreParts(resume.parts);
+    const start = resume
+      ? {
+          steps: resume.steps,
+          versions: {
+            z: { k: resume.versions.z.k, value: resume.versions.z.value, aux: restoredAux(resume.versions.z.aux) },
+            v: { k: resume.versions.v.k, value: resume.versions.v.value, aux: restoredAux(resume.versions.v.aux) },
+            x: { k: resume.versions.x.k, value: resume.versions.x.value, aux: restoredAux(resume.versions.x.aux) },
+          },
+        }
+      : undefined;
+    const coupled = coupleStreams(clock, prep.steps, schedule, prep.init, { buffers: options.buffers, ...(start ? { start } : {}) });
     let failure: unknown = null;
     let failed = false;
     const onError = (err: unknown) => {
@@ -170,9 +191,28 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
     for (const v$ of [coupled.z$, coupled.v$, coupled.x$]) coupled.subscription.add(v$.subscribe({ error: onError }));
     coupled.start();
 
-    let tick = 0;
-    let solverMs = 0;
+    let tick = resume?.tick ?? 0;
+    let solverMs = (resume?.solverSeconds ?? 0) * 1000;
     let cancelled = false;
+    let stopRequested = false;
+    const stopSub = options.stop?.subscribe(() => (stopRequested = true));
+    const checkpoint = options.checkpoint;
+    const atBoundary = () => tick % schedule.period === 0;
+    const capture = (): RunState => {
+      const version = (w: 'z' | 'v' | 'x') => {
+        const ver = coupled.latest(w);
+        return { k: ver.k, value: Float64Array.from(ver.value), aux: captureAux(ver.aux, prep.external, `aux.${w}`) };
+      };
+      return {
+        version: RUN_STATE_VERSION,
+        identity,
+        tick,
+        solverSeconds: solverMs / 1000,
+        steps: { inner: coupled.latest('z').k, linsys: coupled.latest('v').k, outer: coupled.latest('x').k },
+        versions: { z: version('z'), v: version('v'), x: version('x') },
+        parts: prep.captureParts(),
+      };
+    };
     let handle: ReturnType<typeof setImmediate> | undefined;
     const iteration = () => coupled.latest('x').k;
     const snapshot = (final: boolean, reason?: StopReason): Snapshot => ({
@@ -194,8 +234,10 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
       for (;;) {
         if (cancelled) return;
         const it = iteration();
-        if (it >= maxIter || solverMs >= maxSeconds * 1000) {
-          subscriber.next(snapshot(true, it >= maxIter ? 'max-iter' : 'max-seconds'));
+        const stopping = stopRequested && atBoundary();
+        if (it >= maxIter || solverMs >= maxSeconds * 1000 || stopping) {
+          if (checkpoint && atBoundary() && (stopping || checkpoint.due(it, solverMs / 1000))) checkpoint.save(capture());
+          subscriber.next(snapshot(true, stopping ? 'stopped' : it >= maxIter ? 'max-iter' : 'max-seconds'));
           subscriber.complete();
           return;
         }
@@ -204,6 +246,7 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
         const t0 = performance.now();
         let n = 0;
         while (iteration() < nextSample) {
+          if (stopRequested && atBoundary()) break;
           clock.next(tick++);
           if (failed) break;
           if ((++n & 15) === 0 && (performance.now() - sliceStart >= yieldMs || solverMs + performance.now() - t0 >= maxSeconds * 1000)) break;
@@ -214,6 +257,7 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
           return;
         }
         const reached = iteration();
+        if (checkpoint && atBoundary() && !stopRequested && reached < maxIter && checkpoint.due(reached, solverMs / 1000)) checkpoint.save(capture());
         if (reached % sampleEvery === 0 && reached < maxIter && reached === nextSample) subscriber.next(snapshot(false));
         if (performance.now() - sliceStart >= yieldMs) {
           handle = setImmediate(loop);
@@ -226,6 +270,7 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
     handle = setImmediate(loop);
     return () => {
       cancelled = true;
+      stopSub?.unsubscribe();
       if (handle !== undefined) clearImmediate(handle);
       coupled.subscription.unsubscribe();
       clock.complete();

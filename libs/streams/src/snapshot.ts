@@ -1,7 +1,7 @@
 import type { OracleCounts, StreamName } from '@bilevel/solvers';
 
-/** Why a run ended. */
-export type StopReason = 'max-iter' | 'max-seconds';
+/** Why a run ended: its iteration or time budget, or a request on `RunOptions.stop` (e.g. Ctrl-C). */
+export type StopReason = 'max-iter' | 'max-seconds' | 'stopped';
 
 /** A sampled view of a run: copies of the iterates, time spent in the solver, oracle calls per stream. */
 export interface Snapshot {
