@@ -9,6 +9,10 @@ import { benchDataCleaning } from './datacleaning';
 import { benchImaging } from './imaging';
 import { benchLogreg } from './logreg';
 import { benchMulticlass } from './multiclass';
+import { benchPeer } from './peer';
+import { benchKernels } from './kernels';
+import { benchMemory } from './memory';
+import { benchAutodiff } from './autodiff';
 import { benchSolvers } from './solvers';
 
 const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: Record<string, unknown>[] } & Record<string, unknown>>> = {
@@ -18,6 +22,10 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   datacleaning: benchDataCleaning,
   imaging: benchImaging,
   control: benchControl,
+  peer: benchPeer,
+  kernels: benchKernels,
+  memory: benchMemory,
+  autodiff: benchAutodiff,
   grid: benchGrid,
 };
 

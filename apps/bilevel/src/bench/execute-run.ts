@@ -3,7 +3,7 @@ import type { BilevelProblem } from '@bilevel/problems';
 import { LogregHpo } from '@bilevel/problems';
 import { initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { createSolver, totalCalls } from '@bilevel/solvers';
-import type { Snapshot } from '@bilevel/streams';
+import type { Snapshot, StopReason } from '@bilevel/streams';
 import { DivergenceError, run } from '@bilevel/streams';
 import type { RunSpec } from './expand-grid';
 import { SUBOPTIMALITY } from './grid-spec';
@@ -40,7 +40,7 @@ export interface RunResult {
   readonly spec: RunSpec;
   /** `diverged`: a stream produced a non-finite iterate; `error`: anything else went wrong (see `error`). */
   readonly status: 'finished' | 'diverged' | 'error';
-  readonly stopReason?: 'max-iter' | 'max-seconds';
+  readonly stopReason?: StopReason;
   readonly error?: { readonly name: string; readonly message: string };
   readonly hStar?: number;
   /** Numeric backend of the solver's oracles. */
