@@ -6,4 +6,4 @@ export { sampleWeightOracles } from './sample-weight-oracles';
 export type { SampleWeightOracles } from './sample-weight-oracles';
 export { pixelRows, pixelScaling, denseRow } from './pixel-rows';
 export type { PixelRows, PixelScaling } from './pixel-rows';
-export { CLASSES, foldScaling, batchLogits, batchGradient, softmaxRows, softmaxHessianRows } from './softmax-kernels';
+export { CLASSES, foldScaling, batchLogits, batchLogits2, batchGradient, softmaxRows, softmaxHessianRows } from './softmax-kernels';

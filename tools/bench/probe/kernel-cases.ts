@@ -1,8 +1,10 @@
 import type { Matrix } from '@bilevel/linalg';
-import { gemvRows, gemvRowsT, matrix, Rng } from '@bilevel/linalg';
+import { gemvRows, gemvRowsT, matrix, Rng, SimdArena, simdAvailable } from '@bilevel/linalg';
+import type { PixelRows } from '@bilevel/problems';
 import {
   batchGradient,
   batchLogits,
+  batchLogits2,
   classGradAccumulate,
   classLogits,
   CLASSES,
@@ -104,7 +106,102 @@ function logregCases(data: KernelData): KernelCase[] {
       workingSet: A.rows * d * F64,
       fn: () => gemvRowsT(1, A, next(), w, 0, out),
     },
+    {
+      kernel: 'gemvRows ×2 (HVP margins A_B z, A_B v)',
+      size,
+      variant: 'js (linalg), two calls',
+      flops: 4 * m * d,
+      bytes: rowsBytes + 2 * d * F64 + 2 * m * F64,
+      workingSet: A.rows * d * F64,
+      fn: () => {
+        const b = next();
+        gemvRows(A, b, z, t);
+        gemvRows(A, b, w.subarray(0, d), out);
+      },
+    },
+    ...logregSimdCases(A, data.logregBatches, size, rowsBytes, m),
   ];
+}
+
+/**
+ * The same logistic kernels in WebAssembly SIMD (simd-kernels.wat): matrix and buffers in a SimdArena, the batch
+ * indices copied in per call as the problem does. Same bits as the JavaScript rows.
+ */
+function logregSimdCases(A0: Matrix, batches: readonly Int32Array[], size: string, rowsBytes: number, m: number): KernelCase[] {
+  if (!simdAvailable()) return [];
+  const d = A0.cols;
+  const maxRows = Math.max(...batches.map((b) => b.length));
+  const arena = new SimdArena(SimdArena.bytesFor({ f64: [A0.data.length, d, d, maxRows, maxRows, maxRows, d], i32: [maxRows] }));
+  const A = matrix(A0.rows, d, arena.copyF64(A0.data));
+  const rng = Rng.fromSeed(3);
+  const z = rng.normals(arena.f64(d));
+  const v = rng.normals(arena.f64(d));
+  const t = arena.f64(maxRows);
+  const s = arena.f64(maxRows);
+  const w = rng.normals(arena.f64(maxRows));
+  const out = arena.f64(d);
+  const rows = arena.i32(maxRows);
+  const next = cycler(batches);
+  return [
+    {
+      kernel: 'gemvRows (margins A_B z)',
+      size,
+      variant: 'wasm simd f64x2',
+      flops: 2 * m * d,
+      bytes: rowsBytes + d * F64 + m * F64,
+      workingSet: A.rows * d * F64,
+      fn: () => {
+        const b = next();
+        rows.set(b);
+        arena.gemvRows(A, rows, b.length, z, t);
+      },
+    },
+    {
+      kernel: 'gemvRowsT (gradient A_Bᵀ w)',
+      size,
+      variant: 'wasm simd f64x2',
+      flops: 2 * m * d + m,
+      bytes: rowsBytes + m * F64 + d * F64,
+      workingSet: A.rows * d * F64,
+      fn: () => {
+        const b = next();
+        rows.set(b);
+        out.fill(0);
+        arena.gemvRowsT(1, A, rows, b.length, w, out);
+      },
+    },
+    {
+      kernel: 'gemvRows ×2 (HVP margins A_B z, A_B v)',
+      size,
+      variant: 'wasm simd f64x2, one pass',
+      flops: 4 * m * d,
+      bytes: rowsBytes + 2 * d * F64 + 2 * m * F64,
+      workingSet: A.rows * d * F64,
+      fn: () => {
+        const b = next();
+        rows.set(b);
+        arena.gemvRows2(A, rows, b.length, z, t, v, s);
+      },
+    },
+  ];
+}
+
+/** The pixel rows copied into a SimdArena with the softmax kernels' buffers (the layout DataCleaning uses). */
+function pixelArena(X: PixelRows, B: number) {
+  const nnz = X.rowStart[X.rows];
+  const dim = X.cols * CLASSES;
+  const arena = new SimdArena(
+    SimdArena.bytesFor({ u16: [nnz], u8: [nnz], i32: [X.rows + 1, B], f64: [dim, dim, dim, CLASSES, CLASSES, B * CLASSES, B * CLASSES, B * CLASSES] }),
+  );
+  const simd = { arena, batch: arena.i32(B), acc: arena.f64(dim) };
+  const rowStart = arena.i32(X.rows + 1);
+  rowStart.set(X.rowStart);
+  const pixel = arena.u16(nnz);
+  pixel.set(X.pixel.subarray(0, nnz));
+  const value = arena.u8(nnz);
+  value.set(X.value.subarray(0, nnz));
+  const rowsS: PixelRows = { rows: X.rows, cols: X.cols, rowStart, pixel, value, simd };
+  return { arena, rows: rowsS, dim };
 }
 
 function softmaxCases(data: KernelData): KernelCase[] {
@@ -151,6 +248,67 @@ function softmaxCases(data: KernelData): KernelCase[] {
       fn: () => batchGradient(X, data.scaling, next(), W, 1 / B, grad),
       note: 'writes all 784×10 outputs (zero-fill, scatter, then the scaling pass)',
     },
+    ...(simdAvailable()
+      ? (() => {
+          const { arena, rows: Xs, dim } = pixelArena(X, B);
+          const ztS = arena.f64(dim);
+          const vtS = arena.f64(dim);
+          const offS = arena.f64(CLASSES);
+          const offV = arena.f64(CLASSES);
+          ztS.set(zt);
+          vtS.set(zt.map((q) => -q));
+          offS.set(offset);
+          offV.set(offset.map((q) => -q));
+          const logitsS = arena.f64(B * CLASSES);
+          const dirS = arena.f64(B * CLASSES);
+          const WS = arena.f64(B * CLASSES);
+          WS.set(W);
+          const cases: KernelCase[] = [
+            {
+              kernel: 'batchLogits (A_B z, CSR uint8)',
+              size,
+              variant: 'wasm simd f64x2',
+              flops: 2 * CLASSES * nnz + B * CLASSES,
+              bytes: rowBytes + cols * CLASSES * F64 + CLASSES * F64 + B * CLASSES * F64,
+              workingSet: rowBytes + P * CLASSES * F64,
+              fn: () => batchLogits(Xs, next(), ztS, offS, logitsS),
+            },
+            {
+              kernel: 'batchLogits ×2 (A_B z, A_B v)',
+              size,
+              variant: 'js (problems), two calls',
+              flops: 4 * CLASSES * nnz + 2 * B * CLASSES,
+              bytes: rowBytes + 2 * cols * CLASSES * F64 + 2 * CLASSES * F64 + 2 * B * CLASSES * F64,
+              workingSet: rowBytes + 2 * P * CLASSES * F64,
+              fn: () => {
+                const b = next();
+                batchLogits(X, b, zt, offset, logits);
+                batchLogits(X, b, zt, offset, hv);
+              },
+            },
+            {
+              kernel: 'batchLogits ×2 (A_B z, A_B v)',
+              size,
+              variant: 'wasm simd f64x2, one pass',
+              flops: 4 * CLASSES * nnz + 2 * B * CLASSES,
+              bytes: rowBytes + 2 * cols * CLASSES * F64 + 2 * CLASSES * F64 + 2 * B * CLASSES * F64,
+              workingSet: rowBytes + 2 * P * CLASSES * F64,
+              fn: () => batchLogits2(Xs, next(), ztS, offS, logitsS, vtS, offV, dirS),
+            },
+            {
+              kernel: 'batchGradient (A_Bᵀ W, CSR uint8)',
+              size,
+              variant: 'wasm simd f64x2',
+              flops: 2 * CLASSES * nnz + B * CLASSES + P * (1 + 3 * CLASSES),
+              bytes: rowBytes + B * CLASSES * F64 + 2 * P * F64 + P * CLASSES * F64,
+              workingSet: rowBytes + P * CLASSES * F64 + 2 * P * F64,
+              fn: () => batchGradient(Xs, data.scaling, next(), WS, 1 / B, grad),
+              note: 'accumulation in SIMD; the scaling pass stays in JavaScript',
+            },
+          ];
+          return cases;
+        })()
+      : []),
     {
       kernel: 'softmaxRows',
       size: `${B} × ${CLASSES}`,
