@@ -37,7 +37,7 @@ test('run on the bundled data: trace, summary, plot, and the summary as the last
   assert.equal(last.problem, 'logreg-hpo');
   assert.equal(last.solver, 'saba');
   assert.equal(last.iterations, 4000);
-  assert.deepEqual(readdirSync(out).sort(), ['convergence.png', 'convergence.svg', 'summary.json', 'trace.jsonl']);
+  assert.deepEqual(readdirSync(out).sort(), ['convergence.png', 'convergence.svg', 'run-config.json', 'summary.json', 'trace.jsonl']);
   const trace = readFileSync(join(out, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(trace.map((t) => t.iter), [0, 1000, 2000, 3000, 4000]);
   for (const t of trace) for (const k of ['iter', 'solverSeconds', 'value', 'hypergradNorm', 'x']) assert.ok(k in t);

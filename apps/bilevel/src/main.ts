@@ -6,9 +6,9 @@ import { EXIT } from './exit-codes';
 import { PROBLEMS } from './build-problem';
 import { readRunConfig } from './run-config-file';
 import { DEFAULT_MAX_ITER } from './problem-defaults';
-import { integer, nonNegativeInt, numberList, positiveInt, positiveNumber, probability } from './parse-values';
-import type { RunConfig } from './run-command';
-import { runCommand } from './run-command';
+import { integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, positiveNumber, probability } from './parse-values';
+import type { ResumeInfo, RunConfig } from './run-command';
+import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-command';
 import { benchCommand } from './bench/bench-command';
 
 /** Streams the program writes to (replaceable in tests). */
@@ -92,7 +92,20 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--json', 'JSON logs, no progress bar, and the summary as JSON on the last stdout line', false)
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
     .option('--config <file>', 'JSON file of options (camelCase keys, e.g. {"solver": "soba", "maxIter": 20000}); options on the command line win')
+    .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${DEFAULT_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
+    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
+      let resumeInfo: ResumeInfo | undefined;
+      if (opts.resume !== undefined) {
+        const allowed = new Set(['resume', 'maxIter', 'maxSeconds', 'checkpointEvery', 'json', 'logLevel']);
+        const extra = cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !allowed.has(k));
+        if (extra.length) {
+          throw new InputError(`a resumed run keeps its saved options; remove ${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`, '--resume');
+        }
+        const saved = readResume(String(opts.resume));
+        resumeInfo = saved.resume;
+        for (const [key, value] of Object.entries(saved.config)) if (!allowed.has(key) || cmd.getOptionValueSource(key) !== 'cli') opts[key] = value;
+      }
       if (opts.config !== undefined) {
         // a configuration file fills every option the command line did not give (validated as a whole first)
         const file = readRunConfig(String(opts.config));
@@ -141,6 +154,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         evalEvery: opts.evalEvery as number | undefined,
         x0: opts.x0 as number[] | undefined,
         out: opts.out as string | undefined,
+        checkpointEvery: opts.checkpointEvery as number | undefined,
         json,
         progress: tty && !json,
       };
@@ -158,7 +172,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         process.once('SIGTERM', onSignal);
       }
       try {
-        code = await runCommand(config, { stdout, log, interrupted });
+        code = await runCommand(config, { stdout, log, interrupted, ...(resumeInfo ? { resume: resumeInfo } : {}) });
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);

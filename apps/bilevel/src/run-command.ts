@@ -1,14 +1,16 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Subject } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, prepareOutDir, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
 import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
-import type { Snapshot } from '@bilevel/streams';
+import type { RunState, Snapshot } from '@bilevel/streams';
 import { DivergenceError, parseSchedule, run } from '@bilevel/streams';
-import type { Logger } from '@bilevel/telemetry';
-import { convergencePlotSvg, createProgress, formatSummaryTable, svgToPng, TraceWriter, writeFileAtomic } from '@bilevel/telemetry';
+import type { CheckpointValue, Logger } from '@bilevel/telemetry';
+import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeCheckpoint, writeFileAtomic } from '@bilevel/telemetry';
 import type { ProblemConfig } from './build-problem';
 import { buildProblem, startingX } from './build-problem';
 import { EXIT } from './exit-codes';
@@ -48,7 +50,26 @@ export interface RunConfig extends Omit<ProblemConfig, 'problem'> {
   readonly out?: string;
   readonly json: boolean;
   readonly progress: boolean;
+  /** Seconds of solver time between checkpoints (0: none). Default {@link DEFAULT_CHECKPOINT_SECONDS}. */
+  readonly checkpointEvery?: number;
 }
+
+/** Default `--checkpoint-every`: a run shorter than this never writes one, a longer one loses at most this much. */
+export const DEFAULT_CHECKPOINT_SECONDS = 60;
+
+/** A run to continue: its folder, and what its checkpoint holds (see {@link readResume}). */
+export interface ResumeInfo {
+  readonly dir: string;
+  readonly state: RunState;
+  readonly trace: { readonly bytes: number; readonly lines: number };
+  /** The checkpoint file loaded (the `.prev` one when the latest was unusable). */
+  readonly file: string;
+  readonly fromPrevious: boolean;
+}
+
+/** File names inside a run folder. */
+export const RUN_FILES = { config: 'run-config.json', checkpoint: 'checkpoint.bin', trace: 'trace.jsonl' } as const;
+const CHECKPOINT_KIND = 'bilevel-run';
 
 /** The CLI's part options. */
 export interface PartOptions {
@@ -99,6 +120,42 @@ export interface RunIo {
   readonly log: Logger;
   /** Resolves when the user interrupts (SIGINT/SIGTERM); the run then stops and saves what it has. */
   readonly interrupted?: Promise<string>;
+  /** Continue this run instead of starting one (`--resume`). */
+  readonly resume?: ResumeInfo;
+}
+
+/** The configuration as saved in the run folder (no terminal-dependent fields). */
+function persistableConfig(config: RunConfig): Record<string, unknown> {
+  const { json: _json, progress: _progress, ...rest } = config;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+/**
+ * Reads what `--resume DIR` needs: the saved configuration and the latest usable checkpoint (the previous one
+ * when the latest is corrupt or truncated, said in `fromPrevious`). Every defect is an InputError naming the file.
+ */
+export function readResume(dir: string): { config: Omit<RunConfig, 'json' | 'progress'>; resume: ResumeInfo } {
+  const abs = resolve(dir);
+  const configPath = join(abs, RUN_FILES.config);
+  let config: Omit<RunConfig, 'json' | 'progress'>;
+  try {
+    config = JSON.parse(readFileSync(configPath, 'utf8')) as Omit<RunConfig, 'json' | 'progress'>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'no run-config.json: not a folder written by `bilevel run`' : `unreadable run configuration (${(err as Error).message})`, configPath);
+  }
+  if (config === null || typeof config !== 'object' || typeof config.problem !== 'string') throw new InputError('not a run configuration written by `bilevel run`', configPath);
+  let loaded;
+  try {
+    loaded = readCheckpoint(join(abs, RUN_FILES.checkpoint), { kind: CHECKPOINT_KIND, fallbackToPrevious: true });
+  } catch (err) {
+    throw new InputError(`no usable checkpoint: ${(err as Error).message}`, join(abs, RUN_FILES.checkpoint));
+  }
+  const st = loaded.state as { run?: RunState; trace?: { bytes: number; lines: number } };
+  if (!st || typeof st !== 'object' || !st.run || !st.trace || typeof st.trace.bytes !== 'number' || typeof st.trace.lines !== 'number') {
+    throw new InputError('the checkpoint does not hold a run state and a trace position', loaded.path);
+  }
+  return { config, resume: { dir: abs, state: st.run, trace: st.trace, file: loaded.path, fromPrevious: loaded.fromPrevious } };
 }
 
 /** One line of trace.jsonl: an exact evaluation at a sampled iterate. */
@@ -184,7 +241,16 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   } catch (err) {
     throw new InputError((err as Error).message, '--schedule');
   }
-  const outDir = prepareOutDir(config.out ?? defaultOutDir(problem.name, solver.name));
+  const resume = io.resume;
+  const outDir = resume ? resume.dir : prepareOutDir(config.out ?? defaultOutDir(problem.name, solver.name));
+  if (!resume) {
+    // the run's configuration, for --resume; also the proof that the folder takes writes before any work starts
+    try {
+      writeFileAtomic(join(outDir, RUN_FILES.config), JSON.stringify(persistableConfig(config), null, 2) + '\n');
+    } catch (err) {
+      throw new InputError(`cannot write to the output folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); free space or choose another --out`, outDir);
+    }
+  }
   const runLog = log.child({ run: `${problem.name}/${solver.name}/seed${config.seed}` });
   if (config.oracles === 'autodiff' && problem instanceof LogregHpo) {
     const engine = await initEngine();
@@ -212,8 +278,34 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   const xForTrace = (x: Float64Array) => (x.length <= TRACE_X_MAX ? { x: Array.from(x) } : { xNorm: nrm2(x) });
 
   // 3. the run
-  const trace = TraceWriter.open(join(outDir, 'trace.jsonl'));
-  const rows: TraceRow[] = [];
+  const tracePath = join(outDir, RUN_FILES.trace);
+  const trace = resume ? TraceWriter.resume(tracePath, resume.trace) : TraceWriter.open(tracePath);
+  const rows: TraceRow[] = resume ? readTrace<TraceRow & Record<string, unknown>>(tracePath) : [];
+  const checkpointPath = join(outDir, RUN_FILES.checkpoint);
+  const every = config.checkpointEvery ?? DEFAULT_CHECKPOINT_SECONDS;
+  let lastCheckpointSeconds = resume?.state.solverSeconds ?? 0;
+  let checkpointsWritten = 0;
+  let lastCheckpointIteration: number | undefined;
+  const checkpoint = {
+    due: (_iteration: number, seconds: number) => every > 0 && seconds - lastCheckpointSeconds >= every,
+    save: (state: RunState) => {
+      try {
+        writeCheckpoint(checkpointPath, { run: state as unknown as CheckpointValue, trace: { bytes: trace.bytes, lines: trace.lines } }, {
+          kind: CHECKPOINT_KIND,
+          createdAt: new Date().toISOString(),
+          meta: { iteration: state.versions.x.k, solverSeconds: state.solverSeconds },
+        });
+        lastCheckpointSeconds = state.solverSeconds;
+        lastCheckpointIteration = state.versions.x.k;
+        checkpointsWritten++;
+        runLog.debug({ iteration: state.versions.x.k, file: checkpointPath }, 'checkpoint written');
+      } catch (err) {
+        // a full disk or a vanished folder: the previous checkpoint is intact (writes are atomic); go on
+        runLog.warn({ err: (err as Error).message, file: checkpointPath }, 'could not write the checkpoint; the previous one (if any) is kept');
+      }
+    },
+  };
+  const stop = new Subject<void>();
   const progress = createProgress({ total: maxIter, enabled: config.progress, label: `${solver.name}` });
   let lastSnapshot: Snapshot | undefined;
   let warmZ: Float64Array | undefined;
@@ -258,9 +350,14 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       sampleEvery: evalEvery,
       schedule,
       ...(x0 ? { x0 } : {}),
+      checkpoint,
+      stop,
+      ...(resume ? { resume: resume.state } : {}),
     }).subscribe({
       next: (s) => {
         lastSnapshot = s;
+        // a resumed run starts where its checkpoint was taken: off the evaluation grid, that point has no row
+        if (resume && s.iteration === resume.state.versions.x.k && !s.final && s.iteration % evalEvery !== 0) return;
         const row = evaluate(s);
         progress.update(s.iteration, { h: row.value.toPrecision(6), '‖∇h‖': row.hypergradNorm?.toExponential(2) ?? '—' });
         runLog.debug({ iter: row.iter, h: row.value, ...row.metrics, relSubopt: row.relativeSuboptimality, gradNorm: row.hypergradNorm }, 'evaluation');
@@ -276,10 +373,10 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     });
     io.interrupted?.then((signal) => {
       if (sub.closed) return;
-      sub.unsubscribe();
       status = 'interrupted';
-      runLog.warn({ signal }, 'interrupted: saving what was computed so far');
-      resolveRun();
+      runLog.warn({ signal }, 'interrupted: finishing the current step, then writing a checkpoint, the trace and the summary');
+      // the run completes the current period, saves a checkpoint and ends with a final snapshot ('stopped')
+      stop.next();
     });
   });
   progress.stop();
@@ -337,6 +434,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     evaluations: rows.length,
     wallSeconds: (performance.now() - wallStart) / 1000,
     outDir,
+    ...(lastCheckpointIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: lastCheckpointIteration, written: checkpointsWritten } } : {}),
+    ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
     ...(divergence ? { divergence: { stream: divergence.stream, variable: divergence.variable, version: divergence.version, message: divergence.message } } : {}),
   };
   let images: string | undefined;
@@ -380,6 +479,9 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
         `in ${summary.solverSeconds.toFixed(2)} s of solver time${metrics}.\n` +
         `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`,
     );
+  }
+  if (status === 'interrupted' && lastCheckpointIteration !== undefined) {
+    process.stderr.write(`interrupted at iteration ${lastCheckpointIteration}: checkpoint ${checkpointPath}; continue with: bilevel run --resume ${outDir}\n`);
   }
   return status === 'diverged' ? EXIT.diverged : status === 'interrupted' ? EXIT.interrupted : EXIT.ok;
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describeValue } from './describe-value';
 
@@ -21,6 +21,7 @@ export type TraceRecord = Record<string, unknown>;
 export class TraceWriter {
   #fd: number | undefined;
   #lines = 0;
+  #bytes = 0;
 
   private constructor(
     /** The file being written. */
@@ -37,6 +38,36 @@ export class TraceWriter {
     }
     mkdirSync(dirname(path), { recursive: true });
     return new TraceWriter(path, openSync(path, 'w'));
+  }
+
+  /**
+   * Continues the trace at `path` from a saved position: the file is cut to its first `bytes` bytes (what a
+   * checkpoint recorded, dropping lines written after it) and further records are appended. `lines` is the number
+   * of records those bytes hold. Throws if the file is shorter than `bytes` (it is not the trace the position
+   * belongs to).
+   */
+  static resume(path: string, position: { readonly bytes: number; readonly lines: number }): TraceWriter {
+    const fd = openSync(path, 'r+');
+    try {
+      const size = fstatSync(fd).size;
+      if (size < position.bytes) {
+        throw new Error(`TraceWriter.resume: ${path} holds ${size} bytes but the saved position is ${position.bytes}; expected the trace the checkpoint was taken with`);
+      }
+      ftruncateSync(fd, position.bytes);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    closeSync(fd);
+    const writer = new TraceWriter(path, openSync(path, 'a'));
+    writer.#lines = position.lines;
+    writer.#bytes = position.bytes;
+    return writer;
+  }
+
+  /** Bytes written to the file so far (the position a checkpoint records). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   /** Number of records written so far. */
@@ -68,6 +99,7 @@ export class TraceWriter {
     let offset = 0;
     while (offset < buf.length) offset += writeSync(this.#fd, buf, offset, buf.length - offset);
     this.#lines++;
+    this.#bytes += buf.length;
   }
 
   /** Flushes the file to disk (fsync) and closes it. Closing twice is allowed and does nothing. */

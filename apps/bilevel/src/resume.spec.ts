@@ -1,0 +1,102 @@
+// Checkpoints and --resume, in process: a run interrupted (the SIGINT path: finish the step, checkpoint, trace,
+// summary, exit 130) and resumed ends with the bits of an uninterrupted run; a corrupt latest checkpoint falls back
+// to the previous one; unusable folders and extra options are refused with one clear message.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '@bilevel/telemetry';
+import { main } from './main';
+import { EXIT } from './exit-codes';
+import type { RunConfig } from './run-command';
+import { RUN_FILES, readResume, runCommand } from './run-command';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: string, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+async function cli(args: string[]) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, { stdout, stderr, tty: false, signals: false });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-resume-'));
+const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+const N = 60_000;
+
+/** A run stopped by an "interrupt" after `afterMs`, with checkpoints every `every` solver seconds. */
+async function interruptedRun(out: string, afterMs: number, every: number): Promise<number> {
+  const config: RunConfig = { problem: 'logreg-hpo', seed: 3, maxIter: N, evalEvery: 5000, out, json: true, progress: false, checkpointEvery: every, standardize: 'train', oracles: 'analytic', format: 'auto' } as RunConfig;
+  const interrupted = new Promise<string>((r) => setTimeout(() => r('SIGINT'), afterMs));
+  return runCommand(config, { stdout: new Capture(), log: createLogger({ level: 'fatal', destination: new Capture() }), interrupted });
+}
+
+test('interrupted, checkpointed and resumed: the same final bits and oracle counts as one uninterrupted run', async () => {
+  const straight = join(tmp(), 'straight');
+  const r0 = await cli(['run', '--seed', '3', '--max-iter', String(N), '--eval-every', '5000', '--out', straight, '--json']);
+  assert.equal(r0.code, EXIT.ok, r0.stderr);
+  const dir = join(tmp(), 'run');
+  const code = await interruptedRun(dir, 150, 0.05);
+  assert.equal(code, EXIT.interrupted);
+  const stopped = summaryOf(dir);
+  assert.equal(stopped.status, 'interrupted');
+  assert.ok(stopped.iterations < N, `stopped at ${stopped.iterations}`);
+  assert.equal(stopped.checkpoint.iteration, stopped.iterations, 'the stop writes a checkpoint at the last completed step');
+  const r1 = await cli(['run', '--resume', dir, '--json']);
+  assert.equal(r1.code, EXIT.ok, r1.stderr);
+  const resumed = summaryOf(dir);
+  assert.equal(resumed.iterations, N);
+  assert.deepEqual(resumed.x, summaryOf(straight).x, 'x to the bit');
+  assert.deepEqual(resumed.oracleCalls, summaryOf(straight).oracleCalls);
+  assert.equal(resumed.resumedFrom.iteration, stopped.iterations);
+  // the trace holds each evaluation point once, in order
+  const iters = readFileSync(join(dir, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).iter);
+  assert.deepEqual(iters, [...iters].sort((a, b) => a - b));
+  assert.equal(new Set(iters).size, iters.length);
+});
+
+test('a corrupt latest checkpoint is detected and the previous one is used; with both bad, a clear refusal', async () => {
+  const dir = join(tmp(), 'run');
+  assert.equal(await interruptedRun(dir, 200, 0.02), EXIT.interrupted);
+  const file = join(dir, RUN_FILES.checkpoint);
+  assert.ok(existsSync(`${file}.prev`), 'the previous checkpoint is kept');
+  const bytes = readFileSync(file);
+  bytes[bytes.length >> 1] ^= 0xff;
+  writeFileSync(file, bytes);
+  const info = readResume(dir);
+  assert.equal(info.resume.fromPrevious, true);
+  const prev = readFileSync(`${file}.prev`);
+  writeFileSync(`${file}.prev`, prev.subarray(0, prev.length - 100)); // truncated
+  const r = await cli(['run', '--resume', dir]);
+  assert.equal(r.code, EXIT.badInput);
+  assert.match(r.stderr, /no usable checkpoint/);
+  assert.equal(r.stderr.trim().split('\n').filter((l) => /error/.test(l)).length, 1, r.stderr);
+});
+
+test('--resume refuses a folder that is not a run, and options that would change the run', async () => {
+  const empty = tmp();
+  const r1 = await cli(['run', '--resume', empty]);
+  assert.equal(r1.code, EXIT.badInput);
+  assert.match(r1.stderr, /no run-config\.json: not a folder written by `bilevel run`/);
+  const dir = join(tmp(), 'run');
+  assert.equal(await interruptedRun(dir, 100, 0.02), EXIT.interrupted);
+  const r2 = await cli(['run', '--resume', dir, '--solver', 'soba', '--seed', '4']);
+  assert.equal(r2.code, EXIT.badInput);
+  assert.match(r2.stderr, /a resumed run keeps its saved options; remove --solver, --seed/);
+});
+
+test('an output folder that cannot be written is refused before any work', async () => {
+  const base = tmp();
+  writeFileSync(join(base, 'file'), 'x');
+  const r = await cli(['run', '--out', join(base, 'file', 'run')]);
+  assert.equal(r.code, EXIT.badInput);
+  assert.match(r.stderr, /cannot create or write the output folder/);
+});
