@@ -1,0 +1,88 @@
+// Fault trials with the real program (bin/bilevel.mjs in child processes): kill -9 at seeded random moments of a
+// checkpointing run, then --resume: every trial either resumes from its last checkpoint and ends with the bits of
+// an uninterrupted run, or (killed before the first checkpoint) is refused with a clear message; never a corrupt
+// file. And a full disk (a 160 KiB tmpfs, when this machine lets us mount one): the run reports it and the last
+// good checkpoint survives.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '@bilevel/linalg';
+import { readResume } from './run-command';
+
+const BIN = fileURLToPath(new URL('../bin/bilevel.mjs', import.meta.url));
+const ARGS = ['run', '--seed', '7', '--max-iter', '400000', '--eval-every', '50000', '--json', '--log-level', 'error'];
+const TRIALS = 12;
+
+function runToEnd(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function killedAfter(args: string[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+const finalX = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).x as number[];
+
+test(`kill -9 at ${TRIALS} random moments, then --resume: same final bits, or a clear refusal before the first checkpoint`, async () => {
+  const base = mkdtempSync(join(tmpdir(), 'bilevel-kill-'));
+  const straight = join(base, 'straight');
+  assert.equal(runToEnd([...ARGS, '--out', straight]).code, 0);
+  const reference = finalX(straight);
+  const rng = Rng.fromSeed(2026);
+  const outcomes: string[] = [];
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const dir = join(base, `trial-${trial}`);
+    const ms = 2500 + rng.float() * 3500; // the program needs ~2 s to start (module loading, data, h*)
+    await killedAfter([...ARGS, '--out', dir, '--checkpoint-every', '0.1'], ms);
+    let iteration: number | undefined;
+    try {
+      iteration = readResume(dir).resume.state.versions.x.k;
+    } catch (err) {
+      assert.match((err as Error).message, /no usable checkpoint|no run-config\.json/, `trial ${trial}: ${(err as Error).message}`);
+      const r = runToEnd(['run', '--resume', dir]);
+      assert.equal(r.code, 2, `trial ${trial}: a folder without a checkpoint is refused`);
+      outcomes.push(`${ms.toFixed(0)} ms: killed before the first checkpoint, resume refused`);
+      continue;
+    }
+    const r = runToEnd(['run', '--resume', dir, '--json', '--log-level', 'error']);
+    assert.equal(r.code, 0, `trial ${trial}: ${r.stderr}`);
+    assert.deepEqual(finalX(dir), reference, `trial ${trial}: resumed from ${iteration}, same bits`);
+    outcomes.push(`${ms.toFixed(0)} ms: resumed from iteration ${iteration}, final x identical`);
+  }
+  console.log(`kill -9 trials:\n  ${outcomes.join('\n  ')}`);
+  assert.ok(outcomes.filter((o) => o.includes('resumed')).length >= TRIALS / 2, 'most trials had a checkpoint to resume from');
+  rmSync(base, { recursive: true, force: true });
+});
+
+test('a full disk: the run says so and the last good checkpoint survives', (t) => {
+  const mnt = mkdtempSync(join(tmpdir(), 'bilevel-full-'));
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (mount.status !== 0) {
+    t.skip(`cannot mount a small tmpfs here (${mount.stderr.trim() || 'mount failed'})`);
+    return;
+  }
+  try {
+    const dir = join(mnt, 'run');
+    mkdirSync(dir);
+    const r = runToEnd([...ARGS, '--max-iter', '300000', '--out', dir, '--checkpoint-every', '0.05', '--log-level', 'warn']);
+    // checkpoints of ~34 KB each (with .prev and the temporary file) fill 160 KiB with the trace and the plots
+    assert.match(r.stderr, /could not write|ENOSPC|no space/i, 'the full disk is reported');
+    const info = readResume(dir);
+    assert.ok(info.resume.state.versions.x.k > 0, 'a checkpoint survives and verifies');
+  } finally {
+    spawnSync('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+});
