@@ -13,6 +13,7 @@ import { benchPeer } from './peer';
 import { benchKernels } from './kernels';
 import { benchMemory } from './memory';
 import { benchAutodiff } from './autodiff';
+import { benchMonitors } from './monitors';
 import { benchSolvers } from './solvers';
 
 const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: Record<string, unknown>[] } & Record<string, unknown>>> = {
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   kernels: benchKernels,
   memory: benchMemory,
   autodiff: benchAutodiff,
+  monitors: benchMonitors,
   grid: benchGrid,
 };
 

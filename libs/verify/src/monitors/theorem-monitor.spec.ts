@@ -1,0 +1,129 @@
+// The theorem monitor on a quadratic with known constants: SABA's ρ 10% above 1/(3·L_max) or γ 10% above ρμ/L_h
+// is a violation (strict mode stops the run), 10% below is reported as info with the margin; SOBA's exponents;
+// a solver without known conditions; the estimation path when the problem has no innerConstants.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lastValueFrom, toArray } from 'rxjs';
+import { quadraticProblem } from '@bilevel/problems';
+import type { BilevelProblem } from '@bilevel/problems';
+import type { Solver } from '@bilevel/solvers';
+import { saba, soba, srba, stocbio } from '@bilevel/solvers';
+import { run } from '@bilevel/streams';
+import { outerSpectrum } from '../outer-spectrum';
+import { safeSabaOptions } from '../safe-saba-options';
+import type { Finding } from '@bilevel/streams';
+import { monitorContext, MonitorViolationError, withMonitors } from '@bilevel/streams';
+import type { TheoremMonitorOptions } from './theorem-monitor';
+import { theoremMonitor } from './theorem-monitor';
+import { withoutConstants } from './fixtures/without-constants';
+
+const problem = quadraticProblem({ dimZ: 6, dimX: 3, nInner: 32, nOuter: 32, mu: 0.2, L: 1, seed: 9 });
+const safe = safeSabaOptions(problem);
+const { LMaxSample, mu } = problem.innerConstants();
+const Lh = outerSpectrum(problem).L;
+const opts = { seed: 0, maxIter: 200, sampleEvery: 20 };
+/** Relative slack for margins: the constants are closed form here, so margins are exact up to rounding. */
+const MARGIN_TOL = 1e-9;
+
+async function watch(p: BilevelProblem, solver: Solver, strict = false, options: TheoremMonitorOptions = { maxOverhead: Infinity }): Promise<{ findings: Finding[]; error?: unknown }> {
+  const m = withMonitors(run(p, solver, opts), monitorContext(p, solver, opts), [theoremMonitor(options)], { strict });
+  const findings = lastValueFrom(m.findings$.pipe(toArray()));
+  let error: unknown;
+  await lastValueFrom(m.snapshots$).catch((e: unknown) => (error = e));
+  return { findings: await findings, error };
+}
+
+test('SABA with ρ 10% above 1/(3·L_max) is a violation with value and bound; strict mode stops the run there', async () => {
+  const solver = saba({ ...safe, innerStep: 1.1 * safe.innerStep });
+  const { findings } = await watch(problem, solver);
+  const rho = findings.filter((f) => f.message.startsWith('saba.innerStep'));
+  assert.equal(rho[0].level, 'violation');
+  assert.equal(rho[0].iteration, 0);
+  assert.ok(Math.abs(rho[0].bound! - 1 / (3 * LMaxSample)) <= MARGIN_TOL * rho[0].bound!);
+  assert.equal(rho[0].value, 1.1 * safe.innerStep);
+  assert.equal(rho[0].stream, 'inner');
+  const { error } = await watch(problem, solver, true);
+  assert.ok(error instanceof MonitorViolationError);
+  assert.equal(error.finding.iteration, 0);
+  assert.match(error.message, /monitor "theorem" found a violation at iteration 0: saba\.innerStep .* breaks ρ ≤ 1\/\(3·L_max\)/);
+});
+
+test('SABA with both steps 10% below their bounds: info only, margin 1/0.9 for ρ', async () => {
+  const solver = saba({ ...safe, innerStep: 0.9 * safe.innerStep, outerStep: 0.9 * 0.9 * safe.outerStep });
+  const { findings, error } = await watch(problem, solver, true);
+  assert.equal(error, undefined);
+  assert.ok(findings.length > 0);
+  assert.ok(findings.every((f) => f.level === 'info'), JSON.stringify(findings.filter((f) => f.level !== 'info')));
+  const rho = findings.find((f) => f.message.startsWith('saba.innerStep'))!;
+  assert.ok(Math.abs(rho.bound! / rho.value! - 1 / 0.9) <= 1e-9);
+  assert.match(rho.message, /margin bound\/value = 1\.11/);
+  // reported at the first check and at the final snapshot only (no change in between)
+  assert.deepEqual(findings.filter((f) => f.message.startsWith('saba.innerStep')).map((f) => f.iteration), [0, 200]);
+});
+
+test('SABA with γ 10% above ρμ/L_h is a violation of the two-timescale condition', async () => {
+  const solver = saba({ ...safe, outerStep: 1.1 * safe.outerStep });
+  const { findings } = await watch(problem, solver);
+  const gamma = findings.find((f) => f.message.startsWith('saba.outerStep'))!;
+  assert.equal(gamma.level, 'violation');
+  assert.ok(Math.abs(gamma.bound! - (safe.innerStep * mu) / Lh) <= MARGIN_TOL * gamma.bound!);
+  assert.equal(findings.filter((f) => f.level === 'violation').length, 2, 'at the first check and again at the final snapshot');
+});
+
+test("SOBA: the benchmark's 1/√t exponents are warnings; the paper's 2/5, 3/5 are not", async () => {
+  const steps = { batchSize: 4, innerStep: 1 / LMaxSample, outerStep: Math.min(1 / LMaxSample, 1 / (3 * Lh)) };
+  const bench = await watch(problem, soba({ ...steps, innerDecay: 0.5, outerDecay: 0.5 }));
+  const warned = bench.findings.filter((f) => f.level === 'warning').map((f) => f.message.split(' ')[0]);
+  assert.deepEqual([...new Set(warned)].sort(), ['soba.innerDecay', 'soba.outerDecay']);
+  const paper = await watch(problem, soba(steps));
+  assert.ok(paper.findings.every((f) => f.level === 'info'), JSON.stringify(paper.findings.filter((f) => f.level !== 'info')));
+});
+
+test('StocBiO: a Neumann step above 1/L is a violation', async () => {
+  const L = problem.innerConstants().L;
+  const bad = await watch(problem, stocbio({ batchSize: 8, neumannStep: 1.1 / L, innerIters: 2, neumannTerms: 3 }));
+  assert.equal(bad.findings.find((f) => f.message.startsWith('stocbio.neumannStep'))!.level, 'violation');
+  const ok = await watch(problem, stocbio({ batchSize: 8, neumannStep: 0.9 / L, innerIters: 2, neumannTerms: 3 }));
+  assert.ok(ok.findings.every((f) => f.level === 'info'));
+});
+
+test('a solver without known conditions gets one info finding', async () => {
+  const { findings } = await watch(problem, srba({ batchSize: 4 }));
+  assert.equal(findings.length, 1);
+  assert.equal(findings[0].level, 'info');
+  assert.match(findings[0].message, /no step conditions are known for solver "srba"/);
+});
+
+test('without innerConstants the estimated constants flag the same steps (10% above: violation; below: not)', async () => {
+  const hidden = withoutConstants(problem);
+  const above = await watch(hidden, saba({ ...safe, innerStep: 1.1 * safe.innerStep }));
+  assert.equal(above.findings.find((f) => f.message.startsWith('saba.innerStep'))!.level, 'violation');
+  const below = await watch(hidden, saba({ ...safe, innerStep: 0.9 * safe.innerStep, outerStep: 0.81 * safe.outerStep }));
+  assert.ok(below.findings.every((f) => f.level === 'info'), JSON.stringify(below.findings.filter((f) => f.level !== 'info')));
+});
+
+test('above maxDimX the outer-step condition is left unchecked, and an info says so', async () => {
+  const { findings } = await watch(withoutConstants(problem), saba(safe), false, { maxOverhead: Infinity, maxDimX: 2 });
+  assert.ok(!findings.some((f) => f.message.startsWith('saba.outerStep')));
+  const note = findings.filter((f) => /not checked: L_h is not known and dim x = 3 > maxDimX = 2/.test(f.message));
+  assert.equal(note.length, 1);
+  assert.equal(note[0].level, 'info');
+});
+
+test('maxOverhead puts rechecks off; every sets their period', async () => {
+  const solver = saba({ ...safe, innerStep: 0.9 * safe.innerStep, outerStep: 0.81 * safe.outerStep });
+  const checked: number[] = [];
+  const spy = { ...problem, innerConstants: () => (checked.push(1), problem.innerConstants()) } as unknown as BilevelProblem;
+  Object.setPrototypeOf(spy, Object.getPrototypeOf(problem));
+  await watch(spy, solver, false, { maxOverhead: Infinity, every: 3 });
+  assert.equal(checked.length, 1 + Math.floor(10 / 3), 'snapshots 0, 3, 6, 9 of 0..10');
+  checked.length = 0;
+  await watch(spy, solver, false, { maxOverhead: 1e-12, every: 1 });
+  assert.equal(checked.length, 1, 'only the first check: every recheck would exceed the time budget');
+});
+
+test('options are validated', () => {
+  assert.throws(() => theoremMonitor({ every: 0 }), /theoremMonitor: every must be a positive integer, received 0/);
+  assert.throws(() => theoremMonitor({ maxOverhead: -1 }), /theoremMonitor: maxOverhead must be a positive number or Infinity, received -1/);
+  assert.throws(() => theoremMonitor({ evry: 3 } as never), /theoremMonitor: unknown option "evry"/);
+});
