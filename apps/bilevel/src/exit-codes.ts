@@ -8,6 +8,8 @@ export const EXIT = {
   badInput: 2,
   /** The run diverged: a non-finite iterate; the last finite state is reported and saved. */
   diverged: 3,
+  /** `--strict`: a runtime monitor reported a violation; the run stopped there and what it had is saved. */
+  monitorViolation: 4,
   /** Interrupted by SIGINT or SIGTERM; what was computed so far is saved. */
   interrupted: 130,
 } as const;

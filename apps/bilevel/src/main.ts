@@ -93,11 +93,13 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
     .option('--config <file>', 'JSON file of options (camelCase keys, e.g. {"solver": "soba", "maxIter": 20000}); options on the command line win')
     .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${DEFAULT_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
-    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)')
+    .option('--monitor <list>', 'runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end')
+    .option('--strict', 'end the run at the first monitor violation (exit 4)', false)
+    .option('--resume <dir>', 'continue the run in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --monitor, --strict, --json and --log-level may be given)')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       let resumeInfo: ResumeInfo | undefined;
       if (opts.resume !== undefined) {
-        const allowed = new Set(['resume', 'maxIter', 'maxSeconds', 'checkpointEvery', 'json', 'logLevel']);
+        const allowed = new Set(['resume', 'maxIter', 'maxSeconds', 'checkpointEvery', 'json', 'logLevel', 'monitor', 'strict']);
         const extra = cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !allowed.has(k));
         if (extra.length) {
           throw new InputError(`a resumed run keeps its saved options; remove ${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`, '--resume');
@@ -155,6 +157,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         x0: opts.x0 as number[] | undefined,
         out: opts.out as string | undefined,
         checkpointEvery: opts.checkpointEvery as number | undefined,
+        monitors: opts.monitor as string | undefined,
+        strict: Boolean(opts.strict),
         json,
         progress: tty && !json,
       };

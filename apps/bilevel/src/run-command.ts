@@ -7,8 +7,9 @@ import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingPr
 import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
-import type { RunState, Snapshot } from '@bilevel/streams';
-import { DivergenceError, parseSchedule, run } from '@bilevel/streams';
+import type { Finding, Monitor, RunState, Snapshot } from '@bilevel/streams';
+import { DivergenceError, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
+import { monitorsByName } from '@bilevel/verify';
 import type { CheckpointValue, Logger } from '@bilevel/telemetry';
 import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeCheckpoint, writeFileAtomic } from '@bilevel/telemetry';
 import type { ProblemConfig } from './build-problem';
@@ -52,6 +53,10 @@ export interface RunConfig extends Omit<ProblemConfig, 'problem'> {
   readonly progress: boolean;
   /** Seconds of solver time between checkpoints (0: none). Default {@link DEFAULT_CHECKPOINT_SECONDS}. */
   readonly checkpointEvery?: number;
+  /** Runtime monitors to attach, comma-separated names (`default`, `finiteness`, `theorem`, `accuracy`, `progress`, `budget`). */
+  readonly monitors?: string;
+  /** End the run at the first monitor violation. */
+  readonly strict?: boolean;
 }
 
 /** Default `--checkpoint-every`: a run shorter than this never writes one, a longer one loses at most this much. */
@@ -241,6 +246,15 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   } catch (err) {
     throw new InputError((err as Error).message, '--schedule');
   }
+  let monitors: Monitor[] = [];
+  if (config.monitors !== undefined) {
+    try {
+      monitors = monitorsByName(config.monitors);
+    } catch (err) {
+      throw new InputError((err as Error).message.replace(/^monitorsByName: /, ''), '--monitor');
+    }
+  }
+  if (config.strict && monitors.length === 0) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
   const resume = io.resume;
   const outDir = resume ? resume.dir : prepareOutDir(config.out ?? defaultOutDir(problem.name, solver.name));
   if (!resume) {
@@ -280,7 +294,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   // 3. the run
   const tracePath = join(outDir, RUN_FILES.trace);
   const trace = resume ? TraceWriter.resume(tracePath, resume.trace) : TraceWriter.open(tracePath);
-  const rows: TraceRow[] = resume ? readTrace<TraceRow & Record<string, unknown>>(tracePath) : [];
+  const rows: TraceRow[] = resume ? readTrace<TraceRow & Record<string, unknown>>(tracePath).filter((r) => !('finding' in r)) : [];
+  const findings: Finding[] = [];
   const checkpointPath = join(outDir, RUN_FILES.checkpoint);
   const every = config.checkpointEvery ?? DEFAULT_CHECKPOINT_SECONDS;
   let lastCheckpointSeconds = resume?.state.solverSeconds ?? 0;
@@ -340,10 +355,11 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     return row;
   };
 
-  let status = 'finished' as 'finished' | 'diverged' | 'interrupted';
+  let status = 'finished' as 'finished' | 'diverged' | 'interrupted' | 'violation';
   let divergence: DivergenceError | undefined;
+  let violation: MonitorViolationError | undefined;
   await new Promise<void>((resolveRun, rejectRun) => {
-    const sub = run(solverProblem, solver, {
+    const runOptions = {
       seed: config.seed,
       maxIter,
       ...(config.maxSeconds !== undefined ? { maxSeconds: config.maxSeconds } : {}),
@@ -353,7 +369,16 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       checkpoint,
       stop,
       ...(resume ? { resume: resume.state } : {}),
-    }).subscribe({
+    };
+    const runs$ = run(solverProblem, solver, runOptions);
+    const monitored = monitors.length ? withMonitors(runs$, monitorContext(solverProblem, solver, runOptions), monitors, { strict: config.strict }) : undefined;
+    monitored?.findings$.subscribe((f) => {
+      findings.push(f);
+      trace.write({ finding: { ...f } });
+      const level = f.level === 'violation' ? 'error' : f.level === 'warning' ? 'warn' : 'info';
+      runLog[level]({ monitor: f.monitor, iteration: f.iteration, value: f.value, bound: f.bound, stream: f.stream, oracle: f.oracle }, `${f.monitor}: ${f.message}`);
+    });
+    const sub = (monitored?.snapshots$ ?? runs$).subscribe({
       next: (s) => {
         lastSnapshot = s;
         // a resumed run starts where its checkpoint was taken: off the evaluation grid, that point has no row
@@ -366,6 +391,10 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
         if (err instanceof DivergenceError) {
           status = 'diverged';
           divergence = err;
+          resolveRun();
+        } else if (err instanceof MonitorViolationError) {
+          status = 'violation';
+          violation = err;
           resolveRun();
         } else rejectRun(err);
       },
@@ -434,6 +463,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     evaluations: rows.length,
     wallSeconds: (performance.now() - wallStart) / 1000,
     outDir,
+    ...(monitors.length ? { monitors: { names: monitors.map((m) => m.name), strict: Boolean(config.strict), counts: countFindings(findings), findings: findings.slice(0, 200) } } : {}),
+    ...(violation ? { violation: violation.message } : {}),
     ...(lastCheckpointIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: lastCheckpointIteration, written: checkpointsWritten } } : {}),
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
     ...(divergence ? { divergence: { stream: divergence.stream, variable: divergence.variable, version: divergence.version, message: divergence.message } } : {}),
@@ -467,7 +498,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
 
   if (config.json) io.stdout.write(JSON.stringify(summary) + '\n');
   else {
-    io.stdout.write(formatSummaryTable(summary) + '\n');
+    const { monitors: monitorSummary, ...printed } = summary as typeof summary & { monitors?: { names: string[]; counts: unknown } };
+    io.stdout.write(formatSummaryTable(monitorSummary ? { ...printed, monitors: { names: monitorSummary.names, counts: monitorSummary.counts } } : printed) + '\n');
     const rel = finalRow?.relativeSuboptimality ?? NaN;
     const versus = ref
       ? `, h* = ${ref.value.toPrecision(10)} (${ref.method}): relative suboptimality ${rel.toExponential(2)}` +
@@ -480,8 +512,35 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
         `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`,
     );
   }
+  if (monitors.length && !config.json) io.stdout.write(`\n${formatFindings(findings)}\n`);
   if (status === 'interrupted' && lastCheckpointIteration !== undefined) {
     process.stderr.write(`interrupted at iteration ${lastCheckpointIteration}: checkpoint ${checkpointPath}; continue with: bilevel run --resume ${outDir}\n`);
   }
-  return status === 'diverged' ? EXIT.diverged : status === 'interrupted' ? EXIT.interrupted : EXIT.ok;
+  return status === 'diverged' ? EXIT.diverged : status === 'interrupted' ? EXIT.interrupted : status === 'violation' ? EXIT.monitorViolation : EXIT.ok;
+}
+
+/** Findings per level. */
+function countFindings(findings: readonly Finding[]): Record<'info' | 'warning' | 'violation', number> {
+  const counts = { info: 0, warning: 0, violation: 0 };
+  for (const f of findings) counts[f.level]++;
+  return counts;
+}
+
+/** The end-of-run table: one line per monitor and level, with the count and the latest message. */
+export function formatFindings(findings: readonly Finding[]): string {
+  if (findings.length === 0) return 'monitors: no findings';
+  const groups = new Map<string, { monitor: string; level: string; count: number; last: Finding }>();
+  for (const f of findings) {
+    const key = `${f.monitor}\u0000${f.level}`;
+    const g = groups.get(key);
+    if (g) {
+      g.count++;
+      g.last = f;
+    } else groups.set(key, { monitor: f.monitor, level: f.level, count: 1, last: f });
+  }
+  const rowsOut = [...groups.values()].map((g) => [g.monitor, g.level, String(g.count), `it ${g.last.iteration}: ${g.last.message}`.slice(0, 110)]);
+  const head = ['monitor', 'level', 'count', 'latest'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rowsOut.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rowsOut.map(line)].join('\n');
 }
