@@ -14,6 +14,7 @@ import { benchKernels } from './kernels';
 import { benchMemory } from './memory';
 import { benchAutodiff } from './autodiff';
 import { benchMonitors } from './monitors';
+import { benchTape } from './tape';
 import { benchSolvers } from './solvers';
 
 const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: Record<string, unknown>[] } & Record<string, unknown>>> = {
@@ -28,6 +29,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   memory: benchMemory,
   autodiff: benchAutodiff,
   monitors: benchMonitors,
+  tape: benchTape,
   grid: benchGrid,
 };
 

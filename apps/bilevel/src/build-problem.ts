@@ -24,7 +24,7 @@ export interface ProblemConfig {
   /** Format of --train/--val: by extension and content (`auto`, default), `uci-csv` or `libsvm`. */
   readonly format?: 'auto' | 'uci-csv' | 'libsvm';
   /** Oracles of logreg-hpo: analytic float64 kernels (default) or tfjs automatic differentiation (float32). */
-  readonly oracles?: 'analytic' | 'autodiff';
+  readonly oracles?: 'analytic' | 'autodiff' | 'tape';
   /** datacleaning: training samples n, validation samples m, corruption probability p, ridge C. */
   readonly trainSize?: number;
   readonly valSize?: number;
@@ -63,8 +63,8 @@ function checkApplicable(config: ProblemConfig): void {
       throw new InputError(`applies to --problem ${problems.join(' | ')} only`, `${flag} with --problem ${config.problem}`);
     }
   }
-  if (config.oracles === 'autodiff' && config.problem !== 'logreg-hpo') {
-    throw new InputError('--oracles autodiff applies to logreg-hpo only', `--problem ${config.problem}`);
+  if ((config.oracles === 'autodiff' || config.oracles === 'tape') && config.problem !== 'logreg-hpo') {
+    throw new InputError(`--oracles ${config.oracles} applies to logreg-hpo only`, `--problem ${config.problem}`);
   }
   if (config.format !== undefined && config.format !== 'auto' && config.problem !== 'logreg-hpo') {
     throw new InputError('--format applies to logreg-hpo only (multiclass-hpo reads UCI-header or headerless CSV, recognized by content)', `--problem ${config.problem}`);

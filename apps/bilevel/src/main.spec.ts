@@ -119,7 +119,7 @@ const badInputs: [string, string[], RegExp][] = [
   ['an unknown regularizer', ['run', '--problem', 'denoise', '--regularizer', 'wavelet'], /argument 'wavelet' is invalid. Allowed choices are tv, foe/],
   ['a zero noise level', ['run', '--problem', 'deblur', '--noise', '0'], /'--noise <sigma>' argument '0' is invalid. expected a positive finite number/],
   ['a multiclass file that is not CSV', ['run', '--problem', 'multiclass-hpo', '--train', '/nonexistent/wine.csv'], /\/nonexistent\/wine.csv/],
-  ['unknown oracles', ['run', '--oracles', 'magic'], /argument 'magic' is invalid. Allowed choices are analytic, autodiff/],
+  ['unknown oracles', ['run', '--oracles', 'magic'], /argument 'magic' is invalid. Allowed choices are analytic, tape, autodiff/],
   ['unknown estimator', ['run', '--inner-estimator', 'adam'], /'--inner-estimator <name>' argument 'adam' is invalid. Allowed choices are sgd, saga, sarah, storm/],
 ];
 for (const [what, args, message] of badInputs) {

@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--data <path>', 'datacleaning: Fashion-MNIST folder of the four official .gz files (default: bundled 900/200-image subset); denoise/deblur: training image file or folder (default: bundled crops)')
     .option('--held-out <path>', 'denoise/deblur: held-out image file or folder for the PSNR metric, or "none" (default: bundled crops)')
     .addOption(new Option('--format <kind>', 'logreg-hpo data file format (auto: by extension and content; gzip accepted)').choices(['auto', 'uci-csv', 'libsvm']).default('auto'))
-    .addOption(new Option('--oracles <kind>', 'logreg-hpo oracles: analytic float64 kernels, or tfjs autodiff (float32, ~100× slower; audited first)').choices(['analytic', 'autodiff']).default('analytic'))
+    .addOption(new Option('--oracles <kind>', 'logreg-hpo oracles: analytic float64 kernels; tape (float64 automatic differentiation replayed from a recorded tape, ~2× the analytic cost); or tfjs autodiff (float32, ~400× slower); both audited first, with the expected cost logged').choices(['analytic', 'tape', 'autodiff']).default('analytic'))
     .addOption(new Option('--reg <kind>', 'L2 weights: one shared (scalar), one per feature, or one per class [logreg-hpo: scalar; multiclass-hpo: class]').choices(['scalar', 'feature', 'class']))
     .option('--train-size <n>', 'datacleaning: training samples n, one outer weight each [20,000; bundled: 700]', positiveInt)
     .option('--val-size <m>', 'datacleaning: clean validation samples m [5,000; bundled: 200]', positiveInt)

@@ -4,7 +4,7 @@ import { Subject } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, prepareOutDir, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
-import { auditOracles, formatAudit, initEngine, logregAutodiff } from '@bilevel/autodiff';
+import { auditOracles, expectedCost, formatAudit, initEngine, logregAutodiff, logregTape } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
 import type { Finding, Monitor, RunState, Snapshot } from '@bilevel/streams';
@@ -275,6 +275,15 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     disposeAutodiff = ad.dispose;
     const audit = auditOracles(ad.problem, { seed: config.seed });
     runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
+    runLog.info(expectedCost(ad.problem, { analytic: problem, seed: config.seed }).text);
+  }
+  if (config.oracles === 'tape' && problem instanceof LogregHpo) {
+    backend = 'float64 tape autodiff';
+    const tp = logregTape(problem);
+    solverProblem = tp;
+    const audit = auditOracles(tp, { seed: config.seed });
+    runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
+    runLog.info(expectedCost(tp, { analytic: problem, seed: config.seed }).text);
   }
   runLog.info({ problem: problem.name, dimZ: problem.dimZ, dimX: problem.dimX, nInner: problem.nInner, nOuter: problem.nOuter, ...problem.info }, 'problem');
   runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter, evalEvery, seed: config.seed }, 'solver');
@@ -382,7 +391,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       next: (s) => {
         lastSnapshot = s;
         // a resumed run starts where its checkpoint was taken: off the evaluation grid, that point has no row
-        if (resume && s.iteration === resume.state.versions.x.k && !s.final && s.iteration % evalEvery !== 0) return;
+        // (and a point the trace already holds, when the checkpoint was taken just after that evaluation)
+        if (resume && s.iteration === resume.state.versions.x.k && !s.final && (s.iteration % evalEvery !== 0 || rows.at(-1)?.iter === s.iteration)) return;
         const row = evaluate(s);
         progress.update(s.iteration, { h: row.value.toPrecision(6), '‖∇h‖': row.hypergradNorm?.toExponential(2) ?? '—' });
         runLog.debug({ iter: row.iter, h: row.value, ...row.metrics, relSubopt: row.relativeSuboptimality, gradNorm: row.hypergradNorm }, 'evaluation');

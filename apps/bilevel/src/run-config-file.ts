@@ -23,7 +23,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   data: z.string().min(1),
   heldOut: z.string().min(1),
   format: z.enum(['auto', 'uci-csv', 'libsvm']),
-  oracles: z.enum(['analytic', 'autodiff']),
+  oracles: z.enum(['analytic', 'autodiff', 'tape']),
   reg: z.enum(['scalar', 'feature', 'class']),
   standardize: z.enum(['train', 'none']),
   trainSize: count,

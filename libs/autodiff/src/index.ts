@@ -7,3 +7,4 @@ export type { AuditedOracle, AuditOptions, AuditPoint, OracleAudit, OracleAuditE
 export { formatAudit } from './format-audit';
 export { logregAutodiff } from './logreg-autodiff';
 export type { LogisticOp } from './logreg-autodiff';
+export * from './tape/index';
