@@ -6,25 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
 import { SOLVERS } from '@bilevel/solvers';
-import { main } from './main';
 import { EXIT } from './exit-codes';
+import { cli } from './in-process-cli';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, tty: false, signals: false });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-cli-'));
 

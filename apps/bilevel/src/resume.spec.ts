@@ -6,27 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createLogger } from '@bilevel/telemetry';
-import { main } from './main';
 import { EXIT } from './exit-codes';
+import { Capture, cli } from './in-process-cli';
 import type { RunConfig } from './run-command';
 import { RUN_FILES, readResume, runCommand } from './run-command';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, tty: false, signals: false });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-resume-'));
 const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));

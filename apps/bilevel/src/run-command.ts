@@ -273,17 +273,13 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     const ad = logregAutodiff(problem, 'softplus');
     solverProblem = ad.problem;
     disposeAutodiff = ad.dispose;
-    const audit = auditOracles(ad.problem, { seed: config.seed });
-    runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
-    runLog.info(expectedCost(ad.problem, { analytic: problem, seed: config.seed }).text);
+    auditAndCost(ad.problem, problem, config.seed, runLog);
   }
   if (config.oracles === 'tape' && problem instanceof LogregHpo) {
     backend = 'float64 tape autodiff';
     const tp = logregTape(problem);
     solverProblem = tp;
-    const audit = auditOracles(tp, { seed: config.seed });
-    runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
-    runLog.info(expectedCost(tp, { analytic: problem, seed: config.seed }).text);
+    auditAndCost(tp, problem, config.seed, runLog);
   }
   runLog.info({ problem: problem.name, dimZ: problem.dimZ, dimX: problem.dimX, nInner: problem.nInner, nOuter: problem.nOuter, ...problem.info }, 'problem');
   runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter, evalEvery, seed: config.seed }, 'solver');
@@ -527,6 +523,13 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     process.stderr.write(`interrupted at iteration ${lastCheckpointIteration}: checkpoint ${checkpointPath}; continue with: bilevel run --resume ${outDir}\n`);
   }
   return status === 'diverged' ? EXIT.diverged : status === 'interrupted' ? EXIT.interrupted : status === 'violation' ? EXIT.monitorViolation : EXIT.ok;
+}
+
+/** Logs the finite-difference audit of automatically differentiated oracles and their cost against the analytic ones. */
+function auditAndCost(oracles: BilevelProblem, analytic: BilevelProblem, seed: number, runLog: Logger): void {
+  const audit = auditOracles(oracles, { seed });
+  runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
+  runLog.info(expectedCost(oracles, { analytic, seed }).text);
 }
 
 /** Findings per level. */

@@ -7,7 +7,7 @@ import { countsSnapshot, prepare } from './run';
 import type { Variable } from './schedule';
 import type { Snapshot } from './snapshot';
 import type { RunState } from './run-state';
-import { RUN_STATE_VERSION, captureAux, checkResumable, restoredAux, runIdentity } from './run-state';
+import { captureRunState, checkResumable, restoredAux, runIdentity } from './run-state';
 
 const STREAMS: readonly StreamName[] = ['inner', 'linsys', 'outer'];
 const OWN: Record<StreamName, Variable> = { inner: 'z', linsys: 'v', outer: 'x' };
@@ -62,19 +62,8 @@ export function runLoop(
     solverMs = resume.solverSeconds * 1000;
   }
   const checkpoint = options.checkpoint;
-  const capture = (seconds: number): RunState => ({
-    version: RUN_STATE_VERSION,
-    identity,
-    tick,
-    solverSeconds: seconds,
-    steps: { ...nSteps },
-    versions: {
-      z: { k: count.z, value: Float64Array.from(version('z', count.z)), aux: captureAux(auxHist.z[count.z % depth], prep.external, 'aux.z') },
-      v: { k: count.v, value: Float64Array.from(version('v', count.v)), aux: captureAux(auxHist.v[count.v % depth], prep.external, 'aux.v') },
-      x: { k: count.x, value: Float64Array.from(version('x', count.x)), aux: captureAux(auxHist.x[count.x % depth], prep.external, 'aux.x') },
-    },
-    parts: prep.captureParts(),
-  });
+  const capture = (seconds: number): RunState =>
+    captureRunState(prep, identity, tick, seconds, (w) => ({ k: count[w], value: version(w, count[w]), aux: auxHist[w][count[w] % depth] }));
   const snap = (final: boolean, reason?: 'max-iter' | 'max-seconds'): Snapshot => ({
     iteration: count.x,
     tick,

@@ -82,3 +82,30 @@ export function restoredAux(tree: StateTree): unknown {
   const t = tree as { $undefined?: unknown } | null;
   return t !== null && typeof t === 'object' && t.$undefined === true ? undefined : tree;
 }
+
+/**
+ * The state of a run at a period boundary, from the latest version of each variable (its number, value and aux;
+ * each stream has taken as many steps as its own variable has versions) and the parts' captured states.
+ */
+export function captureRunState(
+  parts: { readonly external: ReadonlySet<object>; captureParts(): StateTree },
+  identity: RunIdentity,
+  tick: number,
+  solverSeconds: number,
+  latest: (variable: Variable) => { readonly k: number; readonly value: Float64Array; readonly aux?: unknown },
+): RunState {
+  const version = (w: Variable) => {
+    const ver = latest(w);
+    return { k: ver.k, value: Float64Array.from(ver.value), aux: captureAux(ver.aux, parts.external, `aux.${w}`) };
+  };
+  const versions = { z: version('z'), v: version('v'), x: version('x') };
+  return {
+    version: RUN_STATE_VERSION,
+    identity,
+    tick,
+    solverSeconds,
+    steps: { inner: versions.z.k, linsys: versions.v.k, outer: versions.x.k },
+    versions,
+    parts: parts.captureParts(),
+  };
+}

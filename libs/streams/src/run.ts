@@ -10,7 +10,7 @@ import type { Schedule, Variable } from './schedule';
 import { parseSchedule } from './schedule';
 import type { StateTree } from './state-capture';
 import type { CheckpointOptions, RunState } from './run-state';
-import { RUN_STATE_VERSION, captureAux, checkResumable, restoredAux, runIdentity } from './run-state';
+import { captureRunState, checkResumable, restoredAux, runIdentity } from './run-state';
 import { captureState, restoreState } from './state-capture';
 import type { Snapshot, StopReason } from './snapshot';
 
@@ -198,21 +198,7 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
     const stopSub = options.stop?.subscribe(() => (stopRequested = true));
     const checkpoint = options.checkpoint;
     const atBoundary = () => tick % schedule.period === 0;
-    const capture = (): RunState => {
-      const version = (w: 'z' | 'v' | 'x') => {
-        const ver = coupled.latest(w);
-        return { k: ver.k, value: Float64Array.from(ver.value), aux: captureAux(ver.aux, prep.external, `aux.${w}`) };
-      };
-      return {
-        version: RUN_STATE_VERSION,
-        identity,
-        tick,
-        solverSeconds: solverMs / 1000,
-        steps: { inner: coupled.latest('z').k, linsys: coupled.latest('v').k, outer: coupled.latest('x').k },
-        versions: { z: version('z'), v: version('v'), x: version('x') },
-        parts: prep.captureParts(),
-      };
-    };
+    const capture = (): RunState => captureRunState(prep, identity, tick, solverMs / 1000, (w) => coupled.latest(w));
     let handle: ReturnType<typeof setImmediate> | undefined;
     const iteration = () => coupled.latest('x').k;
     const snapshot = (final: boolean, reason?: StopReason): Snapshot => ({
