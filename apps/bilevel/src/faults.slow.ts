@@ -50,7 +50,7 @@ test(`kill -9 at ${TRIALS} random moments, then --resume: same final bits, or a 
     try {
       iteration = readResume(dir).resume.state.versions.x.k;
     } catch (err) {
-      assert.match((err as Error).message, /no usable checkpoint|no run-config\.json/, `trial ${trial}: ${(err as Error).message}`);
+      assert.match((err as Error).message, /no checkpoint to resume from|no usable checkpoint|no run-config\.json/, `trial ${trial}: ${(err as Error).message}`);
       const r = runToEnd(['run', '--resume', dir]);
       assert.equal(r.code, 2, `trial ${trial}: a folder without a checkpoint is refused`);
       outcomes.push(`${ms.toFixed(0)} ms: killed before the first checkpoint, resume refused`);

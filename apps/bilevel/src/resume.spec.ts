@@ -71,6 +71,11 @@ test('--resume refuses a folder that is not a run, and options that would change
   const r1 = await cli(['run', '--resume', empty]);
   assert.equal(r1.code, EXIT.badInput);
   assert.match(r1.stderr, /no run-config\.json: not a folder written by `bilevel run`/);
+  const short = join(tmp(), 'short');
+  assert.equal((await cli(['run', '--max-iter', '500', '--out', short, '--log-level', 'fatal'])).code, EXIT.ok);
+  const r0 = await cli(['run', '--resume', short]);
+  assert.equal(r0.code, EXIT.badInput);
+  assert.match(r0.stderr, /no checkpoint to resume from: the run wrote none/);
   const dir = join(tmp(), 'run');
   assert.equal(await interruptedRun(dir, 100, 0.02), EXIT.interrupted);
   const r2 = await cli(['run', '--resume', dir, '--solver', 'soba', '--seed', '4']);

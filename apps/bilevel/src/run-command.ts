@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Subject } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
@@ -150,11 +150,15 @@ export function readResume(dir: string): { config: Omit<RunConfig, 'json' | 'pro
     throw new InputError(code === 'ENOENT' ? 'no run-config.json: not a folder written by `bilevel run`' : `unreadable run configuration (${(err as Error).message})`, configPath);
   }
   if (config === null || typeof config !== 'object' || typeof config.problem !== 'string') throw new InputError('not a run configuration written by `bilevel run`', configPath);
+  const checkpointPath = join(abs, RUN_FILES.checkpoint);
+  if (!existsSync(checkpointPath) && !existsSync(`${checkpointPath}.prev`)) {
+    throw new InputError('no checkpoint to resume from: the run wrote none (one is written every --checkpoint-every seconds of solver time, and when it is interrupted)', checkpointPath);
+  }
   let loaded;
   try {
-    loaded = readCheckpoint(join(abs, RUN_FILES.checkpoint), { kind: CHECKPOINT_KIND, fallbackToPrevious: true });
+    loaded = readCheckpoint(checkpointPath, { kind: CHECKPOINT_KIND, fallbackToPrevious: true });
   } catch (err) {
-    throw new InputError(`no usable checkpoint: ${(err as Error).message}`, join(abs, RUN_FILES.checkpoint));
+    throw new InputError(`no usable checkpoint: ${(err as Error).message.replace(/^readCheckpoint: /, '')}`, checkpointPath);
   }
   const st = loaded.state as { run?: RunState; trace?: { bytes: number; lines: number } };
   if (!st || typeof st !== 'object' || !st.run || !st.trace || typeof st.trace.bytes !== 'number' || typeof st.trace.lines !== 'number') {
