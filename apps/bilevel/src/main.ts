@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
 import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
-import { createLogger } from '@bilevel/telemetry';
+import { createLogger, LOG_LEVELS } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import { PROBLEMS } from './build-problem';
 import { readRunConfig } from './run-config-file';
@@ -90,7 +90,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--x0 <values>', 'starting x: one number for every coordinate, or a comma-separated list', numberList)
     .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-<problem>-<solver>)')
     .option('--json', 'JSON logs, no progress bar, and the summary as JSON on the last stdout line', false)
-    .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info')
+    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))
     .option('--config <file>', 'JSON file of options (camelCase keys, e.g. {"solver": "soba", "maxIter": 20000}); options on the command line win')
     .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${DEFAULT_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
     .option('--monitor <list>', 'runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end')

@@ -6,26 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Capture, cli } from './in-process-cli';
 import { main } from './main';
 import { PJ } from '@bilevel/control';
 import { EXIT } from './exit-codes';
 import { readNeuralCertificateFile } from './neural-certificate-file';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, tty: false, signals: false });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 const root = mkdtempSync(join(tmpdir(), 'safe-control-neural-'));
 const trained = join(root, 'train');
@@ -40,7 +26,7 @@ const cer = join(trained, 'certificate.json');
 test('train --track neural on PJ certifies by branch and bound and writes report, policy, neural certificate, picture', async () => {
   const r = await cli(['train', '--system', 'pj', '--track', 'neural', '--seed', '0', '--max-iter', MAX_ITER, '--samples', SAMPLES, '--trajectories', '5', '--out', trained, '--json']);
   assert.equal(r.code, EXIT.ok, r.stderr);
-  assert.deepEqual(readdirSync(trained).sort(), ['certificate.json', 'phase.png', 'phase.svg', 'policy.json', 'report.json']);
+  assert.deepEqual(readdirSync(trained).sort(), ['certificate.json', 'phase.png', 'phase.svg', 'policy.json', 'report.json', 'train-config.json']);
   const report = json(join(trained, 'report.json'));
   assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), report);
   assert.deepEqual([report.system, report.track, report.certified, report.outcome, report.baseline], ['pj', 'neural', true, 'certified', null]);

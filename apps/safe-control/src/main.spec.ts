@@ -8,24 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
+import { Capture, cli } from './in-process-cli';
 import { main } from './main';
 import { EXIT } from './exit-codes';
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(args: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, tty: false, signals: false });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 const root = mkdtempSync(join(tmpdir(), 'safe-control-cli-'));
 /** Fewer samples than the CLI's 100,000 keep the suite fast; the condition checks are the same. */
@@ -39,7 +25,7 @@ const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 test('train on PJ certifies and writes report, policy, certificate and the picture', async () => {
   const r = await cli(['train', '--system', 'pj', '--seed', '0', '--max-iter', MAX_ITER, '--samples', SAMPLES, '--out', trained, '--json']);
   assert.equal(r.code, EXIT.ok, r.stderr);
-  assert.deepEqual(readdirSync(trained).sort(), ['certificate.json', 'phase.png', 'phase.svg', 'policy.json', 'report.json']);
+  assert.deepEqual(readdirSync(trained).sort(), ['certificate.json', 'phase.png', 'phase.svg', 'policy.json', 'report.json', 'train-config.json']);
   const report = json(join(trained, 'report.json'));
   assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), report);
   assert.equal(report.certified, true);

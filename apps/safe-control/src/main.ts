@@ -1,10 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
-import { createLogger } from '@bilevel/telemetry';
+import { createLogger, LOG_LEVELS } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import { APP_SYSTEMS } from './lookup-system';
 import type { CommandIo } from './command-io';
-import { integer, nonNegativeInt, positiveInt, positiveNumber } from './parse-values';
+import { integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './parse-values';
+import type { TrainResume } from './train-checkpoint';
+import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, readTrainResume, RESUME_OPTIONS } from './train-checkpoint';
 import { trainCommand } from './train-command';
 import { verifyCommand } from './verify-command';
 import { simulateCommand } from './simulate-command';
@@ -44,7 +46,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .showHelpAfterError('(run with --help for the options)');
 
   /** Runs a command with a logger and Ctrl-C handling. */
-  const action = (run: (opts: Record<string, unknown>, cio: CommandIo) => Promise<number>) => async (opts: Record<string, unknown>) => {
+  const action = (run: (opts: Record<string, unknown>, cio: CommandIo) => Promise<number>, prepare?: (opts: Record<string, unknown>, cmd: Command) => void) => async (opts: Record<string, unknown>, cmd: Command) => {
+    prepare?.(opts, cmd);
     const json = Boolean(opts.json);
     const log = createLogger({ pretty: tty && !json, destination: stderr, level: String(opts.logLevel), name: 'safe-control' });
     let interrupt: ((signal: string) => void) | undefined;
@@ -72,13 +75,13 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const common = (c: Command) =>
     c
       .option('--json', 'JSON logs, no progress bar, and the result as JSON on the last stdout line', false)
-      .option('--log-level <level>', 'fatal | error | warn | info | debug', 'info');
+      .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'));
 
   common(
     program
       .command('train')
       .description('Train a policy and its certificate (or the SVG baseline); writes report.json, policy.json, certificate.json, phase.svg/png to --out.')
-      .requiredOption('--system <name>', `benchmark system: ${systems}`)
+      .option('--system <name>', `benchmark system: ${systems} (required unless --resume)`)
       .addOption(new Option('--track <kind>', 'certificate track: poly (Handelman LP, HiGHS) or neural (barrier MLP, branch and bound; pj, inverted-pendulum)').default('poly'))
       .option('--seed <n>', 'seed of the batch sampler, the verifier and the drawn trajectories', integer, 0)
       .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-train-<system>)')
@@ -86,10 +89,13 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .option('--max-seconds <s>', 'budget of seconds of training', positiveNumber)
       .option('--baseline <kind>', 'svg: the value-gradient-only baseline (no certificate), judged by its trajectories')
       .option('--samples <n>', `states per condition of the sampled verifier [${DEFAULT_SAMPLES}]`, positiveInt, DEFAULT_SAMPLES)
-      .option('--trajectories <n>', `closed-loop trajectories drawn [${DEFAULT_TRAJECTORIES}]`, positiveInt, DEFAULT_TRAJECTORIES),
+      .option('--trajectories <n>', `closed-loop trajectories drawn [${DEFAULT_TRAJECTORIES}]`, positiveInt, DEFAULT_TRAJECTORIES)
+      .option('--checkpoint-every <s>', `write the training state (atomically) to <out>/checkpoint.bin every s seconds, and when interrupted or out of budget; 0: only then [${DEFAULT_TRAIN_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
+      .option('--resume <dir>', 'continue the training in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)'),
   ).action(
-    action((o, cio) =>
-      trainCommand(
+    action(
+      (o, cio) =>
+        trainCommand(
         {
           system: String(o.system),
           track: String(o.track),
@@ -100,9 +106,25 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
           baseline: o.baseline as string | undefined,
           samples: o.samples as number,
           trajectories: o.trajectories as number,
+          ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery as number } : {}),
         },
         cio,
+        o.resumeInfo as TrainResume | undefined,
       ),
+      (o, cmd) => {
+        if (o.resume === undefined) {
+          if (o.system === undefined) throw new InputError("required option '--system <name>' not specified", '--system');
+          return;
+        }
+        const allowed = new Set<string>(RESUME_OPTIONS);
+        const extra = cmd.options.map((x) => x.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !allowed.has(k));
+        if (extra.length) {
+          throw new InputError(`a resumed training keeps its saved options; remove ${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`, '--resume');
+        }
+        const saved = readTrainResume(String(o.resume));
+        for (const [key, value] of Object.entries(saved.config)) if (!allowed.has(key) || cmd.getOptionValueSource(key) !== 'cli') o[key] = value;
+        o.resumeInfo = saved.resume;
+      },
     ),
   );
 

@@ -27,3 +27,10 @@ export function positiveNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a finite number > 0, received '${value}'`);
   return n;
 }
+
+/** A finite number ≥ 0. */
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a finite number ≥ 0, received '${value}'`);
+  return n;
+}

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import loadHighs from 'highs';
 import { InputError } from '@bilevel/problems';
 import { CertificateLp, FeaturePolicy } from '@bilevel/control';
+import type { CertificateLpState, PolicyState } from '@bilevel/control';
+import type { CheckpointValue } from '@bilevel/telemetry';
 import { polyTrack, runTrainingPipeline } from './control-pipeline';
 import type { CertificateResult, PipelineEvent, VerifierResult } from './control-pipeline';
 import { createProgress, writeFileAtomic } from '@bilevel/telemetry';
@@ -19,6 +21,8 @@ import { appVerifier } from './app-verifier';
 import type { TrainConfig } from './train-config';
 import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
 import { trainNeural } from './train-neural';
+import type { TrainResume } from './train-checkpoint';
+import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
 
 export type { TrainConfig } from './train-config';
 export { REPORT_FORMAT, REPORT_VERSION } from './train-config';
@@ -29,25 +33,36 @@ export { REPORT_FORMAT, REPORT_VERSION } from './train-config';
  * ({@link trainNeural}); writes report.json, policy.json, certificate.json (when
  * the LP produced one) and phase.svg/png into a new folder. Exit 0 when certified (or the baseline ran), 3 when
  * training ended without an accepted certificate, 130 when interrupted (files written with what there is).
+ *
+ * Checkpoints: train-config.json first, then checkpoint.bin every `checkpointEvery` seconds, when interrupted and
+ * when the training ends on its budget (max-iter, max-seconds), holding the policy stream's state (θ, λ, the
+ * sampler's RNG), the LP's warm-start basis and the last verdict; `resume` continues from it to the bit.
  */
-export async function trainCommand(config: TrainConfig, io: CommandIo): Promise<number> {
+export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: TrainResume): Promise<number> {
   // 1. everything that can fail on bad input, before anything is written
   const system = lookupSystem(config.system);
   if (config.track === 'neural') {
     if (config.baseline !== undefined) throw new InputError(`the baseline runs without a certificate and belongs to --track poly, received --baseline '${config.baseline}' with --track neural`, '--baseline');
-    return trainNeural(config, system, io);
+    return trainNeural(config, system, io, resume);
   }
   if (config.track !== 'poly') throw new InputError(`expected poly or neural, received '${config.track}'`, '--track');
   if (config.baseline !== undefined && config.baseline !== 'svg') throw new InputError(`expected svg, received '${config.baseline}'`, '--baseline');
   const baseline = config.baseline === 'svg';
   const setup = polyTrackSetup(system);
-  const out = config.out ?? defaultOutDir(baseline ? 'svg' : 'train', system.name);
-  checkOutDir(out);
+  const out = resume?.dir ?? config.out ?? defaultOutDir(baseline ? 'svg' : 'train', system.name);
+  if (!resume) checkOutDir(out);
+  const every = config.checkpointEvery ?? DEFAULT_TRAIN_CHECKPOINT_SECONDS;
+  if (!(every >= 0)) throw new InputError(`expected seconds ≥ 0, received ${every}`, '--checkpoint-every');
+  const saved = resume ? polyTrainState(resume) : null;
   const policy = new FeaturePolicy(system.nx, system.nu, { degree: setup.degree, constant: setup.constant });
   const highs = baseline ? null : await loadHighs();
   const lp = highs ? new CertificateLp(system, policy, highs) : null;
-  const dir = prepareOutDir(out);
+  if (saved && lp && saved.lp) lp.restoreState(saved.lp);
+  const dir = resume ? resume.dir : prepareOutDir(out);
+  if (!resume) saveTrainConfig(dir, config);
   const log = io.log.child({ command: 'train', system: system.name, track: baseline ? 'svg-baseline' : config.track, seed: config.seed });
+  const checkpoints = new TrainCheckpointer(dir, every, log);
+  if (resume) log.info({ iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious }, 'resuming from the checkpoint');
 
   // 2. the run
   const { stages, init } = polyTrack(system, policy, lp, {
@@ -61,25 +76,43 @@ export async function trainCommand(config: TrainConfig, io: CommandIo): Promise<
     ac.abort();
   });
   const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} ${baseline ? 'svg' : config.track}`, stream: io.stderr });
-  let lastCertified: { certificate: CertificateResult; verdict: VerifierResult | null; theta: Float64Array } | null = null;
-  let lastVerdict: VerifierResult | null = null;
+  let lastCertified: { certificate: CertificateResult; theta: Float64Array } | null = null;
+  let lastVerdict: HeldVerdict | null = saved?.verdict ?? null;
+  const savedSeconds = saved?.seconds ?? 0;
+  const stateAt = (p: PolicyState, seconds: number): Record<string, CheckpointValue> => ({
+    track: 'poly',
+    policy: plainTree({ ...p, inner: p.inner && typeof p.inner === 'object' ? withoutDiagnostics(p.inner) : null }),
+    lp: plainTree(lp ? lp.state() : null),
+    verdict: plainTree(lastVerdict),
+    seconds,
+  });
+  let trainingMs = 0;
+  let tick = performance.now();
   log.info({ maxIter: config.maxIter, nTheta: policy.nTheta, lp: lp?.settings ?? null }, 'training started');
   let result;
   try {
-    result = await runTrainingPipeline(stages, init, {
+    result = await runTrainingPipeline(stages, saved?.policy ?? init, {
       maxIter: config.maxIter,
-      ...(config.maxSeconds !== undefined ? { maxSeconds: config.maxSeconds } : {}),
+      ...(config.maxSeconds !== undefined ? { maxSeconds: Math.max(1e-9, config.maxSeconds - savedSeconds) } : {}),
       signal: ac.signal,
       onEvent: (e: PipelineEvent) => {
-        if (e.certificate !== null) lastCertified = { certificate: e.certificate, verdict: e.verdict, theta: e.policy.theta };
+        const now = performance.now();
+        trainingMs += now - tick;
+        tick = now;
+        if (e.certificate !== null) lastCertified = { certificate: e.certificate, theta: e.policy.theta };
         if (e.verdict !== null) {
-          lastVerdict = e.verdict;
+          lastVerdict = holdVerdict(e.verdict);
           log.info({ iteration: e.iteration, cStar: e.certificate?.cStar, verdict: e.verdict.status, violated: e.verdict.violated }, 'certificate checked');
         }
         log.debug({ iteration: e.iteration, value: e.policy.value, cStar: e.certificate?.cStar ?? null, lambda: e.policy.lambda, stepNorm: e.policy.stepNorm }, 'iteration');
         progress.update(e.iteration, { 'c*': e.certificate?.cStar ?? NaN, V: e.policy.value });
+        if (e.stop === null && checkpoints.due()) checkpoints.save(stateAt(e.policy, savedSeconds + trainingMs / 1000), e.iteration);
+        tick = performance.now();
       },
     });
+    if (result.outcome === 'interrupted' || result.outcome === 'max-iter' || result.outcome === 'max-seconds') {
+      checkpoints.save(stateAt(result.last.policy, savedSeconds + result.seconds), result.last.iteration);
+    }
   } finally {
     progress.stop();
     lp?.dispose();
@@ -87,9 +120,10 @@ export async function trainCommand(config: TrainConfig, io: CommandIo): Promise<
   const last = result.last;
   const theta = last.policy.theta;
   const certified = result.outcome === 'certified';
-  const held = lastCertified as { certificate: CertificateResult; verdict: VerifierResult | null; theta: Float64Array } | null;
+  const held = lastCertified as { certificate: CertificateResult; theta: Float64Array } | null;
   const cert = held?.certificate ?? null;
-  const verdict = lastVerdict as VerifierResult | null;
+  const verdict = lastVerdict as HeldVerdict | null;
+  const seconds = savedSeconds + result.seconds;
 
   // 3. trajectories, picture, files
   const trajectories = closedLoop(system, policy, theta, config.trajectories, config.seed + 1);
@@ -108,7 +142,8 @@ export async function trainCommand(config: TrainConfig, io: CommandIo): Promise<
     title: `${system.name} · ${baseline ? 'SVG baseline' : 'polynomial track'} · seed ${config.seed}`,
     subtitle,
   });
-  const files = ['report.json', 'policy.json', 'phase.svg', 'phase.png'];
+  const files = ['report.json', 'policy.json', 'phase.svg', 'phase.png', 'train-config.json'];
+  if (checkpoints.iteration !== null) files.push('checkpoint.bin');
   writeFileAtomic(join(dir, 'policy.json'), JSON.stringify(policyDocument(system, policy, setup.degree, setup.constant, theta), null, 2) + '\n');
   if (cert?.certificate && lp) {
     writeFileAtomic(join(dir, 'certificate.json'), JSON.stringify(certificateDocument(system, cert.certificate, lp.settings, cert.cStar), null, 2) + '\n');
@@ -127,29 +162,55 @@ export async function trainCommand(config: TrainConfig, io: CommandIo): Promise<
     outcome: result.outcome,
     cStar: cert ? cert.cStar : null,
     certificateClaimed: cert?.found ?? false,
-    verifier: verdict ? verdictSummary(verdict) : null,
+    verifier: verdict ? verdict.summary : null,
     iterations: result.iterations,
-    seconds: result.seconds,
-    secondsPerIteration: result.seconds / Math.max(1, result.iterations + 1),
+    seconds,
+    secondsPerIteration: seconds / Math.max(1, result.iterations + 1),
     theta: Array.from(theta),
     trajectories: { count: trajectories.length, enteringUnsafe: entering.length, firstUnsafe: entering[0] ? { x0: Array.from(entering[0].x0), step: entering[0].unsafeStep } : null },
     unsafe: entering.length > 0,
     projection: picture.projection,
     lp: lp?.settings ?? null,
     files: files.sort(),
+    checkpoint: checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration, written: checkpoints.written } : null,
+    resumedFrom: resume ? { iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious } : null,
   };
   writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  log.info({ outcome: result.outcome, certified, iterations: result.iterations, seconds: result.seconds }, 'training finished');
+  log.info({ outcome: result.outcome, certified, iterations: result.iterations, seconds }, 'training finished');
 
   io.stdout.write(
     `${system.name} (${baseline ? 'SVG baseline' : `${config.track} track`}): ${baseline ? (entering.length > 0 ? 'UNSAFE' : 'no unsafe trajectory seen') : certified ? 'CERTIFIED' : 'NOT CERTIFIED'} ` +
-      `after ${result.iterations} iterations (${result.outcome}), ${result.seconds.toFixed(2)} s` +
+      `after ${result.iterations} iterations (${result.outcome}), ${seconds.toFixed(2)} s` +
       `${cert ? `, c* = ${cert.cStar.toPrecision(4)}` : ''}${verdict ? `, verifier: ${verdict.method} ${verdict.status}${verdict.samples ? ` (${verdict.samples} samples per condition)` : ''}` : ''}\n` +
       `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
       (verdict?.counterexample ? `  counterexample (${verdict.violated}): [${Array.from(verdict.counterexample, (v) => v.toPrecision(6)).join(', ')}]\n` : '') +
-      `Wrote ${dir}/{${report.files.join(',')}}\n`,
+      `Wrote ${dir}/{${report.files.join(',')}}\n` +
+      (result.outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),
   );
   if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
   if (result.outcome === 'interrupted') return EXIT.interrupted;
   return certified || baseline ? EXIT.ok : EXIT.notCertified;
+}
+
+/** The part of a verdict the report, the picture and a checkpoint keep (plain data). */
+export interface HeldVerdict {
+  readonly method: string;
+  readonly status: VerifierResult['status'];
+  readonly violated: string | null;
+  readonly counterexample: Float64Array | null;
+  readonly samples: number | null;
+  readonly summary: ReturnType<typeof verdictSummary>;
+}
+
+function holdVerdict(v: VerifierResult): HeldVerdict {
+  return { method: v.method, status: v.status, violated: v.violated, counterexample: v.counterexample, samples: v.samples ?? null, summary: verdictSummary(v) };
+}
+
+/** The poly track's saved state, checked for shape (a checkpoint of another version is refused, not half-loaded). */
+function polyTrainState(resume: TrainResume): { policy: PolicyState; lp: CertificateLpState | null; verdict: HeldVerdict | null; seconds: number } {
+  const st = resume.state as Record<string, unknown>;
+  const policy = st.policy as PolicyState | undefined;
+  const ok = policy && typeof policy === 'object' && policy.theta instanceof Float64Array && Number.isInteger(policy.iteration) && typeof st.seconds === 'number';
+  if (!ok) throw new InputError('the checkpoint does not hold a poly-track policy state', resume.file);
+  return { policy, lp: (st.lp as CertificateLpState | null) ?? null, verdict: (st.verdict as HeldVerdict | null) ?? null, seconds: st.seconds as number };
 }

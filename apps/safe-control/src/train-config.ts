@@ -12,6 +12,8 @@ export interface TrainConfig {
   readonly samples: number;
   /** Closed-loop trajectories drawn and checked. */
   readonly trajectories: number;
+  /** Seconds (wall clock) between checkpoints; 0: none. Default 60. */
+  readonly checkpointEvery?: number;
 }
 
 /** Format tag and version of report.json (both tracks). */

@@ -15,6 +15,9 @@ import { anyPolicyDocument } from './policy-file';
 import type { NeuralCertificate } from './neural-certificate-file';
 import { neuralCertificateDocument } from './neural-certificate-file';
 import { barrierVerdictSummary, sampledBarrierCheck, sampledSummary } from './neural-check';
+import type { TrainResume } from './train-checkpoint';
+import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
+import { InputError } from '@bilevel/problems';
 
 /** How a neural run ended: the trainer's own stops, or the driver's budget / Ctrl-C. */
 export type NeuralOutcome = 'certified' | 'diverged' | 'max-iter' | 'max-seconds' | 'interrupted';
@@ -34,16 +37,25 @@ export type NeuralOutcome = 'certified' | 'diverged' | 'max-iter' | 'max-seconds
  * report.json (verdict, boxes per condition, iterations, seconds, a sampled cross-check of `samples` states per
  * condition), policy.json (kind 'feature' or 'mlp'), certificate.json (kind 'neural', the last barrier, certified
  * or not) and phase.svg/png (the level set B = 0 on the verified domain). Exit 0 certified, 3 not, 130 interrupted.
+ * Checkpoints as the poly track (train-config.json, then checkpoint.bin every `checkpointEvery` seconds, when
+ * interrupted and on a budget stop): the whole trainer state (θ, ψ, Adam's moments, λ, RNG, counterexample set)
+ * and the last verdict; `resume` continues from it to the bit.
  */
-export async function trainNeural(config: TrainConfig, system: ControlSystem, io: CommandIo): Promise<number> {
+export async function trainNeural(config: TrainConfig, system: ControlSystem, io: CommandIo, resume?: TrainResume): Promise<number> {
   // 1. bad input before anything is written
   const setup = neuralSetup(system, config.seed);
-  const out = config.out ?? defaultOutDir('train', system.name);
-  checkOutDir(out);
+  const out = resume?.dir ?? config.out ?? defaultOutDir('train', system.name);
+  if (!resume) checkOutDir(out);
+  const every = config.checkpointEvery ?? DEFAULT_TRAIN_CHECKPOINT_SECONDS;
+  if (!(every >= 0)) throw new InputError(`expected seconds ≥ 0, received ${every}`, '--checkpoint-every');
+  const saved = resume ? neuralTrainState(resume) : null;
   const barrier = new BarrierMlp(system.nx, { hidden: NEURAL_BARRIER_HIDDEN });
   const run = neuralTraining(system, setup.policy, barrier, setup.options);
-  const dir = prepareOutDir(out);
+  const dir = resume ? resume.dir : prepareOutDir(out);
+  if (!resume) saveTrainConfig(dir, config);
   const log = io.log.child({ command: 'train', system: system.name, track: 'neural', seed: config.seed });
+  const checkpoints = new TrainCheckpointer(dir, every, log);
+  if (resume) log.info({ iteration: saved!.steps, file: resume.file, fromPrevious: resume.fromPrevious }, 'resuming from the checkpoint');
 
   // 2. the run
   const ac = new AbortController();
@@ -54,10 +66,11 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} neural`, stream: io.stderr });
   const maxSeconds = config.maxSeconds ?? Infinity;
   log.info({ maxIter: config.maxIter, nTheta: setup.policy.nTheta, barrier: barrier.sizes, domain: setup.domain }, 'training started');
-  let s: NeuralTrainingState = run.init(setup.theta0, barrier.init(Rng.fromSeed(config.seed)));
-  let steps = 0;
-  let ms = 0;
-  let lastVerdict: BarrierVerdict | null = null;
+  let s: NeuralTrainingState = saved?.state ?? run.init(setup.theta0, barrier.init(Rng.fromSeed(config.seed)));
+  let steps = saved?.steps ?? 0;
+  let ms = (saved?.seconds ?? 0) * 1000;
+  let lastVerdict: BarrierVerdict | null = saved?.verdict ?? null;
+  const save = () => checkpoints.save({ track: 'neural', state: plainTree(withoutDiagnostics(s)), steps, seconds: ms / 1000, verdict: plainTree(lastVerdict) }, steps);
   let outcome: NeuralOutcome;
   try {
     for (;;) {
@@ -89,7 +102,9 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
       }
       log.debug({ iteration: steps, loss: d?.lower.loss, value: d?.value, lambda: d?.lambda, stepNorm: d?.stepNorm, trainingSet: d?.trainingSetSize }, 'iteration');
       progress.update(steps, { L: d?.lower.loss ?? NaN, V: d?.value ?? NaN });
+      if (!s.done && checkpoints.due()) save();
     }
+    if (outcome === 'interrupted' || outcome === 'max-iter' || outcome === 'max-seconds') save();
   } finally {
     progress.stop();
   }
@@ -163,7 +178,9 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     projection: picture.projection,
     neural: { ...setup.options, dynamicsGraph: undefined, domain: undefined, decay: NEURAL_DECAY, unsafeMargin: NEURAL_UNSAFE_MARGIN },
     lp: null,
-    files: ['certificate.json', 'phase.png', 'phase.svg', 'policy.json', 'report.json'],
+    files: ['certificate.json', ...(checkpoints.iteration !== null ? ['checkpoint.bin'] : []), 'phase.png', 'phase.svg', 'policy.json', 'report.json', 'train-config.json'],
+    checkpoint: checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration, written: checkpoints.written } : null,
+    resumedFrom: resume ? { iteration: saved!.steps, file: resume.file, fromPrevious: resume.fromPrevious } : null,
   };
   writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   log.info({ outcome, certified, iterations: steps, seconds, verifications: s.verifications, verifyBoxes: s.verifyBoxes }, 'training finished');
@@ -175,9 +192,20 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
       `  sampled check: ${sampledBad.length === 0 ? `no violation in ${config.samples} states per condition` : sampledBad.map((r) => `${r.name} ${r.violations} violations`).join(', ')}\n` +
       `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
       (counterexample ? `  counterexample (${lastCondition?.name}): [${Array.from(counterexample, (v) => v.toPrecision(6)).join(', ')}]\n` : '') +
-      `Wrote ${dir}/{${report.files.join(',')}}\n`,
+      `Wrote ${dir}/{${report.files.join(',')}}\n` +
+      (outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),
   );
   if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
   if (outcome === 'interrupted') return EXIT.interrupted;
   return certified ? EXIT.ok : EXIT.notCertified;
+}
+
+/** The neural track's saved state, checked for shape (a checkpoint of another version is refused, not half-loaded). */
+function neuralTrainState(resume: TrainResume): { state: NeuralTrainingState; steps: number; seconds: number; verdict: BarrierVerdict | null } {
+  const st = resume.state as Record<string, unknown>;
+  const state = st.state as NeuralTrainingState | undefined;
+  const ok =
+    state && typeof state === 'object' && state.theta instanceof Float64Array && state.psi instanceof Float64Array && state.adam?.m instanceof Float64Array && state.set && Number.isInteger(st.steps) && typeof st.seconds === 'number';
+  if (!ok) throw new InputError('the checkpoint does not hold a neural-track training state', resume.file);
+  return { state, steps: st.steps as number, seconds: st.seconds as number, verdict: (st.verdict as BarrierVerdict | null) ?? null };
 }

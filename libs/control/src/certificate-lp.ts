@@ -1,4 +1,4 @@
-import type { Highs, LegacyHighs, Model } from 'highs';
+import type { Basis, Highs, LegacyHighs } from 'highs';
 import { Polynomial, monomialBasis } from './polynomial';
 import { handelmanProducts } from './handelman';
 import type { Ball, Box, ControlSystem } from './systems/control-system';
@@ -7,7 +7,7 @@ import type { FeaturePolicy } from './policy';
 
 /**
  * The HiGHS runtime (`await (await import('highs')).default()`), injected: its one-shot `solve` of CPLEX LP text,
- * and optionally `createModel` for warm-started re-solves.
+ * and optionally `createModel` for re-solves warm-started from the previous optimal basis.
  */
 export type LpSolver = Pick<LegacyHighs, 'solve'> & Partial<Pick<Highs, 'createModel'>>;
 
@@ -24,9 +24,10 @@ export interface CertificateLpOptions {
   /** Box bound |β_i| ≤ betaBound that keeps the LP bounded. Default 1. */
   readonly betaBound?: number;
   /**
-   * Keep one persistent HiGHS model: the first solve reads the CPLEX LP text, later solves change only the
-   * θ-dependent coefficients and re-run the simplex from the previous optimal basis. Default true when the solver
-   * has `createModel`. Call {@link CertificateLp.dispose} when done.
+   * Start each re-solve from the previous solve's optimal basis (HiGHS model, setBasis), so the simplex only repairs
+   * what the new θ changed. The model is rebuilt from the LP text each time, so a solve depends on (θ, that basis)
+   * alone, not on the history of earlier solves: a run resumed from {@link CertificateLp.state} repeats the bits.
+   * Default true when the solver has `createModel`.
    */
   readonly warmStart?: boolean;
   /** Lyapunov only: half-width r₀ of the box around the origin left out of the decrease condition. Default 0.1. */
@@ -129,10 +130,11 @@ export class CertificateLp {
   private readonly betaBound: number;
   private readonly lyapunov: boolean;
   private readonly epsilon: number;
-  /** The CPLEX LP text of the last cold (text-built) solve, for inspection. */
+  /** The CPLEX LP text of the latest solve, for inspection. */
   lastText = '';
-  private model: Model | null = null;
-  private colIndex: number[] = [];
+  /** The basis the latest solve ended at (where the next one starts) and the one it started from. */
+  private lastBasis: Basis | null = null;
+  private startBasis: Basis | null = null;
   private muCount = 0;
   private readonly warm: boolean;
   /** The resolved options (defaults filled in). */
@@ -319,23 +321,23 @@ export class CertificateLp {
     return { q, dq };
   }
 
-  /** Solves the LP for policy parameters θ. */
+  /**
+   * Solves the LP for policy parameters θ (with warm start: from the basis the previous solve ended at).
+   */
   solve(theta: Float64Array): CertificateSolution {
     if (theta.length !== this.policy.nTheta) {
       throw new RangeError(`CertificateLp.solve: theta must have length ${this.policy.nTheta}, received ${theta.length}`);
     }
     const J = this.basis.length;
     const P = this.policy.nTheta;
-    const cold = this.model === null;
     const lines: string[] = ['Minimize', ' obj: c', 'Subject To'];
     const dqRows: { row: number; coef: Float64Array }[] = []; // per row: ∂A_{row,j}/∂θ_p at [j·P + p]
-    const dynRows: { row: number; a: Float64Array }[] = []; // per θ-dependent row: A_{row,j}
     let row = 0;
     let mu = 0;
     for (const block of this.blocks) {
       const cached = this.cache.get(block);
       if (cached) {
-        if (cold) lines.push(...cached.lines);
+        lines.push(...cached.lines);
         row += block.rowKeys.length;
         mu += cached.mu;
         continue;
@@ -362,55 +364,51 @@ export class CertificateLp {
         const coefs = block.rowKeys.map(() => new Float64Array(J * P));
         dq.forEach((dqj, j) => dqj.forEach((p, pp) => place(p, (r, c) => (coefs[r][j * P + pp] += c))));
         coefs.forEach((coef, r) => dqRows.push({ row: row + r, coef }));
-        a.forEach((ar, r) => dynRows.push({ row: row + r, a: ar }));
       }
-      if (cold || !dq) {
-        const terms: string[][] = a.map((ar) => Array.from(ar, (c, j) => (c === 0 ? '' : `${fmt(c)} b${j}`)).filter((t) => t));
-        const rhs = new Float64Array(block.rowKeys.length);
-        place(block.q0, (r, c) => (rhs[r] -= c));
-        const constRow = rowOf.get(new Array<number>(this.system.nx).fill(0).join(','))!;
-        if (block.slack) terms[constRow].push('+ 1 c');
-        for (const h of block.products) {
-          place(h, (r, c) => terms[r].push(`${fmt(-c)} m${mu}`));
-          mu++;
-        }
-        terms.forEach((t, r) => blockLines.push(` r${row + r}: ${chunk(t)} = ${fmtRhs(rhs[r])}`));
-        lines.push(...blockLines);
-        if (!dq) this.cache.set(block, { lines: blockLines, mu: mu - mu0 });
-      } else mu += block.products.length;
+      const terms: string[][] = a.map((ar) => Array.from(ar, (c, j) => (c === 0 ? '' : `${fmt(c)} b${j}`)).filter((t) => t));
+      const rhs = new Float64Array(block.rowKeys.length);
+      place(block.q0, (r, c) => (rhs[r] -= c));
+      const constRow = rowOf.get(new Array<number>(this.system.nx).fill(0).join(','))!;
+      if (block.slack) terms[constRow].push('+ 1 c');
+      for (const h of block.products) {
+        place(h, (r, c) => terms[r].push(`${fmt(-c)} m${mu}`));
+        mu++;
+      }
+      terms.forEach((t, r) => blockLines.push(` r${row + r}: ${chunk(t)} = ${fmtRhs(rhs[r])}`));
+      lines.push(...blockLines);
+      if (!dq) this.cache.set(block, { lines: blockLines, mu: mu - mu0 });
       row += block.rowKeys.length;
     }
     let status: string;
     let cStar = NaN;
     const beta = new Float64Array(J);
     let rowDual: ArrayLike<number> = [];
-    if (cold) {
-      if (this.lyapunov) lines.push(...this.diagonalDominanceRows());
-      lines.push('Bounds');
-      for (let j = 0; j < J; j++) lines.push(` ${fmtRhs(-this.betaBound)} <= b${j} <= ${fmtRhs(this.betaBound)}`);
-      lines.push(' c free', 'End');
-      this.lastText = lines.join('\n');
-      this.muCount = mu;
-    }
+    if (this.lyapunov) lines.push(...this.diagonalDominanceRows());
+    lines.push('Bounds');
+    for (let j = 0; j < J; j++) lines.push(` ${fmtRhs(-this.betaBound)} <= b${j} <= ${fmtRhs(this.betaBound)}`);
+    lines.push(' c free', 'End');
+    this.lastText = lines.join('\n');
+    this.muCount = mu;
     if (this.warm) {
+      const model = this.lp.createModel!({ format: 'lp', data: this.lastText });
       try {
-        if (cold) {
-          this.model = this.lp.createModel!({ format: 'lp', data: this.lastText });
-          this.model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex' });
-          this.colIndex = Array.from({ length: J }, (_, j) => this.model!.getColByName(`b${j}`));
-        } else {
-          for (const { row: r, a } of dynRows) for (let j = 0; j < J; j++) this.model!.changeCoefficient(r, this.colIndex[j], a[j]);
-        }
-        const run = this.model!.run();
+        model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex' });
+        const start = this.lastBasis;
+        if (start) model.setBasis(start);
+        this.startBasis = start;
+        const run = model.run();
+        this.lastBasis = model.getBasis();
         status = run.modelStatus === 7 ? 'Optimal' : `HiGHS model status ${run.modelStatus}`;
         if (status === 'Optimal') {
-          const sol = this.model!.getSolution();
-          cStar = this.model!.getObjectiveValue();
-          for (let j = 0; j < J; j++) beta[j] = sol.colValue[this.colIndex[j]];
+          const sol = model.getSolution();
+          cStar = model.getObjectiveValue();
+          for (let j = 0; j < J; j++) beta[j] = sol.colValue[model.getColByName(`b${j}`)];
           rowDual = sol.rowDual;
         }
       } catch (err) {
         status = `Solve error: ${(err as Error).message}`;
+      } finally {
+        model.dispose();
       }
     } else {
       try {
@@ -442,11 +440,38 @@ export class CertificateLp {
     return { status, cStar, beta, dcdtheta, certificate, rows: row, columns };
   }
 
-  /** Releases the persistent HiGHS model (if any); the next solve starts cold. */
-  dispose(): void {
-    this.model?.dispose();
-    this.model = null;
+  /**
+   * What a resumed run needs to repeat this LP's latest solve and continue its sequence of warm starts to the bit:
+   * the basis that solve started from (null: it was cold, or there is no warm start). Plain typed arrays.
+   */
+  state(): CertificateLpState {
+    const b = this.startBasis;
+    return { basis: b ? { colStatus: Int32Array.from(b.colStatus), rowStatus: Int32Array.from(b.rowStatus) } : null };
   }
+
+  /**
+   * Continues from a {@link CertificateLp.state}: the next solve starts from its basis. A resumed pipeline first
+   * repeats the latest solve (same θ, same basis: the same bits), and the later ones follow on.
+   */
+  restoreState(state: CertificateLpState): void {
+    const b = state?.basis;
+    if (b !== null && (!(b?.colStatus instanceof Int32Array) || !(b.rowStatus instanceof Int32Array))) {
+      throw new RangeError('CertificateLp.restoreState: state.basis must be null or { colStatus: Int32Array, rowStatus: Int32Array }');
+    }
+    this.lastBasis = b ? { colStatus: Int32Array.from(b.colStatus), rowStatus: Int32Array.from(b.rowStatus) } : null;
+    this.startBasis = null;
+  }
+
+  /** Forgets the warm-start basis: the next solve starts cold. */
+  dispose(): void {
+    this.lastBasis = null;
+    this.startBasis = null;
+  }
+}
+
+/** See {@link CertificateLp.state}. */
+export interface CertificateLpState {
+  readonly basis: { readonly colStatus: Int32Array; readonly rowStatus: Int32Array } | null;
 }
 
 /**

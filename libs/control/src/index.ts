@@ -16,6 +16,7 @@ export { rollout, sampleInitialStates, sampleBall, valueGradient } from './rollo
 export { handelmanProducts } from './handelman';
 export type { LpSolver, CertificateLpOptions, CertificateSolution } from './certificate-lp';
 export { CertificateLp, boxMinusInner, gridMinusInner } from './certificate-lp';
+export type { CertificateLpState } from './certificate-lp';
 export type { SampledCheckOptions, ConditionReport } from './certificate-check';
 export { sampledCertificateCheck } from './certificate-check';
 export type { JointTrainingOptions, JointTrainingState, JointTrainingDiagnostics, JointTraining } from './joint-training';

@@ -20,7 +20,9 @@ export interface CreateLoggerOptions {
   colorize?: boolean;
 }
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** The levels of {@link createLogger}, most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LEVELS: readonly string[] = LOG_LEVELS;
 
 /**
  * A pino logger for programs: JSON lines by default, or pino-pretty output when `pretty` is set (the default on a

@@ -1,5 +1,5 @@
 export type { Logger } from 'pino';
-export { createLogger, silentLogger } from './create-logger';
+export { createLogger, LOG_LEVELS, silentLogger } from './create-logger';
 export type { CreateLoggerOptions } from './create-logger';
 export { TraceWriter } from './trace-writer';
 export type { TraceRecord } from './trace-writer';
