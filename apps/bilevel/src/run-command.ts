@@ -8,7 +8,7 @@ import { auditOracles, expectedCost, formatAudit, initEngine, logregAutodiff, lo
 import { LogregHpo } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
 import type { Finding, Monitor, RunState, Snapshot } from '@bilevel/streams';
-import { DivergenceError, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
+import { DivergenceError, findingLogLevel, findingsSummary, formatFindings, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
 import { monitorsByName } from '@bilevel/verify';
 import type { CheckpointValue, Logger } from '@bilevel/telemetry';
 import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeCheckpoint, writeFileAtomic } from '@bilevel/telemetry';
@@ -384,8 +384,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     monitored?.findings$.subscribe((f) => {
       findings.push(f);
       trace.write({ finding: { ...f } });
-      const level = f.level === 'violation' ? 'error' : f.level === 'warning' ? 'warn' : 'info';
-      runLog[level]({ monitor: f.monitor, iteration: f.iteration, value: f.value, bound: f.bound, stream: f.stream, oracle: f.oracle }, `${f.monitor}: ${f.message}`);
+      runLog[findingLogLevel(f)]({ monitor: f.monitor, iteration: f.iteration, value: f.value, bound: f.bound, stream: f.stream, oracle: f.oracle }, `${f.monitor}: ${f.message}`);
     });
     const sub = (monitored?.snapshots$ ?? runs$).subscribe({
       next: (s) => {
@@ -473,7 +472,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     evaluations: rows.length,
     wallSeconds: (performance.now() - wallStart) / 1000,
     outDir,
-    ...(monitors.length ? { monitors: { names: monitors.map((m) => m.name), strict: Boolean(config.strict), counts: countFindings(findings), findings: findings.slice(0, 200) } } : {}),
+    ...(monitors.length ? { monitors: findingsSummary(monitors.map((m) => m.name), Boolean(config.strict), findings) } : {}),
     ...(violation ? { violation: violation.message } : {}),
     ...(lastCheckpointIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: lastCheckpointIteration, written: checkpointsWritten } } : {}),
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
@@ -534,30 +533,4 @@ function auditAndCost(oracles: BilevelProblem, analytic: BilevelProblem, seed: n
   const audit = auditOracles(oracles, { seed });
   runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
   runLog.info(expectedCost(oracles, { analytic, seed }).text);
-}
-
-/** Findings per level. */
-function countFindings(findings: readonly Finding[]): Record<'info' | 'warning' | 'violation', number> {
-  const counts = { info: 0, warning: 0, violation: 0 };
-  for (const f of findings) counts[f.level]++;
-  return counts;
-}
-
-/** The end-of-run table: one line per monitor and level, with the count and the latest message. */
-export function formatFindings(findings: readonly Finding[]): string {
-  if (findings.length === 0) return 'monitors: no findings';
-  const groups = new Map<string, { monitor: string; level: string; count: number; last: Finding }>();
-  for (const f of findings) {
-    const key = `${f.monitor}\u0000${f.level}`;
-    const g = groups.get(key);
-    if (g) {
-      g.count++;
-      g.last = f;
-    } else groups.set(key, { monitor: f.monitor, level: f.level, count: 1, last: f });
-  }
-  const rowsOut = [...groups.values()].map((g) => [g.monitor, g.level, String(g.count), `it ${g.last.iteration}: ${g.last.message}`.slice(0, 110)]);
-  const head = ['monitor', 'level', 'count', 'latest'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rowsOut.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rowsOut.map(line)].join('\n');
 }

@@ -4,6 +4,10 @@ import { InputError } from '@bilevel/problems';
 import { CertificateLp, FeaturePolicy } from '@bilevel/control';
 import type { CertificateLpState, PolicyState } from '@bilevel/control';
 import type { CheckpointValue } from '@bilevel/telemetry';
+import type { Finding } from '@bilevel/streams';
+import { findingsSummary, formatFindings } from '@bilevel/streams';
+import { TRAINING_MONITORS } from '@bilevel/control';
+import { findingSink } from './finding-sink';
 import { polyTrack, runTrainingPipeline } from './control-pipeline';
 import type { CertificateResult, PipelineEvent, VerifierResult } from './control-pipeline';
 import { createProgress, writeFileAtomic } from '@bilevel/telemetry';
@@ -79,11 +83,13 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   let lastCertified: { certificate: CertificateResult; theta: Float64Array } | null = null;
   let lastVerdict: HeldVerdict | null = saved?.verdict ?? null;
   const savedSeconds = saved?.seconds ?? 0;
+  const sink = findingSink(log, saved?.findings);
   const stateAt = (p: PolicyState, seconds: number): Record<string, CheckpointValue> => ({
     track: 'poly',
     policy: plainTree({ ...p, inner: p.inner && typeof p.inner === 'object' ? withoutDiagnostics(p.inner) : null }),
     lp: plainTree(lp ? lp.state() : null),
     verdict: plainTree(lastVerdict),
+    findings: plainTree(sink.findings),
     seconds,
   });
   let trainingMs = 0;
@@ -95,6 +101,8 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
       maxIter: config.maxIter,
       ...(config.maxSeconds !== undefined ? { maxSeconds: Math.max(1e-9, config.maxSeconds - savedSeconds) } : {}),
       signal: ac.signal,
+      // a resumed pipeline repeats the checkpoint's iteration, whose findings the checkpoint already holds
+      onFinding: (f) => (saved && f.iteration === saved.policy.iteration ? undefined : sink.add(f)),
       onEvent: (e: PipelineEvent) => {
         const now = performance.now();
         trainingMs += now - tick;
@@ -172,6 +180,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
     projection: picture.projection,
     lp: lp?.settings ?? null,
     files: files.sort(),
+    monitors: findingsSummary(Object.values(TRAINING_MONITORS), false, sink.findings),
     checkpoint: checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration, written: checkpoints.written } : null,
     resumedFrom: resume ? { iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious } : null,
   };
@@ -188,6 +197,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
       (result.outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),
   );
   if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
+  else if (!baseline) io.stdout.write(`\n${formatFindings(sink.findings)}\n`);
   if (result.outcome === 'interrupted') return EXIT.interrupted;
   return certified || baseline ? EXIT.ok : EXIT.notCertified;
 }
@@ -207,10 +217,11 @@ function holdVerdict(v: VerifierResult): HeldVerdict {
 }
 
 /** The poly track's saved state, checked for shape (a checkpoint of another version is refused, not half-loaded). */
-function polyTrainState(resume: TrainResume): { policy: PolicyState; lp: CertificateLpState | null; verdict: HeldVerdict | null; seconds: number } {
+function polyTrainState(resume: TrainResume): { policy: PolicyState; lp: CertificateLpState | null; verdict: HeldVerdict | null; seconds: number; findings: Finding[] } {
   const st = resume.state as Record<string, unknown>;
   const policy = st.policy as PolicyState | undefined;
   const ok = policy && typeof policy === 'object' && policy.theta instanceof Float64Array && Number.isInteger(policy.iteration) && typeof st.seconds === 'number';
   if (!ok) throw new InputError('the checkpoint does not hold a poly-track policy state', resume.file);
-  return { policy, lp: (st.lp as CertificateLpState | null) ?? null, verdict: (st.verdict as HeldVerdict | null) ?? null, seconds: st.seconds as number };
+  const findings = Array.isArray(st.findings) ? (st.findings as Finding[]) : [];
+  return { policy, lp: (st.lp as CertificateLpState | null) ?? null, verdict: (st.verdict as HeldVerdict | null) ?? null, seconds: st.seconds as number, findings };
 }

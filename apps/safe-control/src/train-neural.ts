@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { Rng } from '@bilevel/linalg';
 import type { BarrierVerdict, ControlSystem, NeuralTrainingState } from '@bilevel/control';
-import { BarrierMlp, neuralTraining } from '@bilevel/control';
+import { BarrierMlp, barrierVerdictFindings, neuralTraining, TRAINING_MONITORS } from '@bilevel/control';
+import type { Finding } from '@bilevel/streams';
+import { findingsSummary, formatFindings } from '@bilevel/streams';
+import { findingSink } from './finding-sink';
 import { createProgress, writeFileAtomic } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
@@ -70,12 +73,14 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   let steps = saved?.steps ?? 0;
   let ms = (saved?.seconds ?? 0) * 1000;
   let lastVerdict: BarrierVerdict | null = saved?.verdict ?? null;
-  const save = () => checkpoints.save({ track: 'neural', state: plainTree(withoutDiagnostics(s)), steps, seconds: ms / 1000, verdict: plainTree(lastVerdict) }, steps);
+  const sink = findingSink(log, saved?.findings);
+  const save = () => checkpoints.save({ track: 'neural', state: plainTree(withoutDiagnostics(s)), steps, seconds: ms / 1000, verdict: plainTree(lastVerdict), findings: plainTree(sink.findings) }, steps);
   let outcome: NeuralOutcome;
   try {
     for (;;) {
       if (s.done) {
         outcome = s.outcome === 'certified' ? 'certified' : 'diverged';
+        if (outcome === 'diverged') sink.add({ level: 'violation', monitor: TRAINING_MONITORS.policy, iteration: steps, message: 'a rollout left float range: θ is the last finite policy' });
         break;
       }
       if (steps >= config.maxIter) {
@@ -98,6 +103,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
       const d = s.diagnostics;
       if (d?.verification) {
         lastVerdict = d.verification;
+        for (const f of barrierVerdictFindings(steps, d.verification)) sink.add(f);
         log.info({ iteration: steps, certified: d.verification.certified, conditions: d.verification.conditions.map((c) => `${c.name} ${c.result.status} ${c.result.stats.boxesProcessed}`), boxes: d.verification.boxes }, 'barrier checked');
       }
       log.debug({ iteration: steps, loss: d?.lower.loss, value: d?.value, lambda: d?.lambda, stepNorm: d?.stepNorm, trainingSet: d?.trainingSetSize }, 'iteration');
@@ -181,6 +187,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     files: ['certificate.json', ...(checkpoints.iteration !== null ? ['checkpoint.bin'] : []), 'phase.png', 'phase.svg', 'policy.json', 'report.json', 'train-config.json'],
     checkpoint: checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration, written: checkpoints.written } : null,
     resumedFrom: resume ? { iteration: saved!.steps, file: resume.file, fromPrevious: resume.fromPrevious } : null,
+    monitors: findingsSummary([TRAINING_MONITORS.verifier, TRAINING_MONITORS.policy], false, sink.findings),
   };
   writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   log.info({ outcome, certified, iterations: steps, seconds, verifications: s.verifications, verifyBoxes: s.verifyBoxes }, 'training finished');
@@ -196,16 +203,18 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
       (outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),
   );
   if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
+  else io.stdout.write(`\n${formatFindings(sink.findings)}\n`);
   if (outcome === 'interrupted') return EXIT.interrupted;
   return certified ? EXIT.ok : EXIT.notCertified;
 }
 
 /** The neural track's saved state, checked for shape (a checkpoint of another version is refused, not half-loaded). */
-function neuralTrainState(resume: TrainResume): { state: NeuralTrainingState; steps: number; seconds: number; verdict: BarrierVerdict | null } {
+function neuralTrainState(resume: TrainResume): { state: NeuralTrainingState; steps: number; seconds: number; verdict: BarrierVerdict | null; findings: Finding[] } {
   const st = resume.state as Record<string, unknown>;
   const state = st.state as NeuralTrainingState | undefined;
   const ok =
     state && typeof state === 'object' && state.theta instanceof Float64Array && state.psi instanceof Float64Array && state.adam?.m instanceof Float64Array && state.set && Number.isInteger(st.steps) && typeof st.seconds === 'number';
   if (!ok) throw new InputError('the checkpoint does not hold a neural-track training state', resume.file);
-  return { state, steps: st.steps as number, seconds: st.seconds as number, verdict: (st.verdict as BarrierVerdict | null) ?? null };
+  const findings = Array.isArray(st.findings) ? (st.findings as Finding[]) : [];
+  return { state, steps: st.steps as number, seconds: st.seconds as number, verdict: (st.verdict as BarrierVerdict | null) ?? null, findings };
 }

@@ -37,6 +37,11 @@ test('poly track: stopped at --max-iter 12, resumed to the end, θ and c* equal 
   assert.deepEqual(got.theta, ref.theta, 'θ to the bit (JSON numbers round-trip doubles exactly)');
   assert.equal(got.cStar, ref.cStar);
   assert.deepEqual(got.resumedFrom.iteration, 12);
+  // the verifier's verdicts reach report.json in the monitors' format, once each across the resume
+  assert.equal(ref.monitors.findings.at(-1).monitor, 'certificate-verifier');
+  assert.equal(ref.monitors.findings.at(-1).level, 'info');
+  assert.deepEqual(got.monitors, ref.monitors);
+  assert.match(a.stdout, /certificate-verifier\s+info\s+1\s+it 31: sound/);
   assert.deepEqual(json(join(part, 'certificate.json')).terms, json(join(full, 'certificate.json')).terms);
 });
 

@@ -16,3 +16,4 @@ export type { PolyTrackOptions, PolyTrack } from './pipeline/poly-track';
 export { polyTrack, noCertificateStage } from './pipeline/poly-track';
 export type { SoundVerifierStageOptions } from './pipeline/sound-verifier-stage';
 export { SOUND_VERIFIER_MAX_BOXES, SOUND_VERIFIER_MAX_SECONDS, soundVerifierStage } from './pipeline/sound-verifier-stage';
+export { TRAINING_MONITORS, barrierVerdictFindings, pipelineFindings } from './pipeline/training-findings';

@@ -20,3 +20,4 @@ export { monitorSnapshots } from './monitors/monitor-snapshots';
 export type { MonitorSnapshotsOptions } from './monitors/monitor-snapshots';
 export { withMonitors } from './monitors/with-monitors';
 export type { MonitoredRun } from './monitors/with-monitors';
+export { countFindings, findingLogLevel, findingsSummary, formatFindings, SUMMARY_FINDINGS } from './monitors/format-findings';

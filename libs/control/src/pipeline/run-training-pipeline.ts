@@ -1,6 +1,7 @@
 import type { PipelineStages, PolicyState } from './pipeline-stages';
 import type { PipelineEvent, PipelineStop } from './training-pipeline';
 import { trainingPipeline } from './training-pipeline';
+import type { Finding } from '@bilevel/streams';
 
 /** Options of {@link runTrainingPipeline}. */
 export interface RunPipelineOptions {
@@ -14,6 +15,8 @@ export interface RunPipelineOptions {
   readonly yieldEvery?: number;
   /** Called with each completed iteration (θ_0 included). */
   readonly onEvent?: (event: PipelineEvent) => void;
+  /** Called with each finding of the pipeline's `findings$` (verdicts, LP status, divergence), before onEvent. */
+  readonly onFinding?: (finding: Finding) => void;
 }
 
 /** How a run ended and its last iteration. */
@@ -47,6 +50,18 @@ export async function runTrainingPipeline(stages: PipelineStages, init: PolicySt
   const pipeline = trainingPipeline(stages, init);
   let last: PipelineEvent | null = null;
   let failure: { error: unknown } | null = null;
+  if (options.onFinding) {
+    const onFinding = options.onFinding;
+    pipeline.subscription.add(
+      pipeline.findings$.subscribe((f) => {
+        try {
+          onFinding(f);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }),
+    );
+  }
   pipeline.subscription.add(
     pipeline.event$.subscribe({
       next: (e) => {

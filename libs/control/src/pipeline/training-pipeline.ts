@@ -1,7 +1,9 @@
 import type { Observable } from 'rxjs';
-import { Subject, Subscription, filter, map, zip } from 'rxjs';
+import { Subject, Subscription, filter, map, mergeMap, zip } from 'rxjs';
+import type { Finding } from '@bilevel/streams';
 import type { CertificateResult, PipelineStages, PolicyState, VerifierResult } from './pipeline-stages';
 import { acceptsCertificate } from './pipeline-stages';
+import { pipelineFindings } from './training-findings';
 
 /** Why a pipeline stopped by itself. */
 export type PipelineStop = 'certified' | 'diverged' | 'stalled';
@@ -29,6 +31,11 @@ export interface TrainingPipeline {
   readonly certificate$: Observable<CertificateVersion>;
   /** Completed iterations (the verifier stream's output). */
   readonly event$: Observable<PipelineEvent>;
+  /**
+   * The verdicts and stream troubles as runtime-monitor findings ({@link pipelineFindings}), the channel and format
+   * of `withMonitors` in @bilevel/streams, so that one report format covers solver runs and trainings.
+   */
+  readonly findings$: Observable<Finding>;
   /** Publishes θ_0; call once, after subscribing. */
   start(): void;
   /** One clock tick: the policy stream takes one upper-level step if the last event asks for one. */
@@ -102,6 +109,7 @@ export function trainingPipeline(stages: PipelineStages, init: PolicyState): Tra
     policy$: policy.asObservable(),
     certificate$: certificate.asObservable(),
     event$: event.asObservable(),
+    findings$: event.pipe(mergeMap((e) => pipelineFindings(e))),
     start() {
       if (started) throw new Error(`${fn}: start() was already called`);
       started = true;
