@@ -7,6 +7,7 @@ import type { CommandIo } from './command-io';
 import { integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './parse-values';
 import type { TrainResume } from './train-checkpoint';
 import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, readTrainResume, RESUME_OPTIONS } from './train-checkpoint';
+import { readTrainConfigFile } from './train-config-file';
 import { trainCommand } from './train-command';
 import { verifyCommand } from './verify-command';
 import { simulateCommand } from './simulate-command';
@@ -91,6 +92,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .option('--samples <n>', `states per condition of the sampled verifier [${DEFAULT_SAMPLES}]`, positiveInt, DEFAULT_SAMPLES)
       .option('--trajectories <n>', `closed-loop trajectories drawn [${DEFAULT_TRAJECTORIES}]`, positiveInt, DEFAULT_TRAJECTORIES)
       .option('--checkpoint-every <s>', `write the training state (atomically) to <out>/checkpoint.bin every s seconds, and when interrupted or out of budget; 0: only then [${DEFAULT_TRAIN_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
+      .option('--config <file>', 'JSON file of these options (camelCase keys, e.g. {"system": "pj", "maxIter": 100}); options on the command line win')
       .option('--resume <dir>', 'continue the training in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)'),
   ).action(
     action(
@@ -113,7 +115,12 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       ),
       (o, cmd) => {
         if (o.resume === undefined) {
-          if (o.system === undefined) throw new InputError("required option '--system <name>' not specified", '--system');
+          if (o.config !== undefined) {
+            // the file fills every option the command line did not give (validated as a whole first)
+            const file = readTrainConfigFile(String(o.config));
+            for (const [key, value] of Object.entries(file)) if (cmd.getOptionValueSource(key) !== 'cli') o[key] = value;
+          }
+          if (o.system === undefined) throw new InputError("required option '--system <name>' not specified (or give it in --config)", '--system');
           return;
         }
         const allowed = new Set<string>(RESUME_OPTIONS);
