@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Subject } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, prepareOutDir, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
@@ -233,6 +234,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   const problem = buildProblem(config as RunConfig & { problem: ProblemConfig['problem'] });
   // --x0, else the problem's own starting point (imaging: θ = (−5, −5)), else the solver's default
   const x0 = startingX(config.x0, problem.dimX) ?? (problem instanceof ImagingProblem ? problem.startingPoint() : undefined);
+  if (config.x0 !== undefined && x0) checkStartingPoint(problem, x0);
   // the problem the solver sees: the analytic one, or the same problem differentiated by tfjs
   let solverProblem = problem;
   let backend = 'float64 (analytic Float64Array kernels)';
@@ -330,7 +332,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     },
   };
   const stop = new Subject<void>();
-  const progress = createProgress({ total: maxIter, enabled: config.progress, label: `${solver.name}` });
+  const progress = createProgress({ total: Math.max(1, maxIter), enabled: config.progress, label: `${solver.name}` });
   let lastSnapshot: Snapshot | undefined;
   let warmZ: Float64Array | undefined;
   const gradZ = new Float64Array(problem.dimZ);
@@ -367,6 +369,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   let status = 'finished' as 'finished' | 'diverged' | 'interrupted' | 'violation';
   let divergence: DivergenceError | undefined;
   let violation: MonitorViolationError | undefined;
+  /** An evaluation that threw at a finite iterate (e.g. an inner problem no longer positive definite). */
+  let evaluationFailure: { iteration: number; message: string } | undefined;
   await new Promise<void>((resolveRun, rejectRun) => {
     const runOptions = {
       seed: config.seed,
@@ -386,13 +390,29 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       trace.write({ finding: { ...f } });
       runLog[findingLogLevel(f)]({ monitor: f.monitor, iteration: f.iteration, value: f.value, bound: f.bound, stream: f.stream, oracle: f.oracle }, `${f.monitor}: ${f.message}`);
     });
-    const sub = (monitored?.snapshots$ ?? runs$).subscribe({
+    // `next` may run before subscribe returns: it reaches the subscription through this holder
+    const handle: { sub?: Subscription } = {};
+    handle.sub = (monitored?.snapshots$ ?? runs$).subscribe({
       next: (s) => {
+        if (evaluationFailure) return;
+        const previous = lastSnapshot;
         lastSnapshot = s;
         // a resumed run starts where its checkpoint was taken: off the evaluation grid, that point has no row
         // (and a point the trace already holds, when the checkpoint was taken just after that evaluation)
         if (resume && s.iteration === resume.state.versions.x.k && !s.final && (s.iteration % evalEvery !== 0 || rows.at(-1)?.iter === s.iteration)) return;
-        const row = evaluate(s);
+        let row: TraceRow;
+        try {
+          row = evaluate(s);
+        } catch (err) {
+          // the iterate is finite but the problem cannot be evaluated there: the run ends as diverged, with the
+          // last evaluated state reported (an error thrown here would escape RxJS asynchronously)
+          evaluationFailure = { iteration: s.iteration, message: (err as Error).message };
+          lastSnapshot = previous;
+          status = 'diverged';
+          handle.sub?.unsubscribe();
+          resolveRun();
+          return;
+        }
         progress.update(s.iteration, { h: row.value.toPrecision(6), '‖∇h‖': row.hypergradNorm?.toExponential(2) ?? '—' });
         runLog.debug({ iter: row.iter, h: row.value, ...row.metrics, relSubopt: row.relativeSuboptimality, gradNorm: row.hypergradNorm }, 'evaluation');
       },
@@ -409,8 +429,9 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       },
       complete: () => resolveRun(),
     });
+    if (evaluationFailure) handle.sub.unsubscribe();
     io.interrupted?.then((signal) => {
-      if (sub.closed) return;
+      if (!handle.sub || handle.sub.closed) return;
       status = 'interrupted';
       runLog.warn({ signal }, 'interrupted: finishing the current step, then writing a checkpoint, the trace and the summary');
       // the run completes the current period, saves a checkpoint and ends with a final snapshot ('stopped')
@@ -477,6 +498,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     ...(lastCheckpointIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: lastCheckpointIteration, written: checkpointsWritten } } : {}),
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
     ...(divergence ? { divergence: { stream: divergence.stream, variable: divergence.variable, version: divergence.version, message: divergence.message } } : {}),
+    ...(evaluationFailure ? { evaluationFailure } : {}),
   };
   let images: string | undefined;
   if (problem instanceof ImagingProblem && x) {
@@ -504,6 +526,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   const level = status === 'finished' ? 'info' : 'warn';
   runLog[level]({ status, iterations: summary.iterations, solverSeconds: summary.solverSeconds, h: summary.value, hStar: ref?.value, relSubopt: finalRow?.relativeSuboptimality, gradNorm: summary.hypergradNorm, outDir }, 'run ended');
   if (divergence) runLog.error({ stream: divergence.stream, version: divergence.version }, divergence.message);
+  if (evaluationFailure) runLog.error(evaluationFailure, `the evaluation at iteration ${evaluationFailure.iteration} failed: ${evaluationFailure.message}`);
 
   if (config.json) io.stdout.write(JSON.stringify(summary) + '\n');
   else {
@@ -533,4 +556,24 @@ function auditAndCost(oracles: BilevelProblem, analytic: BilevelProblem, seed: n
   const audit = auditOracles(oracles, { seed });
   runLog[audit.ok ? 'info' : 'warn']({ ok: audit.ok, worst: Math.max(...audit.oracles.map((o) => o.maxRelError)) }, audit.ok ? formatAudit(audit).split('\n')[0] : formatAudit(audit));
   runLog.info(expectedCost(oracles, { analytic, seed }).text);
+}
+
+/**
+ * `--x0` must lie where the problem is defined: its inner gradient at z = 0 and its outer value there are computed
+ * once (one full pass) and must be finite, else an InputError before anything is written (e.g. a log-regularization
+ * of 1e308 overflows e^x).
+ */
+function checkStartingPoint(problem: BilevelProblem, x0: Float64Array): void {
+  const z = new Float64Array(problem.dimZ);
+  const g = new Float64Array(problem.dimZ);
+  let reason: string | undefined;
+  try {
+    problem.innerGradZ(z, x0, problem.fullInner, g);
+    const v = problem.outerValue(z, x0, problem.fullOuter);
+    if (!g.every(Number.isFinite)) reason = 'the inner gradient is not finite there';
+    else if (!Number.isFinite(v)) reason = 'the outer value is not finite there';
+  } catch (err) {
+    reason = (err as Error).message;
+  }
+  if (reason) throw new InputError(`the problem is not defined at x0 = [${Array.from(x0, (v) => v.toPrecision(4)).join(', ')}] (${reason}); expected a starting point in its domain`, '--x0');
 }

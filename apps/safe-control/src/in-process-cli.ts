@@ -12,7 +12,7 @@ export class Capture extends Writable {
 }
 
 /** Runs `safe-control ARGS` in process (no terminal, no signal handlers): exit code, stdout and stderr. */
-export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
   const code = await main(args, { stdout, stderr, tty: false, signals: false });

@@ -4,10 +4,11 @@ import { createLogger, LOG_LEVELS } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import { APP_SYSTEMS } from './lookup-system';
 import type { CommandIo } from './command-io';
-import { integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './parse-values';
+import { countAtMost, integer, nonNegativeInt, nonNegativeNumber, positiveNumber } from './parse-values';
 import type { TrainResume } from './train-checkpoint';
 import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, readTrainResume, RESUME_OPTIONS } from './train-checkpoint';
 import { readTrainConfigFile } from './train-config-file';
+import { MAX_SAMPLES, MAX_TRAJECTORIES } from './limits';
 import { trainCommand } from './train-command';
 import { verifyCommand } from './verify-command';
 import { simulateCommand } from './simulate-command';
@@ -28,6 +29,7 @@ export const DEFAULT_MAX_ITER = 200;
 export const DEFAULT_SAMPLES = 100_000;
 /** Default closed-loop trajectories drawn. */
 export const DEFAULT_TRAJECTORIES = 20;
+export { MAX_SAMPLES, MAX_TRAJECTORIES };
 
 /**
  * The `safe-control` program: `train`, `verify`, `simulate` (Wang, Zhan, Wang, Huang, Wang, Yang, Zhu, "Joint
@@ -89,8 +91,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .option('--max-iter <n>', `upper-level iterations [${DEFAULT_MAX_ITER}]`, nonNegativeInt, DEFAULT_MAX_ITER)
       .option('--max-seconds <s>', 'budget of seconds of training', positiveNumber)
       .option('--baseline <kind>', 'svg: the value-gradient-only baseline (no certificate), judged by its trajectories')
-      .option('--samples <n>', `states per condition of the sampled verifier [${DEFAULT_SAMPLES}]`, positiveInt, DEFAULT_SAMPLES)
-      .option('--trajectories <n>', `closed-loop trajectories drawn [${DEFAULT_TRAJECTORIES}]`, positiveInt, DEFAULT_TRAJECTORIES)
+      .option('--samples <n>', `states per condition of the sampled verifier, at most ${MAX_SAMPLES} [${DEFAULT_SAMPLES}]`, countAtMost(MAX_SAMPLES), DEFAULT_SAMPLES)
+      .option('--trajectories <n>', `closed-loop trajectories drawn, at most ${MAX_TRAJECTORIES} [${DEFAULT_TRAJECTORIES}]`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
       .option('--checkpoint-every <s>', `write the training state (atomically) to <out>/checkpoint.bin every s seconds, and when interrupted or out of budget; 0: only then [${DEFAULT_TRAIN_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
       .option('--config <file>', 'JSON file of these options (camelCase keys, e.g. {"system": "pj", "maxIter": 100}); options on the command line win')
       .option('--resume <dir>', 'continue the training in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)'),
@@ -142,7 +144,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .requiredOption('--system <name>', `benchmark system: ${systems}`)
       .requiredOption('--policy <file>', 'policy.json written by train')
       .requiredOption('--certificate <file>', 'certificate.json written by train')
-      .option('--samples <n>', `states per condition [${DEFAULT_SAMPLES}]`, positiveInt, DEFAULT_SAMPLES)
+      .option('--samples <n>', `states per condition, at most ${MAX_SAMPLES} [${DEFAULT_SAMPLES}]`, countAtMost(MAX_SAMPLES), DEFAULT_SAMPLES)
       .option('--seed <n>', 'seed of the sampler', integer, 0)
       .option('--out <dir>', 'also write verdict.json to this new or empty folder'),
   ).action(
@@ -161,7 +163,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .requiredOption('--system <name>', `benchmark system: ${systems}`)
       .requiredOption('--policy <file>', 'policy.json written by train')
       .option('--certificate <file>', 'certificate.json whose level set is drawn too')
-      .option('--trajectories <n>', `number of rollouts [${DEFAULT_TRAJECTORIES}]`, positiveInt, DEFAULT_TRAJECTORIES)
+      .option('--trajectories <n>', `number of rollouts, at most ${MAX_TRAJECTORIES} [${DEFAULT_TRAJECTORIES}]`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
       .option('--seed <n>', 'seed of the initial states', integer, 0)
       .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-simulate-<system>)'),
   ).action(

@@ -34,3 +34,12 @@ export function nonNegativeNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a finite number ≥ 0, received '${value}'`);
   return n;
 }
+
+/** An integer from 1 to `max` (counts whose cost grows with them: samples, trajectories). */
+export function countAtMost(max: number): (value: string) => number {
+  return (value) => {
+    const n = positiveInt(value);
+    if (n > max) throw new InvalidArgumentError(`expected an integer from 1 to ${max.toLocaleString('en-US')}, received '${value}'`);
+    return n;
+  };
+}

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readOptionsFile } from '@bilevel/problems';
 import { LOG_LEVELS } from '@bilevel/telemetry';
 import { APP_SYSTEMS } from './lookup-system';
+import { MAX_SAMPLES, MAX_TRAJECTORIES } from './limits';
 
 const count = z.number().int().min(1);
 
@@ -18,8 +19,8 @@ export const TRAIN_CONFIG_SCHEMA = z
     maxIter: z.number().int().min(0),
     maxSeconds: z.number().positive().finite(),
     baseline: z.enum(['svg']),
-    samples: count,
-    trajectories: count,
+    samples: count.max(MAX_SAMPLES),
+    trajectories: count.max(MAX_TRAJECTORIES),
     checkpointEvery: z.number().min(0).finite(),
     json: z.boolean(),
     logLevel: z.enum(LOG_LEVELS),

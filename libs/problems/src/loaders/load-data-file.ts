@@ -4,6 +4,7 @@ import { parseUciCsv } from '../uci-csv';
 import { gunzipBounded, isGzip } from './gunzip-bounded';
 import { LIBSVM_DEFAULT_MAX_BYTES, parseLibsvm } from './libsvm';
 import { readDataFile } from './read-data-file';
+import { parseDecimal } from './parse-decimal';
 
 /** The tabular formats {@link loadDataFile} reads; `auto` picks one from the file name, then the content. */
 export const DATA_FILE_FORMATS = ['auto', 'uci-csv', 'libsvm'] as const;
@@ -55,6 +56,9 @@ export function loadDataFile(path: string, options: DataFileOptions = {}): Datas
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   const { like } = options;
   if ((format === 'auto' ? detect(path, text) : format) === 'libsvm') {
+    if (like && !like.classNames.every((c) => Number.isFinite(parseDecimal(c)))) {
+      throw new InputError(`a LIBSVM file has numeric labels, but ${like.source} names its classes ${like.classNames.join(', ')}; give both files in the same format`, path);
+    }
     return parseLibsvm(text, path, like ? { features: like.features.cols, classNames: like.classNames } : {});
   }
   const data = parseUciCsv(text, path);
