@@ -3,7 +3,7 @@
 // and writes them to bench-results/<name>.json. `npm run bench -- all`: every focused benchmark, then the grid.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { benchGrid } from '@bilevel/cli';
+import { benchGrid, benchSweepPool } from '@bilevel/cli';
 import { benchControl } from './control';
 import { benchDataCleaning } from './datacleaning';
 import { benchImaging } from './imaging';
@@ -31,6 +31,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   monitors: benchMonitors,
   tape: benchTape,
   grid: benchGrid,
+  sweep: benchSweepPool,
 };
 
 function parseArgs(argv: string[]): { names: string[]; args: Record<string, number> } {

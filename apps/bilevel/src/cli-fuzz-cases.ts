@@ -214,7 +214,7 @@ export function caseArbitrary(kind: CaseKind, vocab: Vocabulary, fixtures: Fixtu
     fc.constantFrom(...options.map((o) => o.flag)),
     fc.constantFrom(...EXTREME_VALUES),
     fc.string({ maxLength: 10 }),
-    fc.constantFrom(...vocab.commands.filter((c) => c !== 'bench')),
+    fc.constantFrom(...vocab.commands.filter((c) => !['bench', 'sweep', 'worker'].includes(c))), // those run grids or wait for a queue
     fc.constantFrom(...fixtures.paths),
     fc.constantFrom(...options.flatMap((o) => (o.choices ?? []).filter((v) => !(EXPENSIVE[o.flag] ?? []).includes(v)))),
   );

@@ -10,6 +10,13 @@ import { integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, po
 import type { ResumeInfo, RunConfig } from './run-command';
 import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-command';
 import { benchCommand } from './bench/bench-command';
+import { expandGrid } from './bench/expand-grid';
+import { readGridFile, sweepCommand } from './sweep/sweep-command';
+import { runKey } from './sweep/run-key';
+import { QueueExecutor } from './sweep/queue/queue-executor';
+import { queueStatusCommand } from './sweep/queue/queue-status';
+import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME } from './sweep/queue/queue-protocol';
+import { workerCommand } from './sweep/queue/queue-worker';
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -192,10 +199,70 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--solvers <list>', 'comma-separated solvers to keep', (v: string) => v.split(',').filter(Boolean))
     .option('--out <dir>', 'new or empty folder [bench-results/grid-<time>]')
     .option('--json', 'print the aggregate as JSON on the last stdout line', false)
-    .action(async (o: { full: boolean; seeds?: number; problems?: string[]; solvers?: string[]; out?: string; json: boolean }) => {
+    .option('--workers <n>', 'run on a pool of n worker processes (the sweep engine) [in this process, one run at a time]', positiveInt)
+    .action(async (o: { full: boolean; seeds?: number; problems?: string[]; solvers?: string[]; out?: string; json: boolean; workers?: number }) => {
       code = await benchCommand(
-        { full: o.full, seeds: o.seeds, problems: o.problems, solvers: o.solvers, out: o.out, json: o.json },
+        { full: o.full, seeds: o.seeds, problems: o.problems, solvers: o.solvers, out: o.out, json: o.json, workers: o.workers },
         { stdout, stderr, progress: tty && !o.json },
+      );
+    });
+
+  program
+    .command('sweep')
+    .description(
+      'Run every run of a grid file (problem × solver × seed) on a pool of worker processes, or on a Redis queue served by `bilevel worker`; each result is stored under <out>/runs/<key>/ as it ends; re-running resumes (complete runs are skipped, failed ones retried); writes results.json, table.md and <problem>.svg/png',
+    )
+    .argument('<grid>', 'grid file (JSON): name, solvers, seeds, problems, as the bench grids')
+    .option('--out <dir>', "sweep folder: new, or an earlier sweep's to resume [sweep-results/<grid file name>-<hash of the grid>]")
+    .option('--workers <n>', "worker processes of the embedded pool [the machine's cores]", positiveInt)
+    .option('--queue <url>', 'run on a BullMQ queue at redis://HOST:PORT[/DB], served by `bilevel worker --queue` on any machines')
+    .option('--queue-name <name>', 'queue name', DEFAULT_QUEUE_NAME)
+    .option('--attempts <n>', 'with --queue: starts of a run (after worker deaths) before it is recorded as failed', positiveInt, DEFAULT_ATTEMPTS)
+    .option('--status', "with --queue: show the state of the grid's runs in the queue and exit", false)
+    .option('--json', 'print the counts and the aggregate as JSON on the last stdout line', false)
+    .action(async (grid: string, o: { out?: string; workers?: number; queue?: string; queueName: string; attempts: number; status: boolean; json: boolean }) => {
+      if (o.status) {
+        if (o.queue === undefined) throw new InputError('shows the runs of a queue; give --queue redis://HOST:PORT', '--status');
+        const jobs = expandGrid(readGridFile(grid)).map((spec) => ({ key: runKey(spec), spec }));
+        code = await queueStatusCommand({ queue: o.queue, name: o.queueName, json: o.json }, jobs, { stdout });
+        return;
+      }
+      if (o.queue !== undefined && o.workers !== undefined) throw new InputError('the runs go to the queue\'s workers; --workers sizes the embedded pool', '--workers');
+      const controller = new AbortController();
+      const onSignal = (signal: string) => {
+        stderr.write(`\nreceived ${signal}: no new runs, waiting for the running ones (press again to exit at once; they rerun next time)\n`);
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        process.once('SIGINT', () => process.exit(EXIT.interrupted));
+        controller.abort();
+      };
+      if (io.signals ?? true) {
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      }
+      const executor = o.queue !== undefined ? await QueueExecutor.open({ queue: o.queue, name: o.queueName, attempts: o.attempts }) : undefined;
+      try {
+        code = await sweepCommand({ grid, out: o.out, workers: o.workers, json: o.json }, { stdout, stderr, progress: tty && !o.json, signal: controller.signal, ...(executor ? { executor } : {}) });
+      } finally {
+        await executor?.close();
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    });
+
+  program
+    .command('worker')
+    .description('Take runs of `bilevel sweep --queue` from Redis and execute them (the code path of `bilevel run`); SIGINT/SIGTERM: finish the current run, then exit')
+    .requiredOption('--queue <url>', 'redis://HOST:PORT[/DB] of the sweep')
+    .option('--queue-name <name>', 'queue to serve', DEFAULT_QUEUE_NAME)
+    .option('--concurrency <n>', 'runs at once in this process (one thread each)', positiveInt, 1)
+    .option('--attempts <n>', 'starts of a run before it is recorded as failed (give the sweep the same)', positiveInt, DEFAULT_ATTEMPTS)
+    .option('--json', 'JSON log lines', false)
+    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))
+    .action(async (o: { queue: string; queueName: string; concurrency: number; attempts: number; json: boolean; logLevel: string }) => {
+      code = await workerCommand(
+        { queue: o.queue, name: o.queueName, concurrency: o.concurrency, attempts: o.attempts, json: o.json, logLevel: o.logLevel },
+        { stderr, tty, signals: io.signals ?? true },
       );
     });
 

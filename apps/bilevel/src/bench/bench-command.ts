@@ -5,6 +5,7 @@ import { EXIT } from '../exit-codes';
 import { DEFAULT_GRID, FULL_GRID } from './default-grids';
 import type { GridInput } from './grid-spec';
 import { GridSpecError } from './grid-spec';
+import { MAX_POOL_WORKERS, ProcessPool } from '../sweep/process-pool';
 import { runGrid } from './run-grid';
 
 /** Options of `bilevel bench`. */
@@ -21,6 +22,11 @@ export interface BenchOptions {
   readonly solvers?: readonly string[];
   /** Print the aggregate as JSON on the last stdout line instead of the table. Default false. */
   readonly json?: boolean;
+  /**
+   * Run on a pool of this many worker processes (the sweep engine's). Default: in this process, one run after
+   * another, so the measured solver times do not compete for the cores.
+   */
+  readonly workers?: number;
 }
 
 /** Where `bilevel bench` writes. */
@@ -82,7 +88,8 @@ export function selectGrid(options: BenchOptions): GridInput {
 }
 
 /**
- * `bilevel bench`: runs the benchmark grid (solver × problem × seed) in this process, one run after another, and
+ * `bilevel bench`: runs the benchmark grid (solver × problem × seed) on the sweep engine, in this process one run
+ * after another (or on a pool of `workers` processes), each result stored under `<out>/runs/<key>/`, and
  * writes results.json, table.md and a two-panel plot per problem (SVG and PNG) into the output folder; prints the
  * Markdown table (or, with `json`, the aggregate) and where the files are. Bad options are one InputError;
  * failed runs are recorded in the results, not thrown. Returns the exit code.
@@ -95,23 +102,30 @@ export async function benchCommand(options: BenchOptions, io: BenchIo): Promise<
     if (err instanceof GridSpecError) throw new InputError(err.issues.join('; '), 'bench grid');
     throw err;
   }
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_POOL_WORKERS)) {
+    throw new InputError(`received ${options.workers}, expected an integer from 1 to ${MAX_POOL_WORKERS}`, '--workers');
+  }
   const enabled = io.progress ?? Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let progress: ReturnType<typeof createProgress> | undefined;
   let outcome;
+  let ended = 0;
+  const pool = options.workers !== undefined ? new ProcessPool({ workers: options.workers }) : undefined;
   try {
     outcome = await runGrid(grid, {
       out: options.out ?? defaultBenchDir(),
-      onRunStart: (spec, i, total) => {
+      ...(pool ? { executor: pool } : {}),
+      onRunStart: (spec, _i, total) => {
         progress ??= createProgress({ total, enabled, label: 'bench', stream: io.stderr });
-        progress.update(i, { run: spec.id });
+        progress.update(ended, { run: spec.id });
       },
-      onRunEnd: (r, i) => progress?.update(i + 1, { run: r.id, status: r.status }),
+      onRunEnd: (r) => progress?.update(++ended, { run: r.id, status: r.status }),
     });
   } catch (err) {
     if (err instanceof GridSpecError) throw new InputError(err.issues.join('; '), 'bench grid');
     throw err;
   } finally {
     progress?.stop();
+    await pool?.close();
   }
   const { report, written } = outcome;
   const failed = report.results.filter((r) => r.status !== 'finished').length;

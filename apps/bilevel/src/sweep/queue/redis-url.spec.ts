@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { InputError } from '@bilevel/problems';
+import { checkRedis, CONNECT_TIMEOUT_MS, parseRedisUrl } from './redis-url';
+import { QueueExecutor } from './queue-executor';
+import { workerCommand } from './queue-worker';
+
+/** "Fast": the error must come within the connect timeout plus scheduling slack on a loaded 2-core machine. */
+const FAST_MS = CONNECT_TIMEOUT_MS + 1500;
+
+/** A loopback port nobody listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+test('parseRedisUrl: host, port, optional database; canonical URL', () => {
+  assert.deepEqual(parseRedisUrl('redis://127.0.0.1:6379'), { url: 'redis://127.0.0.1:6379', host: '127.0.0.1', port: 6379, db: 0 });
+  assert.deepEqual(parseRedisUrl('redis://queue.lab:6380/2'), { url: 'redis://queue.lab:6380/2', host: 'queue.lab', port: 6380, db: 2 });
+  assert.deepEqual(parseRedisUrl(' redis://[::1]:7000/ '), { url: 'redis://[::1]:7000', host: '::1', port: 7000, db: 0 });
+  // credentials of a server on the network: kept for the connection, never shown
+  assert.deepEqual(parseRedisUrl('redis://:s%40cret@queue.lab:6379'), { url: 'redis://:***@queue.lab:6379', host: 'queue.lab', port: 6379, db: 0, password: 's@cret' });
+  assert.deepEqual(parseRedisUrl('redis://lab:pw@queue.lab:6379/1'), { url: 'redis://lab:***@queue.lab:6379/1', host: 'queue.lab', port: 6379, db: 1, username: 'lab', password: 'pw' });
+  assert.throws(() => parseRedisUrl('redis://:pw@queue.lab'), (err: unknown) => err instanceof Error && err.message.includes('redis://:***@queue.lab') && !err.message.includes('pw@'));
+});
+
+test('parseRedisUrl: anything else is an InputError naming --queue, the value and the expected form', () => {
+  const bad = ['', '127.0.0.1:6379', 'http://127.0.0.1:6379', 'redis://127.0.0.1', 'redis://127.0.0.1:0', 'redis://127.0.0.1:70000',
+    'redis://127.0.0.1:6379/x', 'redis://127.0.0.1:6379?db=1', 'rediss://127.0.0.1:6379', 'redis://:6379'];
+  for (const text of bad) {
+    assert.throws(
+      () => parseRedisUrl(text),
+      (err: unknown) => err instanceof InputError && /^--queue: /.test(err.message) && err.message.includes(JSON.stringify(text)) && /expected redis:\/\/HOST:PORT/.test(err.message),
+      text,
+    );
+  }
+});
+
+test('unreachable Redis: InputError "cannot reach Redis at …: <reason>" quickly, from the check, the sweep and the worker', async () => {
+  const url = `redis://127.0.0.1:${await closedPort()}`;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  process.on('uncaughtException', onUnhandled);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    for (const attempt of [
+      () => checkRedis(parseRedisUrl(url)),
+      () => QueueExecutor.open({ queue: url }),
+      () => workerCommand({ queue: url }, { signals: false }),
+    ]) {
+      const t0 = performance.now();
+      await assert.rejects(attempt, (err: unknown) => err instanceof InputError && err.message.includes(`cannot reach Redis at ${url}: `) && /ECONNREFUSED/.test(err.message));
+      assert.ok(performance.now() - t0 < FAST_MS, `took ${(performance.now() - t0).toFixed(0)} ms`);
+    }
+    // a late ioredis error event would surface here
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('uncaughtException', onUnhandled);
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
+
+test('a server that never answers: InputError within the timeout, no hang', async () => {
+  // accepts connections and stays silent, as a firewall-dropped or wedged server would
+  const sockets: Socket[] = [];
+  const server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  try {
+    const t0 = performance.now();
+    await assert.rejects(checkRedis(parseRedisUrl(`redis://127.0.0.1:${port}`), { timeoutMs: 500 }), /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: .*500 ms/);
+    assert.ok(performance.now() - t0 < 500 + 1500);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
