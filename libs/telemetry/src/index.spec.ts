@@ -9,6 +9,7 @@ test('the public surface exports exactly the documented values', () => {
     'CHECKPOINT_VERSION',
     'CheckpointError',
     'LOG_FLOOR',
+    'LOG_LEVELS',
     'TraceWriter',
     'certificatePlotContour',
     'certificatePlotSpec',
