@@ -2,7 +2,7 @@ export type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } 
 export { batchCounts, fullBatch, requireOracles } from './bilevel-problem';
 export type { OptionalOracle } from './bilevel-problem';
 export { InputError } from './input-error';
-export { MAX_OPTIONS_FILE_BYTES, readOptionsFile } from './options-file';
+export { MAX_OPTIONS_FILE_BYTES, readJsonFile, readOptionsFile } from './options-file';
 export { checkOutDir, defaultOutDir, prepareOutDir } from './output-folder';
 export type { Dataset } from './dataset';
 export { featureMoments, selectRows, splitDataset, standardize } from './dataset';

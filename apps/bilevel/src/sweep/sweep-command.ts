@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { InputError } from '@bilevel/problems';
+import { InputError, readJsonFile } from '@bilevel/problems';
 import type { Progress } from '@bilevel/telemetry';
 import { createProgress } from '@bilevel/telemetry';
 import { EXIT } from '../exit-codes';
@@ -45,25 +44,7 @@ export interface SweepIo {
  * problem of the grid (with its path, e.g. `problems.0.batch`) are one {@link InputError} naming the file.
  */
 export function readGridFile(path: string): Grid {
-  let text: string;
-  try {
-    const bytes = readFileSync(path);
-    if (bytes.length > MAX_GRID_BYTES) throw new InputError(`${bytes.length} bytes; a grid file is at most ${MAX_GRID_BYTES}`, path);
-    text = bytes.toString('utf8');
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read the grid file (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder' : (code ?? String(err))})`, path);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    const offset = jsonErrorOffset(text, message);
-    const where = offset === undefined ? undefined : lineColumn(text, offset);
-    throw new InputError(`not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''} (${message})`, path);
-  }
+  const raw = readJsonFile(path, { what: 'grid file', maxBytes: MAX_GRID_BYTES });
   try {
     return parseGrid(raw);
   } catch (err) {
@@ -72,42 +53,6 @@ export function readGridFile(path: string): Grid {
     }
     throw err;
   }
-}
-
-/**
- * Offset of the character JSON.parse stopped at: from V8's `at position N` when it says so, else the shortest
- * prefix of the text that fails before its end (the parser fails at the first bad character, so
- * longer prefixes fail too: a binary search finds it). Undefined when the text only ends too early.
- */
-function jsonErrorOffset(text: string, message: string): number | undefined {
-  const at = /at position (\d+)/.exec(message);
-  if (at) return Number(at[1]);
-  const failsInside = (n: number) => {
-    try {
-      JSON.parse(text.slice(0, n));
-      return false;
-    } catch (e) {
-      const m = (e as Error).message;
-      const pos = /at position (\d+)/.exec(m);
-      // V8 reports running out of text as "end of JSON input" or as an error at the prefix's end
-      return !/end of JSON input/.test(m) && !(pos && Number(pos[1]) >= n);
-    }
-  };
-  if (!failsInside(text.length)) return undefined;
-  let lo = 0;
-  let hi = text.length;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    if (failsInside(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi - 1;
-}
-
-/** 1-based line and column of a character offset. */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
 /**
