@@ -115,14 +115,19 @@ test('solver seconds exclude the time subscribers spend on snapshots', async () 
     }),
   );
   const wall = (performance.now() - wall0) / 1000;
-  assert.ok(wall > 0.2, 'the subscriber really was slow (11 snapshots × 20 ms)');
-  assert.ok(last!.solverSeconds < 0.1, `solver seconds ${last!.solverSeconds} should not include evaluation`);
+  // the subscriber spent at least 11 × 20 ms of wall time, whatever the load: solver seconds leave all of it out
+  // (a relation between the two clocks, true on a busy machine too, not a bound on either)
+  assert.equal(last!.iteration, 200);
+  assert.ok(last!.solverSeconds <= wall - 0.22, `solver seconds ${last!.solverSeconds} of ${wall} s wall should not include 0.22 s of evaluation`);
 });
 
 test('maxSeconds stops the run on solver time', async () => {
   const last = await lastValueFrom(run(problem, saba({ batchSize: 4 }), { maxIter: 100_000_000, maxSeconds: 0.05 }));
   assert.equal(last.reason, 'max-seconds');
-  assert.ok(last.solverSeconds >= 0.05 && last.solverSeconds < 0.5);
+  // it stops at the first clock reading past the budget; the upper bound only guards against a run that ignores it
+  // (10⁸ iterations take minutes), not a timing, so a busy machine cannot fail it
+  assert.ok(last.solverSeconds >= 0.05 && last.solverSeconds < 30, `stopped at ${last.solverSeconds} s`);
+  assert.ok(last.iteration < 100_000_000);
 });
 
 test('bad options are refused up front with the field and value', () => {
