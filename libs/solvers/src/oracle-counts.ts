@@ -50,11 +50,41 @@ export function addCounts(...all: OracleCounts[]): OracleCounts {
   return out;
 }
 
+/** The oracles every problem has, and the optional ones; each call of one is counted. */
+const COUNTED = ['innerValue', 'outerValue', 'innerGradZ', 'innerHvp', 'innerCross', 'outerGradZ', 'outerGradX', 'innerGradX', 'outerHvp', 'outerCross'] as const;
+
+/** A getter and setter that read and write `key` on `target` itself; a method read is bound to `target` (cached). */
+function forwarded(target: object, key: PropertyKey): { get: () => unknown; set: (value: unknown) => void } {
+  const t = target as Record<PropertyKey, unknown>;
+  let method: unknown;
+  let bound: unknown;
+  return {
+    get() {
+      const value = t[key];
+      if (typeof value !== 'function') return value;
+      if (value !== method) {
+        method = value;
+        bound = (value as (...args: unknown[]) => unknown).bind(target);
+      }
+      return bound;
+    },
+    set(value) {
+      t[key] = value;
+    },
+  };
+}
+
 /**
- * The problem seen through a counter: every oracle call increments `counts`. Everything else (dimensions, and any
- * extra member of the problem's class) is inherited unchanged. A part that calls `solveInner` or `hypergradient` on
- * it does work too: their oracle calls go through the counter (a dense step inside them, such as a Newton system
- * built without oracles, is not counted). The run's own evaluation uses the raw problem and is never counted.
+ * The problem seen through a counter: every oracle call increments `counts`. Built by delegation: the wrapper is a
+ * new object (with the problem's prototype, so `instanceof` holds) whose oracles count and then call the problem's
+ * own with `this` = the problem, and whose every other member (own or inherited, getters such as `dimZ` included,
+ * the problem's extra members too) reads and writes the problem's: a class with `#private` fields works through it.
+ * The optional oracles and members (`innerGradX`, `solution`, `innerConstants`, `metrics`, `info` …) are on the
+ * wrapper exactly when they are on the problem, when it is wrapped (members added later are not seen).
+ *
+ * `solveInner` and `hypergradient` run on the problem itself, so the oracle calls they make inside are not counted
+ * (a part that solves exactly, such as implicit differentiation's `inner: 'exact'`, reports its iterations in its
+ * diagnostics instead). The run's own evaluation uses the raw problem and is never counted either.
  */
 export function countingProblem<P extends BilevelProblem>(problem: P, counts: OracleCounts): P {
   const p = problem;
@@ -66,8 +96,7 @@ export function countingProblem<P extends BilevelProblem>(problem: P, counts: Or
     counts.outerSamples += batch.length;
     if (batch.length === p.nOuter) counts.fullPasses++;
   };
-  const wrapped = Object.create(p) as P;
-  Object.assign(wrapped, {
+  const oracles: Record<(typeof COUNTED)[number], (...args: never[]) => unknown> = {
     innerValue(z: Float64Array, x: Float64Array, batch: Int32Array) {
       counts.innerValue++;
       inner(batch);
@@ -103,28 +132,33 @@ export function countingProblem<P extends BilevelProblem>(problem: P, counts: Or
       outer(batch);
       p.outerGradX(z, x, batch, out);
     },
-  });
-  const { innerGradX, outerHvp, outerCross } = p;
-  if (innerGradX) {
-    wrapped.innerGradX = (z, x, batch, out) => {
+    innerGradX(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.innerGradX++;
       inner(batch);
-      innerGradX.call(p, z, x, batch, out);
-    };
-  }
-  if (outerHvp) {
-    wrapped.outerHvp = (z, x, v, batch, out) => {
+      p.innerGradX!(z, x, batch, out);
+    },
+    outerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.outerHvp++;
       outer(batch);
-      outerHvp.call(p, z, x, v, batch, out);
-    };
-  }
-  if (outerCross) {
-    wrapped.outerCross = (z, x, v, batch, out) => {
+      p.outerHvp!(z, x, v, batch, out);
+    },
+    outerCross(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) {
       counts.outerCross++;
       outer(batch);
-      outerCross.call(p, z, x, v, batch, out);
-    };
+      p.outerCross!(z, x, v, batch, out);
+    },
+  };
+  const wrapped = Object.create(Object.getPrototypeOf(p) as object | null) as P;
+  const done = new Set<PropertyKey>(['constructor']);
+  for (let o = p as object | null; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (done.has(key)) continue;
+      done.add(key);
+      const { enumerable } = Object.getOwnPropertyDescriptor(o, key)!;
+      const counted = (COUNTED as readonly PropertyKey[]).includes(key) && typeof (p as unknown as Record<PropertyKey, unknown>)[key] === 'function';
+      if (counted) Object.defineProperty(wrapped, key, { value: oracles[key as (typeof COUNTED)[number]], enumerable, writable: true, configurable: true });
+      else Object.defineProperty(wrapped, key, { ...forwarded(p, key), enumerable, configurable: true });
+    }
   }
   return wrapped;
 }
