@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeCheckpoint } from './checkpoint-write';
 import { readCheckpoint } from './checkpoint-read';
 import { checkpointDifference } from './checkpoint-difference';
@@ -93,4 +95,59 @@ test('simulated crash between moving the old checkpoint aside and landing the ne
   assert.equal(cp.path, `${path}.prev`);
   assert.match(cp.reason ?? '', /ENOENT/);
   assert.equal(checkpointDifference(cp.state, state(1)), undefined);
+});
+
+test('a failed write (full disk) keeps the latest and .prev as two different good files and leaves nothing behind', (t) => {
+  // a child process whose files may not exceed 16 KiB: the 40 KB checkpoint fails mid-write (EFBIG)
+  const dir = tempDir(t);
+  const path = join(dir, 'checkpoint.bin');
+  const url = (f: string) => JSON.stringify(pathToFileURL(fileURLToPath(new URL(f, import.meta.url))).href);
+  const code = `
+    import { statSync, readdirSync } from 'node:fs';
+    import { writeCheckpoint } from ${url('./checkpoint-write.ts')};
+    import { readCheckpoint } from ${url('./checkpoint-read.ts')};
+    const opts = { kind: ${JSON.stringify(KIND)}, createdAt: ${JSON.stringify(CREATED)} };
+    const small = (i) => ({ iteration: i, x: new Float64Array(8).fill(i) });
+    const look = () => ({
+      files: readdirSync(${JSON.stringify(dir)}).sort(),
+      sameInode: statSync(${JSON.stringify(path)}).ino === statSync(${JSON.stringify(path)} + '.prev').ino,
+      latest: readCheckpoint(${JSON.stringify(path)}, { kind: opts.kind }).state.iteration,
+      prev: readCheckpoint(${JSON.stringify(path)} + '.prev', { kind: opts.kind }).state.iteration,
+    });
+    writeCheckpoint(${JSON.stringify(path)}, small(1), opts);
+    writeCheckpoint(${JSON.stringify(path)}, small(2), opts);
+    let error;
+    try {
+      writeCheckpoint(${JSON.stringify(path)}, { iteration: 3, x: new Float64Array(5000) }, opts);
+    } catch (err) {
+      error = { name: err.name, code: err.code, message: err.message };
+    }
+    const afterFailure = look();
+    writeCheckpoint(${JSON.stringify(path)}, small(4), opts);
+    console.log(JSON.stringify({ error, afterFailure, afterNext: look() }));
+  `;
+
+  const child = spawnSync('bash', ['-c', 'ulimit -f 16 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, code], { encoding: 'utf8' });
+
+  assert.equal(child.status, 0, child.stderr);
+  const r = JSON.parse(child.stdout);
+  assert.equal(r.error.name, 'WriteError');
+  assert.equal(r.error.code, 'EFBIG');
+  assert.match(r.error.message, /checkpoint\.bin.*EFBIG/);
+  assert.deepEqual(r.afterFailure, { files: ['checkpoint.bin', 'checkpoint.bin.prev'], sameInode: false, latest: 2, prev: 1 });
+  assert.deepEqual(r.afterNext, { files: ['checkpoint.bin', 'checkpoint.bin.prev'], sameInode: false, latest: 4, prev: 2 });
+});
+
+test('a .prev that is the same file as the latest (left by an older version) is replaced, not kept as a link', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'c.bin');
+  writeCheckpoint(path, state(1), { kind: KIND, createdAt: CREATED, keepPrevious: false });
+  linkSync(path, `${path}.prev`);
+
+  writeCheckpoint(path, state(2), { kind: KIND, createdAt: CREATED });
+
+  assert.deepEqual(readdirSync(dir).sort(), ['c.bin', 'c.bin.prev']);
+  assert.notEqual(statSync(path).ino, statSync(`${path}.prev`).ino);
+  assert.equal(checkpointDifference(readCheckpoint(`${path}.prev`, { kind: KIND }).state, state(1)), undefined);
+  assert.equal(checkpointDifference(readCheckpoint(path, { kind: KIND }).state, state(2)), undefined);
 });

@@ -46,3 +46,9 @@ test('readTrace rejects a line that is valid JSON but not an object', (t) => {
 test('readTrace validates its path argument', () => {
   assert.throws(() => readTrace(''), /readTrace: path is ""; expected a non-empty file path/);
 });
+
+test('readTrace drops a last line that lacks its newline and is not whole JSON (an interrupted write)', (t) => {
+  const path = tempFile(t, '{"iter":0}\n{"iter":1}\n{"iter":2,"val');
+
+  assert.deepEqual(readTrace(path), [{ iter: 0 }, { iter: 1 }]);
+});

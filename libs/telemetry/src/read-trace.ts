@@ -4,7 +4,9 @@ import type { TraceRecord } from './trace-writer';
 
 /**
  * Reads a JSON Lines trace written by {@link TraceWriter}: one JSON object per line; blank lines are skipped.
- * A line that is not valid JSON, or not an object, throws an error naming the file and the 1-based line number.
+ * A last line without its newline that is not whole JSON is a write that was cut short (a full disk, a crash) and
+ * is dropped. Any other line that is not valid JSON, or not an object, throws an error naming the file and the
+ * 1-based line number.
  * Values written as `null` in place of NaN/±Infinity come back as `null`: JSON cannot tell which it was.
  *
  * @example
@@ -24,6 +26,7 @@ export function readTrace<T extends TraceRecord = TraceRecord>(path: string): T[
     try {
       value = JSON.parse(line);
     } catch (err) {
+      if (i === lines.length - 1) break; // no newline after it: an interrupted write
       throw new SyntaxError(`readTrace: ${path}:${i + 1}: invalid JSON (${(err as Error).message}); expected one JSON object per line`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeFileAtomic } from './write-file-atomic';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -54,4 +56,31 @@ test('a missing directory is reported with the path', (t) => {
 test('arguments are validated up front', () => {
   assert.throws(() => writeFileAtomic('', 'x'), /writeFileAtomic: path is ""; expected a non-empty file path/);
   assert.throws(() => writeFileAtomic('/tmp/x', 3 as never), /writeFileAtomic: data is 3; expected a string or a Uint8Array/);
+});
+
+test('a full disk (a file size limit: EFBIG mid-write): WriteError naming the file, target unchanged, no temporary file', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'summary.json');
+  writeFileSync(path, 'old');
+  const moduleUrl = pathToFileURL(fileURLToPath(new URL('./write-file-atomic.ts', import.meta.url))).href;
+  const code = `
+    import { writeFileAtomic } from ${JSON.stringify(moduleUrl)};
+    try {
+      writeFileAtomic(${JSON.stringify(path)}, 'y'.repeat(3000));
+      console.log('written');
+    } catch (err) {
+      console.log(JSON.stringify({ name: err.name, code: err.code, path: err.path, message: err.message }));
+    }
+  `;
+
+  const child = spawnSync('bash', ['-c', 'ulimit -f 1 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, code], { encoding: 'utf8' });
+
+  assert.equal(child.status, 0, child.stderr);
+  const err = JSON.parse(child.stdout);
+  assert.equal(err.name, 'WriteError');
+  assert.equal(err.code, 'EFBIG');
+  assert.equal(err.path, path);
+  assert.match(err.message, /^writeFileAtomic: could not replace .*summary\.json \(EFBIG: file too large, write\); the target was left unchanged$/);
+  assert.equal(readFileSync(path, 'utf8'), 'old');
+  assert.deepEqual(readdirSync(dir), ['summary.json']);
 });
