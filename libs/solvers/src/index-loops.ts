@@ -8,8 +8,9 @@ export type { NeumannSolverOptions } from './parts/linear/neumann-solver';
 export { richardsonSolver } from './parts/linear/richardson-solver';
 export type { RichardsonSolverOptions } from './parts/linear/richardson-solver';
 export { IndependentBatches } from './parts/linear/independent-batches';
-export { lbfgsInverse } from './parts/linear/lbfgs-inverse';
-export type { CurvaturePair, InverseHessianApprox } from './parts/linear/lbfgs-inverse';
+// moved to @bilevel/linalg (one two-loop recursion for SHINE, the L-BFGS minimizer and the implicit-diff solvers)
+export { lbfgsInverse } from '@bilevel/linalg';
+export type { CurvaturePair, InverseHessianApprox } from '@bilevel/linalg';
 export { LbfgsMinimizer } from './parts/linear/lbfgs-minimizer';
 export type { LbfgsMinimizerOptions, LbfgsRunInfo, LbfgsRunOptions } from './parts/linear/lbfgs-minimizer';
 export { amigo } from './amigo';

@@ -3,11 +3,10 @@
 // (algorithms.md A3 (e), calibrated on this implementation).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dot, matrix, nrm2, Rng } from '@bilevel/linalg';
+import { dot, lbfgsInverse, matrix, nrm2, Rng } from '@bilevel/linalg';
 import { logregHpo, quadraticProblem } from '@bilevel/problems';
 import type { BilevelProblem, Dataset } from '@bilevel/problems';
 import { countingProblem, emptyCounts } from './oracle-counts';
-import { lbfgsInverse } from './parts/linear/lbfgs-inverse';
 import type { ShineCurvature, ShineOptions } from './shine';
 import { shine } from './shine';
 import type { StreamName } from './solver';

@@ -1,10 +1,9 @@
-import { nrm2 } from '@bilevel/linalg';
+import { lbfgsInverse, nrm2 } from '@bilevel/linalg';
+import type { InverseHessianApprox } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
 import { cgSolver } from './parts/linear/cg-solver';
 import { fullBatchOuter } from './parts/full-batch-outer';
-import type { InverseHessianApprox } from './parts/linear/lbfgs-inverse';
-import { lbfgsInverse } from './parts/linear/lbfgs-inverse';
 import { LbfgsMinimizer } from './parts/linear/lbfgs-minimizer';
 import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
 

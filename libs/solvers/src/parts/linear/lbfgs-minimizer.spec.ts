@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dot, nrm2, Rng } from '@bilevel/linalg';
-import { lbfgsInverse } from './lbfgs-inverse';
+import { dot, lbfgsInverse, nrm2, Rng } from '@bilevel/linalg';
 import { LbfgsMinimizer } from './lbfgs-minimizer';
 
 /** f(z) = ½ Σ d_i (z_i − c_i)² + ¼ Σ (z_i − c_i)⁴: smooth, strongly convex, not quadratic. */

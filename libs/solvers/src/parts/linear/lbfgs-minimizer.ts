@@ -1,6 +1,5 @@
-import { dot, nrm2 } from '@bilevel/linalg';
-import type { CurvaturePair, InverseHessianApprox } from './lbfgs-inverse';
-import { lbfgsInverse } from './lbfgs-inverse';
+import { dot, lbfgsInverse, nrm2 } from '@bilevel/linalg';
+import type { CurvaturePair, InverseHessianApprox } from '@bilevel/linalg';
 
 /** Options of {@link LbfgsMinimizer}, with their defaults. */
 export interface LbfgsMinimizerOptions {
