@@ -36,5 +36,8 @@ export type { LbfgsOptions, LbfgsResult } from './lbfgs';
 export { randomOrthogonal } from './random-orthogonal';
 export { SimdArena, simdAvailable } from './wasm/simd-arena';
 export type { CsrU8 } from './wasm/simd-arena';
-export { checkConv2dShape, conv2dFilterGradJs, conv2dInputGradJs, conv2dJs, conv2dOutSize, jsTensorKernels, matmulJs, tensorKernels } from './tensor-kernels';
-export type { Conv2dShape, TensorKernels } from './tensor-kernels';
+export {
+  checkConv2dShape, conv2dFilterGradJs, conv2dInputGradJs, conv2dJs, conv2dOutSize, convScratchBytes, DEFAULT_CONV_SCRATCH, jsTensorKernels, matmulJs,
+  simdTensorKernels, tensorKernels,
+} from './tensor-kernels';
+export type { Conv2dShape, TensorKernels, TensorKernelsOptions } from './tensor-kernels';
