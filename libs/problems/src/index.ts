@@ -3,7 +3,7 @@ export { batchCounts, fullBatch, requireOracles } from './bilevel-problem';
 export type { OptionalOracle } from './bilevel-problem';
 export { InputError } from './input-error';
 export { MAX_OPTIONS_FILE_BYTES, readJsonFile, readOptionsFile } from './options-file';
-export { checkOutDir, defaultOutDir, prepareOutDir } from './output-folder';
+export { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from './output-folder';
 export type { Dataset } from './dataset';
 export { featureMoments, selectRows, splitDataset, standardize } from './dataset';
 export { loadUciCsv, parseUciCsv } from './uci-csv';
