@@ -10,6 +10,11 @@ export const EXIT = {
   diverged: 3,
   /** `--strict`: a runtime monitor reported a violation; the run stopped there and what it had is saved. */
   monitorViolation: 4,
+  /**
+   * A service the command runs on (the Redis of `bilevel sweep --queue`) stayed unreachable past its timeout; the
+   * runs that ended are stored and reported, and the same command resumes.
+   */
+  unavailable: 5,
   /** Interrupted by SIGINT or SIGTERM; what was computed so far is saved. */
   interrupted: 130,
 } as const;

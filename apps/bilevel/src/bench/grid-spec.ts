@@ -15,6 +15,16 @@ export const SUBOPTIMALITY = 'suboptimality';
 const positive = z.number().positive();
 const positiveInt = z.number().int().positive();
 
+/**
+ * Largest outer-iteration budget of a run (`maxIter`): 10⁹ steps are hours of the fastest solver, so a larger value
+ * is a mistake (or a job crafted to hold a worker forever, since a worker renews its lock while it computes).
+ */
+export const MAX_RUN_ITER = 1_000_000_000;
+/** Largest solver-time budget of a run (`maxSeconds`): one day. */
+export const MAX_RUN_SECONDS = 86_400;
+/** Largest minibatch of a grid row (the samplers allocate batch-sized buffers). */
+export const MAX_BATCH = 1_048_576;
+
 /** Options of the problem itself, as `bilevel run` takes them (see {@link ProblemConfig}); `seed` fixes the data. */
 const ProblemConfigSchema = z.strictObject({
   train: z.string().min(1).optional(),
@@ -45,14 +55,17 @@ const ProblemSpecSchema = z
     config: ProblemConfigSchema.default({ standardize: 'train', seed: 0 }),
     /** Solvers run on this problem (default: the grid's). */
     solvers: z.array(z.string()).min(1).optional(),
-    /** Minibatch size of every oracle. */
-    batch: positiveInt,
+    /** Minibatch size of every oracle, at most {@link MAX_BATCH}. */
+    batch: positiveInt.max(MAX_BATCH),
     /** Steps given to every solver on this problem (ρ, γ), unless a solver override says otherwise. */
     innerStep: positive.optional(),
     outerStep: positive.optional(),
-    /** Budget: solver seconds (evaluation excluded) and/or outer iterations; at least one. */
-    maxSeconds: positive.optional(),
-    maxIter: positiveInt.optional(),
+    /**
+     * Budget: solver seconds (evaluation excluded, at most {@link MAX_RUN_SECONDS}) and/or outer iterations (at most
+     * {@link MAX_RUN_ITER}); at least one.
+     */
+    maxSeconds: positive.max(MAX_RUN_SECONDS).optional(),
+    maxIter: positiveInt.max(MAX_RUN_ITER).optional(),
     /** Snapshot every K outer steps (single-loop solvers; loop methods are set per solver in `overrides`). */
     evalEvery: positiveInt,
     /**
@@ -93,6 +106,8 @@ const GridSchema = z
   })
   .superRefine((g, ctx) => {
     if (new Set(g.seeds).size !== g.seeds.length) ctx.addIssue({ code: 'custom', message: 'seeds must be distinct', path: ['seeds'] });
+    // a solver listed twice would give two runs with the same id (and the same run key)
+    if (new Set(g.solvers).size !== g.solvers.length) ctx.addIssue({ code: 'custom', message: 'solvers must be distinct', path: ['solvers'] });
     const known = Object.keys(SOLVERS);
     const checkSolver = (name: string, path: (string | number)[]) => {
       if (!SOLVERS[name]) ctx.addIssue({ code: 'custom', message: `unknown solver "${name}"; expected one of ${known.join(', ')}`, path });
@@ -104,6 +119,7 @@ const GridSchema = z
       if (labels.has(label)) ctx.addIssue({ code: 'custom', message: `duplicate problem label "${label}"; give each row its own label`, path: ['problems', i, 'label'] });
       labels.add(label);
       p.solvers?.forEach((s, j) => checkSolver(s, ['problems', i, 'solvers', j]));
+      if (p.solvers && new Set(p.solvers).size !== p.solvers.length) ctx.addIssue({ code: 'custom', message: 'solvers must be distinct', path: ['problems', i, 'solvers'] });
       const used = p.solvers ?? g.solvers;
       for (const [name, o] of Object.entries(p.overrides)) {
         if (!used.includes(name)) {

@@ -12,7 +12,7 @@ export class InProcessExecutor implements SweepExecutor {
 
   constructor(private readonly cache: ProblemCache = new ProblemCache()) {}
 
-  async execute(jobs: readonly SweepJob[], hooks: SweepHooks): Promise<void> {
+  async execute(jobs: Iterable<SweepJob>, hooks: SweepHooks): Promise<void> {
     for (const job of jobs) {
       if (hooks.signal?.aborted) return;
       hooks.onStart?.(job, `in-process:${process.pid}`);

@@ -11,8 +11,8 @@ import type { SweepJob } from './sweep-types';
 
 /**
  * Stand-in children in plain JavaScript (no tsx, no solver: they start in milliseconds): `echo` answers each run
- * with a finished result after `ms` milliseconds, exits with code 3 on the run whose seed is 13, and on seed 7
- * writes to stderr and kills itself.
+ * with a finished result after `ms` milliseconds, exits with code 3 on the run whose seed is 13, on seed 7
+ * writes to stderr and kills itself, and never answers seed 99 (a run of hours).
  */
 function childFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'pool-child-')), 'child.mjs');
@@ -20,6 +20,7 @@ function childFile(): string {
     file,
     `process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {
+  if (m.spec.seed === 99) return;
   if (m.spec.seed === 13) process.exit(3);
   if (m.spec.seed === 7) { process.stderr.write('about to fail\\n'); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 20); return; }
   setTimeout(() => process.send({ type: 'result', key: m.key, result: { id: m.spec.id, spec: m.spec, status: 'finished', pid: process.pid, value: NaN, points: [] } }), 20);
@@ -88,18 +89,32 @@ test('ProcessPool: a child that exits or is killed mid-run → an error result w
   for (const seed of [1, 2, 3]) assert.equal(results.get(seed)!.status, 'finished', 'the replacements took the remaining runs');
 });
 
-test('ProcessPool: an aborted signal starts no new run and lets the running one finish', async () => {
+test('ProcessPool: an aborted signal starts no new run and ends the running one at once, without a result (it reruns next time)', { timeout: 30_000 }, async () => {
+  // Arrange: the first run would take hours
   const pool = new ProcessPool({ workers: 1, entry: childFile() });
   const controller = new AbortController();
   const ended: number[] = [];
+  let pid: number | undefined;
+  let stopSeconds = 0;
   try {
-    await pool.execute(jobs([0, 1, 2, 3]), {
+    // Act
+    let t0 = 0;
+    await pool.execute(jobs([99, 1, 2, 3]), {
       signal: controller.signal,
-      onStart: () => controller.abort(),
+      onStart: (_, worker) => {
+        pid = pool.pidOf(worker);
+        t0 = performance.now();
+        controller.abort();
+      },
       onResult: (job) => ended.push(job.spec.seed),
     });
+    stopSeconds = (performance.now() - t0) / 1000;
   } finally {
     await pool.close();
   }
-  assert.deepEqual(ended, [0]);
+  // Assert
+  assert.deepEqual(ended, [], 'no result: neither the ended run nor any other');
+  assert.ok(pid !== undefined);
+  assert.throws(() => process.kill(pid!, 0), /ESRCH/, 'the child is gone');
+  assert.ok(stopSeconds < 5, `stopped ${stopSeconds.toFixed(2)} s after the abort`);
 });

@@ -32,7 +32,10 @@ interface Slot {
 
 /** The state of one {@link ProcessPool.execute} call. */
 interface Execution {
-  readonly queue: SweepJob[];
+  /** The runs not yet given to a child, taken one at a time. */
+  readonly queue: Iterator<SweepJob>;
+  /** The next run, taken from `queue` to learn whether one is left. */
+  next?: SweepJob;
   readonly hooks: SweepHooks;
   inFlight: number;
   settle(error?: unknown): void;
@@ -46,7 +49,9 @@ interface Execution {
  *
  * A child that exits while it holds a run (crash, out of memory, kill -9) turns that run into a result with status
  * 'error' naming the exit code or signal and the end of the child's stderr; a new child takes its place while runs
- * remain. When `hooks.signal` aborts, no new run is started and the running ones finish.
+ * remain. When `hooks.signal` aborts, no new run is started and the children holding a run are ended (SIGTERM): their
+ * runs get no result (they stay pending and rerun next time), so an interrupted sweep stops at once, not after its
+ * longest run.
  *
  * @example
  * const pool = new ProcessPool({ workers: 2 });
@@ -78,14 +83,14 @@ export class ProcessPool implements SweepExecutor {
     return undefined;
   }
 
-  execute(jobs: readonly SweepJob[], hooks: SweepHooks): Promise<void> {
+  execute(jobs: Iterable<SweepJob>, hooks: SweepHooks): Promise<void> {
     if (this.closed) return Promise.reject(new Error('ProcessPool.execute: the pool is closed'));
     if (this.current) return Promise.reject(new Error('ProcessPool.execute: already executing; expected one call at a time'));
     if (!hooks || typeof hooks.onResult !== 'function') return Promise.reject(new TypeError('ProcessPool.execute: hooks.onResult must be a function'));
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => this.drain();
+      const onAbort = () => this.abandon();
       const execution: Execution = {
-        queue: [...jobs],
+        queue: jobs[Symbol.iterator](),
         hooks,
         inFlight: 0,
         settle: (error?: unknown) => {
@@ -98,9 +103,9 @@ export class ProcessPool implements SweepExecutor {
       };
       this.current = execution;
       hooks.signal?.addEventListener('abort', onAbort);
-      const wanted = hooks.signal?.aborted ? 0 : Math.min(this.workers, execution.queue.length);
-      while (this.slots.size < wanted) this.spawn();
       for (const slot of this.slots) this.dispatch(slot);
+      // a child per run up to the pool's size: a sweep of 3 runs starts 3 children
+      while (!hooks.signal?.aborted && this.slots.size < this.workers && this.hasNext(execution)) this.dispatch(this.spawn());
       this.drain();
     });
   }
@@ -138,11 +143,27 @@ export class ProcessPool implements SweepExecutor {
     return slot;
   }
 
+  /** Whether the execution has a run left (taking it from the iterator into `next`). */
+  private hasNext(ex: Execution): boolean {
+    if (ex.next) return true;
+    const step = ex.queue.next();
+    if (step.done) return false;
+    ex.next = step.value;
+    return true;
+  }
+
+  /** Aborted: the children holding a run are ended; their runs get no result ({@link onClose}). */
+  private abandon(): void {
+    for (const slot of this.slots) if (slot.job) slot.child.kill('SIGTERM');
+    this.drain();
+  }
+
   /** Gives an idle child the next run, unless none is left or the sweep was aborted. */
   private dispatch(slot: Slot): void {
     const ex = this.current;
-    if (!ex || slot.job || this.closed || ex.hooks.signal?.aborted || ex.queue.length === 0) return;
-    const job = ex.queue.shift()!;
+    if (!ex || slot.job || this.closed || ex.hooks.signal?.aborted || !this.hasNext(ex)) return;
+    const job = ex.next!;
+    ex.next = undefined;
     slot.job = job;
     slot.started = performance.now();
     ex.inFlight++;
@@ -159,7 +180,7 @@ export class ProcessPool implements SweepExecutor {
   private drain(): void {
     const ex = this.current;
     if (!ex || ex.inFlight > 0) return;
-    if (ex.queue.length === 0 || ex.hooks.signal?.aborted || this.closed) ex.settle();
+    if (ex.hooks.signal?.aborted || this.closed || !this.hasNext(ex)) ex.settle();
   }
 
   private finish(slot: Slot, result: RunResult): void {
@@ -187,15 +208,19 @@ export class ProcessPool implements SweepExecutor {
   private onClose(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
     this.slots.delete(slot);
     const job = slot.job;
-    if (job) {
+    const ex = this.current;
+    if (job && ex?.hooks.signal?.aborted && !this.closed) {
+      // ended by abandon(): the run stays pending, without a result
+      slot.job = undefined;
+      ex.inFlight--;
+    } else if (job) {
       const how = signal ? `signal ${signal}` : `exit code ${code}`;
       const why = this.closed ? 'the pool was closed during the run' : `the worker process ${slot.name} (pid ${slot.child.pid}) ended during the run with ${how}`;
       const tail = slot.stderr.trim().split('\n').slice(-5).join(' | ');
       this.finish(slot, crashResult(job, `${why}${tail ? `; its stderr ended with: ${tail}` : ''}`, (performance.now() - slot.started) / 1000));
     }
-    const ex = this.current;
     // every live child is busy when runs are queued: replace the one that ended
-    if (ex && !this.closed && !ex.hooks.signal?.aborted && ex.queue.length > 0 && this.slots.size < this.workers) {
+    if (ex && !this.closed && !ex.hooks.signal?.aborted && this.slots.size < this.workers && this.hasNext(ex)) {
       this.dispatch(this.spawn());
     }
     this.drain();

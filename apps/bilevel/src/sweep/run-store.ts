@@ -15,7 +15,7 @@ const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
 /**
  * The runs of a sweep folder, content-addressed: `<out>/runs/<key>/spec.json` (the {@link RunSpec}) and
- * `<out>/runs/<key>/result.json` (its {@link RunResult}), each written atomically, and `<out>/grid.json`, the grid of
+ * `<out>/runs/<key>/result.json` (its {@link RunResult}), each written atomically when the run's result arrives, and `<out>/grid.json`, the grid of
  * the latest sweep. A run is complete when its result.json parses, names a spec whose key is the folder's and has
  * status `finished` or `diverged`; a missing or corrupt result, or one with status `error`, leaves the run pending,
  * so the next sweep into the folder runs it again. Sweeps of different grids may share a folder: runs they have in
@@ -49,12 +49,14 @@ export class RunStore {
     writeFileAtomic(join(dir, 'spec.json'), JSON.stringify(job.spec, null, 1) + '\n');
   }
 
-  /** Writes `result.json` of a job; the result must be of the job's spec. */
+  /**
+   * Writes `spec.json` and then `result.json` of a job (a run's folder appears when its result arrives, so a sweep
+   * of many runs writes nothing per run before they execute); the result must be of the job's spec.
+   */
   writeResult(job: SweepJob, result: RunResult): void {
     if (result.id !== job.spec.id) throw new RangeError(`RunStore.writeResult: result.id is "${result.id}"; expected the job's "${job.spec.id}"`);
-    const dir = this.runDir(job.key);
-    mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, 'result.json'), JSON.stringify(result) + '\n');
+    this.writeSpec(job);
+    writeFileAtomic(join(this.runDir(job.key), 'result.json'), JSON.stringify(result) + '\n');
   }
 
   /**

@@ -7,9 +7,10 @@ import { EXIT } from '../exit-codes';
 import type { Grid } from '../bench/grid-spec';
 import { GridSpecError, parseGrid } from '../bench/grid-spec';
 import { canonicalJson } from './canonical-json';
+import { ExecutorUnavailableError } from './executor-unavailable-error';
 import { MAX_POOL_WORKERS, ProcessPool } from './process-pool';
 import type { SweepOutcome } from './sweep-engine';
-import { runSweep } from './sweep-engine';
+import { checkRunCount, DEFAULT_MAX_RUNS, runSweep, SweepIncompleteError } from './sweep-engine';
 import type { SweepExecutor } from './sweep-types';
 
 /** Largest grid file `bilevel sweep` reads. */
@@ -25,6 +26,8 @@ export interface SweepOptions {
   readonly workers?: number;
   /** Print the counts and the aggregate as JSON on the last stdout line instead of the table. Default false. */
   readonly json?: boolean;
+  /** Largest number of runs the grid may expand to [{@link DEFAULT_MAX_RUNS}] (`--max-runs`). */
+  readonly maxRuns?: number;
 }
 
 /** Where `bilevel sweep` writes, and what it runs on. */
@@ -37,6 +40,11 @@ export interface SweepIo {
   readonly signal?: AbortSignal;
   /** The executor (the Redis queue, a test double). Default a {@link ProcessPool} of `workers`, closed at the end. */
   readonly executor?: SweepExecutor;
+  /**
+   * Opens the executor once the grid was read and its runs counted (so a refused grid never connects to Redis);
+   * the command closes it at the end. Used when `executor` is not given.
+   */
+  readonly openExecutor?: () => Promise<SweepExecutor>;
 }
 
 /**
@@ -71,8 +79,10 @@ export function defaultSweepDir(file: string, grid: Grid): string {
  * arrives; runs already complete in the folder are skipped, so an interrupted sweep resumes. Writes results.json,
  * table.md and the plots of the whole grid into the folder, prints the table (or, with `json`, the aggregate as
  * the last stdout line) and `N runs: k skipped (complete), m ran, f failed; wrote DIR/{…}`. Runs that fail are
- * recorded with their error (exit 0); bad input is an InputError before anything is written (exit 2 in main);
- * aborted: exit 130.
+ * recorded with their error (exit 0); bad input is an InputError before anything is written (exit 2 in main), a
+ * grid of more than `maxRuns` runs included (refused before it is expanded); aborted: exit 130. When the executor
+ * gives up (its Redis unreachable past the timeout), the report of the stored runs is printed and written all the
+ * same, then the reason, what was stored and how to resume, on stderr: exit {@link EXIT.unavailable}.
  */
 export async function sweepCommand(options: SweepOptions, io: SweepIo): Promise<number> {
   if (typeof options.grid !== 'string' || options.grid.length === 0) throw new InputError('a grid file is required', 'GRID.json');
@@ -80,15 +90,19 @@ export async function sweepCommand(options: SweepOptions, io: SweepIo): Promise<
     throw new InputError(`received ${options.workers}, expected an integer from 1 to ${MAX_POOL_WORKERS}`, '--workers');
   }
   const grid = readGridFile(options.grid);
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  checkRunCount(grid, maxRuns, options.grid);
   const out = options.out ?? defaultSweepDir(options.grid, grid);
-  const executor = io.executor ?? new ProcessPool(options.workers !== undefined ? { workers: options.workers } : {});
+  const executor = io.executor ?? (io.openExecutor ? await io.openExecutor() : new ProcessPool(options.workers !== undefined ? { workers: options.workers } : {}));
   const enabled = io.progress ?? Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let progress: Progress | undefined;
   let outcome: SweepOutcome;
+  let incomplete: SweepIncompleteError | undefined;
   try {
     outcome = await runSweep(grid, {
       out,
       executor,
+      maxRuns,
       ...(io.signal ? { signal: io.signal } : {}),
       onProgress: (p) => {
         progress ??= createProgress({ total: p.pending, enabled, label: 'sweep', stream: io.stderr });
@@ -96,6 +110,10 @@ export async function sweepCommand(options: SweepOptions, io: SweepIo): Promise<
         progress.update(p.ran, { failed: p.failed, run });
       },
     });
+  } catch (err) {
+    if (!(err instanceof SweepIncompleteError && err.cause instanceof ExecutorUnavailableError)) throw err;
+    incomplete = err;
+    outcome = err.outcome;
   } finally {
     progress?.stop();
     if (!io.executor) await executor.close();
@@ -110,9 +128,13 @@ export async function sweepCommand(options: SweepOptions, io: SweepIo): Promise<
     io.stdout.write(written.markdown + '\n');
     for (const e of written.plotErrors) io.stderr.write(`bilevel sweep: could not draw ${e}\n`);
     io.stdout.write(
-      `${total} runs: ${skipped} skipped (complete), ${ran} ran, ${failed} failed${notRun ? `, ${notRun} not run (interrupted)` : ''}; ` +
+      `${total} runs: ${skipped} skipped (complete), ${ran} ran, ${failed} failed${notRun ? `, ${notRun} not run (${incomplete ? 'the queue became unreachable' : 'interrupted'})` : ''}; ` +
         `wrote ${written.dir}/{${written.files.join(',')}}\n`,
     );
+  }
+  if (incomplete) {
+    io.stderr.write(`bilevel sweep: error: ${incomplete.message}\n`);
+    return EXIT.unavailable;
   }
   return io.signal?.aborted ? EXIT.interrupted : EXIT.ok;
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { InputError } from '@bilevel/problems';
 import { aggregate } from '../bench/aggregate';
 import type { RunResult } from '../bench/execute-run';
-import { expandGrid } from '../bench/expand-grid';
+import type { RunSpec } from '../bench/expand-grid';
+import { countRuns, gridRuns } from '../bench/expand-grid';
 import type { Grid } from '../bench/grid-spec';
 import { parseGrid } from '../bench/grid-spec';
 import { machineInfo } from '../bench/machine-info';
@@ -14,6 +15,15 @@ import { buildProblem } from '../build-problem';
 import { runKey } from './run-key';
 import { GRID_FILE, RUNS_FOLDER, RunStore } from './run-store';
 import type { SweepExecutor, SweepJob } from './sweep-types';
+
+/**
+ * Runs a sweep accepts unless told otherwise (`--max-runs`): a grid is a product of lists, and a few long lists
+ * multiply into billions of runs; each run is a folder, a result and seconds of a core.
+ */
+export const DEFAULT_MAX_RUNS = 100_000;
+
+/** Run ids named in the error of a sweep that could not finish (the rest are counted). */
+const LISTED_IDS = 20;
 
 /** A step of a sweep, for a progress display: a run started on a worker, or a run ended with its result. */
 export interface SweepProgress {
@@ -45,6 +55,8 @@ export interface RunSweepOptions {
   readonly onProgress?: (progress: SweepProgress) => void;
   /** Abort: no new run starts; the report covers the runs that have results. */
   readonly signal?: AbortSignal;
+  /** Largest number of runs the grid may expand to [{@link DEFAULT_MAX_RUNS}]: more is an InputError. */
+  readonly maxRuns?: number;
 }
 
 /** What a sweep did and wrote. */
@@ -66,13 +78,17 @@ export interface SweepOutcome {
 }
 
 /**
- * A sweep: validates the grid ({@link parseGrid}: a GridSpecError lists every problem with its path), expands it
- * into runs, each addressed by {@link runKey}, and skips those complete in `<out>/runs/`. Each problem of a pending
- * run that reads data is built once in this process, so a bad data path is an InputError before anything is
- * written (h* and the synthetic quadratic are left to the workers). The pending runs execute on
- * `options.executor`, each result stored as it arrives ({@link RunStore}); then every run of the grid found in the
- * store is aggregated ({@link aggregate}) and results.json, table.md and the plots are written into `<out>`
- * ({@link writeReport}). Runs of other grids that share the folder stay in `runs/` but are not in the report.
+ * A sweep: validates the grid ({@link parseGrid}: a GridSpecError lists every problem with its path), counts its
+ * runs and refuses more than `maxRuns` ({@link checkRunCount}) before expanding anything, then walks the runs one at
+ * a time ({@link sweepJobs}: each addressed by {@link runKey}), skipping those complete in `<out>/runs/`. Each
+ * problem of a pending run that reads data is built once in this process, so a bad data path is an InputError
+ * before anything is written (h* and the synthetic quadratic are left to the workers). The pending runs go to
+ * `options.executor` lazily, as it takes them, and each result is stored as it arrives, with its spec
+ * ({@link RunStore}); then every run of the grid found in the store is aggregated ({@link aggregate}) and
+ * results.json, table.md and the plots are written into `<out>` ({@link writeReport}). Runs of other grids that
+ * share the folder stay in `runs/` but are not in the report. When the executor fails (its Redis gone), the report
+ * of the stored runs is written all the same and a {@link SweepIncompleteError} says why, what was stored and how
+ * to resume.
  *
  * @example
  * const pool = new ProcessPool({ workers: 2 });
@@ -84,34 +100,59 @@ export async function runSweep(gridInput: unknown, options: RunSweepOptions): Pr
   if (!options.executor || typeof options.executor.execute !== 'function') throw new TypeError('runSweep: options.executor must be a SweepExecutor');
   const start = performance.now();
   const grid: Grid = parseGrid(gridInput);
-  const jobs: SweepJob[] = expandGrid(grid).map((spec) => ({ key: runKey(spec), spec }));
+  const total = checkRunCount(grid, options.maxRuns);
   checkSweepDir(options.out);
   const store = new RunStore(options.out);
-  const pending = jobs.filter((j) => !store.complete(j.key));
-  checkProblems(pending);
+  // first pass: count the pending runs and find the problems they use, keeping nothing per run
+  let pendingCount = 0;
+  const problems = new Map<string, RunSpec>();
+  for (const job of sweepJobs(grid)) {
+    if (store.complete(job.key)) continue;
+    pendingCount++;
+    const key = ProblemCache.keyOf(job.spec.problem);
+    if (!problems.has(key)) problems.set(key, job.spec);
+  }
+  checkProblems(problems.values());
 
   createSweepDir(options.out, store.dir);
   store.writeGrid(grid);
-  for (const job of pending) store.writeSpec(job);
-  const total = jobs.length;
-  const skipped = total - pending.length;
+  const skipped = total - pendingCount;
   let ran = 0;
   let failed = 0;
-  const counts = () => ({ total, skipped, pending: pending.length, ran, failed });
-  if (pending.length > 0 && !options.signal?.aborted) {
-    await options.executor.execute(pending, {
-      onStart: (job, worker) => options.onProgress?.({ event: 'start', job, worker, ...counts() }),
-      onResult: (job, result) => {
-        store.writeResult(job, result);
-        ran++;
-        if (result.status === 'error') failed++;
-        options.onProgress?.({ event: 'result', job, result, ...counts() });
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+  const stored: string[] = [];
+  const counts = () => ({ total, skipped, pending: pendingCount, ran, failed });
+  // second pass, lazily: the executor takes the pending runs as it needs them; each run's folder (spec.json and
+  // result.json) is written when its result arrives
+  const pending: Iterable<SweepJob> = {
+    *[Symbol.iterator]() {
+      for (const job of sweepJobs(grid)) if (!store.complete(job.key)) yield job;
+    },
+  };
+  let failure: unknown;
+  if (pendingCount > 0 && !options.signal?.aborted) {
+    try {
+      await options.executor.execute(pending, {
+        onStart: (job, worker) => options.onProgress?.({ event: 'start', job, worker, ...counts() }),
+        onResult: (job, result) => {
+          store.writeResult(job, result);
+          ran++;
+          if (result.status === 'error') failed++;
+          if (stored.length < LISTED_IDS) stored.push(job.spec.id);
+          options.onProgress?.({ event: 'result', job, result, ...counts() });
+        },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (err) {
+      // the runs that ended are stored: report them before saying why the sweep stopped
+      failure = err;
+    }
   }
 
-  const results = jobs.map((j) => store.read(j.key)).filter((r): r is RunResult => r !== undefined);
+  const results: RunResult[] = [];
+  for (const job of sweepJobs(grid)) {
+    const r = store.read(job.key);
+    if (r) results.push(r);
+  }
   const tolerances = Object.fromEntries(grid.problems.map((p) => [p.label ?? p.name, p.tolerances]));
   const report: BenchReport = {
     grid,
@@ -121,7 +162,55 @@ export async function runSweep(gridInput: unknown, options: RunSweepOptions): Pr
     wallSeconds: (performance.now() - start) / 1000,
   };
   const written = await writeReport(store.dir, report);
-  return { total, skipped, ran, failed, notRun: pending.length - ran, dir: store.dir, report, written };
+  const outcome: SweepOutcome = { total, skipped, ran, failed, notRun: pendingCount - ran, dir: store.dir, report, written };
+  if (failure !== undefined) throw new SweepIncompleteError(failure, outcome, stored);
+  return outcome;
+}
+
+/** The runs of a validated grid as sweep jobs (each with its {@link runKey}), one at a time. */
+export function* sweepJobs(grid: Grid): Generator<SweepJob> {
+  for (const spec of gridRuns(grid)) yield { key: runKey(spec), spec };
+}
+
+/**
+ * The number of runs of a grid, refused above `maxRuns` before anything is expanded: an InputError naming the
+ * count, its factors and `--max-runs`, whatever the size (a 10⁹-run grid is refused in microseconds).
+ */
+export function checkRunCount(grid: Grid, maxRuns: number = DEFAULT_MAX_RUNS, where = 'the grid'): number {
+  if (!Number.isSafeInteger(maxRuns) || maxRuns < 1) throw new InputError(`received ${maxRuns}; expected a positive integer`, '--max-runs');
+  const total = countRuns(grid);
+  if (total > maxRuns) {
+    const widest = Math.max(...grid.problems.map((p) => (p.solvers ?? grid.solvers).length));
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    throw new InputError(
+      `expands to ${fmt(total)} runs (${fmt(grid.problems.length)} problem row${grid.problems.length === 1 ? '' : 's'} × up to ${widest} solver${widest === 1 ? '' : 's'} × ${fmt(grid.seeds.length)} seed${grid.seeds.length === 1 ? '' : 's'}), ` +
+        `more than the limit of ${fmt(maxRuns)}; nothing was run or written. Shrink the grid, or raise the limit with --max-runs ${total} if you mean it`,
+      where,
+    );
+  }
+  return total;
+}
+
+/**
+ * A sweep whose executor failed (Redis gone for longer than its timeout): the runs that ended are stored and the
+ * report of the stored runs is written; the message says why, what was stored and how to resume.
+ */
+export class SweepIncompleteError extends Error {
+  override readonly name = 'SweepIncompleteError';
+  constructor(
+    override readonly cause: unknown,
+    readonly outcome: SweepOutcome,
+    /** Ids of (at most 20 of) the runs this sweep stored. */
+    readonly storedIds: readonly string[],
+  ) {
+    const { ran, notRun, dir, report } = outcome;
+    const ids = storedIds.length ? `: ${storedIds.join(', ')}${ran > storedIds.length ? `, and ${ran - storedIds.length} more` : ''}` : '';
+    super(
+      `${cause instanceof Error ? cause.message : String(cause)}\n` +
+        `stored ${ran} run${ran === 1 ? '' : 's'} of this sweep in ${dir}/runs${ids}; ${notRun} not run (pending: run the same command again to resume); ` +
+        `results.json and table.md cover the ${report.results.length} stored run${report.results.length === 1 ? '' : 's'} of the grid`,
+    );
+  }
 }
 
 /**
@@ -153,16 +242,13 @@ function createSweepDir(dir: string, abs: string): void {
 const SYNTHETIC_PROBLEMS: ReadonlySet<string> = new Set(['quadratic']);
 
 /**
- * Builds each distinct problem of the pending runs once with `buildProblem` (the workers' code path), so a
+ * Builds each distinct problem of the pending runs (one spec per problem) once with `buildProblem` (the workers' code path), so a
  * missing or malformed data file is an InputError naming the grid row before anything is written. The reference
  * h* is left to the workers (an L-BFGS solve that cannot fail on bad input), and so are the synthetic problems.
  */
-function checkProblems(pending: readonly SweepJob[]): void {
-  const seen = new Set<string>();
-  for (const { spec } of pending) {
-    const key = ProblemCache.keyOf(spec.problem);
-    if (seen.has(key) || SYNTHETIC_PROBLEMS.has(spec.problem.name)) continue;
-    seen.add(key);
+function checkProblems(specs: Iterable<RunSpec>): void {
+  for (const spec of specs) {
+    if (SYNTHETIC_PROBLEMS.has(spec.problem.name)) continue;
     try {
       buildProblem({ problem: spec.problem.name, ...spec.problem.config, oracles: undefined });
     } catch (err) {

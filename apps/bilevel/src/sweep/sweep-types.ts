@@ -17,7 +17,10 @@ export interface SweepHooks {
    * The sweep writes the result to the run store before the next call.
    */
   readonly onResult: (job: SweepJob, result: RunResult) => void;
-  /** Aborted: start no new run, let running ones end (or record them as interrupted), then resolve. */
+  /**
+   * Aborted: start no new run and resolve within seconds; a running run either ends first or is abandoned without
+   * an onResult call (it stays pending and reruns next time).
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -28,8 +31,12 @@ export interface SweepHooks {
 export interface SweepExecutor {
   /** e.g. 'pool (2 processes)' or 'queue redis://127.0.0.1:6379 (bilevel-sweep)'. */
   readonly description: string;
-  /** Runs every job and resolves once each has had its onResult call (or the signal aborted). */
-  execute(jobs: readonly SweepJob[], hooks: SweepHooks): Promise<void>;
+  /**
+   * Runs every job and resolves once each has had its onResult call (or the signal aborted). The jobs are taken
+   * from the iterable as the executor needs them, so a sweep need not hold them all in memory. Rejects with an
+   * ExecutorUnavailableError when the executor's backend (Redis) is gone for longer than it allows.
+   */
+  execute(jobs: Iterable<SweepJob>, hooks: SweepHooks): Promise<void>;
   /** Releases processes and connections. Idempotent. */
   close(): Promise<void>;
 }
