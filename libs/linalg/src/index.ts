@@ -17,6 +17,7 @@ export type { Batch, BlockSamplerState } from './block-sampler';
 export { conjugateGradient } from './cg';
 export type { CgOptions, CgResult } from './cg';
 export type { IterativeSolveOptions, LinearSolveResult, Matvec, Precond, SolveReason } from './linear-solve';
+export { SOLVE_REASONS } from './linear-solve';
 export { normalCg } from './normal-cg';
 export type { NormalCgOptions } from './normal-cg';
 export { gmres } from './gmres';

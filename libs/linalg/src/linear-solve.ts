@@ -19,6 +19,9 @@ export type Precond = (r: Float64Array, out: Float64Array) => void;
  */
 export type SolveReason = 'converged' | 'max-iter' | 'stalled' | 'breakdown' | 'indefinite' | 'non-finite' | 'least-squares';
 
+/** Every {@link SolveReason}, in a fixed order: index k is the reason's numeric code in numeric-only diagnostics. */
+export const SOLVE_REASONS: readonly SolveReason[] = ['converged', 'max-iter', 'stalled', 'breakdown', 'indefinite', 'non-finite', 'least-squares'];
+
 /** What every iterative solver of this library reports, as data: a solve that stops short is not an exception. */
 export interface LinearSolveResult {
   /** Iterations of the method (CG, GMRES Arnoldi and BiCGSTAB steps, Neumann terms beyond the first). */

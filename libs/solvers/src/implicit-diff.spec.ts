@@ -21,7 +21,8 @@ function parts(options: ImplicitDiffOptions) {
 
 test('implicitDiff: options are validated; defaults', () => {
   assert.throws(() => implicitDiff({ inner: 'cg' as never }), /implicitDiff: inner must be one of "exact", "lbfgs", "gd", received cg/);
-  assert.throws(() => implicitDiff({ linsys: 'neumann' as never }), /implicitDiff: linsys must be one of "cg", "exact", received neumann/);
+  assert.throws(() => implicitDiff({ linsys: 'minres' as never }), /implicitDiff: linsys must be one of "exact", "cg", "normal-cg", "gmres", "bicgstab", "neumann", "richardson", received minres/);
+  assert.throws(() => implicitDiff({ linsys: 'neumann', linsysStep: 0 }), /implicitDiff: linsysStep must be a positive finite number, received 0/);
   assert.throws(() => implicitDiff({ innerTol: 0 }), /implicitDiff: innerTol must be a positive finite number, received 0/);
   assert.throws(() => implicitDiff({ batchSize: 0 }), /implicitDiff: batchSize must be a positive integer, received 0/);
   assert.throws(() => implicitDiff({ tol: 1 } as never), /implicitDiff: unknown option "tol"/);
@@ -73,4 +74,43 @@ test('implicitDiff: with exact parts one outer step is x − γ∇h(x)', () => {
   const { grad } = problem.hypergradient(x);
   const expected = Float64Array.from(x, (xi, k) => xi - 0.3 * grad[k]);
   assert.ok(dist(x1, expected) <= 1e-12 * nrm2(expected));
+});
+
+test('implicitDiff: every named linear solver gives v* to its tolerance (κ(H) = 10, so ‖v − v*‖ ≤ 10·tol·‖v*‖)', () => {
+  const x = Float64Array.of(0.2, 0.4, -0.6, 1);
+  const ref = problem.hypergradient(x);
+  for (const [linsys, extra] of [
+    ['normal-cg', {}],
+    ['gmres', {}],
+    ['bicgstab', {}],
+    // η = 1 ≤ 1/L (L = 1 here): contraction 1 − μ = 0.9 per term; 400 terms reach 1e-10
+    ['neumann', { linsysStep: 1, linsysMaxIter: 400 }],
+  ] as const) {
+    const { solver, state } = parts({ linsys, linsysTol: 1e-10, ...extra });
+    const v = new Float64Array(8);
+    solver.linsys.step(state.linsys, { z: ref.z, v: new Float64Array(8), x }, 0, v);
+    assert.ok(dist(v, ref.v) <= 10 * 1e-10 * nrm2(ref.v) * 1.01, `${linsys}: ${dist(v, ref.v)}`);
+    const d = solver.linsys.diagnostics!(state.linsys);
+    assert.equal(d.linsysStalled, 0, linsys);
+    assert.equal(d.linsysReason, 0, linsys); // 'converged'
+    assert.equal(solver.options.linsys, linsys);
+  }
+});
+
+test('implicitDiff: an indefinite inner Hessian (a saddle) stops CG as data: linsysStalled 1, reason indefinite', () => {
+  // the inner Hessian's action with one direction flipped: what CG meets at a saddle point of G
+  const saddle: typeof problem = Object.assign(Object.create(problem), {
+    innerHvp: (z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) => {
+      problem.innerHvp(z, x, v, batch, out);
+      out[0] -= 3 * v[0];
+    },
+  });
+  const solver = implicitDiff({ linsys: 'cg' });
+  const state = solver.linsys.init(saddle, Rng.fromSeed(0));
+  const x = Float64Array.of(0.2, 0.4, -0.6, 1);
+  const v = new Float64Array(8);
+  solver.linsys.step(state, { z: problem.hypergradient(x).z, v: new Float64Array(8), x }, 0, v);
+  const d = solver.linsys.diagnostics!(state);
+  assert.equal(d.linsysStalled, 1);
+  assert.equal(d.linsysReason, 4); // SOLVE_REASONS[4] = 'indefinite'
 });

@@ -2,9 +2,11 @@ import { cholesky, choleskySolve, matrix, nrm2 } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
-import { cgSolver } from './parts/linear/cg-solver';
 import { fullBatchOuter } from './parts/full-batch-outer';
-import type { LinearSolver } from './parts/linear/linear-solver';
+import type { LinearSolveInfo, LinearSolver } from './parts/linear/linear-solver';
+import type { LinearSolverName } from './parts/linear/linear-solvers';
+import { LINEAR_SOLVERS, createLinearSolver } from './parts/linear/linear-solvers';
+import { solveDiagnostics } from './parts/linear/solve-diagnostics';
 import { LbfgsMinimizer } from './parts/linear/lbfgs-minimizer';
 import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
@@ -21,19 +23,26 @@ export interface ImplicitDiffOptions {
    * `lbfgs` (full-batch L-BFGS, memory 10 kept across outer steps, scaled H₀) or `gd` (full-batch gradient descent with `innerStep`). Default `exact`.
    */
   readonly inner?: 'exact' | 'lbfgs' | 'gd';
-  /** Linear system H v = −∇_z F: `cg` (full-batch HVPs, warm-started at the previous v) or `exact` (dense H from dimZ HVPs, Cholesky). Default `cg`. */
-  readonly linsys?: 'cg' | 'exact';
+  /**
+   * Linear system H v = −∇_z F: `exact` (dense H from dimZ HVPs, Cholesky) or a named linear solver on full-batch
+   * HVPs, warm-started at the previous v: `cg`, `normal-cg`, `gmres`, `bicgstab` (to `linsysTol`), `neumann` (to
+   * `linsysTol`, at most `linsysMaxIter` terms, step `linsysStep`) or `richardson` (`linsysMaxIter` steps of size
+   * `linsysStep`, default 10). Default `cg`.
+   */
+  readonly linsys?: 'exact' | LinearSolverName;
   /** Inner stopping test ‖∇_z G(z, x)‖ ≤ innerTol. Default 1e-10. */
   readonly innerTol?: number;
-  /** CG stopping test ‖H v + ∇_z F‖ ≤ linsysTol·‖∇_z F‖. Default 1e-10. */
+  /** Stopping test of the linear solver (CG, …) ‖H v + ∇_z F‖ ≤ linsysTol·‖∇_z F‖. Default 1e-10. */
   readonly linsysTol?: number;
   /** Iteration cap of the iterative inner solves. Default 10000. */
   readonly innerMaxIter?: number;
-  /** Iteration cap of CG. Default 10·dimZ. */
+  /** Iteration cap of the linear solver (CG, …; the number of Neumann terms). Default 10·dimZ. */
   readonly linsysMaxIter?: number;
+  /** η, the step of `neumann` and `richardson` (needs η ≤ 1/L). Default 0.1. */
+  readonly linsysStep?: number;
 }
 
-const KEYS = ['batchSize', 'innerStep', 'outerStep', 'inner', 'linsys', 'innerTol', 'linsysTol', 'innerMaxIter', 'linsysMaxIter'] as const;
+const KEYS = ['batchSize', 'innerStep', 'outerStep', 'inner', 'linsys', 'innerTol', 'linsysTol', 'innerMaxIter', 'linsysMaxIter', 'linsysStep'] as const;
 
 function oneOf<T extends string>(fn: string, field: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new RangeError(`${fn}: ${field} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, received ${String(value)}`);
@@ -50,11 +59,12 @@ interface InnerState {
 interface LinsysState {
   readonly problem: BilevelProblem;
   readonly rhs: Float64Array;
-  readonly solver: LinearSolver;
+  readonly solver: LinearSolver | undefined;
   readonly unit: Float64Array;
   readonly hessian: Matrix;
   iterations: number;
   residual: number;
+  info: LinearSolveInfo | undefined;
 }
 
 /**
@@ -62,7 +72,8 @@ interface LinsysState {
  * differentiation as in Pedregosa, "Hyperparameter optimization with approximate gradient", ICML 2016, and
  * Ghadimi & Wang 2018; the implicit function theorem for the hypergradient). Each outer step, `gauss-seidel`:
  *   1. z_{k+1} ≈ argmin_z G(z, x_k), solved to ‖∇_z G‖ ≤ innerTol from z_k                (inner part)
- *   2. v_{k+1}: H v = −∇_z F(z_{k+1}, x_k), H = ∇²_zz G(z_{k+1}, x_k), by CG from v_k or exactly (linsys)
+ *   2. v_{k+1}: H v = −∇_z F(z_{k+1}, x_k), H = ∇²_zz G(z_{k+1}, x_k), by a linear solver from v_k (CG by default;
+ *      a stall or breakdown shows in the diagnostics `linsysStalled`, `linsysReason`) or exactly          (linsys)
  *   3. x_{k+1} = x_k − γ (∇_x F + ∇²_xz G·v_{k+1})                                        (outer part)
  * All oracles are full batch, so step 3 is gradient descent on h with the hypergradient accurate to the two
  * tolerances; with γ ≤ 1/L_h it converges linearly on a strongly convex h (the quadratic) to that accuracy.
@@ -76,11 +87,19 @@ export function implicitDiff(options: ImplicitDiffOptions = {}): Solver {
   const innerStep = positiveNumber(fn, 'innerStep', options.innerStep ?? 0.1);
   const gamma = positiveNumber(fn, 'outerStep', options.outerStep ?? 0.1);
   const innerMethod = oneOf(fn, 'inner', options.inner ?? 'exact', ['exact', 'lbfgs', 'gd'] as const);
-  const linsysMethod = oneOf(fn, 'linsys', options.linsys ?? 'cg', ['cg', 'exact'] as const);
+  const linsysMethod = oneOf(fn, 'linsys', options.linsys ?? 'cg', ['exact', ...(Object.keys(LINEAR_SOLVERS) as LinearSolverName[])]);
   const innerTol = positiveNumber(fn, 'innerTol', options.innerTol ?? 1e-10);
   const linsysTol = positiveNumber(fn, 'linsysTol', options.linsysTol ?? 1e-10);
   const innerMaxIter = positiveInteger(fn, 'innerMaxIter', options.innerMaxIter ?? 10_000);
   const linsysMaxIter = options.linsysMaxIter === undefined ? undefined : positiveInteger(fn, 'linsysMaxIter', options.linsysMaxIter);
+  const linsysStep = positiveNumber(fn, 'linsysStep', options.linsysStep ?? 0.1);
+  const stepped = linsysMethod === 'neumann' || linsysMethod === 'richardson';
+  const makeSolver = (dimZ: number): LinearSolver | undefined => {
+    if (linsysMethod === 'exact') return undefined;
+    if (linsysMethod === 'richardson') return createLinearSolver('richardson', { eta: linsysStep, ...(linsysMaxIter !== undefined ? { maxIter: linsysMaxIter } : {}) });
+    if (linsysMethod === 'neumann') return createLinearSolver('neumann', { eta: linsysStep, rtol: linsysTol, maxIter: linsysMaxIter ?? 10 * dimZ });
+    return createLinearSolver(linsysMethod, { rtol: linsysTol, ...(linsysMaxIter !== undefined ? { maxIter: linsysMaxIter } : {}) });
+  };
 
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
@@ -127,22 +146,24 @@ export function implicitDiff(options: ImplicitDiffOptions = {}): Solver {
     init: (problem) => ({
       problem,
       rhs: new Float64Array(problem.dimZ),
-      solver: cgSolver({ rtol: linsysTol, ...(linsysMaxIter !== undefined ? { maxIter: linsysMaxIter } : {}) }),
+      solver: makeSolver(problem.dimZ),
       unit: new Float64Array(linsysMethod === 'exact' ? problem.dimZ : 0),
       hessian: matrix(linsysMethod === 'exact' ? problem.dimZ : 0, linsysMethod === 'exact' ? problem.dimZ : 0),
       iterations: 0,
       residual: NaN,
+      info: undefined,
     }),
     step(s, { z, v, x }, _t, out) {
       const p = s.problem;
       const d = p.dimZ;
       p.outerGradZ(z, x, p.fullOuter, s.rhs);
       for (let k = 0; k < d; k++) s.rhs[k] = -s.rhs[k];
-      if (linsysMethod === 'cg') {
+      if (s.solver) {
         out.set(v);
         const info = s.solver.solve((q, hq) => p.innerHvp(z, x, q, p.fullInner, hq), s.rhs, out);
         s.iterations = info.iterations;
         s.residual = info.residualNorm ?? NaN;
+        s.info = info;
         return;
       }
       // dense H, column by column (H is symmetric, so row j = column j), then a Cholesky solve
@@ -158,7 +179,7 @@ export function implicitDiff(options: ImplicitDiffOptions = {}): Solver {
       s.iterations = d;
       s.residual = NaN;
     },
-    diagnostics: (s) => ({ linsysIterations: s.iterations, linsysResidual: s.residual }),
+    diagnostics: (s) => ({ linsysIterations: s.iterations, linsysResidual: s.residual, ...solveDiagnostics(s.info) }),
   };
 
   const outer = fullBatchOuter(gamma);
@@ -178,7 +199,9 @@ export function implicitDiff(options: ImplicitDiffOptions = {}): Solver {
       innerTol,
       ...(innerMethod === 'gd' ? { innerStep } : {}),
       innerMaxIter,
-      ...(linsysMethod === 'cg' ? { linsysTol, ...(linsysMaxIter !== undefined ? { linsysMaxIter } : {}) } : {}),
+      ...(linsysMethod !== 'exact' && linsysMethod !== 'richardson' ? { linsysTol } : {}),
+      ...(linsysMethod !== 'exact' && linsysMaxIter !== undefined ? { linsysMaxIter } : {}),
+      ...(stepped ? { linsysStep } : {}),
     },
   };
 }

@@ -7,6 +7,16 @@ export { neumannSolver } from './parts/linear/neumann-solver';
 export type { NeumannSolverOptions } from './parts/linear/neumann-solver';
 export { richardsonSolver } from './parts/linear/richardson-solver';
 export type { RichardsonSolverOptions } from './parts/linear/richardson-solver';
+export type { KrylovSolverOptions } from './parts/linear/krylov-options';
+export { normalCgSolver } from './parts/linear/normal-cg-solver';
+export type { NormalCgSolverOptions } from './parts/linear/normal-cg-solver';
+export { gmresSolver } from './parts/linear/gmres-solver';
+export type { GmresSolverOptions } from './parts/linear/gmres-solver';
+export { bicgstabSolver } from './parts/linear/bicgstab-solver';
+export type { BicgstabSolverOptions } from './parts/linear/bicgstab-solver';
+export { LINEAR_SOLVERS, createLinearSolver, isLinearSolverName } from './parts/linear/linear-solvers';
+export type { LinearSolverEntry, LinearSolverName, LinearSolverSpec } from './parts/linear/linear-solvers';
+export { solveDiagnostics } from './parts/linear/solve-diagnostics';
 export { IndependentBatches } from './parts/linear/independent-batches';
 // moved to @bilevel/linalg (one two-loop recursion for SHINE, the L-BFGS minimizer and the implicit-diff solvers)
 export { lbfgsInverse } from '@bilevel/linalg';

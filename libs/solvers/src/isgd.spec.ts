@@ -84,3 +84,16 @@ test('isgd: Adam takes a first step of size α per coordinate (bias-corrected mo
   // m̂ = p, ŝ = p² after one step: x − α p/(|p| + 1e-8) = x − α sign(p)
   for (let k = 0; k < 3; k++) assert.ok(Math.abs(Math.abs(x1[k] - x[k]) - 0.01) < 1e-9, `${x1[k] - x[k]}`);
 });
+
+test('isgd: linsysSolver picks the linear solver of the shared lower level by name; per-sample keeps CG', () => {
+  assert.throws(() => isgd({ lowerLevel: 'per-sample', linsysSolver: 'gmres' }), /isgd: lowerLevel "per-sample" solves its blocks by cg, received linsysSolver gmres/);
+  const zStar = problem.solveInner(x).z;
+  for (const name of ['gmres', 'bicgstab'] as const) {
+    const solver = isgd({ batchSize: 8, delta0: 1e-6, linsysSolver: name });
+    const state = solver.linsys.init(problem, Rng.fromSeed(1));
+    const v = new Float64Array(problem.dimZ);
+    solver.linsys.step(state, { z: zStar, v: new Float64Array(problem.dimZ), x }, 0, v);
+    const d = solver.linsys.diagnostics!(state);
+    assert.ok(d.residual <= 1e-6 && d.linsysStalled === 0 && d.linsysReason === 0, `${name}: ${JSON.stringify(d)}`);
+  }
+});

@@ -1,4 +1,4 @@
-import { BlockSampler, conjugateGradient } from '@bilevel/linalg';
+import { BlockSampler } from '@bilevel/linalg';
 import type { Batch } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
@@ -6,7 +6,10 @@ import type { InnerCurvature } from './maid';
 import { innerCurvature, innerMethod, LowerLevelSolver } from './maid';
 import type { InnerMethod, LowerLevelResult } from './maid';
 import { powerDecay } from './power-decay';
-import { knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
+import type { LinearSolveInfo } from './parts/linear/linear-solver';
+import { createLinearSolver } from './parts/linear/linear-solvers';
+import { solveDiagnostics } from './parts/linear/solve-diagnostics';
+import { enumOption, knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link isgd}, with their defaults. */
 export interface IsgdOptions {
@@ -45,6 +48,8 @@ export interface IsgdOptions {
    * nInner = nOuter and z made of nInner equal blocks, block j used by inner sample j and outer sample j only.
    */
   readonly lowerLevel?: 'shared' | 'per-sample';
+  /** The linear solver of the shared lower level, to the residual δ_k with `cgMaxIter` iterations: `cg`, `normal-cg`, `gmres` or `bicgstab` (`per-sample` solves its blocks by CG). Default `cg`. */
+  readonly linsysSolver?: 'cg' | 'normal-cg' | 'gmres' | 'bicgstab';
 }
 
 const KEYS = [
@@ -63,6 +68,7 @@ const KEYS = [
   'cgMaxIter',
   'strongConvexity',
   'lowerLevel',
+  'linsysSolver',
 ] as const;
 
 /** Published by the linear-system stream with v: the upper-level minibatch this v belongs to. */
@@ -98,6 +104,7 @@ interface LinsysState {
   iterations: number;
   totalIterations: number;
   residual: number;
+  info: LinearSolveInfo | undefined;
 }
 
 interface OuterState {
@@ -298,6 +305,8 @@ export function isgd(options: IsgdOptions = {}): Solver {
   if (lowerLevel !== 'shared' && lowerLevel !== 'per-sample') throw new RangeError(`${fn}: lowerLevel must be "shared" or "per-sample", received ${String(lowerLevel)}`);
   if (lowerLevel === 'per-sample' && method !== 'fista') throw new RangeError(`${fn}: lowerLevel "per-sample" solves with fista, received innerSolver ${method}`);
   const perSample = lowerLevel === 'per-sample';
+  const linsysSolver = enumOption(fn, 'linsysSolver', options.linsysSolver ?? 'cg', ['cg', 'normal-cg', 'gmres', 'bicgstab'] as const);
+  if (perSample && linsysSolver !== 'cg') throw new RangeError(`${fn}: lowerLevel "per-sample" solves its blocks by cg, received linsysSolver ${linsysSolver}`);
   const blockWork = (n: number): BlockWork => ({ a: new Float64Array(n), b: new Float64Array(n), c: new Float64Array(n) });
 
   const inner: StreamPart<InnerState> = {
@@ -362,6 +371,7 @@ export function isgd(options: IsgdOptions = {}): Solver {
         iterations: 0,
         totalIterations: 0,
         residual: NaN,
+        info: undefined,
       };
     },
     step(s, reads, t, out) {
@@ -388,15 +398,17 @@ export function isgd(options: IsgdOptions = {}): Solver {
       const warm = s.warm[batch.block];
       out.set(warm);
       s.tolerance = s.delta(t);
-      const res = conjugateGradient((u, hu) => problem.innerHvp(z, x, u, problem.fullInner, hu), b, out, { rtol: 0, atol: s.tolerance, maxIter: cgMaxIter });
+      const solver = createLinearSolver(linsysSolver, { rtol: 0, atol: s.tolerance, maxIter: cgMaxIter });
+      const res = solver.solve((u, hu) => problem.innerHvp(z, x, u, problem.fullInner, hu), b, out);
+      s.info = res;
       warm.set(out);
       s.iterations = res.iterations;
       s.totalIterations += res.iterations;
-      s.residual = res.residualNorm;
+      s.residual = res.residualNorm ?? NaN;
       const published: IsgdBatch = { indices: batch.indices };
       return published;
     },
-    diagnostics: (s) => ({ tolerance: s.tolerance, iterations: s.iterations, totalIterations: s.totalIterations, residual: s.residual }),
+    diagnostics: (s) => ({ tolerance: s.tolerance, iterations: s.iterations, totalIterations: s.totalIterations, residual: s.residual, ...solveDiagnostics(s.info) }),
   };
 
   const outer: StreamPart<OuterState> = {
@@ -461,6 +473,7 @@ export function isgd(options: IsgdOptions = {}): Solver {
       cgMaxIter,
       strongConvexity: muFixed ?? 'auto',
       lowerLevel,
+      ...(linsysSolver !== 'cg' ? { linsysSolver } : {}),
     },
   };
 }

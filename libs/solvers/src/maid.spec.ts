@@ -95,3 +95,22 @@ test('maid parts, one gauss-seidel tick by hand: z to με, v to δ, then the ou
   const moved = Float64Array.from(x, (e) => e + 1);
   assert.throws(() => solver.outer.step(so, { z: z1, v: v1, x: moved, aux: { z: auxZ } }, 1, x1), /gauss-seidel/);
 });
+
+test('maid: linsysSolver picks the linear solver by name (gmres, bicgstab, normal-cg reach the residual δ₀ as CG does)', () => {
+  assert.throws(() => maid({ linsysSolver: 'neumann' as never }), /maid: linsysSolver must be one of cg, normal-cg, gmres, bicgstab, received neumann/);
+  for (const name of ['gmres', 'bicgstab', 'normal-cg'] as const) {
+    const solver = maid({ linsysSolver: name });
+    assert.equal(solver.options.linsysSolver, name);
+    const state = solver.linsys.init(problem, Rng.fromSeed(0));
+    const v = new Float64Array(problem.dimZ);
+    solver.linsys.step(state, { z: zStar, v: new Float64Array(problem.dimZ), x }, 0, v);
+    const hv = new Float64Array(problem.dimZ);
+    const b = new Float64Array(problem.dimZ);
+    problem.innerHvp(zStar, x, v, problem.fullInner, hv);
+    problem.outerGradZ(zStar, x, problem.fullOuter, b);
+    assert.ok(dist(hv, Float64Array.from(b, (e) => -e)) <= 0.1, `${name}: residual above δ₀`);
+    const d = solver.linsys.diagnostics!(state);
+    assert.equal(d.linsysStalled, 0, name);
+    assert.ok(d.residual <= 0.1, name);
+  }
+});

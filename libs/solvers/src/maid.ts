@@ -1,8 +1,11 @@
-import { conjugateGradient, lbfgs, nrm2 } from '@bilevel/linalg';
+import { lbfgs, nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import { powerIteration } from '@bilevel/problems';
 import type { Reads, Solver, StreamPart } from './solver';
-import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
+import type { LinearSolveInfo } from './parts/linear/linear-solver';
+import { createLinearSolver } from './parts/linear/linear-solvers';
+import { solveDiagnostics } from './parts/linear/solve-diagnostics';
+import { enumOption, knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
 /** Lower-level solvers of {@link LowerLevelSolver}: gradient descent, strongly convex FISTA, L-BFGS. */
 export type InnerMethod = 'gd' | 'fista' | 'lbfgs';
@@ -196,6 +199,8 @@ export interface MaidOptions {
   readonly strongConvexity?: number;
   /** L_F, Lipschitz constant of ∇_z F, overriding the estimate. Default: estimated by power iteration. */
   readonly outerSmoothness?: number;
+  /** The linear solver, to the residual δ with `cgMaxIter` iterations: `cg`, `normal-cg`, `gmres` or `bicgstab`. Default `cg`. */
+  readonly linsysSolver?: 'cg' | 'normal-cg' | 'gmres' | 'bicgstab';
 }
 
 const KEYS = [
@@ -219,6 +224,7 @@ const KEYS = [
   'cgMaxIter',
   'strongConvexity',
   'outerSmoothness',
+  'linsysSolver',
 ] as const;
 
 /** Published by the outer stream with x: the accuracies the next inner and linear solves must reach. */
@@ -254,6 +260,7 @@ interface LinsysState {
   iterations: number;
   totalIterations: number;
   residual: number;
+  info: LinearSolveInfo | undefined;
 }
 
 interface OuterState {
@@ -297,7 +304,7 @@ function aboveOne(fn: string, field: string, value: number): number {
  *
  * One outer step (one attempt of Algorithm 3.1), under the `gauss-seidel` schedule:
  *   inner:  z̃ ← warm-started full-batch solve of min_z G(z, x) until ‖∇_zG(z̃, x)‖ ≤ μ ε  (so ‖z̃ − z*‖ ≤ ε)
- *   linsys: v ← CG on ∇²_zzG(z̃, x) v = −∇_zF(z̃, x), warm-started, until the residual is ≤ δ
+ *   linsys: v ← CG (or `linsysSolver`) on ∇²_zzG(z̃, x) v = −∇_zF(z̃, x), warm-started, until the residual is ≤ δ
  *   outer:  p = ∇_xF(z̃, x) + ∇²_xzG(z̃, x) v,  U±(z, ε) = F(z, ·) ± (‖∇_zF(z, ·)‖ ε + L_F ε²/2);
  *           for α = α_k, ρα_k, … (at most `maxBacktracks` + min(consecutive failures, `maxRefinements`) trials):
  *             z⁺ = lower-level solve at x − αp to accuracy ε (warm-started at z̃),
@@ -319,7 +326,7 @@ function aboveOne(fn: string, field: string, value: number): number {
  *
  * Diagnostics (outer): eps, delta, alpha (next first trial), lastStep (accepted α, 0 after a failure),
  * directionNorm ‖p‖, backtracks (trials of the last step), totalBacktracks, accepted, rejected, converged, LF;
- * (inner): iterations, gradNorm, mu, L, estimated; (linsys): iterations, residual.
+ * (inner): iterations, gradNorm, mu, L, estimated; (linsys): iterations, residual, linsysStalled, linsysReason.
  *
  * @example runLoop(quadraticProblem({ dimZ: 10, dimX: 5, nInner: 50, nOuter: 50 }), maid(), { maxIter: 300 })
  */
@@ -344,6 +351,7 @@ export function maid(options: MaidOptions = {}): Solver {
   const method = innerMethod(fn, options.innerSolver ?? 'fista');
   const innerMaxIter = positiveInteger(fn, 'innerMaxIter', options.innerMaxIter ?? 2000);
   const cgMaxIter = positiveInteger(fn, 'cgMaxIter', options.cgMaxIter ?? 2000);
+  const linsysSolver = enumOption(fn, 'linsysSolver', options.linsysSolver ?? 'cg', ['cg', 'normal-cg', 'gmres', 'bicgstab'] as const);
   const muFixed = options.strongConvexity === undefined ? undefined : positiveNumber(fn, 'strongConvexity', options.strongConvexity);
   const LFFixed = options.outerSmoothness === undefined ? undefined : positiveNumber(fn, 'outerSmoothness', options.outerSmoothness);
 
@@ -387,7 +395,7 @@ export function maid(options: MaidOptions = {}): Solver {
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
-    init: (problem) => ({ problem, b: new Float64Array(problem.dimZ), iterations: 0, totalIterations: 0, residual: NaN }),
+    init: (problem) => ({ problem, b: new Float64Array(problem.dimZ), iterations: 0, totalIterations: 0, residual: NaN, info: undefined }),
     step(s, reads, _t, out) {
       const { problem, b } = s;
       const { z, x } = reads;
@@ -395,12 +403,14 @@ export function maid(options: MaidOptions = {}): Solver {
       problem.outerGradZ(z, x, problem.fullOuter, b);
       for (let i = 0; i < b.length; i++) b[i] = -b[i];
       out.set(reads.v);
-      const res = conjugateGradient((u, hu) => problem.innerHvp(z, x, u, problem.fullInner, hu), b, out, { rtol: 0, atol: delta, maxIter: cgMaxIter });
+      const solver = createLinearSolver(linsysSolver, { rtol: 0, atol: delta, maxIter: cgMaxIter });
+      const res = solver.solve((u, hu) => problem.innerHvp(z, x, u, problem.fullInner, hu), b, out);
       s.iterations = res.iterations;
       s.totalIterations += res.iterations;
-      s.residual = res.residualNorm;
+      s.residual = res.residualNorm ?? NaN;
+      s.info = res;
     },
-    diagnostics: (s) => ({ iterations: s.iterations, totalIterations: s.totalIterations, residual: s.residual }),
+    diagnostics: (s) => ({ iterations: s.iterations, totalIterations: s.totalIterations, residual: s.residual, ...solveDiagnostics(s.info) }),
   };
 
   const outer: StreamPart<OuterState> = {
@@ -532,6 +542,7 @@ export function maid(options: MaidOptions = {}): Solver {
       cgMaxIter,
       strongConvexity: muFixed ?? 'auto',
       outerSmoothness: LFFixed ?? 'auto',
+      ...(linsysSolver !== 'cg' ? { linsysSolver } : {}),
     },
   };
 }

@@ -151,3 +151,14 @@ test('shine on logistic HPO (A3 e, T2): OPA every 5 iterations gives ‖v − v*
     assert.ok(opa.err < 0.1 && opa.err < plain.err / 2, `λ = ${lambda}: OPA ${opa.err} vs plain ${plain.err}`);
   }
 });
+
+test('shine: refinePrecond (CG preconditioned by the same L-BFGS pairs) reaches the same v with fewer HVPs; refineSolver by name', () => {
+  const x = Float64Array.of(1, 0, 0, 0, -1);
+  const plain = shineV(quad, x, { refine: true, refineIters: 100 }, 1e-8);
+  const pre = shineV(quad, x, { refine: true, refineIters: 100, refinePrecond: true }, 1e-8);
+  assert.ok(pre.err < 1e-6, `preconditioned ${pre.err}`);
+  assert.ok(pre.counts.linsys.hvp < plain.counts.linsys.hvp, `${pre.counts.linsys.hvp} vs ${plain.counts.linsys.hvp} HVPs`);
+  const gm = shineV(quad, x, { refine: true, refineIters: 100, refineSolver: 'gmres' }, 1e-8);
+  assert.ok(gm.err < 1e-6, `gmres ${gm.err}`);
+  assert.throws(() => shine({ refineSolver: 'neumann' as never }), /shine: refineSolver must be one of cg, normal-cg, gmres, bicgstab, received neumann/);
+});

@@ -1,11 +1,13 @@
-import { lbfgsInverse, nrm2 } from '@bilevel/linalg';
+import { lbfgsInverse, lbfgsPreconditioner, nrm2 } from '@bilevel/linalg';
 import type { InverseHessianApprox } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
-import { cgSolver } from './parts/linear/cg-solver';
 import { fullBatchOuter } from './parts/full-batch-outer';
+import type { LinearSolveInfo } from './parts/linear/linear-solver';
+import { createLinearSolver } from './parts/linear/linear-solvers';
+import { solveDiagnostics } from './parts/linear/solve-diagnostics';
 import { LbfgsMinimizer } from './parts/linear/lbfgs-minimizer';
-import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
+import { enumOption, knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link shine}, with their defaults (from the authors' HOAG/SHINE code unless said). */
 export interface ShineOptions {
@@ -35,6 +37,10 @@ export interface ShineOptions {
   readonly refine?: boolean;
   /** Minimum cap of refinement CG iterations; the cap is max(⌊1/(100√ε_k)⌋, refineIters). Default 0 (the authors'). */
   readonly refineIters?: number;
+  /** The refinement's linear solver: `cg`, `normal-cg`, `gmres` or `bicgstab` (same tolerance and cap). Default `cg`. */
+  readonly refineSolver?: 'cg' | 'normal-cg' | 'gmres' | 'bicgstab';
+  /** Precondition the refinement by the L-BFGS inverse B⁻¹ of the same pairs (the forward pass's curvature reused twice). Default false. */
+  readonly refinePrecond?: boolean;
 }
 
 const KEYS = [
@@ -51,6 +57,8 @@ const KEYS = [
   'opaEvery',
   'refine',
   'refineIters',
+  'refineSolver',
+  'refinePrecond',
 ] as const;
 
 /** What the inner stream publishes with each z: its inverse-Hessian approximation at that z and the tolerance ε_k. */
@@ -86,6 +94,7 @@ interface LinsysState {
   readonly rhs: Float64Array;
   refineIterations: number;
   pairsUsed: number;
+  refineInfo: LinearSolveInfo | undefined;
 }
 
 /**
@@ -97,8 +106,8 @@ interface LinsysState {
  *      extra pair (e, ∇_z G(z + e) − ∇_z G(z)) with e = B⁻¹∇_z F·‖s_last‖/‖B⁻¹∇_z F‖ makes B⁻¹ accurate along
  *      the direction the outer step needs. The inner part publishes its pairs (and H₀, ε_k) with z_{k+1}.
  *   2. v_{k+1} = −B⁻¹∇_z F(z_{k+1}, x_k) by the two-loop recursion on those pairs: no Hessian-vector product.
- *      Optionally refined by CG on H v = −∇_z F warm-started at that v (relative residual ε_k, at most
- *      max(⌊1/(100√ε_k)⌋, refineIters) iterations).
+ *      Optionally refined by CG (or `refineSolver`, optionally preconditioned by B⁻¹: `refinePrecond`) on
+ *      H v = −∇_z F warm-started at that v (relative residual ε_k, at most max(⌊1/(100√ε_k)⌋, refineIters) iterations).
  *   3. x_{k+1} = x_k − γ (∇_x F + ∇²_xz G·v_{k+1}).
  * All oracles are full batch. Without refinement the linear-system stream makes no HVP call at all.
  *
@@ -122,6 +131,8 @@ export function shine(options: ShineOptions = {}): Solver {
   const opaEvery = positiveInteger(fn, 'opaEvery', options.opaEvery ?? 5);
   const refine = flag(fn, 'refine', options.refine ?? false);
   const refineIters = options.refineIters === undefined ? 0 : positiveInteger(fn, 'refineIters', options.refineIters);
+  const refineSolver = enumOption(fn, 'refineSolver', options.refineSolver ?? 'cg', ['cg', 'normal-cg', 'gmres', 'bicgstab'] as const);
+  const refinePrecond = flag(fn, 'refinePrecond', options.refinePrecond ?? false);
 
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
@@ -168,7 +179,7 @@ export function shine(options: ShineOptions = {}): Solver {
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
-    init: (problem) => ({ problem, b: new Float64Array(problem.dimZ), rhs: new Float64Array(problem.dimZ), refineIterations: 0, pairsUsed: 0 }),
+    init: (problem) => ({ problem, b: new Float64Array(problem.dimZ), rhs: new Float64Array(problem.dimZ), refineIterations: 0, pairsUsed: 0, refineInfo: undefined }),
     step(s, { z, x, aux }, _t, out) {
       const p = s.problem;
       const published = aux?.z;
@@ -178,16 +189,19 @@ export function shine(options: ShineOptions = {}): Solver {
       lbfgsInverse(approx, s.b, out);
       for (let i = 0; i < out.length; i++) out[i] = -out[i];
       s.refineIterations = 0;
+      s.refineInfo = undefined;
       if (refine) {
         const cap = Math.max(Math.floor(1 / (100 * Math.sqrt(approx.tol))), refineIters);
         if (cap > 0) {
           for (let i = 0; i < out.length; i++) s.rhs[i] = -s.b[i];
-          const info = cgSolver({ rtol: approx.tol, maxIter: cap }).solve((q, hq) => p.innerHvp(z, x, q, p.fullInner, hq), s.rhs, out);
+          const solver = createLinearSolver(refineSolver, { rtol: approx.tol, maxIter: cap, ...(refinePrecond ? { precond: lbfgsPreconditioner(approx) } : {}) });
+          const info = solver.solve((q, hq) => p.innerHvp(z, x, q, p.fullInner, hq), s.rhs, out);
           s.refineIterations = info.iterations;
+          s.refineInfo = info;
         }
       }
     },
-    diagnostics: (s) => ({ pairsUsed: s.pairsUsed, refineIterations: s.refineIterations }),
+    diagnostics: (s) => ({ pairsUsed: s.pairsUsed, refineIterations: s.refineIterations, ...(refine ? solveDiagnostics(s.refineInfo) : {}) }),
   };
 
   const outer = fullBatchOuter(gamma);
@@ -212,6 +226,8 @@ export function shine(options: ShineOptions = {}): Solver {
       ...(opa ? { opaEvery } : {}),
       refine,
       ...(refine ? { refineIters } : {}),
+      ...(refine && refineSolver !== 'cg' ? { refineSolver } : {}),
+      ...(refine && refinePrecond ? { refinePrecond } : {}),
     },
   };
 }

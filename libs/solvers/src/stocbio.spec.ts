@@ -87,3 +87,23 @@ test('stocbio: at z*(x), the mean of the linear-system step is the truncated ser
   // measured 0.63%, the Monte Carlo error of 4000 draws (b is a minibatch mean too, independent of the Hessians)
   assert.ok(rel < 0.03, `mean vs series: ${rel}`);
 });
+
+test('stocbio: linsysSolver cg solves one minibatch Hessian per step to 1e-10 within N iterations: on the full batch, v = v* with no series bias', () => {
+  assert.throws(() => stocbio({ linsysSolver: 'cg', neumannTerms: 0 }), /stocbio: neumannTerms must be ≥ 1 with linsysSolver cg, received 0/);
+  assert.throws(() => stocbio({ linsysSolver: 'lsqr' as never }), /stocbio: linsysSolver must be one of cg, normal-cg, gmres, bicgstab, neumann, richardson, received lsqr/);
+  const x = Float64Array.of(0.3, -0.7, 0.2);
+  const ref = problem.hypergradient(x);
+  // batch 32 = n: the minibatch Hessian is the full one; N = 10 ≥ dimZ = 6 CG iterations are enough
+  const cg = stocbio({ linsysSolver: 'cg', batchSize: 32, neumannTerms: 10 });
+  const neumann = stocbio({ batchSize: 32, neumannTerms: 10 });
+  const vCg = new Float64Array(6);
+  const vSeries = new Float64Array(6);
+  const a = parts(cg);
+  cg.linsys.step(a.state.linsys, { z: ref.z, v: vCg, x }, 0, vCg);
+  const b = parts(neumann);
+  neumann.linsys.step(b.state.linsys, { z: ref.z, v: vSeries, x }, 0, vSeries);
+  assert.ok(dist(vCg, ref.v) <= 1e-8 * nrm2(ref.v), `cg ${dist(vCg, ref.v)}`);
+  assert.ok(dist(vSeries, ref.v) > 1e-3 * nrm2(ref.v), `series ${dist(vSeries, ref.v)}`); // the truncation bias (1 − ημ)^{N+1}
+  assert.equal(cg.linsys.diagnostics!(a.state.linsys).linsysReason, 0);
+  assert.ok(a.counts.linsys.hvp <= 11);
+});

@@ -2,9 +2,11 @@ import { BlockSampler } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
 import { IndependentBatches } from './parts/linear/independent-batches';
-import type { LinearSolver } from './parts/linear/linear-solver';
-import { neumannSolver } from './parts/linear/neumann-solver';
-import { knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
+import type { LinearSolveInfo, LinearSolver } from './parts/linear/linear-solver';
+import type { LinearSolverName } from './parts/linear/linear-solvers';
+import { LINEAR_SOLVERS, createLinearSolver } from './parts/linear/linear-solvers';
+import { solveDiagnostics } from './parts/linear/solve-diagnostics';
+import { enumOption, knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link stocbio}, with their defaults (the public benchmark's StocBiO). */
 export interface StocbioOptions {
@@ -20,9 +22,16 @@ export interface StocbioOptions {
   readonly innerIters?: number;
   /** N, Hessian products of the truncated Neumann series (terms q = 0..N). Default 10. */
   readonly neumannTerms?: number;
+  /**
+   * The linear solver: `neumann` (StocBiO's, a fresh independent minibatch Hessian per product), `richardson` (N
+   * steps of size η, likewise), or a Krylov method (`cg`, `normal-cg`, `gmres`, `bicgstab`: at most N iterations to
+   * relative residual 1e-10 on one minibatch Hessian drawn per solve, since their recursions need one fixed
+   * operator; the mean of v is then no longer the truncated series). Default `neumann`.
+   */
+  readonly linsysSolver?: LinearSolverName;
 }
 
-const KEYS = ['batchSize', 'innerStep', 'neumannStep', 'outerStep', 'innerIters', 'neumannTerms'] as const;
+const KEYS = ['batchSize', 'innerStep', 'neumannStep', 'outerStep', 'innerIters', 'neumannTerms', 'linsysSolver'] as const;
 
 interface InnerState {
   readonly problem: BilevelProblem;
@@ -35,6 +44,7 @@ interface LinsysState {
   readonly outerSampler: BlockSampler;
   readonly rhs: Float64Array;
   readonly solver: LinearSolver;
+  info: LinearSolveInfo | undefined;
 }
 interface OuterState {
   readonly problem: BilevelProblem;
@@ -66,6 +76,11 @@ export function stocbio(options: StocbioOptions = {}): Solver {
   const T = positiveInteger(fn, 'innerIters', options.innerIters ?? 10);
   const N = nonNegativeNumber(fn, 'neumannTerms', options.neumannTerms ?? 10);
   if (!Number.isInteger(N)) throw new RangeError(`${fn}: neumannTerms must be an integer ≥ 0, received ${N}`);
+  const linsysSolver = enumOption(fn, 'linsysSolver', options.linsysSolver ?? 'neumann', Object.keys(LINEAR_SOLVERS) as LinearSolverName[]);
+  const fixedOperator = LINEAR_SOLVERS[linsysSolver].fixedOperator;
+  if ((fixedOperator || linsysSolver === 'richardson') && N < 1) throw new RangeError(`${fn}: neumannTerms must be ≥ 1 with linsysSolver ${linsysSolver}, received ${N}`);
+  const makeSolver = () =>
+    fixedOperator ? createLinearSolver(linsysSolver, { rtol: 1e-10, maxIter: N }) : createLinearSolver(linsysSolver, { maxIter: N, eta });
 
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
@@ -86,15 +101,23 @@ export function stocbio(options: StocbioOptions = {}): Solver {
       hessianBatches: new IndependentBatches(problem.nInner, batchSize, rng.split()),
       outerSampler: new BlockSampler(problem.nOuter, batchSize, rng.split()),
       rhs: new Float64Array(problem.dimZ),
-      solver: neumannSolver({ terms: N, eta }),
+      solver: makeSolver(),
+      info: undefined,
     }),
     step(s, { z, x }, _t, out) {
       const p = s.problem;
       p.outerGradZ(z, x, s.outerSampler.next().indices, s.rhs);
       for (let k = 0; k < s.rhs.length; k++) s.rhs[k] = -s.rhs[k];
       out.fill(0);
-      s.solver.solve((q, hq) => p.innerHvp(z, x, q, s.hessianBatches.next().indices, hq), s.rhs, out);
+      if (fixedOperator) {
+        const batch = s.hessianBatches.next().indices;
+        s.info = s.solver.solve((q, hq) => p.innerHvp(z, x, q, batch, hq), s.rhs, out);
+      } else {
+        s.info = s.solver.solve((q, hq) => p.innerHvp(z, x, q, s.hessianBatches.next().indices, hq), s.rhs, out);
+      }
     },
+    // the Krylov choices report their outcome (a stall or breakdown); the fixed-length series has none to report
+    ...(fixedOperator ? { diagnostics: (s: LinsysState) => ({ linsysIterations: s.info?.iterations ?? 0, ...solveDiagnostics(s.info) }) } : {}),
   };
 
   const outer: StreamPart<OuterState> = {
@@ -120,6 +143,6 @@ export function stocbio(options: StocbioOptions = {}): Solver {
     inner: inner as StreamPart,
     linsys: linsys as StreamPart,
     outer: outer as StreamPart,
-    options: { batchSize, innerStep: alpha, neumannStep: eta, outerStep: gamma, innerIters: T, neumannTerms: N },
+    options: { batchSize, innerStep: alpha, neumannStep: eta, outerStep: gamma, innerIters: T, neumannTerms: N, ...(linsysSolver !== 'neumann' ? { linsysSolver } : {}) },
   };
 }

@@ -164,3 +164,48 @@ test('neumannSolver: options are validated', () => {
   assert.throws(() => neumannSolver({ steps: 3 } as never), /neumannSolver: unknown option "steps"/);
   assert.deepEqual(neumannSolver().options, { terms: 10, eta: 0.1 });
 });
+
+test('neumannSolver on @bilevel/linalg\'s series takes the same steps as the loop it replaced, to the bit (cold, warm, stochastic)', () => {
+  /** The loop as written before the series moved to @bilevel/linalg. */
+  const before = (matvec: Matvec, b: Float64Array, x: Float64Array, terms: number, step: number) => {
+    const p = new Float64Array(dz);
+    const ap = new Float64Array(dz);
+    const warm = x.some((e) => e !== 0);
+    if (warm) {
+      matvec(x, ap);
+      for (let i = 0; i < dz; i++) p[i] = b[i] - ap[i];
+    } else {
+      p.set(b);
+    }
+    const s = Float64Array.from(p);
+    for (let q = 1; q <= terms; q++) {
+      matvec(p, ap);
+      for (let i = 0; i < dz; i++) {
+        p[i] -= step * ap[i];
+        s[i] += p[i];
+      }
+    }
+    for (let i = 0; i < dz; i++) x[i] = (warm ? x[i] : 0) + step * s[i];
+  };
+  const r = Rng.fromSeed(12);
+  const b = r.normals(new Float64Array(dz));
+  for (const warmStart of [new Float64Array(dz), r.normals(new Float64Array(dz))]) {
+    for (const N of [0, 3, 30]) {
+      const x = Float64Array.from(warmStart);
+      const y = Float64Array.from(warmStart);
+      const batchesA = new IndependentBatches(n, 8, Rng.fromSeed(4));
+      const batchesB = new IndependentBatches(n, 8, Rng.fromSeed(4));
+      neumannSolver({ terms: N, eta }).solve((p, out) => hvp(batchesA.next().indices, p, out), b, x);
+      before((p, out) => hvp(batchesB.next().indices, p, out), b, y, N, eta);
+      assert.ok(x.every((v, i) => Object.is(v, y[i])), `N = ${N}`);
+    }
+  }
+});
+
+test('neumannSolver with rtol stops early on the residual of the partial sum, a by-product of the series', () => {
+  const b = Rng.fromSeed(2).normals(new Float64Array(dz));
+  const x = new Float64Array(dz);
+  const info = neumannSolver({ terms: 10_000, eta, rtol: 1e-8 }).solve(fullHvp, b, x);
+  assert.ok(info.converged && info.iterations < 10_000, JSON.stringify(info));
+  assert.ok(dist(x, solveExact(b)) <= (1e-8 / mu) * nrm2(b) * 1.0001);
+});
