@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
-import type { BilevelProblem } from '@bilevel/problems';
+import type { BilevelProblem, ReferenceSolution } from '@bilevel/problems';
 import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, prepareOutDir, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
 import { auditOracles, expectedCost, formatAudit, initEngine, logregAutodiff, logregTape } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
@@ -193,7 +193,7 @@ interface TraceRow {
  * is not convex in the per-class weights (L-BFGS from 0 stops at a poorer stationary point on wine), so there the
  * reference is the better of L-BFGS from 0 and from the best shared weight of a grid ({@link SHARED_WEIGHT_GRID}).
  */
-function computeReference(problem: BilevelProblem): { x: Float64Array; value: number; gradNorm: number; method: string } {
+function computeReference(problem: BilevelProblem): Omit<ReferenceSolution, 'method'> & { method: string } {
   const fromZero = referenceSolution(problem);
   if (!(problem instanceof MulticlassHpo)) return fromZero;
   const grid = gridSearchShared(problem, SHARED_WEIGHT_GRID);
@@ -291,12 +291,17 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter, evalEvery, seed: config.seed }, 'solver');
 
   // 2. the reference minimum h*, from a full-batch solve
-  let ref: { value: number; method: string } | undefined;
+  let ref: ReturnType<typeof computeReference> | undefined;
   if (withReference) {
     const refStart = performance.now();
     const r = computeReference(problem);
     ref = r;
     runLog.info({ hStar: r.value, method: r.method, xStarNorm: nrm2(r.x), gradNorm: r.gradNorm, seconds: (performance.now() - refStart) / 1000 }, 'reference solution h*');
+    if (!r.converged || !r.innerConverged) {
+      const msg = `the reference h* is inexact: ${!r.converged ? `‖∇h‖ = ${r.gradNorm.toExponential(2)} > ${r.gtol}` : `its inner solve stopped at ‖∇_z G‖ = ${r.innerGradNorm.toExponential(2)} > ${r.innerTol}`}`;
+      runLog.warn({ gradNorm: r.gradNorm, gtol: r.gtol, innerGradNorm: r.innerGradNorm, innerTol: r.innerTol }, msg);
+      process.stderr.write(`warning: ${msg}\n`);
+    }
   } else runLog.info('no reference h* (off by default for this problem; --reference on computes it)');
   const relSubopt = (value: number) => (ref ? (value - ref.value) / Math.abs(ref.value) : undefined);
   const metricsOf = (problem as BilevelProblem).metrics?.bind(problem);
@@ -336,6 +341,20 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   let lastSnapshot: Snapshot | undefined;
   let warmZ: Float64Array | undefined;
   const gradZ = new Float64Array(problem.dimZ);
+  /** Exact evaluations whose inner solve stopped short of its target: warned about at the first, counted in the summary. */
+  let inexact: { count: number; firstIteration: number; worstInnerGradNorm: number; innerTol: number } | undefined;
+  const noteInexact = (iteration: number, e: { innerConverged?: boolean; innerGradNorm: number; innerTol?: number }) => {
+    if (e.innerConverged !== false) return;
+    if (inexact) {
+      inexact.count++;
+      inexact.worstInnerGradNorm = Math.max(inexact.worstInnerGradNorm, e.innerGradNorm);
+      return;
+    }
+    inexact = { count: 1, firstIteration: iteration, worstInnerGradNorm: e.innerGradNorm, innerTol: e.innerTol ?? NaN };
+    const msg = `the exact evaluation at iteration ${iteration} did not converge: ‖∇_z G‖ = ${e.innerGradNorm.toExponential(2)} > ${e.innerTol}, so h and ∇h there are inexact (the summary counts such evaluations)`;
+    runLog.warn({ iteration, innerGradNorm: e.innerGradNorm, innerTol: e.innerTol }, msg);
+    process.stderr.write(`warning: ${msg}\n`);
+  };
   /** h at x: exact (inner solve, hypergradient) or at the solver's own z (F(z, x), ‖∇_z G(z, x)‖: one full pass). */
   const evaluatePoint = (x: Float64Array, z: Float64Array) => {
     if (evaluation === 'iterate') {
@@ -344,10 +363,11 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     }
     const hg = problem.hypergradient(x, { ...(warmZ ? { z0: warmZ } : {}), ...(defaults.evalTol ? { tol: defaults.evalTol } : {}) });
     warmZ = hg.z;
-    return { value: hg.value, hypergradNorm: nrm2(hg.grad), innerGradNorm: hg.innerGradNorm, z: hg.z };
+    return { value: hg.value, hypergradNorm: nrm2(hg.grad), innerGradNorm: hg.innerGradNorm, innerConverged: hg.innerConverged, innerTol: hg.innerTol, z: hg.z };
   };
   const evaluate = (s: Snapshot): TraceRow => {
     const e = evaluatePoint(s.x, s.z);
+    noteInexact(s.iteration, e);
     const c = s.counts.total;
     const row: TraceRow = {
       iter: s.iteration,
@@ -449,6 +469,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     x = divergence.lastFinite.x;
     const last = divergence.lastFinite;
     const e = evaluatePoint(last.x, last.z);
+    noteInexact(last.iteration, e);
     finalRow = {
       iter: last.iteration,
       solverSeconds: lastSnapshot?.solverSeconds ?? 0,
@@ -499,6 +520,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
     ...(divergence ? { divergence: { stream: divergence.stream, variable: divergence.variable, version: divergence.version, message: divergence.message } } : {}),
     ...(evaluationFailure ? { evaluationFailure } : {}),
+    ...(inexact ? { inexactEvaluations: inexact } : {}),
+    ...(ref && (!ref.converged || !ref.innerConverged) ? { hStarInexact: { gradNorm: ref.gradNorm, gtol: ref.gtol, innerGradNorm: ref.innerGradNorm, innerTol: ref.innerTol } } : {}),
   };
   let images: string | undefined;
   if (problem instanceof ImagingProblem && x) {

@@ -34,8 +34,11 @@ export interface AutodiffSpec {
   readonly g: TfLoss;
   /** Outer loss f_B(z, x): mean over the batch. */
   readonly f: TfLoss;
-  /** Evaluation-time inner solve replacing the default (L-BFGS, then Newton–CG, see {@link autodiffProblem}). */
-  readonly solveInner?: (x: Float64Array, options?: InnerSolveOptions) => InnerSolution;
+  /**
+   * Evaluation-time inner solve replacing the default (L-BFGS, then Newton–CG, see {@link autodiffProblem}). Its
+   * `tol`, when left out, is reported as the one asked for (`options.tol`, default {@link AUTODIFF_INNER_TOL}).
+   */
+  readonly solveInner?: (x: Float64Array, options?: InnerSolveOptions) => Omit<InnerSolution, 'tol'> & { readonly tol?: number };
   /** Facts for logs and summaries. */
   readonly info?: Readonly<Record<string, string | number | boolean>>;
 }
@@ -332,7 +335,7 @@ export function autodiffProblem(spec: AutodiffSpec): AutodiffProblem {
     },
 
     solveInner(x: Float64Array, options: InnerSolveOptions = {}): InnerSolution {
-      if (spec.solveInner) return spec.solveInner(x, options);
+      if (spec.solveInner) return { tol: options.tol ?? AUTODIFF_INNER_TOL, ...spec.solveInner(x, options) };
       return solveInnerFloat32(problem, x, options);
     },
     hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {
@@ -381,5 +384,5 @@ function solveInnerFloat32(problem: AutodiffProblem, x: Float64Array, options: I
     if (!accepted) break;
     iterations++;
   }
-  return { z, gradNorm, iterations, converged: gradNorm <= tol };
+  return { z, gradNorm, iterations, converged: gradNorm <= tol, tol };
 }

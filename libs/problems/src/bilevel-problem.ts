@@ -76,6 +76,9 @@ export interface BilevelProblem {
   readonly info?: Readonly<Record<string, string | number | boolean>>;
 }
 
+/** The documented default target of every evaluation-time inner solve: ‖∇_z G‖ ≤ 1e-10. */
+export const INNER_TOL = 1e-10;
+
 /** Options for the evaluation-time inner solve. */
 export interface InnerSolveOptions {
   /** Stop when ‖∇_z G(z, x)‖ ≤ tol. Default 1e-10. */
@@ -86,12 +89,20 @@ export interface InnerSolveOptions {
   readonly maxIter?: number;
 }
 
-/** Result of {@link BilevelProblem.solveInner}. */
+/**
+ * Result of {@link BilevelProblem.solveInner}: z and what the solve reached. A solve that stops short of its
+ * tolerance (iteration cap, or a method at its precision floor) says so with `converged: false`; it never throws
+ * for that.
+ */
 export interface InnerSolution {
   readonly z: Float64Array;
+  /** ‖∇_z G(z, x)‖ reached. */
   readonly gradNorm: number;
   readonly iterations: number;
+  /** gradNorm ≤ tol. */
   readonly converged: boolean;
+  /** The target ‖∇_z G‖ ≤ tol of this solve (the option, or the problem's default). */
+  readonly tol: number;
 }
 
 /** Result of {@link BilevelProblem.hypergradient}. */
@@ -106,6 +117,10 @@ export interface Hypergradient {
   readonly v: Float64Array;
   /** ‖∇_z G(z, x)‖ of the inner solve. */
   readonly innerGradNorm: number;
+  /** Whether the inner solve reached its target (`innerGradNorm ≤ innerTol`); when false, h and ∇h are inexact. */
+  readonly innerConverged: boolean;
+  /** The target of the inner solve. */
+  readonly innerTol: number;
 }
 
 /** The optional oracles of the contract. */

@@ -447,7 +447,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
       gradNorm = nTry;
       iterations++;
     }
-    return { z, gradNorm, iterations, converged: gradNorm <= tol };
+    return { z, gradNorm, iterations, converged: gradNorm <= tol, tol };
   }
 
   /**
@@ -478,7 +478,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
     conjugateGradient(this.weightedHessian(Float64Array.from(x, sigmoid), z), rhs, v, { rtol: 1e-12, atol: 1e-300, maxIter: 10 * this.dimZ });
     const grad = new Float64Array(this.dimX);
     this.innerCross(z, x, v, all, grad); // ∇_x F = 0
-    return { value, grad, z, v, innerGradNorm: inner.gradNorm };
+    return { value, grad, z, v, innerGradNorm: inner.gradNorm, innerConverged: inner.converged, innerTol: inner.tol };
   }
 
   /** Test and validation error (fraction of wrong argmax predictions) of the model z. */

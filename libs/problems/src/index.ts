@@ -1,5 +1,5 @@
 export type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
-export { batchCounts, fullBatch, requireOracles } from './bilevel-problem';
+export { batchCounts, fullBatch, INNER_TOL, requireOracles } from './bilevel-problem';
 export type { OptionalOracle } from './bilevel-problem';
 export { InputError } from './input-error';
 export { MAX_OPTIONS_FILE_BYTES, readJsonFile, readOptionsFile } from './options-file';

@@ -1,7 +1,7 @@
 import { SimdArena, cholesky, choleskySolve, dampedNewton, gemvRows, gemvRowsT, matrix, simdAvailable } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
-import { fullBatch } from './bilevel-problem';
+import { fullBatch, INNER_TOL } from './bilevel-problem';
 import type { Dataset } from './dataset';
 import { featureMoments, standardize } from './dataset';
 import { InputError } from './input-error';
@@ -297,7 +297,8 @@ export class LogregHpo implements BilevelProblem {
       gradient: (zz: Float64Array, out: Float64Array) => this.innerGradZ(zz, x, this.fullInner, out),
       hessian: (zz: Float64Array, H: Matrix) => void this.innerHessian(zz, x, H),
     };
-    return dampedNewton(objective, z, matrix(d, d), { tol: options.tol ?? 1e-10, maxIter: options.maxIter ?? 100 });
+    const tol = options.tol ?? INNER_TOL;
+    return { ...dampedNewton(objective, z, matrix(d, d), { tol, maxIter: options.maxIter ?? 100 }), tol };
   }
 
   hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {
@@ -311,7 +312,7 @@ export class LogregHpo implements BilevelProblem {
     choleskySolve(H, v);
     const grad = new Float64Array(this.dimX);
     this.innerCross(z, x, v, this.fullInner, grad); // ∇_x F = 0 for this family
-    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm };
+    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm, innerConverged: inner.converged, innerTol: inner.tol };
   }
 
   /**

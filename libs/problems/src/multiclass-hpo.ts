@@ -395,7 +395,8 @@ export class MulticlassHpo implements BilevelProblem {
       gradient: (zz: Float64Array, out: Float64Array) => this.innerGradZ(zz, x, this.fullInner, out),
       hessian: (zz: Float64Array, H: Matrix) => void this.innerHessian(zz, x, H),
     };
-    return dampedNewton(objective, z, this.hessianBuffer(), { tol: options.tol ?? DEFAULT_TOL, maxIter: options.maxIter ?? NEWTON_MAX_ITER });
+    const tol = options.tol ?? DEFAULT_TOL;
+    return { ...dampedNewton(objective, z, this.hessianBuffer(), { tol, maxIter: options.maxIter ?? NEWTON_MAX_ITER }), tol };
   }
 
   /** h(x) and ∇h(x) = ∇²_xz G·v*, v* = −H⁻¹∇_z F at the Newton solution z*, H factored by Cholesky. */
@@ -410,7 +411,7 @@ export class MulticlassHpo implements BilevelProblem {
     choleskySolve(H, v);
     const grad = new Float64Array(this.dimX);
     this.innerCross(z, x, v, this.fullInner, grad); // ∇_x F = 0 for this family
-    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm };
+    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm, innerConverged: inner.converged, innerTol: inner.tol };
   }
 
   /**

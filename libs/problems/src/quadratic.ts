@@ -1,7 +1,7 @@
 import { cholesky, choleskySolve, gemm, gemv, gemvRows, gemvRowsT, matrix, randomOrthogonal, Rng, symEig } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
-import { fullBatch } from './bilevel-problem';
+import { fullBatch, INNER_TOL } from './bilevel-problem';
 
 /** Options of {@link quadraticProblem}; defaults are the public benchmark's sizes. */
 export interface QuadraticOptions {
@@ -339,15 +339,17 @@ export class QuadraticProblem implements BilevelProblem {
     gemvRowsT(1 / batch.length, this.s, batch, this.u1, 0, out);
   }
 
-  /** z*(x) = −Ā⁻¹(C̄ᵀx + ā), exact (the options are accepted for the contract and ignored). */
-  solveInner(x: Float64Array, _options?: InnerSolveOptions): InnerSolution {
+  /** z*(x) = −Ā⁻¹(C̄ᵀx + ā), exact (maxIter and z0 are accepted for the contract and ignored; tol is reported). */
+  solveInner(x: Float64Array, options?: InnerSolveOptions): InnerSolution {
     const z = new Float64Array(this.dimZ);
     gemv(-1, this.Cbar, x, 0, z, true);
     for (let i = 0; i < this.dimZ; i++) z[i] -= this.abar[i];
     choleskySolve(this.AbarChol, z);
     const g = new Float64Array(this.dimZ);
     this.innerGradZ(z, x, this.fullInner, g);
-    return { z, gradNorm: Math.hypot(...g), iterations: 0, converged: true };
+    const tol = options?.tol ?? INNER_TOL;
+    const gradNorm = Math.hypot(...g);
+    return { z, gradNorm, iterations: 0, converged: gradNorm <= tol, tol };
   }
 
   hypergradient(x: Float64Array, options?: InnerSolveOptions): Hypergradient {
@@ -364,7 +366,7 @@ export class QuadraticProblem implements BilevelProblem {
     gemv(1, this.CFbar, z, 1, grad);
     for (let k = 0; k < this.dimX; k++) grad[k] += this.bbar[k];
     gemv(1, this.Cbar, v, 1, grad);
-    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm };
+    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm, innerConverged: inner.converged, innerTol: inner.tol };
   }
 
   solution(): { x: Float64Array; value: number } {

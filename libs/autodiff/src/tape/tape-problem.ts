@@ -1,4 +1,4 @@
-import { fullBatch, hypergradientCg, solveInnerLbfgs } from '@bilevel/problems';
+import { fullBatch, hypergradientCg, INNER_TOL, solveInnerLbfgs } from '@bilevel/problems';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from '@bilevel/problems';
 import { Tape } from './tape';
 import type { TapeOptions, TapeVar } from './tape';
@@ -26,8 +26,11 @@ export interface TapeSpec {
   readonly g: TapeLoss;
   /** Outer loss f_B(z, x), recorded once. */
   readonly f: TapeLoss;
-  /** Evaluation-time inner solve replacing the default (L-BFGS on the tape oracles to ‖∇_z G‖ ≤ 1e-10). */
-  readonly solveInner?: (x: Float64Array, options?: InnerSolveOptions) => InnerSolution;
+  /**
+   * Evaluation-time inner solve replacing the default (L-BFGS on the tape oracles to ‖∇_z G‖ ≤ 1e-10, then Newton–CG).
+   * Its `tol`, when left out, is reported as the one asked for (`options.tol`, default 1e-10).
+   */
+  readonly solveInner?: (x: Float64Array, options?: InnerSolveOptions) => Omit<InnerSolution, 'tol'> & { readonly tol?: number };
   /** Smoothness and strong-convexity constants of G, when known (passed through to solvers that read them). */
   readonly innerConstants?: BilevelProblem['innerConstants'];
   /** Kernels of the tapes' data products, see {@link TapeOptions}. Default `auto`. */
@@ -205,7 +208,7 @@ export function tapeProblem(spec: TapeSpec): TapeProblem {
     outerCross: (z, x, v, batch, out) => second(F, 'outerCross', 'cross', z, x, v, batch, out),
     innerHvpCross: (z, x, v, batch, outHvp, outCross) => both(G, 'innerHvpCross', z, x, v, batch, outHvp, outCross),
     solveInner(x: Float64Array, options: InnerSolveOptions = {}): InnerSolution {
-      return spec.solveInner ? spec.solveInner(x, options) : solveInnerLbfgs(problem, x, options);
+      return spec.solveInner ? { tol: options.tol ?? INNER_TOL, ...spec.solveInner(x, options) } : solveInnerLbfgs(problem, x, options);
     },
     hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {
       return hypergradientCg(problem, x, (xx, o) => problem.solveInner(xx, o), options);

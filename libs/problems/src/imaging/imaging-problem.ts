@@ -214,7 +214,7 @@ export class ImagingProblem implements BilevelProblem {
     const g = new Float64Array(this.dimZ);
     this.innerGradZ(z, x, this.fullInner, g);
     const gradNorm = nrm2(g);
-    return { z, gradNorm, iterations: res.iterations, converged: gradNorm <= tol };
+    return { z, gradNorm, iterations: res.iterations, converged: gradNorm <= tol, tol };
   }
 
   hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {
@@ -228,7 +228,7 @@ export class ImagingProblem implements BilevelProblem {
     this.kernels.solveLinear(x, z, b, v, 1e-12);
     const grad = new Float64Array(this.dimX);
     this.innerCross(z, x, v, this.fullInner, grad);
-    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm };
+    return { value: this.outerValue(z, x, this.fullOuter), grad, z, v, innerGradNorm: inner.gradNorm, innerConverged: inner.converged, innerTol: inner.tol };
   }
 
   /** Mean PSNR (dB) of the reconstructions z (all training images back to back) against the clean images. */

@@ -64,13 +64,13 @@ export function averagedToy(n = 10): BilevelProblem {
       const z = new Float64Array(2 * n);
       z.set(x, 0);
       z.set(x, n);
-      return { z, gradNorm: 0, iterations: 0, converged: true };
+      return { z, gradNorm: 0, iterations: 0, converged: true, tol: 0 };
     },
     hypergradient(x): Hypergradient {
       const { z } = p.solveInner(x);
       const v = new Float64Array(2 * n);
       for (let i = 0; i < n; i++) v[i] = 1 - z[i];
-      return { value: p.outerValue(z, x, one), grad: Float64Array.from(x, (e) => e - 1), z, v, innerGradNorm: 0 };
+      return { value: p.outerValue(z, x, one), grad: Float64Array.from(x, (e) => e - 1), z, v, innerGradNorm: 0, innerConverged: true, innerTol: 0 };
     },
   };
   return p;

@@ -88,14 +88,14 @@ export function esQuadratic(options: { dimZ?: number; dimX?: number; seed?: numb
     },
     solveInner(x): InnerSolution {
       const z = Float64Array.from({ length: dz }, (_, i) => Bx(x, i) / a[i]);
-      return { z, gradNorm: 0, iterations: 0, converged: true };
+      return { z, gradNorm: 0, iterations: 0, converged: true, tol: 0 };
     },
     hypergradient(x): Hypergradient {
       const { z } = p.solveInner(x);
       const r = Float64Array.from(z, (e, i) => e - b0[i]);
       const grad = new Float64Array(dx);
       p.jacobianT(r, grad);
-      return { value: p.outerValue(z, x, one), grad, z, v: Float64Array.from(r, (e, i) => -e / a[i]), innerGradNorm: 0 };
+      return { value: p.outerValue(z, x, one), grad, z, v: Float64Array.from(r, (e, i) => -e / a[i]), innerGradNorm: 0, innerConverged: true, innerTol: 0 };
     },
   };
   return p;

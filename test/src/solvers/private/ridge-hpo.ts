@@ -145,7 +145,7 @@ export class RidgeHpo implements BilevelProblem {
     choleskySolve(this.hessianChol(x), z);
     const g = new Float64Array(this.dimZ);
     this.innerGradZ(z, x, this.fullInner, g);
-    return { z, gradNorm: Math.hypot(...g), iterations: 0, converged: true };
+    return { z, gradNorm: Math.hypot(...g), iterations: 0, converged: true, tol: 0 };
   }
 
   hypergradient(x: Float64Array): Hypergradient {
@@ -156,7 +156,7 @@ export class RidgeHpo implements BilevelProblem {
     choleskySolve(this.hessianChol(x), v);
     const grad = new Float64Array(1);
     this.innerCross(inner.z, x, v, this.fullInner, grad);
-    return { value: this.outerValue(inner.z, x, this.fullOuter), grad, z: inner.z, v, innerGradNorm: inner.gradNorm };
+    return { value: this.outerValue(inner.z, x, this.fullOuter), grad, z: inner.z, v, innerGradNorm: inner.gradNorm, innerConverged: true, innerTol: 0 };
   }
 
   innerConstants(x: Float64Array): { L: number; mu: number; LMaxSample: number } {
