@@ -1,5 +1,6 @@
-import { FWD_D1, FWD_D2, FWD_VALUE } from './tape-nodes';
-import type { BatchRef, TapeNode } from './tape-nodes';
+import { FWD_D1, FWD_D2, FWD_VALUE, YDOT_LIVE } from './node-codes';
+import type { ReplayContext } from './node-codes';
+import type { TapeNode } from './tape-nodes';
 
 /** What a {@link ReplayPlan} computes, see {@link Tape.plan}. */
 export interface ReplayPlanOptions {
@@ -11,7 +12,7 @@ export interface ReplayPlanOptions {
   readonly direction?: readonly TapeNode[];
 }
 
-const maskOf = (inputs: readonly TapeNode[]) => inputs.reduce((m, n) => m | n.deps, 0);
+const maskOf = (inputs: readonly TapeNode[]) => inputs.reduce((m, n) => m | n.deps, 0n);
 
 /**
  * A replay schedule fixed at planning time by activity analysis (Griewank & Walther, "Evaluating Derivatives",
@@ -35,7 +36,8 @@ export class ReplayPlan {
   readonly structurallyZero: boolean;
   private readonly nodes: readonly TapeNode[];
   private readonly out: TapeNode;
-  private readonly ref: BatchRef;
+  private readonly ctx: ReplayContext;
+  private readonly capacity: number;
   private readonly batchedIdx: Int32Array;
   private readonly fwdIdx: Int32Array;
   private readonly fwdMode: Int32Array;
@@ -47,23 +49,25 @@ export class ReplayPlan {
   private readonly zeroBar: Int32Array;
   private readonly zeroBdot: Int32Array;
 
-  constructor(nodes: readonly TapeNode[], out: TapeNode, ref: BatchRef, options: ReplayPlanOptions) {
+  /** `capacity`: the most samples a batch may hold (the batched buffers' length), Infinity for a tape without data. */
+  constructor(nodes: readonly TapeNode[], out: TapeNode, ctx: ReplayContext, capacity: number, options: ReplayPlanOptions) {
     this.nodes = nodes;
     this.out = out;
-    this.ref = ref;
+    this.ctx = ctx;
+    this.capacity = capacity;
     const order = options.order;
     this.order = order;
     const wrt = options.wrt ?? [];
     const N = nodes.length;
     const o = out.id;
     const wrtMask = maskOf(wrt);
-    const dirMask = order === 2 ? maskOf(options.direction ?? []) : 0;
+    const dirMask = order === 2 ? maskOf(options.direction ?? []) : 0n;
 
     const reach = new Uint8Array(N);
     reach[o] = 1;
     for (let i = o; i >= 0; i--) if (reach[i]) for (const a of nodes[i].args) reach[a.id] = 1;
-    const activeW = (i: number) => order > 0 && reach[i] === 1 && (nodes[i].deps & wrtMask) !== 0;
-    const live = (n: TapeNode) => (n.deps & dirMask) !== 0;
+    const activeW = (i: number) => order > 0 && reach[i] === 1 && (nodes[i].deps & wrtMask) !== 0n;
+    const live = (n: TapeNode) => (n.deps & dirMask) !== 0n;
     const liveMask = (n: TapeNode) => n.args.reduce((m, a, j) => (live(a) ? m | (1 << j) : m), 0);
     this.structurallyZero = order > 0 && !activeW(o);
 
@@ -85,6 +89,7 @@ export class ReplayPlan {
             if (source) readsBar[i] = 1;
           }
         });
+        if (bdotMask[i] !== 0 && bdotNz[i]) bdotMask[i] |= YDOT_LIVE;
       }
     }
     // adjoints: base set, then every consumer on the way to the output (ascending: operands first)
@@ -101,14 +106,14 @@ export class ReplayPlan {
         }
       });
     }
-    // tangents: read by the reverse-tangent rules of nonlinear nodes, and by the tangents they depend on
+    // tangents: read by the second-order terms of reverse-tangent rules, and by the tangents they depend on
     const needDot = new Uint8Array(N);
     for (let i = o; i >= 0; i--) {
       const n = nodes[i];
-      if ((bdotMask[i] !== 0 && !n.linear) || needDot[i]) for (const a of n.args) if (live(a)) needDot[a.id] = 1;
+      if (readsBar[i] || needDot[i]) for (const a of n.args) if (live(a)) needDot[a.id] = 1;
     }
-    // values: read by nonlinear rules (operands' values; an elementwise function's own derivative caches, computed
-    // from its operand), and by the values they depend on
+    // values: read by nonlinear rules (operands' values; an operation's own derivative caches, computed from its
+    // operands), and by the values they depend on
     const needVal = new Uint8Array(N);
     const mode = new Int32Array(N);
     const tanOf = (i: number) => (needDot[i] && live(nodes[i]) && nodes[i].args.length > 0 ? liveMask(nodes[i]) : 0);
@@ -129,21 +134,23 @@ export class ReplayPlan {
       }
     }
 
+    // views share their operand's buffers: nothing to run
+    const runs = (n: TapeNode) => !n.view && n.kind !== 'input' && n.kind !== 'constant';
     const fwd: number[] = [];
     const fwdMode: number[] = [];
     const fwdTan: number[] = [];
     for (let i = 0; i <= o; i++) {
       const n = nodes[i];
       const tan = tanOf(i);
-      const m = n.kind === 'input' || n.kind === 'constant' ? 0 : mode[i];
-      if (m !== 0 || tan !== 0) {
+      const m = mode[i];
+      if (runs(n) && (m !== 0 || tan !== 0)) {
         fwd.push(i);
         fwdMode.push(m);
         fwdTan.push(tan);
       }
     }
     const rev: number[] = [];
-    for (let i = o; i >= 0; i--) if (barMask[i] !== 0 || bdotMask[i] !== 0) rev.push(i);
+    for (let i = o; i >= 0; i--) if (runs(nodes[i]) && (barMask[i] !== 0 || bdotMask[i] !== 0)) rev.push(i);
     const zeroBar: number[] = [];
     const zeroBdot: number[] = [];
     for (let i = 0; i < N; i++) {
@@ -170,16 +177,21 @@ export class ReplayPlan {
   }
 
   /**
-   * Replays for `batch` (sample indices into the tape's data, at least one, at most the number of samples: not
-   * checked here). The caller has written the inputs' `val` (and the direction's `dot`); the results are in the
-   * output's `val` (order 0), the wrt inputs' `bar` (order 1) or `bdot` (order 2).
+   * Replays for `batch` (sample indices into the tape's data, at least one; their range is not checked here, their
+   * count is: at most the tape's capacity). The caller has written the inputs' `val` (and the direction's `dot`); the
+   * results are in the output's `val` (order 0), the wrt inputs' `bar` (order 1) or `bdot` (order 2).
    */
   run(batch: Int32Array): void {
     const nodes = this.nodes;
-    this.ref.batch = batch;
     const m = batch.length;
+    if (m > this.capacity) throw new RangeError(`ReplayPlan.run: the batch holds ${m} samples, more than the tape's capacity ${this.capacity} (Tape option maxBatch)`);
+    this.ctx.batch = batch;
+    this.ctx.size = m;
     const bi = this.batchedIdx;
-    for (let k = 0; k < bi.length; k++) nodes[bi[k]].n = m;
+    for (let k = 0; k < bi.length; k++) {
+      const n = nodes[bi[k]];
+      n.n = m * n.inner;
+    }
     // plain loops: TypedArray.prototype.fill costs ~50 ns a call on these short vectors (measured)
     const zb = this.zeroBar;
     for (let k = 0; k < zb.length; k++) {

@@ -1,6 +1,34 @@
-import { gemvRows, gemvRowsT } from '@bilevel/linalg';
-import type { Matrix } from '@bilevel/linalg';
+import type { Conv2dShape, Matrix } from '@bilevel/linalg';
 import type { SimdRows } from './simd-rows';
+import {
+  isPiecewiseLinear,
+  K_AFFINE,
+  K_AVGPOOL,
+  K_CONCAT,
+  K_CONV,
+  K_DIV,
+  K_GATHER,
+  K_GATHER_ROWS,
+  K_LSE,
+  K_MATMUL,
+  K_MAXPOOL,
+  K_MUL,
+  K_ROWSDOT,
+  K_SCALE,
+  K_SCE,
+  K_SUM,
+  K_UNARY,
+  KINDS,
+} from './node-codes';
+import type { NodeKind, ReplayContext } from './node-codes';
+import { affineForward, affineReverse, divForward, divReverse, mulForward, mulReverse, sumForward, sumReverse } from './broadcast-rules';
+import { scaleForward, scaleReverse, unaryForward, unaryReverse } from './unary-rules';
+import { gatherForward, gatherRowsForward, rowsDotForward, rowsDotReverse } from './gather-rules';
+import { concatForward, concatReverse } from './concat-rules';
+import { matmulForward, matmulReverse } from './matmul-rules';
+import { convForward, convReverse } from './conv-rules';
+import { avgPoolForward, avgPoolReverse, maxPoolForward, maxPoolReverse } from './pool-rules';
+import { lseForward, lseReverse, sceForward, sceReverse } from './softmax-rules';
 
 /**
  * The nodes of a recorded {@link Tape}, with the four rules of forward-over-reverse automatic differentiation
@@ -10,198 +38,276 @@ import type { SimdRows } from './simd-rows';
  *   forward   y = φ(u)                                  tangent           ẏ = Σ_i ∂_iφ · u̇_i
  *   reverse   ū_i += ∂_iφᵀ ȳ                            reverse tangent   ū̇_i += ∂_iφᵀ ȳ̇ + (Σ_j ∂²_ijφ · u̇_j)ᵀ ȳ
  *
- * Every node owns four float64 buffers (value, tangent, adjoint, adjoint tangent) allocated once at recording, of
- * the node's capacity: its fixed length, or the number of samples when its length follows the batch. Replays run
- * over the first `n` entries. The masks passed by {@link ReplayPlan} say which operands take part: `tanMask` the
- * operands whose tangent is live (depends on the direction), `barMask`/`bdotMask` the operands whose adjoint / adjoint
- * tangent is wanted. Operands outside a mask are neither read (their buffers may hold stale numbers) nor written.
+ * Every node is a float64 tensor with a row-major `shape`; a batched node's first axis is the batch axis (recorded
+ * with the tape's capacity, replayed with the current batch size). It owns four buffers (value, tangent, adjoint,
+ * adjoint tangent) of its capacity, carved from the tape's one arena when the tape is closed; a node that depends on
+ * no input (data, constants) has a value buffer only. Replays run over the first `n` entries. The masks passed by
+ * {@link ReplayPlan} say which operands take part: `tanMask` the operands whose tangent is live (depends on the
+ * direction), `barMask`/`bdotMask` the operands whose adjoint / adjoint tangent is wanted. Operands outside a mask are
+ * neither read (their buffers may hold stale numbers) nor written.
  *
- * One class for every operation, told apart by `kind`, with every field set in the same order, so that the replay
- * loop and the rules read operands of any kind through one hidden class (monomorphic property loads instead of the
- * megamorphic ones a class per operation gives). Internal to the tape folder.
+ * One class for every operation, told apart by the integer `k`, with every field set in the same order, so that the
+ * replay loop and the rules (one module per family of operations, plain functions over this class) read operands of
+ * any kind through one hidden class: monomorphic property loads instead of the megamorphic ones a class per
+ * operation gives. Internal to the tape folder.
  */
 
-/** The batch shared by the batch-dependent nodes of one tape; set by a replay. */
-export interface BatchRef {
-  batch: Int32Array;
-}
-
-/** Forward-mode bits: compute the value. */
-export const FWD_VALUE = 1;
-/** Forward-mode bits: compute φ'(u) (elementwise functions). */
-export const FWD_D1 = 2;
-/** Forward-mode bits: compute φ''(u) (elementwise functions). */
-export const FWD_D2 = 4;
-
-/** The elementwise functions of a `unary` node. */
-export type UnaryOp = 'exp' | 'log' | 'softplus' | 'sigmoid' | 'square';
-
-/** Kinds of node. */
-export type NodeKind = 'input' | 'constant' | 'gather' | 'rowsDot' | 'affine' | 'scale' | 'sum' | 'mul' | 'unary';
-
-const KINDS: readonly NodeKind[] = ['input', 'constant', 'gather', 'rowsDot', 'affine', 'scale', 'sum', 'mul', 'unary'];
-const K_GATHER = 2;
-const K_ROWSDOT = 3;
-const K_AFFINE = 4;
-const K_SCALE = 5;
-const K_SUM = 6;
-const K_MUL = 7;
-const K_UNARY = 8;
-const UNARY_OPS: readonly UnaryOp[] = ['exp', 'log', 'softplus', 'sigmoid', 'square'];
-const U_EXP = 0;
-const U_LOG = 1;
-const U_SOFTPLUS = 2;
-const U_SIGMOID = 3;
-
-const EMPTY = new Float64Array(0);
-
-/** What a node is made of (see the factories of {@link Tape}). */
+/** What a node is built from; see {@link TapeNode} for the fields. */
 export interface NodeInit {
   readonly kind: NodeKind;
-  readonly args: readonly TapeNode[];
-  readonly deps: number;
-  readonly batched: boolean;
-  /** Length now (fixed nodes) and buffer capacity. */
-  readonly n: number;
-  readonly cap: number;
-  /** Name for messages (`add`, `exp`, `mean`…). */
   readonly op: string;
-  readonly unary?: UnaryOp;
-  /** Coefficients: affine ca, cb; scale c; sum c (NaN: the mean). */
+  readonly fn?: number;
+  readonly args: readonly TapeNode[];
+  readonly deps: bigint;
+  readonly batched: boolean;
+  readonly shape: readonly number[];
+  readonly ctx: ReplayContext;
+  readonly owner: object;
+  readonly name?: string | null;
   readonly c1?: number;
   readonly c2?: number;
-  readonly M?: Matrix;
+  readonly ip?: Int32Array;
+  readonly iter?: { readonly dims: readonly number[]; readonly strides: readonly (readonly number[])[]; readonly perSample: number } | null;
+  readonly M?: Matrix | null;
   readonly simd?: SimdRows | null;
-  /** Gathered per-sample constants. */
   readonly data?: Float64Array;
-  readonly ref: BatchRef;
+  readonly conv?: MutableConv2dShape | null;
 }
 
+/** A convolution shape whose batch field a replay updates in place. */
+export type MutableConv2dShape = { -readonly [K in keyof Conv2dShape]: Conv2dShape[K] };
+
+const EMPTY = new Float64Array(0);
+const NO_INTS = new Int32Array(0);
+
 export class TapeNode {
-  /** Position in the tape (a topological order: operands come first). */
   readonly id: number;
+  /** Kind code (index in KINDS). */
+  readonly k: number;
   readonly kind: NodeKind;
-  private readonly k: number;
-  private readonly fn: number;
+  /** The recording method that made the node (`add`, `relu`, `linear`, …), for messages. */
   readonly op: string;
+  /** Elementwise function code of a `unary` node, else −1. */
+  readonly fn: number;
+  /** Name given to an input, else null. */
+  readonly name: string | null;
   readonly args: readonly TapeNode[];
-  private readonly a: TapeNode;
-  private readonly b: TapeNode;
-  /** Bit i set when the node depends on the i-th input of its tape. */
-  readonly deps: number;
-  /** Whether the length follows the current batch. */
+  /** The first three operands (the node itself where absent), for monomorphic access in the rules. */
+  readonly a: TapeNode;
+  readonly b: TapeNode;
+  readonly c: TapeNode;
+  /** Bit i: the node depends on the i-th input created. */
+  readonly deps: bigint;
+  /** Whether the first axis is the batch axis. */
   readonly batched: boolean;
-  /** Current length (fixed, or the batch length during a replay). */
+  /** Shape; a batched node's first axis is recorded with the tape's capacity. */
+  readonly shape: readonly number[];
+  /** Elements at capacity. */
+  readonly size: number;
+  /** Elements per sample (batched), or `size`. */
+  readonly inner: number;
+  /** Elements in the current replay (`batch · inner` for batched nodes). */
   n: number;
-  readonly val: Float64Array;
-  readonly dot: Float64Array;
-  readonly bar: Float64Array;
-  readonly bdot: Float64Array;
-  private readonly d1: Float64Array;
-  private readonly d2: Float64Array;
-  private readonly c1: number;
-  private readonly c2: number;
-  private readonly M: Matrix | null;
-  private readonly simd: SimdRows | null;
-  private readonly data: Float64Array;
-  private readonly ref: BatchRef;
-  /** Linear in its operands: the tangent and reverse rules read no values. */
+  /** Value, tangent, adjoint and adjoint tangent buffers (allocated when the tape is closed). */
+  val: Float64Array;
+  dot: Float64Array;
+  bar: Float64Array;
+  bdot: Float64Array;
+  /** An operation's own forward caches (φ' and φ'' of an elementwise function, softmax probabilities, argmax). */
+  d1: Float64Array;
+  d2: Float64Array;
+  /** Real parameters (affine coefficients, scale, leaky slope, sum scale: NaN for a mean). */
+  readonly c1: number;
+  readonly c2: number;
+  /** Integer parameters of the kind (dimensions, strides, offsets). */
+  readonly ip: Int32Array;
+  /** Coalesced elementwise iteration: dims, the strides of up to two operands, a scratch odometer. */
+  readonly itDims: Int32Array;
+  readonly itSa: Int32Array;
+  readonly itSb: Int32Array;
+  readonly itCnt: Int32Array;
+  /** Length per sample of the first coalesced axis when it contains the batch axis, else 0. */
+  readonly itPer: number;
+  readonly M: Matrix | null;
+  readonly simd: SimdRows | null;
+  /** Per-sample data (gather, gatherRows) or recorded constant values. */
+  readonly data: Float64Array;
+  readonly conv: MutableConv2dShape | null;
+  readonly ctx: ReplayContext;
+  /** The tape that recorded the node. */
+  readonly owner: object;
+  /** Tangent and adjoint rules read no values (of the operands or of the node's own caches). */
   readonly linear: boolean;
-  /** The derivative rules read this node's own forward caches (φ', φ''), not only its operands' values. */
+  /** The derivative rules read caches this node computes in its forward sweep (FWD_D1, FWD_D2). */
   readonly ownForward: boolean;
+  /** A view (reshape): shares its operand's buffers and runs nothing. */
+  readonly view: boolean;
 
   constructor(id: number, init: NodeInit) {
     this.id = id;
-    this.kind = init.kind;
     this.k = KINDS.indexOf(init.kind);
-    this.fn = init.unary === undefined ? -1 : UNARY_OPS.indexOf(init.unary);
+    this.kind = init.kind;
     this.op = init.op;
+    this.fn = init.fn ?? -1;
+    this.name = init.name ?? null;
     this.args = init.args;
     this.a = init.args[0] ?? this;
     this.b = init.args[1] ?? this;
+    this.c = init.args[2] ?? this;
     this.deps = init.deps;
     this.batched = init.batched;
-    this.n = init.n;
-    this.val = new Float64Array(init.cap);
-    this.dot = new Float64Array(init.cap);
-    this.bar = new Float64Array(init.cap);
-    this.bdot = new Float64Array(init.cap);
-    const unary = init.kind === 'unary';
-    this.d1 = unary ? new Float64Array(init.cap) : EMPTY;
-    this.d2 = unary ? new Float64Array(init.cap) : EMPTY;
-    if (init.unary === 'square') this.d2.fill(2);
+    this.shape = Object.freeze([...init.shape]);
+    let size = 1;
+    for (const d of init.shape) size *= d;
+    this.size = size;
+    this.inner = init.batched ? (init.shape[0] > 0 ? size / init.shape[0] : 0) : size;
+    this.n = size;
+    this.val = EMPTY;
+    this.dot = EMPTY;
+    this.bar = EMPTY;
+    this.bdot = EMPTY;
+    this.d1 = EMPTY;
+    this.d2 = EMPTY;
     this.c1 = init.c1 ?? 0;
     this.c2 = init.c2 ?? 0;
+    this.ip = init.ip ?? NO_INTS;
+    const it = init.iter ?? null;
+    this.itDims = it === null ? NO_INTS : Int32Array.from(it.dims);
+    this.itSa = it === null ? NO_INTS : Int32Array.from(it.strides[0]);
+    this.itSb = it === null ? NO_INTS : Int32Array.from(it.strides[1] ?? it.strides[0]);
+    this.itCnt = it === null ? NO_INTS : new Int32Array(it.dims.length);
+    this.itPer = it === null ? 0 : it.perSample;
     this.M = init.M ?? null;
     this.simd = init.simd ?? null;
     this.data = init.data ?? EMPTY;
-    this.ref = init.ref;
-    this.linear = init.kind !== 'mul' && init.kind !== 'unary';
-    this.ownForward = unary;
+    this.conv = init.conv ?? null;
+    this.ctx = init.ctx;
+    this.owner = init.owner;
+    const k = this.k;
+    this.view = init.kind === 'view';
+    this.linear = !(k === K_MUL || k === K_DIV || k === K_UNARY || k === K_MATMUL || k === K_CONV || k === K_MAXPOOL || k === K_LSE || k === K_SCE);
+    this.ownForward = k === K_UNARY || k === K_MAXPOOL || k === K_LSE || k === K_SCE;
+  }
+
+  /** Lengths of the forward caches `d1`, `d2` this node needs (none when it depends on no input). */
+  cacheLengths(): readonly [number, number] {
+    if (this.deps === 0n) return [0, 0];
+    switch (this.k) {
+      case K_UNARY:
+        return [this.size, isPiecewiseLinear(this.fn) ? 0 : this.size];
+      case K_MAXPOOL:
+        return [this.size, 0];
+      case K_LSE:
+      case K_SCE:
+        return [this.a.size, 0];
+      default:
+        return [0, 0];
+    }
   }
 
   /**
-   * `mode` bits: {@link FWD_VALUE} the value, {@link FWD_D1}/{@link FWD_D2} the first/second derivative caches of an
-   * elementwise function (computed without the value when it is not read); then the tangent from the operands in
-   * `tanMask` (when non-zero).
+   * `mode` bits: FWD_VALUE the value, FWD_D1/FWD_D2 the node's own derivative caches (computed without the value
+   * when it is not read); then the tangent from the operands in `tanMask` (when non-zero).
    */
   forward(mode: number, tanMask: number): void {
     switch (this.k) {
       case K_GATHER:
-        if ((mode & FWD_VALUE) !== 0) gatherForward(this.ref.batch, this.data, this.val);
+        gatherForward(this);
+        return;
+      case K_GATHER_ROWS:
+        gatherRowsForward(this);
         return;
       case K_ROWSDOT:
-        this.rowsDotForward((mode & FWD_VALUE) !== 0, tanMask);
+        rowsDotForward(this, mode, tanMask);
         return;
       case K_AFFINE:
-        this.affineForward((mode & FWD_VALUE) !== 0, tanMask);
+        affineForward(this, mode, tanMask);
+        return;
+      case K_MUL:
+        mulForward(this, mode, tanMask);
+        return;
+      case K_DIV:
+        divForward(this, mode, tanMask);
         return;
       case K_SCALE:
-        if ((mode & FWD_VALUE) !== 0) scaleInto(this.n, this.c1, this.a.val, this.val);
-        if (tanMask !== 0) scaleInto(this.n, this.c1, this.a.dot, this.dot);
-        return;
-      case K_SUM: {
-        const c = this.sumScale();
-        if ((mode & FWD_VALUE) !== 0) this.val[0] = sumScaled(this.a.n, c, this.a.val);
-        if (tanMask !== 0) this.dot[0] = sumScaled(this.a.n, c, this.a.dot);
-        return;
-      }
-      case K_MUL:
-        this.mulForward((mode & FWD_VALUE) !== 0, tanMask);
+        scaleForward(this, mode, tanMask);
         return;
       case K_UNARY:
-        this.unaryForward(mode, tanMask);
+        unaryForward(this, mode, tanMask);
+        return;
+      case K_SUM:
+        sumForward(this, mode, tanMask);
+        return;
+      case K_CONCAT:
+        concatForward(this, mode, tanMask);
+        return;
+      case K_MATMUL:
+        matmulForward(this, mode, tanMask);
+        return;
+      case K_CONV:
+        convForward(this, mode, tanMask);
+        return;
+      case K_MAXPOOL:
+        maxPoolForward(this, mode, tanMask);
+        return;
+      case K_AVGPOOL:
+        avgPoolForward(this, mode, tanMask);
+        return;
+      case K_LSE:
+        lseForward(this, mode, tanMask);
+        return;
+      case K_SCE:
+        sceForward(this, mode, tanMask);
         return;
       default:
-        return; // input, constant: filled by the caller / at recording
+        return; // input, constant: filled by the caller / when the tape is closed; view: shares its operand's buffers
     }
   }
 
-  /** Adjoints into the operands in `barMask`, adjoint tangents into those in `bdotMask`. */
+  /** Adjoints into the operands in `barMask`, adjoint tangents into those in `bdotMask` (plus {@link YDOT_LIVE}). */
   reverse(barMask: number, bdotMask: number, tanMask: number): void {
     switch (this.k) {
       case K_ROWSDOT:
-        this.rowsDotReverse(barMask, bdotMask);
+        rowsDotReverse(this, barMask, bdotMask);
         return;
       case K_AFFINE:
-        if (barMask !== 0) this.affineSpread(this.bar, barMask, this.a.bar, this.b.bar);
-        if (bdotMask !== 0) this.affineSpread(this.bdot, bdotMask, this.a.bdot, this.b.bdot);
+        affineReverse(this, barMask, bdotMask);
+        return;
+      case K_MUL:
+        mulReverse(this, barMask, bdotMask, tanMask);
+        return;
+      case K_DIV:
+        divReverse(this, barMask, bdotMask, tanMask);
         return;
       case K_SCALE:
-        if (barMask !== 0) addScaled(this.n, this.c1, this.bar, this.a.bar);
-        if (bdotMask !== 0) addScaled(this.n, this.c1, this.bdot, this.a.bdot);
-        return;
-      case K_SUM: {
-        const c = this.sumScale();
-        if (barMask !== 0) addConstant(this.a.n, c * this.bar[0], this.a.bar);
-        if (bdotMask !== 0) addConstant(this.a.n, c * this.bdot[0], this.a.bdot);
-        return;
-      }
-      case K_MUL:
-        this.mulReverse(barMask, bdotMask, tanMask);
+        scaleReverse(this, barMask, bdotMask);
         return;
       case K_UNARY:
-        this.unaryReverse(barMask, bdotMask, tanMask);
+        unaryReverse(this, barMask, bdotMask, tanMask);
+        return;
+      case K_SUM:
+        sumReverse(this, barMask, bdotMask);
+        return;
+      case K_CONCAT:
+        concatReverse(this, barMask, bdotMask);
+        return;
+      case K_MATMUL:
+        matmulReverse(this, barMask, bdotMask, tanMask);
+        return;
+      case K_CONV:
+        convReverse(this, barMask, bdotMask, tanMask);
+        return;
+      case K_MAXPOOL:
+        maxPoolReverse(this, barMask, bdotMask);
+        return;
+      case K_AVGPOOL:
+        avgPoolReverse(this, barMask, bdotMask);
+        return;
+      case K_LSE:
+        lseReverse(this, barMask, bdotMask, tanMask);
+        return;
+      case K_SCE:
+        sceReverse(this, barMask, bdotMask, tanMask);
         return;
       default:
         return;
@@ -209,303 +315,29 @@ export class TapeNode {
   }
 
   /**
-   * Whether the reverse-tangent contribution to operand `arg` has a second-order source (a term Σ_j ∂²φ·u̇_j ȳ with a
-   * live tangent u̇_j), so that it is non-zero even when ȳ̇ is zero.
+   * Whether the reverse-tangent contribution to operand `arg` has a second-order source (a term Σ_j ∂²_{arg,j}φ·u̇_j ȳ
+   * with a live tangent u̇_j), so that it is non-zero even when ȳ̇ is zero, and reads ȳ and operand tangents.
    */
   secondOrderSource(arg: number, tanMask: number): boolean {
-    if (this.k === K_MUL) return (tanMask & (arg === 0 ? 2 : 1)) !== 0;
-    if (this.k === K_UNARY) return tanMask !== 0;
-    return false;
-  }
-
-  private sumScale(): number {
-    return Number.isNaN(this.c1) ? 1 / this.a.n : this.c1;
-  }
-
-  // rowsDot: y_k = M_{batch[k]} · u, linear; reverse ū += Σ_k ȳ_k M_{batch[k]}
-  private rowsDotForward(value: boolean, tanMask: number): void {
-    const u = this.a;
-    const b = this.ref.batch;
-    const simd = this.simd;
-    if (simd !== null) {
-      if (value && tanMask !== 0) simd.rowsDot2(b, u.val, this.val, u.dot, this.dot);
-      else if (value) simd.rowsDot(b, u.val, this.val);
-      else if (tanMask !== 0) simd.rowsDot(b, u.dot, this.dot);
-      return;
-    }
-    const M = this.M as Matrix;
-    if (value && tanMask !== 0) rowsDot2(M, b, u.val, this.val, u.dot, this.dot);
-    else if (value) gemvRows(M, b, u.val, this.val);
-    else if (tanMask !== 0) gemvRows(M, b, u.dot, this.dot);
-  }
-
-  private rowsDotReverse(barMask: number, bdotMask: number): void {
-    const u = this.a;
-    const b = this.ref.batch;
-    const simd = this.simd;
-    if (simd !== null) {
-      if (barMask !== 0) simd.rowsDotT(b, this.bar, u.bar);
-      if (bdotMask !== 0) simd.rowsDotT(b, this.bdot, u.bdot);
-      return;
-    }
-    const M = this.M as Matrix;
-    if (barMask !== 0 && bdotMask !== 0) rowsDotT2(M, b, this.bar, u.bar, this.bdot, u.bdot);
-    else if (barMask !== 0) gemvRowsT(1, M, b, this.bar, 1, u.bar);
-    else if (bdotMask !== 0) gemvRowsT(1, M, b, this.bdot, 1, u.bdot);
-  }
-
-  // affine: y = ca·a + cb·b, a length-1 operand broadcasting (stride 0)
-  private affineForward(value: boolean, tanMask: number): void {
-    const sa = this.a.n === 1 ? 0 : 1;
-    const sb = this.b.n === 1 ? 0 : 1;
-    if (value) affineInto(this.n, this.c1, this.a.val, sa, true, this.c2, this.b.val, sb, true, this.val);
-    if (tanMask !== 0) affineInto(this.n, this.c1, this.a.dot, sa, (tanMask & 1) !== 0, this.c2, this.b.dot, sb, (tanMask & 2) !== 0, this.dot);
-  }
-
-  private affineSpread(src: Float64Array, mask: number, a: Float64Array, b: Float64Array): void {
-    const n = this.n;
-    if ((mask & 1) !== 0) spreadInto(n, this.c1, src, a, this.a.n === 1 ? 0 : 1);
-    if ((mask & 2) !== 0) spreadInto(n, this.c2, src, b, this.b.n === 1 ? 0 : 1);
-  }
-
-  // mul: y = a ⊙ b; ẏ = ȧb + aḃ, ā += bȳ, ā̇ += ḃȳ + bȳ̇ (and for b)
-  private mulForward(value: boolean, tanMask: number): void {
-    const a = this.a;
-    const b = this.b;
-    const n = this.n;
-    const sa = a.n === 1 ? 0 : 1;
-    const sb = b.n === 1 ? 0 : 1;
-    const av = a.val;
-    const bv = b.val;
-    const ad = a.dot;
-    const bd = b.dot;
-    const y = this.val;
-    const yd = this.dot;
-    if (value) for (let k = 0; k < n; k++) y[k] = av[k * sa] * bv[k * sb];
-    if (tanMask === 3) for (let k = 0; k < n; k++) yd[k] = ad[k * sa] * bv[k * sb] + av[k * sa] * bd[k * sb];
-    else if (tanMask === 1) for (let k = 0; k < n; k++) yd[k] = ad[k * sa] * bv[k * sb];
-    else if (tanMask === 2) for (let k = 0; k < n; k++) yd[k] = av[k * sa] * bd[k * sb];
-  }
-
-  private mulReverse(barMask: number, bdotMask: number, tanMask: number): void {
-    const a = this.a;
-    const b = this.b;
-    const n = this.n;
-    const sa = a.n === 1 ? 0 : 1;
-    const sb = b.n === 1 ? 0 : 1;
-    if ((barMask & 1) !== 0) mulPush(n, a.bar, sa, b.val, b.dot, sb, this.bar, null, false);
-    if ((barMask & 2) !== 0) mulPush(n, b.bar, sb, a.val, a.dot, sa, this.bar, null, false);
-    if ((bdotMask & 1) !== 0) mulPush(n, a.bdot, sa, b.val, b.dot, sb, this.bar, this.bdot, (tanMask & 2) !== 0);
-    if ((bdotMask & 2) !== 0) mulPush(n, b.bdot, sb, a.val, a.dot, sa, this.bar, this.bdot, (tanMask & 1) !== 0);
-  }
-
-  /**
-   * unary: y = φ(u) with φ', φ'' cached by the forward pass:
-   *   exp: e^u, e^u, e^u;   log: log u, 1/u, −1/u²;   softplus: log(1 + e^u), σ(u), σ(u)(1 − σ(u));
-   *   sigmoid: σ(u), σ(1 − σ), σ(1 − σ)(1 − 2σ);   square: u², 2u, 2.
-   * ẏ = φ'u̇,  ū += φ'ȳ,  ū̇ += φ''u̇ȳ + φ'ȳ̇.
-   */
-  private unaryForward(mode: number, tanMask: number): void {
-    const u = this.a.val;
-    const { n, val, d1, d2 } = this;
-    const value = (mode & FWD_VALUE) !== 0;
-    if ((mode & (FWD_D1 | FWD_D2)) === 0) {
-      if (value) unaryValue(this.fn, n, u, val);
-    } else {
-      switch (this.fn) {
-        case U_EXP:
-          for (let k = 0; k < n; k++) {
-            const e = Math.exp(u[k]);
-            val[k] = e;
-            d1[k] = e;
-            d2[k] = e;
-          }
-          break;
-        case U_LOG:
-          for (let k = 0; k < n; k++) {
-            const r = 1 / u[k];
-            d1[k] = r;
-            d2[k] = -r * r;
-          }
-          if (value) unaryValue(U_LOG, n, u, val);
-          break;
-        case U_SOFTPLUS:
-          // σ(u) from e = e^{−|u|}: 1/(1 + e) for u ≥ 0, e/(1 + e) below; σ(u)(1 − σ(u)) = e/(1 + e)²
-          for (let k = 0; k < n; k++) {
-            const m = u[k];
-            const e = Math.exp(-Math.abs(m));
-            const r = 1 / (1 + e);
-            d1[k] = m >= 0 ? r : e * r;
-            d2[k] = e * r * r;
-          }
-          if (value) unaryValue(U_SOFTPLUS, n, u, val);
-          break;
-        case U_SIGMOID:
-          for (let k = 0; k < n; k++) {
-            const m = u[k];
-            const e = Math.exp(-Math.abs(m));
-            const r = 1 / (1 + e);
-            const s = m >= 0 ? r : e * r;
-            const c = e * r * r;
-            val[k] = s;
-            d1[k] = c;
-            d2[k] = c * (1 - 2 * s);
-          }
-          break;
-        default: // square: φ'' = 2 is written once, at recording
-          if (value) for (let k = 0; k < n; k++) val[k] = u[k] * u[k];
-          for (let k = 0; k < n; k++) d1[k] = 2 * u[k];
-          break;
-      }
-    }
-    if (tanMask !== 0) {
-      const ud = this.a.dot;
-      const yd = this.dot;
-      for (let k = 0; k < n; k++) yd[k] = d1[k] * ud[k];
-    }
-  }
-
-  private unaryReverse(barMask: number, bdotMask: number, tanMask: number): void {
-    const u = this.a;
-    const { n, d1, d2, bar, bdot } = this;
-    const ub = u.bar;
-    const ubd = u.bdot;
-    const ud = u.dot;
-    if (barMask !== 0) for (let k = 0; k < n; k++) ub[k] += d1[k] * bar[k];
-    if (bdotMask !== 0) {
-      if (tanMask !== 0) for (let k = 0; k < n; k++) ubd[k] += d2[k] * ud[k] * bar[k] + d1[k] * bdot[k];
-      else for (let k = 0; k < n; k++) ubd[k] += d1[k] * bdot[k];
+    switch (this.k) {
+      case K_MUL:
+      case K_MATMUL:
+      case K_CONV:
+        // bilinear: the cross term only (a bias, operand 2, enters linearly)
+        return arg === 0 ? (tanMask & 2) !== 0 : arg === 1 ? (tanMask & 1) !== 0 : false;
+      case K_DIV:
+        // ∂²/∂a² = 0, ∂²/∂a∂b = −1/b², ∂²/∂b² = 2a/b³
+        return arg === 0 ? (tanMask & 2) !== 0 : (tanMask & 3) !== 0;
+      case K_UNARY:
+        return tanMask !== 0 && !isPiecewiseLinear(this.fn);
+      case K_LSE:
+        return tanMask !== 0;
+      case K_SCE:
+        return arg === 0 && (tanMask & 1) !== 0;
+      default:
+        return false;
     }
   }
 }
 
-function gatherForward(b: Int32Array, y: Float64Array, v: Float64Array): void {
-  for (let k = 0; k < b.length; k++) v[k] = y[b[k]];
-}
-
-/** dst[k] = ca·x[k·sx] + cb·y[k·sy] over the operands in use. */
-function affineInto(n: number, ca: number, x: Float64Array, sx: number, useA: boolean, cb: number, y: Float64Array, sy: number, useB: boolean, dst: Float64Array): void {
-  if (useA && useB) for (let k = 0; k < n; k++) dst[k] = ca * x[k * sx] + cb * y[k * sy];
-  else if (useA) for (let k = 0; k < n; k++) dst[k] = ca * x[k * sx];
-  else if (useB) for (let k = 0; k < n; k++) dst[k] = cb * y[k * sy];
-}
-
-/** dst[k·s] += c·src[k] (s = 0 sums into a broadcast scalar). */
-function spreadInto(n: number, c: number, src: Float64Array, dst: Float64Array, s: number): void {
-  for (let k = 0; k < n; k++) dst[k * s] += c * src[k];
-}
-
-/** into[k·si] += other-value·ȳ (+ other-tangent·ȳ when `otherLive`, with ȳ̇ when given) for one operand of a product. */
-function mulPush(n: number, into: Float64Array, si: number, ov: Float64Array, od: Float64Array, so: number, ybar: Float64Array, ybdot: Float64Array | null, otherLive: boolean): void {
-  if (ybdot === null) for (let k = 0; k < n; k++) into[k * si] += ov[k * so] * ybar[k];
-  else if (otherLive) for (let k = 0; k < n; k++) into[k * si] += od[k * so] * ybar[k] + ov[k * so] * ybdot[k];
-  else for (let k = 0; k < n; k++) into[k * si] += ov[k * so] * ybdot[k];
-}
-
-/** out[k] = M_{b[k]}·x and outY[k] = M_{b[k]}·y in one pass over the rows. */
-function rowsDot2(M: Matrix, b: Int32Array, x: Float64Array, out: Float64Array, y: Float64Array, outY: Float64Array): void {
-  const n = M.cols;
-  const a = M.data;
-  for (let k = 0; k < b.length; k++) {
-    const o = b[k] * n;
-    let s0 = 0;
-    let s1 = 0;
-    let t0 = 0;
-    let t1 = 0;
-    let j = 0;
-    for (; j + 1 < n; j += 2) {
-      const a0 = a[o + j];
-      const a1 = a[o + j + 1];
-      s0 += a0 * x[j];
-      s1 += a1 * x[j + 1];
-      t0 += a0 * y[j];
-      t1 += a1 * y[j + 1];
-    }
-    if (j < n) {
-      s0 += a[o + j] * x[j];
-      t0 += a[o + j] * y[j];
-    }
-    out[k] = s0 + s1;
-    outY[k] = t0 + t1;
-  }
-}
-
-/** outX += Σ_k wx[k] M_{b[k]} and outY += Σ_k wy[k] M_{b[k]} in one pass over the rows. */
-function rowsDotT2(M: Matrix, b: Int32Array, wx: Float64Array, outX: Float64Array, wy: Float64Array, outY: Float64Array): void {
-  const n = M.cols;
-  const a = M.data;
-  let k = 0;
-  for (; k + 1 < b.length; k += 2) {
-    const o0 = b[k] * n;
-    const o1 = b[k + 1] * n;
-    const x0 = wx[k];
-    const x1 = wx[k + 1];
-    const y0 = wy[k];
-    const y1 = wy[k + 1];
-    for (let j = 0; j < n; j++) {
-      const a0 = a[o0 + j];
-      const a1 = a[o1 + j];
-      outX[j] += x0 * a0 + x1 * a1;
-      outY[j] += y0 * a0 + y1 * a1;
-    }
-  }
-  if (k < b.length) {
-    const o = b[k] * n;
-    for (let j = 0; j < n; j++) {
-      outX[j] += wx[k] * a[o + j];
-      outY[j] += wy[k] * a[o + j];
-    }
-  }
-}
-
-/** dst[k] = c·src[k], k < n. */
-function scaleInto(n: number, c: number, src: Float64Array, dst: Float64Array): void {
-  for (let k = 0; k < n; k++) dst[k] = c * src[k];
-}
-
-/** dst[k] += c·src[k], k < n. */
-function addScaled(n: number, c: number, src: Float64Array, dst: Float64Array): void {
-  for (let k = 0; k < n; k++) dst[k] += c * src[k];
-}
-
-/** c·Σ_{k<n} src[k]. */
-function sumScaled(n: number, c: number, src: Float64Array): number {
-  let s = 0;
-  for (let k = 0; k < n; k++) s += src[k];
-  return c * s;
-}
-
-/** dst[k] += w, k < n. */
-function addConstant(n: number, w: number, dst: Float64Array): void {
-  for (let k = 0; k < n; k++) dst[k] += w;
-}
-
-/** val[k] = φ(u[k]), k < n, alone. */
-function unaryValue(fn: number, n: number, u: Float64Array, val: Float64Array): void {
-  switch (fn) {
-    case U_EXP:
-      for (let k = 0; k < n; k++) val[k] = Math.exp(u[k]);
-      break;
-    case U_LOG:
-      for (let k = 0; k < n; k++) val[k] = Math.log(u[k]);
-      break;
-    case U_SOFTPLUS:
-      // max(u, 0) + log1p(e^{−|u|}): no overflow
-      for (let k = 0; k < n; k++) {
-        const m = u[k];
-        val[k] = (m > 0 ? m : 0) + Math.log1p(Math.exp(-Math.abs(m)));
-      }
-      break;
-    case U_SIGMOID:
-      for (let k = 0; k < n; k++) {
-        const m = u[k];
-        const e = Math.exp(-Math.abs(m));
-        val[k] = m >= 0 ? 1 / (1 + e) : e / (1 + e);
-      }
-      break;
-    default: // square
-      for (let k = 0; k < n; k++) val[k] = u[k] * u[k];
-      break;
-  }
-}
-
+export type { NodeKind, UnaryOp } from './node-codes';

@@ -1,0 +1,90 @@
+import type { Conv2dShape, TensorKernels } from '@bilevel/linalg';
+import { FWD_VALUE, YDOT_LIVE } from './node-codes';
+import type { TapeNode } from './tape-nodes';
+
+/**
+ * Rules of conv2d: y = conv(x, w) (+ bias per output channel), the cross-correlation of the tensor kernels (NCHW
+ * images, OIHW filters, stride and zero padding). Bilinear in (x, w), so with the kernels' two adjoints
+ * Dx(ḡ, w) = ∂/∂x⟨ḡ, conv(x, w)⟩ (conv2dInputGrad) and Dw(x, ḡ) = ∂/∂w⟨ḡ, conv(x, w)⟩ (conv2dFilterGrad):
+ *   ẏ = conv(ẋ, w) + conv(x, ẇ) (+ ḃias)      x̄ += Dx(ȳ, w)             w̄ += Dw(x, ȳ)            b̄ias += Σ_{n,i,j} ȳ
+ *   x̄̇ += Dx(ȳ̇, w) + Dx(ȳ, ẇ)                  w̄̇ += Dw(x, ȳ̇) + Dw(ẋ, ȳ)                       b̄̇ias += Σ_{n,i,j} ȳ̇
+ * `conv` is the node's kernel shape (its batch field follows the replay's batch for a batched x); `ip` = [output
+ * plane size outH·outW, output channels O, has bias].
+ */
+
+function shapeOf(y: TapeNode): Conv2dShape {
+  const s = y.conv as NonNullable<TapeNode['conv']>;
+  if (y.batched) s.batch = y.ctx.size;
+  return s;
+}
+
+/** y[n, o, :] (+)= bias[o]. */
+function addBias(bias: Float64Array, y: Float64Array, batch: number, O: number, P: number, overwrite: boolean): void {
+  for (let n = 0; n < batch; n++) {
+    for (let o = 0; o < O; o++) {
+      const base = (n * O + o) * P;
+      const v = bias[o];
+      if (overwrite) for (let p = 0; p < P; p++) y[base + p] = v;
+      else for (let p = 0; p < P; p++) y[base + p] += v;
+    }
+  }
+}
+
+/** out[o] += Σ_{n, p} g[n, o, p]. */
+function sumBias(g: Float64Array, out: Float64Array, batch: number, O: number, P: number): void {
+  for (let n = 0; n < batch; n++) {
+    for (let o = 0; o < O; o++) {
+      const base = (n * O + o) * P;
+      let s = 0;
+      for (let p = 0; p < P; p++) s += g[base + p];
+      out[o] += s;
+    }
+  }
+}
+
+export function convForward(y: TapeNode, mode: number, tanMask: number): void {
+  const K = y.ctx.kernels as TensorKernels;
+  const s = shapeOf(y);
+  const x = y.a;
+  const w = y.b;
+  const P = y.ip[0];
+  const O = y.ip[1];
+  if ((mode & FWD_VALUE) !== 0) {
+    K.conv2d(x.val, w.val, y.val, s, false);
+    if (y.ip[2] === 1) addBias(y.c.val, y.val, s.batch, O, P, false);
+  }
+  if (tanMask !== 0) {
+    let written = false;
+    if ((tanMask & 1) !== 0) {
+      K.conv2d(x.dot, w.val, y.dot, s, false);
+      written = true;
+    }
+    if ((tanMask & 2) !== 0) {
+      K.conv2d(x.val, w.dot, y.dot, s, written);
+      written = true;
+    }
+    if ((tanMask & 4) !== 0) addBias(y.c.dot, y.dot, s.batch, O, P, !written);
+  }
+}
+
+export function convReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
+  const K = y.ctx.kernels as TensorKernels;
+  const s = shapeOf(y);
+  const x = y.a;
+  const w = y.b;
+  const P = y.ip[0];
+  const O = y.ip[1];
+  if ((barMask & 1) !== 0) K.conv2dInputGrad(y.bar, w.val, x.bar, s, true);
+  if ((barMask & 2) !== 0) K.conv2dFilterGrad(x.val, y.bar, w.bar, s, true);
+  if ((barMask & 4) !== 0) sumBias(y.bar, y.c.bar, s.batch, O, P);
+  const ydot = (bdotMask & YDOT_LIVE) !== 0;
+  if ((bdotMask & 1) !== 0) {
+    if (ydot) K.conv2dInputGrad(y.bdot, w.val, x.bdot, s, true);
+    if ((tanMask & 2) !== 0) K.conv2dInputGrad(y.bar, w.dot, x.bdot, s, true);
+  }
+  if ((bdotMask & 2) !== 0) {
+    if (ydot) K.conv2dFilterGrad(x.val, y.bdot, w.bdot, s, true);
+    if ((tanMask & 1) !== 0) K.conv2dFilterGrad(x.dot, y.bar, w.bdot, s, true);
+  }
+  if ((bdotMask & 4) !== 0 && ydot) sumBias(y.bdot, y.c.bdot, s.batch, O, P);
+}

@@ -1,0 +1,97 @@
+import type { TensorKernels } from '@bilevel/linalg';
+import { FWD_VALUE, YDOT_LIVE } from './node-codes';
+import type { TapeNode } from './tape-nodes';
+
+/**
+ * Rules of matmul / linear: C = op(A)·op(B) (+ bias broadcast over the rows), op(A) m×k, op(B) k×n, op = identity or
+ * transpose as recorded. Bilinear, so (with Ā, B̄ in op-space, transposed back for a transposed operand)
+ *   Ċ = Ȧ·B + A·Ḃ (+ ḃias)                     Ā += C̄·Bᵀ              B̄ += Aᵀ·C̄            b̄ias += Σ_rows C̄
+ *   Ā̇ += C̄̇·Bᵀ + C̄·Ḃᵀ                           B̄̇ += Aᵀ·C̄̇ + Ȧᵀ·C̄                      b̄̇ias += Σ_rows C̄̇
+ * Every product runs on the tensor kernels (`matmul`, over the tape's arena). `ip` = [m, n, k, transA, transB,
+ * batch mode, has bias]: batch mode 0 all fixed, 1 the rows of A are the batch (m = batch size at replay), 2 the
+ * contraction runs over the batch (k = batch size: Aᵀ·B with both operands batched on their rows).
+ */
+
+
+/** Ā (+)= C̄·op(B)ᵀ, in A's stored layout. */
+function gradA(K: TensorKernels, m: number, n: number, k: number, tA: boolean, tB: boolean, cbar: Float64Array, B: Float64Array, abar: Float64Array): void {
+  if (!tA) K.matmul(cbar, B, abar, m, k, n, false, !tB, true);
+  else K.matmul(B, cbar, abar, k, m, n, tB, true, true);
+}
+
+/** B̄ (+)= op(A)ᵀ·C̄, in B's stored layout. */
+function gradB(K: TensorKernels, m: number, n: number, k: number, tA: boolean, tB: boolean, A: Float64Array, cbar: Float64Array, bbar: Float64Array): void {
+  if (!tB) K.matmul(A, cbar, bbar, k, n, m, !tA, false, true);
+  else K.matmul(cbar, A, bbar, n, k, m, true, tA, true);
+}
+
+/** y[i, :] (+)= bias for each of the m rows. */
+function addRows(bias: Float64Array, y: Float64Array, m: number, n: number, overwrite: boolean): void {
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    if (overwrite) for (let j = 0; j < n; j++) y[o + j] = bias[j];
+    else for (let j = 0; j < n; j++) y[o + j] += bias[j];
+  }
+}
+
+/** out[j] += Σ_i src[i, j]. */
+function sumRows(src: Float64Array, out: Float64Array, m: number, n: number): void {
+  for (let i = 0; i < m; i++) {
+    const o = i * n;
+    for (let j = 0; j < n; j++) out[j] += src[o + j];
+  }
+}
+
+export function matmulForward(y: TapeNode, mode: number, tanMask: number): void {
+  const K = y.ctx.kernels as TensorKernels;
+  const ip = y.ip;
+  const dm = ip[5] === 1 ? y.ctx.size : ip[0];
+  const dn = ip[1];
+  const dk = ip[5] === 2 ? y.ctx.size : ip[2];
+  const tA = ip[3] === 1;
+  const tB = ip[4] === 1;
+  const bias = ip[6] === 1;
+  const a = y.a;
+  const b = y.b;
+  if ((mode & FWD_VALUE) !== 0) {
+    K.matmul(a.val, b.val, y.val, dm, dn, dk, tA, tB, false);
+    if (bias) addRows(y.c.val, y.val, dm, dn, false);
+  }
+  if (tanMask !== 0) {
+    let written = false;
+    if ((tanMask & 1) !== 0) {
+      K.matmul(a.dot, b.val, y.dot, dm, dn, dk, tA, tB, false);
+      written = true;
+    }
+    if ((tanMask & 2) !== 0) {
+      K.matmul(a.val, b.dot, y.dot, dm, dn, dk, tA, tB, written);
+      written = true;
+    }
+    if ((tanMask & 4) !== 0) addRows(y.c.dot, y.dot, dm, dn, !written);
+  }
+}
+
+export function matmulReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
+  const K = y.ctx.kernels as TensorKernels;
+  const ip = y.ip;
+  const dm = ip[5] === 1 ? y.ctx.size : ip[0];
+  const dn = ip[1];
+  const dk = ip[5] === 2 ? y.ctx.size : ip[2];
+  const tA = ip[3] === 1;
+  const tB = ip[4] === 1;
+  const a = y.a;
+  const b = y.b;
+  if ((barMask & 1) !== 0) gradA(K, dm, dn, dk, tA, tB, y.bar, b.val, a.bar);
+  if ((barMask & 2) !== 0) gradB(K, dm, dn, dk, tA, tB, a.val, y.bar, b.bar);
+  if ((barMask & 4) !== 0) sumRows(y.bar, y.c.bar, dm, dn);
+  const ydot = (bdotMask & YDOT_LIVE) !== 0;
+  if ((bdotMask & 1) !== 0) {
+    if (ydot) gradA(K, dm, dn, dk, tA, tB, y.bdot, b.val, a.bdot);
+    if ((tanMask & 2) !== 0) gradA(K, dm, dn, dk, tA, tB, y.bar, b.dot, a.bdot);
+  }
+  if ((bdotMask & 2) !== 0) {
+    if (ydot) gradB(K, dm, dn, dk, tA, tB, a.val, y.bdot, b.bdot);
+    if ((tanMask & 1) !== 0) gradB(K, dm, dn, dk, tA, tB, a.dot, y.bar, b.bdot);
+  }
+  if ((bdotMask & 4) !== 0 && ydot) sumRows(y.bdot, y.c.bdot, dm, dn);
+}

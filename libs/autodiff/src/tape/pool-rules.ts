@@ -1,0 +1,148 @@
+import { FWD_D1, FWD_VALUE } from './node-codes';
+import type { TapeNode } from './tape-nodes';
+
+/**
+ * Rules of 2-D pooling over NCHW images, windows kh×kw at strides (sh, sw), no padding; each (image, channel) plane
+ * pooled on its own. `ip` = [planes per sample (or all planes of a fixed tensor), H, W, outH, outW, kh, kw, sh, sw].
+ *
+ *   maxPool2d  y_o = x_{m(o)}, m(o) the first position of the window's maximum, cached by the forward sweep (`d1`, as
+ *              float64 indices). Piecewise linear: ẏ_o = ẋ_{m(o)}, x̄_{m(o)} += ȳ_o, x̄̇_{m(o)} += ȳ̇_o, φ'' = 0 (the
+ *              argmax is held fixed: exact away from ties, which a perturbation of the values breaks).
+ *   avgPool2d  y_o = (1/(kh·kw)) Σ_window x, linear: the same on tangents, x̄_window += ȳ_o/(kh·kw), likewise x̄̇.
+ */
+
+function planes(y: TapeNode): number {
+  return y.batched ? y.ctx.size * y.ip[0] : y.ip[0];
+}
+
+export function maxPoolForward(y: TapeNode, mode: number, tanMask: number): void {
+  const ip = y.ip;
+  const H = ip[1];
+  const W = ip[2];
+  const OH = ip[3];
+  const OW = ip[4];
+  const kh = ip[5];
+  const kw = ip[6];
+  const sh = ip[7];
+  const sw = ip[8];
+  const np = planes(y);
+  const x = y.a.val;
+  const v = y.val;
+  const arg = y.d1;
+  const withArg = (mode & FWD_D1) !== 0;
+  if (withArg || (mode & FWD_VALUE) !== 0) {
+    for (let p = 0; p < np; p++) {
+      const xb = p * H * W;
+      const ob = p * OH * OW;
+      for (let i = 0; i < OH; i++) {
+        for (let j = 0; j < OW; j++) {
+          const r0 = xb + i * sh * W + j * sw;
+          let best = r0;
+          let m = x[r0];
+          for (let a = 0; a < kh; a++) {
+            const r = r0 + a * W;
+            for (let b = 0; b < kw; b++) {
+              const t = x[r + b];
+              if (t > m) {
+                m = t;
+                best = r + b;
+              }
+            }
+          }
+          v[ob + i * OW + j] = m;
+          if (withArg) arg[ob + i * OW + j] = best;
+        }
+      }
+    }
+  }
+  if (tanMask !== 0) {
+    const xd = y.a.dot;
+    const yd = y.dot;
+    const n = y.n;
+    for (let o = 0; o < n; o++) yd[o] = xd[arg[o]];
+  }
+}
+
+export function maxPoolReverse(y: TapeNode, barMask: number, bdotMask: number): void {
+  const arg = y.d1;
+  const n = y.n;
+  if (barMask !== 0) {
+    const xb = y.a.bar;
+    const yb = y.bar;
+    for (let o = 0; o < n; o++) xb[arg[o]] += yb[o];
+  }
+  if ((bdotMask & 1) !== 0) {
+    const xb = y.a.bdot;
+    const yb = y.bdot;
+    for (let o = 0; o < n; o++) xb[arg[o]] += yb[o];
+  }
+}
+
+/** dst_o = c·Σ_window src. */
+function avgPool(y: TapeNode, src: Float64Array, dst: Float64Array): void {
+  const ip = y.ip;
+  const H = ip[1];
+  const W = ip[2];
+  const OH = ip[3];
+  const OW = ip[4];
+  const kh = ip[5];
+  const kw = ip[6];
+  const sh = ip[7];
+  const sw = ip[8];
+  const c = 1 / (kh * kw);
+  const np = planes(y);
+  for (let p = 0; p < np; p++) {
+    const xb = p * H * W;
+    const ob = p * OH * OW;
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const r0 = xb + i * sh * W + j * sw;
+        let s = 0;
+        for (let a = 0; a < kh; a++) {
+          const r = r0 + a * W;
+          for (let b = 0; b < kw; b++) s += src[r + b];
+        }
+        dst[ob + i * OW + j] = c * s;
+      }
+    }
+  }
+}
+
+/** dst_window += c·src_o. */
+function avgPoolT(y: TapeNode, src: Float64Array, dst: Float64Array): void {
+  const ip = y.ip;
+  const H = ip[1];
+  const W = ip[2];
+  const OH = ip[3];
+  const OW = ip[4];
+  const kh = ip[5];
+  const kw = ip[6];
+  const sh = ip[7];
+  const sw = ip[8];
+  const c = 1 / (kh * kw);
+  const np = planes(y);
+  for (let p = 0; p < np; p++) {
+    const xb = p * H * W;
+    const ob = p * OH * OW;
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const r0 = xb + i * sh * W + j * sw;
+        const g = c * src[ob + i * OW + j];
+        for (let a = 0; a < kh; a++) {
+          const r = r0 + a * W;
+          for (let b = 0; b < kw; b++) dst[r + b] += g;
+        }
+      }
+    }
+  }
+}
+
+export function avgPoolForward(y: TapeNode, mode: number, tanMask: number): void {
+  if ((mode & FWD_VALUE) !== 0) avgPool(y, y.a.val, y.val);
+  if (tanMask !== 0) avgPool(y, y.a.dot, y.dot);
+}
+
+export function avgPoolReverse(y: TapeNode, barMask: number, bdotMask: number): void {
+  if (barMask !== 0) avgPoolT(y, y.bar, y.a.bar);
+  if ((bdotMask & 1) !== 0) avgPoolT(y, y.bdot, y.a.bdot);
+}
