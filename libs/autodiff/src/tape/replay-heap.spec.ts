@@ -1,0 +1,18 @@
+// Replays allocate nothing: 10⁴ Hessian-vector products (with the cross product in the same sweep) of a small convnet
+// (conv, relu, max pool, conv, relu, average pool, dense, softmax cross-entropy, weight decay) on rotating batches
+// leave the heap where it was, and trigger no garbage collection. The 10⁵ version is replay-heap.slow.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { smallConvnet } from '../fixtures/small-convnet';
+import { HEAP_SLACK, heapProbe } from '../fixtures/heap-probe';
+const HVPS = 10_000;
+const WARMUP = 1_000;
+
+test(`${HVPS} convnet HVPs leave the heap flat and collect no garbage`, () => {
+  const net = smallConvnet({ size: 8, channels: 2, maxBatch: 4 });
+  const batches = Array.from({ length: 4 }, (_, k) => Int32Array.from({ length: 4 - (k % 2) }, (_, j) => (3 * k + j) % net.samples));
+  const figures = heapProbe((i) => net.hvp.run(batches[i % batches.length]), WARMUP, HVPS);
+  assert.ok(figures.growth <= HEAP_SLACK, `heap grew by ${figures.growth} bytes over ${HVPS} HVPs (${figures.before} → ${figures.after})`);
+  assert.equal(figures.collections, 0, `garbage collections during ${HVPS} HVPs: ${figures.collections}`);
+  assert.ok(net.params.every((p) => Array.from(p.bdot).every(Number.isFinite)));
+});
