@@ -16,6 +16,7 @@ import { benchAutodiff } from './autodiff';
 import { benchMonitors } from './monitors';
 import { benchTape } from './tape';
 import { benchSolvers } from './solvers';
+import { benchTensorKernels } from './tensor-kernels';
 
 const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: Record<string, unknown>[] } & Record<string, unknown>>> = {
   logreg: benchLogreg,
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   control: benchControl,
   peer: benchPeer,
   kernels: benchKernels,
+  'tensor-kernels': benchTensorKernels,
   memory: benchMemory,
   autodiff: benchAutodiff,
   monitors: benchMonitors,
@@ -64,8 +66,9 @@ for (const name of selected) {
 for (const name of selected) {
   const result = await BENCHES[name](args);
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, date: new Date().toISOString() };
-  console.log(`\n${name}: ${JSON.stringify({ ...result, rows: undefined })}`);
+  console.log(`\n${name}:`);
   console.table(result.rows);
+  console.log(JSON.stringify(result)); // the last stdout line: the whole result as JSON
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(`bench-results/${name}.json`, JSON.stringify({ ...result, machine }, null, 2) + '\n');
 }
