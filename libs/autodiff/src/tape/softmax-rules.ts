@@ -1,5 +1,11 @@
-import { FWD_D1, FWD_VALUE } from './node-codes';
+import * as codes from './node-codes';
 import type { TapeNode } from './tape-nodes';
+
+// Module-local copies of imported bindings: tsx compiles an imported binding to a getter call, which the replay's
+// inner loops must not pay (measured: a quarter of a small oracle's time).
+const FWD_D1 = codes.FWD_D1;
+const FWD_VALUE = codes.FWD_VALUE;
+
 
 /**
  * Rules of the stable softmax family, with the probabilities p = softmax(u) along the axis cached by the forward

@@ -1,34 +1,28 @@
 import type { Conv2dShape, Matrix } from '@bilevel/linalg';
 import type { SimdRows } from './simd-rows';
-import {
-  isPiecewiseLinear,
-  K_AFFINE,
-  K_AVGPOOL,
-  K_CONCAT,
-  K_CONV,
-  K_DIV,
-  K_GATHER,
-  K_GATHER_ROWS,
-  K_LSE,
-  K_MATMUL,
-  K_MAXPOOL,
-  K_MUL,
-  K_ROWSDOT,
-  K_SCALE,
-  K_SCE,
-  K_SUM,
-  K_UNARY,
-  KINDS,
-} from './node-codes';
+import * as codes from './node-codes';
 import type { NodeKind, ReplayContext } from './node-codes';
-import { affineForward, affineReverse, divForward, divReverse, mulForward, mulReverse, sumForward, sumReverse } from './broadcast-rules';
-import { scaleForward, scaleReverse, unaryForward, unaryReverse } from './unary-rules';
-import { gatherForward, gatherRowsForward, rowsDotForward, rowsDotReverse } from './gather-rules';
-import { concatForward, concatReverse } from './concat-rules';
-import { matmulForward, matmulReverse } from './matmul-rules';
-import { convForward, convReverse } from './conv-rules';
-import { avgPoolForward, avgPoolReverse, maxPoolForward, maxPoolReverse } from './pool-rules';
-import { lseForward, lseReverse, sceForward, sceReverse } from './softmax-rules';
+import * as broadcast from './broadcast-rules';
+import * as unary from './unary-rules';
+import * as gather from './gather-rules';
+import * as concat from './concat-rules';
+import * as matmul from './matmul-rules';
+import * as conv from './conv-rules';
+import * as pool from './pool-rules';
+import * as softmax from './softmax-rules';
+
+// Module-local copies of imported bindings: tsx compiles an imported binding to a getter call, which the replay's
+// dispatch must not pay on every node (measured: a quarter of a small oracle's time).
+const { K_AFFINE, K_AVGPOOL, K_CONCAT, K_CONV, K_DIV, K_GATHER, K_GATHER_ROWS, K_LSE, K_MATMUL, K_MAXPOOL, K_MUL, K_ROWSDOT, K_SCALE, K_SCE, K_SUM, K_UNARY, KINDS } = codes;
+const isPiecewiseLinear = codes.isPiecewiseLinear;
+const { affineForward, affineReverse, divForward, divReverse, mulForward, mulReverse, sumForward, sumReverse } = broadcast;
+const { scaleForward, scaleReverse, unaryForward, unaryReverse } = unary;
+const { gatherForward, gatherRowsForward, rowsDotForward, rowsDotReverse } = gather;
+const { concatForward, concatReverse } = concat;
+const { matmulForward, matmulReverse } = matmul;
+const { convForward, convReverse } = conv;
+const { avgPoolForward, avgPoolReverse, maxPoolForward, maxPoolReverse } = pool;
+const { lseForward, lseReverse, sceForward, sceReverse } = softmax;
 
 /**
  * The nodes of a recorded {@link Tape}, with the four rules of forward-over-reverse automatic differentiation
