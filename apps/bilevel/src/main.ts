@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
 import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
-import { createLogger, LOG_LEVELS } from '@bilevel/telemetry';
-import { EXIT } from './exit-codes';
+import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
+import { EXIT, EXIT_HELP } from './exit-codes';
 import { PROBLEMS } from './build-problem';
 import { readRunConfig } from './run-config-file';
 import { DEFAULT_MAX_ITER } from './problem-defaults';
@@ -43,7 +43,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .description('Stochastic bilevel optimization: coupled inner, linear-system and outer streams.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) })
-    .showHelpAfterError('(run with --help for the options)');
+    .showHelpAfterError('(run with --help for the options)')
+    .addHelpText('afterAll', EXIT_HELP);
 
   program
     .command('run')
@@ -277,6 +278,10 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     if (err instanceof InputError || err instanceof RangeError) {
       stderr.write(`bilevel: error: ${(err as Error).message}\n`);
       return EXIT.badInput;
+    }
+    if (err instanceof WriteError) {
+      stderr.write(`bilevel: error: ${err.message}\n`);
+      return EXIT.writeFailed;
     }
     stderr.write(`bilevel: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     return EXIT.internal;

@@ -7,12 +7,14 @@ import type { BilevelProblem, ReferenceSolution } from '@bilevel/problems';
 import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, prepareOutDir, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
 import { auditOracles, expectedCost, formatAudit, initEngine, logregAutodiff, logregTape } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
+import { checkWritableDir } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
 import type { Finding, Monitor, RunState, Snapshot } from '@bilevel/streams';
 import { DivergenceError, findingLogLevel, findingsSummary, formatFindings, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
 import { monitorsByName } from '@bilevel/verify';
-import type { CheckpointValue, Logger } from '@bilevel/telemetry';
-import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeCheckpoint, writeFileAtomic } from '@bilevel/telemetry';
+import type { Logger } from '@bilevel/telemetry';
+import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeFileAtomic, WriteError } from '@bilevel/telemetry';
+import { resumeTrace, runCheckpoints, writeFailureMessage } from './run-files';
 import type { ProblemConfig } from './build-problem';
 import { buildProblem, startingX } from './build-problem';
 import { EXIT } from './exit-codes';
@@ -262,6 +264,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   }
   if (config.strict && monitors.length === 0) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
   const resume = io.resume;
+  if (resume) checkWritableDir(resume.dir, '--resume');
   const outDir = resume ? resume.dir : prepareOutDir(config.out ?? defaultOutDir(problem.name, solver.name));
   if (!resume) {
     // the run's configuration, for --resume; also the proof that the folder takes writes before any work starts
@@ -309,33 +312,12 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
 
   // 3. the run
   const tracePath = join(outDir, RUN_FILES.trace);
-  const trace = resume ? TraceWriter.resume(tracePath, resume.trace) : TraceWriter.open(tracePath);
+  const trace = resume ? resumeTrace(tracePath, resume.trace, runLog) : TraceWriter.open(tracePath);
   const rows: TraceRow[] = resume ? readTrace<TraceRow & Record<string, unknown>>(tracePath).filter((r) => !('finding' in r)) : [];
   const findings: Finding[] = [];
   const checkpointPath = join(outDir, RUN_FILES.checkpoint);
   const every = config.checkpointEvery ?? DEFAULT_CHECKPOINT_SECONDS;
-  let lastCheckpointSeconds = resume?.state.solverSeconds ?? 0;
-  let checkpointsWritten = 0;
-  let lastCheckpointIteration: number | undefined;
-  const checkpoint = {
-    due: (_iteration: number, seconds: number) => every > 0 && seconds - lastCheckpointSeconds >= every,
-    save: (state: RunState) => {
-      try {
-        writeCheckpoint(checkpointPath, { run: state as unknown as CheckpointValue, trace: { bytes: trace.bytes, lines: trace.lines } }, {
-          kind: CHECKPOINT_KIND,
-          createdAt: new Date().toISOString(),
-          meta: { iteration: state.versions.x.k, solverSeconds: state.solverSeconds },
-        });
-        lastCheckpointSeconds = state.solverSeconds;
-        lastCheckpointIteration = state.versions.x.k;
-        checkpointsWritten++;
-        runLog.debug({ iteration: state.versions.x.k, file: checkpointPath }, 'checkpoint written');
-      } catch (err) {
-        // a full disk or a vanished folder: the previous checkpoint is intact (writes are atomic); go on
-        runLog.warn({ err: (err as Error).message, file: checkpointPath }, 'could not write the checkpoint; the previous one (if any) is kept');
-      }
-    },
-  };
+  const checkpoint = runCheckpoints({ path: checkpointPath, kind: CHECKPOINT_KIND, every, start: resume?.state.solverSeconds ?? 0, trace, log: runLog });
   const stop = new Subject<void>();
   const progress = createProgress({ total: Math.max(1, maxIter), enabled: config.progress, label: `${solver.name}` });
   let lastSnapshot: Snapshot | undefined;
@@ -381,12 +363,14 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       calls: { ...c },
       ...(metricsOf ? { metrics: metricsOf(s.x, e.z) } : {}),
     };
-    trace.write(row as unknown as Record<string, unknown>);
     rows.push(row);
+    trace.write(row as unknown as Record<string, unknown>);
     return row;
   };
 
-  let status = 'finished' as 'finished' | 'diverged' | 'interrupted' | 'violation';
+  let status = 'finished' as 'finished' | 'diverged' | 'interrupted' | 'violation' | 'write-failed';
+  /** The first output file that could not be written (full disk, read-only folder): the run stops there. */
+  let writeFailure: WriteError | undefined;
   let divergence: DivergenceError | undefined;
   let violation: MonitorViolationError | undefined;
   /** An evaluation that threw at a finite iterate (e.g. an inner problem no longer positive definite). */
@@ -405,25 +389,43 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     };
     const runs$ = run(solverProblem, solver, runOptions);
     const monitored = monitors.length ? withMonitors(runs$, monitorContext(solverProblem, solver, runOptions), monitors, { strict: config.strict }) : undefined;
-    monitored?.findings$.subscribe((f) => {
-      findings.push(f);
-      trace.write({ finding: { ...f } });
-      runLog[findingLogLevel(f)]({ monitor: f.monitor, iteration: f.iteration, value: f.value, bound: f.bound, stream: f.stream, oracle: f.oracle }, `${f.monitor}: ${f.message}`);
-    });
     // `next` may run before subscribe returns: it reaches the subscription through this holder
     const handle: { sub?: Subscription } = {};
+    /** A trace line that could not be written: the run stops there (not a divergence), the checkpoint is kept. */
+    const stopOnWriteFailure = (err: WriteError) => {
+      writeFailure ??= err;
+      status = 'write-failed';
+      handle.sub?.unsubscribe();
+      resolveRun();
+    };
+    monitored?.findings$.subscribe((f) => {
+      findings.push(f);
+      if (writeFailure) return;
+      try {
+        trace.write({ finding: { ...f } });
+      } catch (err) {
+        if (!(err instanceof WriteError)) throw err;
+        stopOnWriteFailure(err);
+      }
+      runLog[findingLogLevel(f)]({ monitor: f.monitor, iteration: f.iteration, value: f.value, bound: f.bound, stream: f.stream, oracle: f.oracle }, `${f.monitor}: ${f.message}`);
+    });
     handle.sub = (monitored?.snapshots$ ?? runs$).subscribe({
       next: (s) => {
-        if (evaluationFailure) return;
+        if (evaluationFailure || writeFailure) return;
         const previous = lastSnapshot;
         lastSnapshot = s;
         // a resumed run starts where its checkpoint was taken: off the evaluation grid, that point has no row
-        // (and a point the trace already holds, when the checkpoint was taken just after that evaluation)
-        if (resume && s.iteration === resume.state.versions.x.k && !s.final && (s.iteration % evalEvery !== 0 || rows.at(-1)?.iter === s.iteration)) return;
+        // (and a point the trace already holds, when the checkpoint was taken just after that evaluation, or when
+        // it was taken at the last iteration, whose final snapshot follows the first one)
+        if (resume && s.iteration === resume.state.versions.x.k && (rows.at(-1)?.iter === s.iteration || (!s.final && s.iteration % evalEvery !== 0))) return;
         let row: TraceRow;
         try {
           row = evaluate(s);
         } catch (err) {
+          if (err instanceof WriteError) {
+            stopOnWriteFailure(err);
+            return;
+          }
           // the iterate is finite but the problem cannot be evaluated there: the run ends as diverged, with the
           // last evaluated state reported (an error thrown here would escape RxJS asynchronously)
           evaluationFailure = { iteration: s.iteration, message: (err as Error).message };
@@ -449,7 +451,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       },
       complete: () => resolveRun(),
     });
-    if (evaluationFailure) handle.sub.unsubscribe();
+    if (evaluationFailure || writeFailure) handle.sub.unsubscribe();
     io.interrupted?.then((signal) => {
       if (!handle.sub || handle.sub.closed) return;
       status = 'interrupted';
@@ -459,7 +461,12 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     });
   });
   progress.stop();
-  trace.close();
+  try {
+    trace.close();
+  } catch (err) {
+    if (!(err instanceof WriteError)) throw err;
+    writeFailure ??= err;
+  }
   disposeAutodiff();
 
   // 4. the summary, the plot
@@ -516,15 +523,17 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     outDir,
     ...(monitors.length ? { monitors: findingsSummary(monitors.map((m) => m.name), Boolean(config.strict), findings) } : {}),
     ...(violation ? { violation: violation.message } : {}),
-    ...(lastCheckpointIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: lastCheckpointIteration, written: checkpointsWritten } } : {}),
+    ...(checkpoint.lastIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: checkpoint.lastIteration, written: checkpoint.written } } : {}),
+    ...(checkpoint.failures ? { checkpointFailures: checkpoint.failures } : {}),
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
     ...(divergence ? { divergence: { stream: divergence.stream, variable: divergence.variable, version: divergence.version, message: divergence.message } } : {}),
     ...(evaluationFailure ? { evaluationFailure } : {}),
+    ...(writeFailure ? { writeFailure: { file: writeFailure.path, code: writeFailure.code, message: writeFailure.message } } : {}),
     ...(inexact ? { inexactEvaluations: inexact } : {}),
     ...(ref && (!ref.converged || !ref.innerConverged) ? { hStarInexact: { gradNorm: ref.gradNorm, gtol: ref.gtol, innerGradNorm: ref.innerGradNorm, innerTol: ref.innerTol } } : {}),
   };
   let images: string | undefined;
-  if (problem instanceof ImagingProblem && x) {
+  if (problem instanceof ImagingProblem && x && !writeFailure) {
     // clean | measured | reconstructed, for a person to look at (held-out images when there are some)
     images = join(outDir, 'reconstructions.png');
     try {
@@ -536,8 +545,13 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       runLog.warn({ err: (err as Error).message }, 'could not draw the reconstructions');
     }
   }
-  writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  if (rows.length > 0) {
+  try {
+    writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  } catch (err) {
+    if (!(err instanceof WriteError)) throw err;
+    writeFailure ??= err;
+  }
+  if (rows.length > 0 && !writeFailure) {
     try {
       const svg = await convergencePlotSvg(rows.map((r) => ({ ...r, hypergradNorm: r.hypergradNorm ?? NaN })), { title: `${problem.name} · ${solver.name} (seed ${config.seed})`, ...(ref ? { hStar: ref.value } : {}) });
       writeFileAtomic(join(outDir, 'convergence.svg'), svg);
@@ -564,12 +578,17 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     io.stdout.write(
       `\nh(x) = ${summary.value.toPrecision(10)}${versus} after ${summary.iterations} iterations ` +
         `in ${summary.solverSeconds.toFixed(2)} s of solver time${metrics}.\n` +
-        `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`,
+        (writeFailure ? '' : `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`),
     );
   }
   if (monitors.length && !config.json) io.stdout.write(`\n${formatFindings(findings)}\n`);
-  if (status === 'interrupted' && lastCheckpointIteration !== undefined) {
-    process.stderr.write(`interrupted at iteration ${lastCheckpointIteration}: checkpoint ${checkpointPath}; continue with: bilevel run --resume ${outDir}\n`);
+  if (writeFailure) {
+    const kept = checkpoint.lastIteration ?? resume?.state.versions.x.k;
+    const at = { status, iteration: summary.iterations, outDir, ...(kept !== undefined ? { checkpoint: { file: checkpointPath, iteration: kept } } : {}) };
+    throw new WriteError(writeFailure.path, writeFailureMessage(writeFailure, at), { cause: writeFailure });
+  }
+  if (status === 'interrupted' && checkpoint.lastIteration !== undefined) {
+    process.stderr.write(`interrupted at iteration ${checkpoint.lastIteration}: checkpoint ${checkpointPath}; continue with: bilevel run --resume ${outDir}\n`);
   }
   return status === 'diverged' ? EXIT.diverged : status === 'interrupted' ? EXIT.interrupted : status === 'violation' ? EXIT.monitorViolation : EXIT.ok;
 }
