@@ -33,6 +33,7 @@ export * from './index-loops';
 export * from './index-inexact';
 export * from './index-hessian-free';
 export * from './index-private';
+export * from './index-implicit';
 export type { EstimatorEntry, StepRuleEntry, StepRuleParams } from './parts/parts-registry';
 export { ESTIMATORS, STEP_RULES } from './parts/parts-registry';
 export type { CustomSolverOptions, StreamPartsByName } from './parts/custom-solver';
