@@ -19,5 +19,7 @@ export { monitorContext } from './monitors/monitor-context';
 export { monitorSnapshots } from './monitors/monitor-snapshots';
 export type { MonitorSnapshotsOptions } from './monitors/monitor-snapshots';
 export { withMonitors } from './monitors/with-monitors';
+export { implicitSolveFindings, linearSolveMonitor } from './monitors/linear-solve-findings';
+export type { LinearSolveMonitorOptions, SolveFindingContext } from './monitors/linear-solve-findings';
 export type { MonitoredRun } from './monitors/with-monitors';
 export { countFindings, findingLogLevel, findingsSummary, formatFindings, SUMMARY_FINDINGS } from './monitors/format-findings';
