@@ -111,8 +111,10 @@ export function amigo(options: AmigoOptions = {}): Solver {
   }
   const makeSolver = () => (method === 'cg' ? cgSolver({ rtol: 1e-13, maxIter: K }) : richardsonSolver({ steps: K, step: beta }));
 
+  const sampling = deterministic ? { estimator: 'full-batch' } : { estimator: 'sgd', batchSize };
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
+    description: { ...sampling, step: { kind: 'constant', value: alpha } },
     init: (problem, rng) => ({
       problem,
       draw: drawer(problem.nInner, problem.fullInner, batchSize, deterministic, rng.split()),
@@ -130,6 +132,7 @@ export function amigo(options: AmigoOptions = {}): Solver {
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
+    description: { ...sampling, linearSolver: method === 'cg' ? { kind: 'krylov', method: 'cg' } : { kind: 'richardson', step: beta, iterations: K } },
     init: (problem, rng) => ({
       problem,
       drawInner: drawer(problem.nInner, problem.fullInner, batchSize, deterministic, rng.split()),
@@ -152,6 +155,7 @@ export function amigo(options: AmigoOptions = {}): Solver {
 
   const outer: StreamPart<OuterState> = {
     stream: 'outer',
+    description: { ...sampling, step: { kind: 'constant', value: gamma } },
     init: (problem, rng) => ({
       problem,
       drawInner: drawer(problem.nInner, problem.fullInner, batchSize, deterministic, rng.split()),

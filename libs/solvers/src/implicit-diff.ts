@@ -2,6 +2,7 @@ import { cholesky, choleskySolve, matrix, nrm2 } from '@bilevel/linalg';
 import type { Matrix } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
+import { linearSolverDescription } from './part-description';
 import { fullBatchOuter } from './parts/full-batch-outer';
 import type { LinearSolveInfo, LinearSolver } from './parts/linear/linear-solver';
 import type { LinearSolverName } from './parts/linear/linear-solvers';
@@ -103,6 +104,7 @@ export function implicitDiff(options: ImplicitDiffOptions = {}): Solver {
 
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
+    description: { estimator: 'full-batch', step: innerMethod === 'gd' ? { kind: 'constant', value: innerStep } : { kind: 'other', rule: innerMethod === 'exact' ? 'exact solve' : 'lbfgs' } },
     init: (problem) => ({ problem, g: new Float64Array(problem.dimZ), qn: new LbfgsMinimizer(problem.dimZ, { memory: 10, h0: 'scaled' }), iterations: 0, gradNorm: NaN }),
     step(s, { z, x }, _t, out) {
       const p = s.problem;
@@ -143,6 +145,7 @@ export function implicitDiff(options: ImplicitDiffOptions = {}): Solver {
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
+    description: { estimator: 'full-batch', linearSolver: linearSolverDescription(linsysMethod, linsysStep, linsysMaxIter) },
     init: (problem) => ({
       problem,
       rhs: new Float64Array(problem.dimZ),

@@ -1,5 +1,7 @@
 export type { Reads, Solver, StreamName, StreamPart } from './solver';
 export { STREAM_VARIABLE } from './solver';
+export type { LinearSolverDescription, PartDescription, StepSize } from './part-description';
+export { describeStep, linearSolverDescription, sameDescription } from './part-description';
 export type { OracleCounts } from './oracle-counts';
 export { addCounts, countingProblem, emptyCounts, totalCalls } from './oracle-counts';
 export { SagaMemory } from './saga-memory';

@@ -2,6 +2,7 @@ import { BlockSampler } from '@bilevel/linalg';
 import type { BilevelProblem, SampleWeightOracles } from '@bilevel/problems';
 import { sampleWeightOracles } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
+import type { PartDescription } from './part-description';
 import { BlockSparseSagaMemory, SagaMemory } from './saga-memory';
 import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
@@ -123,8 +124,10 @@ export function saba(options: SabaOptions = {}): Solver {
   const rho = positiveNumber(fn, 'innerStep', options.innerStep ?? 0.1);
   const gamma = positiveNumber(fn, 'outerStep', options.outerStep ?? 0.1);
 
+  const described = (value: number): PartDescription => ({ estimator: 'saga', batchSize, step: { kind: 'constant', value } });
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
+    description: described(rho),
     init: (problem, rng) => ({ problem, grad: tracked(new BlockSampler(problem.nInner, batchSize, rng.split()), problem.dimZ) }),
     step(s, { z, x }, _t, out) {
       const g = s.grad;
@@ -137,6 +140,7 @@ export function saba(options: SabaOptions = {}): Solver {
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
+    description: described(rho),
     init: (problem, rng) => ({
       problem,
       hvp: tracked(new BlockSampler(problem.nInner, batchSize, rng.split()), problem.dimZ),
@@ -157,6 +161,7 @@ export function saba(options: SabaOptions = {}): Solver {
 
   const outer: StreamPart<OuterState> = {
     stream: 'outer',
+    description: described(gamma),
     init: (problem, rng) => {
       const structured = sampleWeightOracles(problem);
       if (structured) {

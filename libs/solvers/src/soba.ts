@@ -1,6 +1,7 @@
 import { BlockSampler } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
+import type { PartDescription } from './part-description';
 import { powerDecay } from './power-decay';
 import { knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
 
@@ -65,8 +66,10 @@ export function soba(options: SobaOptions = {}): Solver {
   const a = nonNegativeNumber(fn, 'innerDecay', options.innerDecay ?? 0.4);
   const b = nonNegativeNumber(fn, 'outerDecay', options.outerDecay ?? 0.6);
 
+  const described = (base: number, exponent: number): PartDescription => ({ estimator: 'sgd', batchSize, step: { kind: 'power', base, exponent } });
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
+    description: described(rho0, a),
     init: (problem, rng) => ({
       problem,
       sampler: new BlockSampler(problem.nInner, batchSize, rng.split()),
@@ -82,6 +85,7 @@ export function soba(options: SobaOptions = {}): Solver {
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
+    description: described(rho0, a),
     init: (problem, rng) => ({
       problem,
       innerSampler: new BlockSampler(problem.nInner, batchSize, rng.split()),
@@ -100,6 +104,7 @@ export function soba(options: SobaOptions = {}): Solver {
 
   const outer: StreamPart<OuterState> = {
     stream: 'outer',
+    description: described(gamma0, b),
     init: (problem, rng) => ({
       problem,
       innerSampler: new BlockSampler(problem.nInner, batchSize, rng.split()),

@@ -1,5 +1,6 @@
 import type { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
+import type { PartDescription } from './part-description';
 
 /** The three coupled updates of the single-loop framework: z (inner), v (linear system), x (outer). */
 export type StreamName = 'inner' | 'linsys' | 'outer';
@@ -28,9 +29,12 @@ export interface Reads {
  * of its own state in place. What it returns (if not undefined) is published with the new version as its `aux`
  * and reaches the readers of that version in `reads.aux`; it must not be mutated afterwards.
  * `diagnostics(state)`, when present, is reported in every snapshot (step sizes, privacy spent, tolerances…).
+ * `description`, when present, says what the part really does (estimator, batch size, step, linear solver): the
+ * runtime monitors and the property kit read it (a part without one is "not checked" by them).
  */
 export interface StreamPart<S = unknown> {
   readonly stream: StreamName;
+  readonly description?: PartDescription;
   init(problem: BilevelProblem, rng: Rng): S;
   step(state: S, reads: Reads, t: number, out: Float64Array): unknown;
   diagnostics?(state: S): Readonly<Record<string, number>>;

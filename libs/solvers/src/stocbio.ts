@@ -1,6 +1,7 @@
 import { BlockSampler } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
+import { linearSolverDescription } from './part-description';
 import { IndependentBatches } from './parts/linear/independent-batches';
 import type { LinearSolveInfo, LinearSolver } from './parts/linear/linear-solver';
 import type { LinearSolverName } from './parts/linear/linear-solvers';
@@ -84,6 +85,7 @@ export function stocbio(options: StocbioOptions = {}): Solver {
 
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
+    description: { estimator: 'sgd', batchSize, step: { kind: 'constant', value: alpha } },
     init: (problem, rng) => ({ problem, sampler: new BlockSampler(problem.nInner, batchSize, rng.split()), g: new Float64Array(problem.dimZ) }),
     step(s, { z, x }, _t, out) {
       out.set(z);
@@ -96,6 +98,7 @@ export function stocbio(options: StocbioOptions = {}): Solver {
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
+    description: { estimator: 'sgd', batchSize, linearSolver: linearSolverDescription(linsysSolver, eta, N) },
     init: (problem, rng) => ({
       problem,
       hessianBatches: new IndependentBatches(problem.nInner, batchSize, rng.split()),
@@ -122,6 +125,7 @@ export function stocbio(options: StocbioOptions = {}): Solver {
 
   const outer: StreamPart<OuterState> = {
     stream: 'outer',
+    description: { estimator: 'sgd', batchSize, step: { kind: 'constant', value: gamma } },
     init: (problem, rng) => ({
       problem,
       innerSampler: new BlockSampler(problem.nInner, batchSize, rng.split()),

@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { saba } from '@bilevel/solvers';
-import { linearConvergence } from './linear-convergence';
+import type { StreamPart } from '@bilevel/solvers';
+import { constantStep, saba, sagaEstimator, singleLoop } from '@bilevel/solvers';
+import { declaredSabaSteps, linearConvergence } from './linear-convergence';
 import { measureLinearConvergence } from './measure-linear-convergence';
 import { linearBudget } from './linear-budget';
 import { quadraticProblemArb } from './quadratic-problem-arb';
@@ -53,12 +54,35 @@ test('the run stops at the first checkpoint below target, well inside the budget
 });
 
 test('a solver that does not report its steps needs the budget option', async () => {
-  const opaque = (p: Parameters<typeof safeSabaOptions>[0]) => ({ ...safeSaba(p), name: 'opaque', options: {} });
+  // its parts declare nothing (options are not read: a solver's options may say anything)
+  const opaque = (p: Parameters<typeof safeSabaOptions>[0]) => {
+    const s = safeSaba(p);
+    const bare = (part: StreamPart): StreamPart => ({ stream: part.stream, init: part.init, step: part.step });
+    return { ...s, name: 'opaque', inner: bare(s.inner), linsys: bare(s.linsys), outer: bare(s.outer) };
+  };
   const result = await fc.check(linearConvergence(opaque), { seed: SEED, numRuns: 1 });
-  assert.match(String(result.errorInstance), /solver "opaque" does not report numeric batchSize, innerStep and outerStep.*pass the budget option/);
+  assert.match(String(result.errorInstance), /solver "opaque" does not declare a constant step and a batch size on its inner stream.*pass the budget option/);
   await fc.assert(
     linearConvergence(opaque, { budget: (p) => linearBudget(p, safeSabaOptions(p)) }),
     { seed: SEED, numRuns: 3 },
   );
   assert.throws(() => linearConvergence(safeSaba, { reduction: 2 }), /linearConvergence: reduction must be a number in \(0, 1\)/);
+});
+
+test('the budget reads the steps the parts declare: SABA assembled with singleLoop gets the same budget as saba', async () => {
+  const [{ problem }] = fc.sample(quadraticProblemArb(), { seed: SEED, numRuns: 1 });
+  const o = safeSabaOptions(problem);
+  const part = (step: number) => ({ estimator: sagaEstimator(), step: constantStep(step), batchSize: o.batchSize });
+  const built = singleLoop({ name: 'saba-parts', citation: '', inner: part(o.innerStep), linsys: part(o.innerStep), outer: part(o.outerStep) });
+  assert.deepEqual(declaredSabaSteps(built), o);
+  assert.deepEqual(declaredSabaSteps(saba(o)), o);
+  // the options of a swapped solver say one thing, its outer part another: the part wins
+  const swapped = { ...saba(o), outer: saba({ ...o, outerStep: o.outerStep / 4 }).outer };
+  assert.equal(declaredSabaSteps(swapped).outerStep, o.outerStep / 4);
+  assert.ok(linearBudget(problem, declaredSabaSteps(swapped)) > linearBudget(problem, o));
+  await fc.assert(linearConvergence((p) => {
+    const s = safeSabaOptions(p);
+    const q = (step: number) => ({ estimator: sagaEstimator(), step: constantStep(step), batchSize: s.batchSize });
+    return singleLoop({ name: 'saba-parts', citation: '', inner: q(s.innerStep), linsys: q(s.innerStep), outer: q(s.outerStep) });
+  }), { seed: SEED, numRuns: 5 });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { QuadraticProblem } from '@bilevel/problems';
 import type { Solver } from '@bilevel/solvers';
+import { describeStep } from '@bilevel/solvers';
 import type { GeneratedQuadratic } from './quadratic-problem-arb';
 import { quadraticProblemArb } from './quadratic-problem-arb';
 import type { SolverFactory, SolverProperty } from './solver-property';
@@ -18,23 +19,33 @@ export interface LinearConvergenceOptions {
   /** Safety factor S of the default budget. Default 2 ({@link LINEAR_BUDGET_SAFETY}). */
   readonly safety?: number;
   /**
-   * The budget T for a problem and the solver built for it. Default: {@link linearBudget} with the steps read from
-   * `solver.options` (`batchSize`, `innerStep` = ρ, `outerStep` = γ, as SABA reports them); a solver that does not
-   * report them needs this option.
+   * The budget T for a problem and the solver built for it. Default: {@link linearBudget} with the steps its parts
+   * declare ({@link declaredSabaSteps}: a constant step and a batch size on each stream, as SABA's parts and
+   * `singleLoop` parts with `constantStep` do); a solver whose parts do not declare them needs this option.
    */
   readonly budget?: (problem: QuadraticProblem, solver: Solver) => number;
 }
 
-/** The steps a SABA-like solver reports in `solver.options`. */
-function stepsOf(solver: Solver): SabaSteps {
-  const { batchSize, innerStep, outerStep } = solver.options;
-  if (typeof batchSize !== 'number' || typeof innerStep !== 'number' || typeof outerStep !== 'number') {
-    throw new RangeError(
-      `linearConvergence: solver "${solver.name}" does not report numeric batchSize, innerStep and outerStep in its options ` +
-        `(received ${JSON.stringify(solver.options)}); pass the budget option`,
-    );
-  }
-  return { batchSize, innerStep, outerStep };
+/**
+ * The steps of a SABA-like solver, read from what its parts declare (`StreamPart.description`): a constant step and
+ * a batch size on each stream; ρ = min(ρ_z, ρ_v), γ = the outer step, the smallest batch (the most SAGA blocks).
+ */
+export function declaredSabaSteps(solver: Solver, fn = 'linearConvergence'): SabaSteps {
+  const steps = (['inner', 'linsys', 'outer'] as const).map((s) => {
+    const d = solver[s].description;
+    if (d?.step?.kind !== 'constant' || d.batchSize === undefined) {
+      throw new RangeError(
+        `${fn}: solver "${solver.name}" does not declare a constant step and a batch size on its ${s} stream (it declares: ` +
+          `${describeStep(d)}); pass the budget option`,
+      );
+    }
+    return { step: d.step.value, batchSize: d.batchSize };
+  });
+  return {
+    batchSize: Math.min(...steps.map((s) => s.batchSize)),
+    innerStep: Math.min(steps[0].step, steps[1].step),
+    outerStep: steps[2].step,
+  };
 }
 
 /**
@@ -55,7 +66,7 @@ export function linearConvergence(solverFactory: SolverFactory, options: LinearC
   knownKeys(fn, options, ['problems', 'reduction', 'safety', 'budget']);
   const reduction = numberBetween(fn, 'reduction', options.reduction ?? LINEAR_REDUCTION, 0, 1);
   const safety = positiveNumber(fn, 'safety', options.safety ?? LINEAR_BUDGET_SAFETY);
-  const budgetOf = options.budget ?? ((problem: QuadraticProblem, solver: Solver) => linearBudget(problem, stepsOf(solver), { reduction, safety }));
+  const budgetOf = options.budget ?? ((problem: QuadraticProblem, solver: Solver) => linearBudget(problem, declaredSabaSteps(solver), { reduction, safety }));
   const problems = options.problems ?? quadraticProblemArb();
   return fc.asyncProperty(problems, fc.integer({ min: 0, max: 0x7fffffff }), async ({ problem }, seed) => {
     const solver = solverFactory(problem);

@@ -64,6 +64,7 @@ export function aiSarahStep(options: AiSarahStepOptions = {}): StepRule<AiSarahS
   }
   return {
     name: 'ai-sarah',
+    stepSize: { kind: 'adaptive', rule: 'ai-sarah' },
     init: (dim) => ({
       wp: new Float64Array(dim),
       wm: new Float64Array(dim),

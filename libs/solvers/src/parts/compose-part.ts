@@ -41,6 +41,7 @@ export function composePart(stream: StreamName, spec: PartSpec): StreamPart<Comp
   const withOwn = (reads: Reads, value: Float64Array): Reads => ({ ...reads, [variable]: value });
   return {
     stream,
+    description: { estimator: estimator.name, batchSize, ...(step.stepSize ? { step: step.stepSize } : {}) },
     init(problem, rng) {
       const direction = (spec.direction ?? streamDirection)(stream, problem);
       const es = estimator.init({ direction, problem, rng, batchSize });

@@ -15,6 +15,7 @@ interface FullBatchOuterState {
 export function fullBatchOuter(gamma: number): StreamPart<FullBatchOuterState> {
   return {
     stream: 'outer',
+    description: { estimator: 'full-batch', step: { kind: 'constant', value: gamma } },
     init: (problem) => ({ problem, cv: new Float64Array(problem.dimX), fx: new Float64Array(problem.dimX) }),
     step(s, { z, v, x }, _t, out) {
       const p = s.problem;

@@ -6,6 +6,7 @@ export function powerStep(alpha0: number, a: number): StepRule<{ last: number }>
   const rule = powerDecay(alpha0, a);
   return {
     name: 'power',
+    stepSize: { kind: 'power', base: alpha0, exponent: a },
     init: () => ({ last: alpha0 }),
     apply(s, { own, d, t }, out) {
       const r = rule(t);

@@ -89,6 +89,7 @@ export function rkcStep(options: RkcStepOptions = {}): StepRule<RkcStepState> {
 
   return {
     name: 'rkc',
+    stepSize: { kind: 'other', rule: 'rkc' },
     init: (dim) => ({ k: [new Float64Array(dim), new Float64Array(dim), new Float64Array(dim)], g: new Float64Array(dim), h: hAt(0) }),
     apply(st, ctx, out) {
       const h = hAt(ctx.t);

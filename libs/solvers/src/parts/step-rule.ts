@@ -1,4 +1,5 @@
 import type { Reads } from '../solver';
+import type { StepSize } from '../part-description';
 
 /** What a step rule sees for one step of its stream. */
 export interface StepContext {
@@ -24,6 +25,8 @@ export interface StepContext {
  */
 export interface StepRule<S = unknown> {
   readonly name: string;
+  /** The step it applies, machine-readable (see {@link StepSize}); absent: unknown to the monitors and the kit. */
+  readonly stepSize?: StepSize;
   init(dim: number): S;
   apply(state: S, context: StepContext, out: Float64Array): void;
   diagnostics?(state: S): Readonly<Record<string, number>>;

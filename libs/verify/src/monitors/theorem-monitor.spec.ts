@@ -1,13 +1,15 @@
 // The theorem monitor on a quadratic with known constants: SABA's ρ 10% above 1/(3·L_max) or γ 10% above ρμ/L_h
 // is a violation (strict mode stops the run), 10% below is reported as info with the margin; SOBA's exponents;
-// a solver without known conditions; the estimation path when the problem has no innerConstants.
+// a solver without known conditions; the estimation path when the problem has no innerConstants; the conditions
+// follow the steps the parts declare (a swapped part, a part that declares nothing, SABA assembled from parts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastValueFrom, toArray } from 'rxjs';
-import { quadraticProblem } from '@bilevel/problems';
+import { Rng } from '@bilevel/linalg';
+import { bundledDataPath, loadUciCsv, logregHpo, quadraticProblem, splitDataset } from '@bilevel/problems';
 import type { BilevelProblem } from '@bilevel/problems';
-import type { Solver } from '@bilevel/solvers';
-import { saba, soba, srba, stocbio } from '@bilevel/solvers';
+import type { Solver, StreamPart } from '@bilevel/solvers';
+import { composePart, constantStep, saba, sagaEstimator, singleLoop, soba, srba, stocbio } from '@bilevel/solvers';
 import { run } from '@bilevel/streams';
 import { outerSpectrum } from '../outer-spectrum';
 import { safeSabaOptions } from '../safe-saba-options';
@@ -126,4 +128,67 @@ test('options are validated', () => {
   assert.throws(() => theoremMonitor({ every: 0 }), /theoremMonitor: every must be a positive integer, received 0/);
   assert.throws(() => theoremMonitor({ maxOverhead: -1 }), /theoremMonitor: maxOverhead must be a positive number or Infinity, received -1/);
   assert.throws(() => theoremMonitor({ evry: 3 } as never), /theoremMonitor: unknown option "evry"/);
+});
+
+// The audit's case (issue 16, item 12): `{ ...saba(...), outer: <a constant step of 0.5> }` diverges on the default
+// problem; the monitor used to read `solver.options.outerStep` (still SABA's 0.1) and certify it with margin 2.25.
+// It now reads the step the outer part declares.
+const defaultTask = (() => {
+  const data = loadUciCsv(bundledDataPath('breast_cancer.csv'));
+  const { train, val } = splitDataset(data, 0.6, Rng.fromSeed(0));
+  return logregHpo(train, val, { reg: 'scalar' });
+})();
+
+test('the audit case: SABA with an outer part of constant step 0.5 is flagged on the default problem (the step the part uses, not solver.options)', async () => {
+  const base = saba();
+  const swapped: Solver[] = [
+    { ...base, outer: saba({ outerStep: 0.5 }).outer },
+    { ...base, outer: composePart('outer', { estimator: sagaEstimator(), step: constantStep(0.5), batchSize: 64 }) as StreamPart },
+  ];
+  const long = { seed: 0, maxIter: 2000, sampleEvery: 100 };
+  for (const solver of swapped) {
+    assert.equal(solver.options.outerStep, 0.1, 'the options still say 0.1');
+    const m = withMonitors(run(defaultTask, solver, long), monitorContext(defaultTask, solver, long), [theoremMonitor({ maxOverhead: Infinity, every: 1 })]);
+    const all = lastValueFrom(m.findings$.pipe(toArray()));
+    await lastValueFrom(m.snapshots$);
+    const gamma = (await all).filter((f) => f.message.startsWith('saba.outerStep'));
+    assert.ok(gamma.length > 0);
+    // every verdict is on γ = 0.5, and agrees with the local bound ρμ/L_h (4.85 at x₀ = 0, 0.015 by iteration 1000)
+    for (const f of gamma) {
+      assert.equal(f.value, 0.5);
+      assert.equal(f.level, f.value! > f.bound! ? 'violation' : 'info');
+    }
+    assert.ok(gamma.some((f) => f.level === 'violation'), 'flagged once x has moved to where the bound is below 0.5');
+  }
+});
+
+test('a part that declares nothing about its step is "not checked", never within bound; plain SABA has no such note', async () => {
+  const plain = saba(safe);
+  const opaqueOuter: StreamPart = { stream: 'outer', init: plain.outer.init, step: plain.outer.step };
+  const { findings } = await watch(problem, { ...plain, outer: opaqueOuter });
+  assert.ok(!findings.some((f) => f.message.startsWith('saba.outerStep')), 'no verdict on a step it did not read');
+  const note = findings.filter((f) => f.message.startsWith('the outer step of saba is not checked'));
+  assert.equal(note.length, 1);
+  assert.equal(note[0].level, 'info');
+  assert.equal(note[0].stream, 'outer');
+  assert.match(note[0].message, /declares nothing about its step/);
+  assert.equal(findings.find((f) => f.message.startsWith('saba.innerStep'))!.level, 'info', 'z and v are still checked');
+  const { findings: plainFindings } = await watch(problem, plain);
+  assert.ok(!plainFindings.some((f) => /not checked/.test(f.message)));
+});
+
+test('a SABA assembled from parts with singleLoop gets the same conditions as saba itself', async () => {
+  const steps = { innerStep: 1.1 * safe.innerStep, outerStep: 0.9 * safe.outerStep };
+  const built = singleLoop({
+    name: 'saba',
+    citation: 'SABA from parts',
+    inner: { estimator: sagaEstimator(), step: constantStep(steps.innerStep), batchSize: 4 },
+    linsys: { estimator: sagaEstimator(), step: constantStep(steps.innerStep), batchSize: 4 },
+    outer: { estimator: sagaEstimator(), step: constantStep(steps.outerStep), batchSize: 4 },
+  });
+  const a = await watch(problem, saba({ batchSize: 4, ...steps }));
+  const b = await watch(problem, built);
+  const verdicts = (fs: Finding[]) => fs.map((f) => [f.message.split(' ')[0], f.level, f.value, f.bound]);
+  assert.deepEqual(verdicts(b.findings), verdicts(a.findings));
+  assert.ok(a.findings.some((f) => f.message.startsWith('saba.innerStep') && f.level === 'violation'));
 });

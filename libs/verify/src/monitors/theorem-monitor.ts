@@ -4,7 +4,7 @@ import type { Finding, Monitor } from '@bilevel/streams';
 import { innerConstantsAt } from './inner-constants-at';
 import { outerSmoothnessAt } from './outer-smoothness-at';
 import type { StepCondition } from './step-conditions';
-import { conditionNeeds, stepConditions } from './step-conditions';
+import { conditionNeeds, stepConditions, uncheckedSteps } from './step-conditions';
 
 /** Options of {@link theoremMonitor}, with their defaults. */
 export interface TheoremMonitorOptions {
@@ -45,17 +45,20 @@ function finding(c: StepCondition, iteration: number): Finding {
 }
 
 /**
- * Theorem conditions: the solver's step sizes against the bounds of its convergence theorem (see
- * {@link stepConditions}: SABA's constant steps, SOBA's decreasing schedule and exponents, Neumann/Richardson steps,
- * CG's positive definiteness), with the inner constants from `problem.innerConstants(x)` or estimated by power
+ * Theorem conditions: the steps the solver's parts declare (`StreamPart.description`, never its name or options)
+ * against the bounds of the convergence theorem that covers them (see {@link stepConditions}: SAGA's constant steps
+ * and SABA's two-timescale condition, SOBA's decreasing schedule and exponents, Neumann/Richardson steps, CG's
+ * positive definiteness), with the inner constants from `problem.innerConstants(x)` or estimated by power
  * iteration on HVPs at the current (z, x) ({@link innerConstantsAt}), and L_h exact (quadratic) or estimated by
  * differences of exact hypergradients ({@link outerSmoothnessAt}).
  *
  * Guarantees: at the first snapshot and then every `every` snapshots (time permitting, see `maxOverhead`), every
  * condition is evaluated; a condition is reported when its status changes, at the first check and at the final
  * snapshot: `info` with the margin bound/value when it holds, `violation` (a bound) or `warning` (an exponent
- * outside the theorem) when it does not. A solver without known conditions gets one `info` saying so, and so does
- * an outer-step condition left unchecked because L_h is unknown (dim x > maxDimX on a non-quadratic problem).
+ * outside the theorem) when it does not. A solver without known conditions gets one `info` saying so; so does each
+ * stream whose step no condition covers (a part without a description, an adaptive rule, an estimator no theorem
+ * here covers: "not checked", never "within bound"), and an outer-step condition left unchecked because L_h is
+ * unknown (dim x > maxDimX on a non-quadratic problem).
  * The first check always runs: on a non-quadratic problem it costs dim x + 1 exact hypergradients (L_h).
  *
  * @example withMonitors(run(p, saba({ innerStep: 0.5 }), o), monitorContext(p, s, o), [theoremMonitor()])   // violation if 0.5 > 1/(3·L_max)
@@ -74,6 +77,7 @@ export function theoremMonitor(options: TheoremMonitorOptions = {}): Monitor {
     start: (ctx) => {
       const { problem, solver } = ctx;
       const needs = conditionNeeds(solver);
+      const unchecked = uncheckedSteps(solver);
       let seen = 0;
       let sinceCheck = 0;
       let spentMs = 0;
@@ -82,8 +86,9 @@ export function theoremMonitor(options: TheoremMonitorOptions = {}): Monitor {
         onSnapshot(s: Snapshot) {
           const first = seen++ === 0;
           if (!needs) {
+            const why = unchecked.map((u) => `${u.stream}: ${u.reason}`).join('; ');
             return first
-              ? [{ level: 'info', monitor: NAME, iteration: s.iteration, message: `no step conditions are known for solver "${solver.name}": nothing checked` }]
+              ? [{ level: 'info', monitor: NAME, iteration: s.iteration, message: `no step conditions are known for solver "${solver.name}": nothing checked (${why})` }]
               : [];
           }
           sinceCheck++;
@@ -96,6 +101,11 @@ export function theoremMonitor(options: TheoremMonitorOptions = {}): Monitor {
           const conditions = stepConditions(solver, inner, Lh, s.tick, s.iteration) ?? [];
           spentMs += performance.now() - t0;
           const found: Finding[] = [];
+          if (first) {
+            for (const u of unchecked) {
+              found.push({ level: 'info', monitor: NAME, iteration: s.iteration, message: `the ${u.stream} step of ${solver.name} is not checked: ${u.reason}`, stream: u.stream });
+            }
+          }
           if (first && needs.outer && Lh === undefined) {
             found.push({
               level: 'info',
