@@ -9,6 +9,9 @@ export { kktCondition } from './implicit/kkt-condition';
 export type { ConstraintProducts, InequalityProducts, KktConditionSpec } from './implicit/kkt-condition';
 export { implicitVjp, solveAdjoint } from './implicit/implicit-vjp';
 export { adjointDiagnostics } from './implicit/adjoint-diagnostics';
+// the tape engine's adapters: types only from @bilevel/autodiff, so importing the solvers does not load the engine
+export { tapeFixedPointCondition, tapeGradientCondition } from './implicit/tape-conditions';
+export type { ConditionAt, TapeFixedPointSpec, TapeGradientSpec } from './implicit/tape-conditions';
 export type {
   AdjointSolution,
   FallbackStep,

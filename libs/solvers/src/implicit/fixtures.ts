@@ -63,6 +63,9 @@ export function ridgeRegression(m: number, d: number, seed: number, logScale = 0
 export interface TanhLayer {
   readonly n: number;
   readonly p: number;
+  readonly W: Matrix;
+  readonly U: Matrix;
+  readonly c: Float64Array;
   solve(x: Float64Array): Float64Array;
   /** The products of T at (z, x): s = 1 − tanh², ∂_zTᵀu = Wᵀ(s ⊙ u), ∂_xTᵀu = Uᵀ(s ⊙ u), ∂_zT·v = s ⊙ Wv. */
   products(z: Float64Array, x: Float64Array): {
@@ -89,6 +92,9 @@ export function tanhLayer(n: number, p: number, seed: number): TanhLayer {
   return {
     n,
     p,
+    W,
+    U,
+    c,
     solve(x) {
       const z = new Float64Array(n);
       const t = new Float64Array(n);
