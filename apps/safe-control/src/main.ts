@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
-import { createLogger, LOG_LEVELS } from '@bilevel/telemetry';
-import { EXIT } from './exit-codes';
+import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
+import { EXIT, EXIT_HELP } from './exit-codes';
 import { APP_SYSTEMS } from './lookup-system';
 import type { CommandIo } from './command-io';
 import { countAtMost, integer, nonNegativeInt, nonNegativeNumber, positiveNumber } from './parse-values';
@@ -34,7 +34,8 @@ export { MAX_SAMPLES, MAX_TRAJECTORIES };
 /**
  * The `safe-control` program: `train`, `verify`, `simulate` (Wang, Zhan, Wang, Huang, Wang, Yang, Zhu, "Joint
  * differentiable optimization and verification for certified reinforcement learning", ICCPS 2023). Returns the
- * exit code: 0 done / certified, 2 bad input (nothing written), 3 not certified, 130 interrupted, 1 internal error.
+ * exit code: 0 done / certified, 2 bad input (nothing written), 3 not certified, 6 an output file could not be
+ * written, 130 interrupted, 1 internal error.
  */
 export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
@@ -46,7 +47,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .description('Jointly learn a controller and a barrier (or Lyapunov) certificate, verify it, simulate it, draw it.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) })
-    .showHelpAfterError('(run with --help for the options)');
+    .showHelpAfterError('(run with --help for the options)')
+    .addHelpText('afterAll', EXIT_HELP);
 
   /** Runs a command with a logger and Ctrl-C handling. */
   const action = (run: (opts: Record<string, unknown>, cio: CommandIo) => Promise<number>, prepare?: (opts: Record<string, unknown>, cmd: Command) => void) => async (opts: Record<string, unknown>, cmd: Command) => {
@@ -186,6 +188,10 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     if (err instanceof InputError) {
       stderr.write(`safe-control: error: ${err.message}\n`);
       return EXIT.badInput;
+    }
+    if (err instanceof WriteError) {
+      stderr.write(`safe-control: error: ${err.message}\n`);
+      return EXIT.writeFailed;
     }
     stderr.write(`safe-control: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     return EXIT.internal;

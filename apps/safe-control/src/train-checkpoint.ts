@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '@bilevel/problems';
 import type { CheckpointValue, Logger } from '@bilevel/telemetry';
-import { readCheckpoint, writeCheckpoint, writeFileAtomic } from '@bilevel/telemetry';
+import { readCheckpoint, WriteBackoff, writeCheckpoint, WriteError, writeFileAtomic } from '@bilevel/telemetry';
 import type { TrainConfig } from './train-config';
 
 /** The files of a training folder that `--resume` reads. */
@@ -71,44 +71,102 @@ export function readTrainResume(dir: string): { config: TrainConfig; resume: Tra
   return { config: { ...config, out: abs }, resume: { dir: abs, state, file: loaded.path, fromPrevious: loaded.fromPrevious } };
 }
 
-/** Writes training checkpoints every `every` seconds (wall clock) and on demand, keeping the previous one. */
+/**
+ * Writes training checkpoints every `every` seconds (wall clock) and on demand, keeping the previous one. A write
+ * that fails (full disk, read-only folder) leaves the previous checkpoint intact and the training goes on; the
+ * next periodic attempt backs off ({@link WriteBackoff}: every·2^k after k failures, at most 64·every) and each
+ * kind of failure is warned about once (repeats go to the debug log).
+ */
 export class TrainCheckpointer {
-  private last = performance.now();
+  private readonly backoff: WriteBackoff | null;
   /** Checkpoints written by this process, and the iteration of the latest. */
   written = 0;
   iteration: number | null = null;
+  /** Failed attempts. */
+  failed = 0;
   readonly path: string;
 
   constructor(
     dir: string,
     private readonly every: number,
     private readonly log: Logger,
+    /** The clock, in seconds (wall time by default). */
+    private readonly now: () => number = () => performance.now() / 1000,
   ) {
     this.path = join(dir, TRAIN_FILES.checkpoint);
+    this.backoff = every > 0 ? new WriteBackoff({ period: every, start: now() }) : null;
   }
 
   /** Whether a periodic checkpoint is due. */
   due(): boolean {
-    return this.every > 0 && (performance.now() - this.last) / 1000 >= this.every;
+    return this.backoff?.due(this.now()) ?? false;
   }
 
-  /**
-   * Writes `state` (atomically; the previous checkpoint becomes `.prev`). A full disk or a vanished folder is a
-   * warning: the previous checkpoint is intact and the training goes on.
-   */
+  /** Writes `state` (atomically; the previous checkpoint becomes `.prev`); false when the write failed. */
   save(state: Record<string, CheckpointValue>, iteration: number): boolean {
-    this.last = performance.now();
+    const now = this.now();
     try {
       writeCheckpoint(this.path, state, { kind: TRAIN_CHECKPOINT_KIND, createdAt: new Date().toISOString(), meta: { iteration } });
-      this.written++;
-      this.iteration = iteration;
-      this.log.debug({ iteration, file: this.path }, 'checkpoint written');
+    } catch (err) {
+      if (!(err instanceof WriteError)) throw err;
+      this.failed++;
+      const f = this.backoff?.failed(now, err);
+      const fields = { err: err.message, code: err.code, file: this.path, iteration, failures: f?.failures ?? this.failed, ...(f ? { retryInSeconds: f.retryIn } : {}) };
+      if (!f || f.newKind) this.log.warn(fields, 'could not write the checkpoint; the previous one (if any) is kept; later attempts back off');
+      else this.log.debug(fields, 'could not write the checkpoint again');
+      return false;
+    }
+    const ended = this.backoff?.succeeded(now) ?? 0;
+    this.written++;
+    this.iteration = iteration;
+    if (ended > 0) this.log.info({ iteration, file: this.path, failedAttempts: ended }, 'checkpoint written again');
+    else this.log.debug({ iteration, file: this.path }, 'checkpoint written');
+    return true;
+  }
+}
+
+/**
+ * The output files of a training: each written atomically; the first that cannot be written (full disk, read-only
+ * folder) is kept and the later ones are skipped, so that the command prints its result and then ends with
+ * {@link OutputFiles.failure} as one line (exit `writeFailed`).
+ */
+export class OutputFiles {
+  /** The first write that failed. */
+  failure: WriteError | null = null;
+
+  constructor(readonly dir: string) {}
+
+  /** Writes `name` in the folder; false when it (or an earlier file) could not be written. */
+  write(name: string, data: string | Uint8Array): boolean {
+    if (this.failure) return false;
+    try {
+      writeFileAtomic(join(this.dir, name), data);
       return true;
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, file: this.path }, 'could not write the checkpoint; the previous one (if any) is kept');
+      if (!(err instanceof WriteError)) throw err;
+      this.failure = err;
       return false;
     }
   }
+
+  /**
+   * Throws the one-line error of a failed write: the file and the cause, how the training ended, and the last good
+   * checkpoint to continue from. Does nothing when every file was written.
+   */
+  throwIfFailed(at: { outcome: string; iterations: number; checkpoint: { file: string; iteration: number } | null }): void {
+    const f = this.failure;
+    if (!f) return;
+    const cause = f.cause instanceof Error ? f.cause.message : f.code;
+    const next = at.checkpoint
+      ? `the last good checkpoint (iteration ${at.checkpoint.iteration}) is kept in ${at.checkpoint.file}: free space, then continue with safe-control train --resume ${this.dir}`
+      : 'no checkpoint was written';
+    throw new WriteError(f.path, `could not write ${f.path} (${cause}); the training ended (${at.outcome}) at iteration ${at.iterations}; ${next}`, { cause: f });
+  }
+}
+
+/** The checkpoint a training leaves to continue from: its own latest, else the one it was resumed from. */
+export function keptCheckpoint(checkpoints: TrainCheckpointer, resumedFrom: { file: string; iteration: number } | null): { file: string; iteration: number } | null {
+  return checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration } : resumedFrom;
 }
 
 /** A state tree without its `diagnostics` (what a step measured: not needed to continue, and not plain data). */

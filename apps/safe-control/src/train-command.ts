@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import loadHighs from 'highs';
 import { InputError } from '@bilevel/problems';
 import { CertificateLp, FeaturePolicy } from '@bilevel/control';
@@ -10,12 +9,12 @@ import { TRAINING_MONITORS } from '@bilevel/control';
 import { findingSink } from './finding-sink';
 import { polyTrack, runTrainingPipeline } from './control-pipeline';
 import type { CertificateResult, PipelineEvent, VerifierResult } from './control-pipeline';
-import { createProgress, writeFileAtomic } from '@bilevel/telemetry';
+import { createProgress } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
 import { lookupSystem } from './lookup-system';
 import { polyTrackSetup } from './track-setup';
-import { checkOutDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
+import { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 import { policyDocument } from './policy-file';
@@ -26,7 +25,7 @@ import type { TrainConfig } from './train-config';
 import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
 import { trainNeural } from './train-neural';
 import type { TrainResume } from './train-checkpoint';
-import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
+import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, keptCheckpoint, OutputFiles, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
 
 export type { TrainConfig } from './train-config';
 export { REPORT_FORMAT, REPORT_VERSION } from './train-config';
@@ -55,6 +54,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const setup = polyTrackSetup(system);
   const out = resume?.dir ?? config.out ?? defaultOutDir(baseline ? 'svg' : 'train', system.name);
   if (!resume) checkOutDir(out);
+  else checkWritableDir(resume.dir, '--resume');
   const every = config.checkpointEvery ?? DEFAULT_TRAIN_CHECKPOINT_SECONDS;
   if (!(every >= 0)) throw new InputError(`expected seconds ≥ 0, received ${every}`, '--checkpoint-every');
   const saved = resume ? polyTrainState(resume) : null;
@@ -152,13 +152,14 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   });
   const files = ['report.json', 'policy.json', 'phase.svg', 'phase.png', 'train-config.json'];
   if (checkpoints.iteration !== null) files.push('checkpoint.bin');
-  writeFileAtomic(join(dir, 'policy.json'), JSON.stringify(policyDocument(system, policy, setup.degree, setup.constant, theta), null, 2) + '\n');
+  const outputs = new OutputFiles(dir);
+  outputs.write('policy.json', JSON.stringify(policyDocument(system, policy, setup.degree, setup.constant, theta), null, 2) + '\n');
   if (cert?.certificate && lp) {
-    writeFileAtomic(join(dir, 'certificate.json'), JSON.stringify(certificateDocument(system, cert.certificate, lp.settings, cert.cStar), null, 2) + '\n');
+    outputs.write('certificate.json', JSON.stringify(certificateDocument(system, cert.certificate, lp.settings, cert.cStar), null, 2) + '\n');
     files.push('certificate.json');
   }
-  writeFileAtomic(join(dir, 'phase.svg'), picture.svg);
-  writeFileAtomic(join(dir, 'phase.png'), picture.png);
+  outputs.write('phase.svg', picture.svg);
+  outputs.write('phase.png', picture.png);
   const report = {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
@@ -184,7 +185,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
     checkpoint: checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration, written: checkpoints.written } : null,
     resumedFrom: resume ? { iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious } : null,
   };
-  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  outputs.write('report.json', JSON.stringify(report, null, 2) + '\n');
   log.info({ outcome: result.outcome, certified, iterations: result.iterations, seconds }, 'training finished');
 
   io.stdout.write(
@@ -193,11 +194,12 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
       `${cert ? `, c* = ${cert.cStar.toPrecision(4)}` : ''}${verdict ? `, verifier: ${verdict.method} ${verdict.status}${verdict.samples ? ` (${verdict.samples} samples per condition)` : ''}` : ''}\n` +
       `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
       (verdict?.counterexample ? `  counterexample (${verdict.violated}): [${Array.from(verdict.counterexample, (v) => v.toPrecision(6)).join(', ')}]\n` : '') +
-      `Wrote ${dir}/{${report.files.join(',')}}\n` +
+      (outputs.failure ? '' : `Wrote ${dir}/{${report.files.join(',')}}\n`) +
       (result.outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),
   );
   if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
   else if (!baseline) io.stdout.write(`\n${formatFindings(sink.findings)}\n`);
+  outputs.throwIfFailed({ outcome: result.outcome, iterations: result.iterations, checkpoint: keptCheckpoint(checkpoints, resume ? { file: resume.file, iteration: saved!.policy.iteration } : null) });
   if (result.outcome === 'interrupted') return EXIT.interrupted;
   return certified || baseline ? EXIT.ok : EXIT.notCertified;
 }

@@ -1,17 +1,16 @@
-import { join } from 'node:path';
 import { Rng } from '@bilevel/linalg';
 import type { BarrierVerdict, ControlSystem, NeuralTrainingState } from '@bilevel/control';
 import { BarrierMlp, barrierVerdictFindings, neuralTraining, TRAINING_MONITORS } from '@bilevel/control';
 import type { Finding } from '@bilevel/streams';
 import { findingsSummary, formatFindings } from '@bilevel/streams';
 import { findingSink } from './finding-sink';
-import { createProgress, writeFileAtomic } from '@bilevel/telemetry';
+import { createProgress } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
 import type { TrainConfig } from './train-config';
 import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
 import { NEURAL_BARRIER_HIDDEN, NEURAL_CELLS, NEURAL_DECAY, NEURAL_MAX_BOXES, NEURAL_UNSAFE_MARGIN, neuralSetup } from './neural-setup';
-import { checkOutDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
+import { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 import { anyPolicyDocument } from './policy-file';
@@ -19,7 +18,7 @@ import type { NeuralCertificate } from './neural-certificate-file';
 import { neuralCertificateDocument } from './neural-certificate-file';
 import { barrierVerdictSummary, sampledBarrierCheck, sampledSummary } from './neural-check';
 import type { TrainResume } from './train-checkpoint';
-import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
+import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, keptCheckpoint, OutputFiles, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
 import { InputError } from '@bilevel/problems';
 
 /** How a neural run ended: the trainer's own stops, or the driver's budget / Ctrl-C. */
@@ -49,6 +48,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   const setup = neuralSetup(system, config.seed);
   const out = resume?.dir ?? config.out ?? defaultOutDir('train', system.name);
   if (!resume) checkOutDir(out);
+  else checkWritableDir(resume.dir, '--resume');
   const every = config.checkpointEvery ?? DEFAULT_TRAIN_CHECKPOINT_SECONDS;
   if (!(every >= 0)) throw new InputError(`expected seconds ≥ 0, received ${every}`, '--checkpoint-every');
   const saved = resume ? neuralTrainState(resume) : null;
@@ -142,10 +142,11 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     title: `${system.name} · neural track · seed ${config.seed}`,
     subtitle: [`certified: ${certified}, barrier ${barrier.sizes.join('-')} tanh, ${steps} iterations, seed ${config.seed}`, `verifyBarrier (boxes): ${boxesText}`],
   });
-  writeFileAtomic(join(dir, 'policy.json'), JSON.stringify(anyPolicyDocument(system, setup.policy, theta), null, 2) + '\n');
-  writeFileAtomic(join(dir, 'certificate.json'), JSON.stringify(neuralCertificateDocument(system, cert), null, 2) + '\n');
-  writeFileAtomic(join(dir, 'phase.svg'), picture.svg);
-  writeFileAtomic(join(dir, 'phase.png'), picture.png);
+  const outputs = new OutputFiles(dir);
+  outputs.write('policy.json', JSON.stringify(anyPolicyDocument(system, setup.policy, theta), null, 2) + '\n');
+  outputs.write('certificate.json', JSON.stringify(neuralCertificateDocument(system, cert), null, 2) + '\n');
+  outputs.write('phase.svg', picture.svg);
+  outputs.write('phase.png', picture.png);
   const report = {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
@@ -189,7 +190,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     resumedFrom: resume ? { iteration: saved!.steps, file: resume.file, fromPrevious: resume.fromPrevious } : null,
     monitors: findingsSummary([TRAINING_MONITORS.verifier, TRAINING_MONITORS.policy], false, sink.findings),
   };
-  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  outputs.write('report.json', JSON.stringify(report, null, 2) + '\n');
   log.info({ outcome, certified, iterations: steps, seconds, verifications: s.verifications, verifyBoxes: s.verifyBoxes }, 'training finished');
   const sampledBad = sampled.filter((r) => r.violations > 0);
   io.stdout.write(
@@ -199,11 +200,12 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
       `  sampled check: ${sampledBad.length === 0 ? `no violation in ${config.samples} states per condition` : sampledBad.map((r) => `${r.name} ${r.violations} violations`).join(', ')}\n` +
       `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
       (counterexample ? `  counterexample (${lastCondition?.name}): [${Array.from(counterexample, (v) => v.toPrecision(6)).join(', ')}]\n` : '') +
-      `Wrote ${dir}/{${report.files.join(',')}}\n` +
+      (outputs.failure ? '' : `Wrote ${dir}/{${report.files.join(',')}}\n`) +
       (outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),
   );
   if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
   else io.stdout.write(`\n${formatFindings(sink.findings)}\n`);
+  outputs.throwIfFailed({ outcome, iterations: steps, checkpoint: keptCheckpoint(checkpoints, resume ? { file: resume.file, iteration: saved!.steps } : null) });
   if (outcome === 'interrupted') return EXIT.interrupted;
   return certified ? EXIT.ok : EXIT.notCertified;
 }
