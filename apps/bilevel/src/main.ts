@@ -10,13 +10,15 @@ import { integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, po
 import type { ResumeInfo, RunConfig } from './run-command';
 import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-command';
 import { benchCommand } from './bench/bench-command';
-import { expandGrid } from './bench/expand-grid';
 import { readGridFile, sweepCommand } from './sweep/sweep-command';
-import { runKey } from './sweep/run-key';
+import { checkRunCount, DEFAULT_MAX_RUNS, sweepJobs } from './sweep/sweep-engine';
 import { QueueExecutor } from './sweep/queue/queue-executor';
 import { queueStatusCommand } from './sweep/queue/queue-status';
-import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME } from './sweep/queue/queue-protocol';
-import { workerCommand } from './sweep/queue/queue-worker';
+import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_TIMEOUT_SECONDS } from './sweep/queue/queue-protocol';
+import { readQueueSecret, SECRET_ENV } from './sweep/queue/queue-secret';
+import { PASSWORD_ENV } from './sweep/queue/redis-url';
+import type { WorkerCliOptions } from './sweep/queue/worker-cli';
+import { addWorkerOptions, runWorkerCli, WORKER_DESCRIPTION } from './sweep/queue/worker-cli';
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -211,61 +213,70 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   program
     .command('sweep')
     .description(
-      'Run every run of a grid file (problem × solver × seed) on a pool of worker processes, or on a Redis queue served by `bilevel worker`; each result is stored under <out>/runs/<key>/ as it ends; re-running resumes (complete runs are skipped, failed ones retried); writes results.json, table.md and <problem>.svg/png',
+      'Run every run of a grid file (problem × solver × seed) on a pool of worker processes, or on a Redis queue served by `bilevel worker`; each result is stored under <out>/runs/<key>/ as it ends; re-running resumes (complete runs are skipped, failed ones retried); writes results.json, table.md and <problem>.svg/png. ' +
+        `With --queue, jobs and results are signed with a secret shared with the workers (--secret-file FILE or env ${SECRET_ENV}) and the Redis password comes from the URL, --queue-password-file FILE or env ${PASSWORD_ENV}. ` +
+        'SIGINT/SIGTERM: stop within seconds (unfinished runs rerun next time)',
     )
     .argument('<grid>', 'grid file (JSON): name, solvers, seeds, problems, as the bench grids')
     .option('--out <dir>', "sweep folder: new, or an earlier sweep's to resume [sweep-results/<grid file name>-<hash of the grid>]")
     .option('--workers <n>', "worker processes of the embedded pool [the machine's cores]", positiveInt)
+    .option('--max-runs <n>', 'refuse a grid that expands to more runs (counted before anything is expanded)', positiveInt, DEFAULT_MAX_RUNS)
     .option('--queue <url>', 'run on a BullMQ queue at redis://HOST:PORT[/DB], served by `bilevel worker --queue` on any machines')
+    .option('--queue-password-file <file>', `with --queue: file holding the Redis password (mode 600) [env ${PASSWORD_ENV}]`)
+    .option('--secret-file <file>', `with --queue: file holding the secret shared with the workers (mode 600, ≥ 32 characters) [env ${SECRET_ENV}]`)
     .option('--queue-name <name>', 'queue name', DEFAULT_QUEUE_NAME)
+    .option('--queue-timeout <s>', 'with --queue: give up (exit 5, stored runs reported) when Redis does not answer for this long', positiveInt, DEFAULT_QUEUE_TIMEOUT_SECONDS)
     .option('--attempts <n>', 'with --queue: starts of a run (after worker deaths) before it is recorded as failed', positiveInt, DEFAULT_ATTEMPTS)
     .option('--status', "with --queue: show the state of the grid's runs in the queue and exit", false)
     .option('--json', 'print the counts and the aggregate as JSON on the last stdout line', false)
-    .action(async (grid: string, o: { out?: string; workers?: number; queue?: string; queueName: string; attempts: number; status: boolean; json: boolean }) => {
+    .action(async (grid: string, o: { out?: string; workers?: number; maxRuns: number; queue?: string; queuePasswordFile?: string; secretFile?: string; queueName: string; queueTimeout: number; attempts: number; status: boolean; json: boolean }) => {
+      const auth = o.queuePasswordFile !== undefined ? { passwordFile: o.queuePasswordFile } : {};
       if (o.status) {
         if (o.queue === undefined) throw new InputError('shows the runs of a queue; give --queue redis://HOST:PORT', '--status');
-        const jobs = expandGrid(readGridFile(grid)).map((spec) => ({ key: runKey(spec), spec }));
-        code = await queueStatusCommand({ queue: o.queue, name: o.queueName, json: o.json }, jobs, { stdout });
+        const parsed = readGridFile(grid);
+        checkRunCount(parsed, o.maxRuns, grid);
+        code = await queueStatusCommand({ queue: o.queue, ...auth, name: o.queueName, json: o.json }, sweepJobs(parsed), { stdout });
         return;
       }
       if (o.queue !== undefined && o.workers !== undefined) throw new InputError('the runs go to the queue\'s workers; --workers sizes the embedded pool', '--workers');
+      const queue = o.queue;
+      const secret = queue !== undefined ? readQueueSecret(o.secretFile !== undefined ? { secretFile: o.secretFile } : {}) : undefined;
       const controller = new AbortController();
       const onSignal = (signal: string) => {
-        stderr.write(`\nreceived ${signal}: no new runs, waiting for the running ones (press again to exit at once; they rerun next time)\n`);
+        stderr.write(`\nreceived ${signal}: stopping; runs not finished rerun next time (press again to exit at once)\n`);
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
         process.once('SIGINT', () => process.exit(EXIT.interrupted));
+        process.once('SIGTERM', () => process.exit(EXIT.interrupted));
         controller.abort();
       };
       if (io.signals ?? true) {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
       }
-      const executor = o.queue !== undefined ? await QueueExecutor.open({ queue: o.queue, name: o.queueName, attempts: o.attempts }) : undefined;
+      const log = createLogger({ pretty: tty && !o.json, destination: stderr, level: 'info', name: 'bilevel-sweep' });
       try {
-        code = await sweepCommand({ grid, out: o.out, workers: o.workers, json: o.json }, { stdout, stderr, progress: tty && !o.json, signal: controller.signal, ...(executor ? { executor } : {}) });
+        code = await sweepCommand(
+          { grid, out: o.out, workers: o.workers, json: o.json, maxRuns: o.maxRuns },
+          {
+            stdout,
+            stderr,
+            progress: tty && !o.json,
+            signal: controller.signal,
+            ...(queue !== undefined && secret
+              ? { openExecutor: () => QueueExecutor.open({ queue, ...auth, secret, name: o.queueName, attempts: o.attempts, timeoutMs: o.queueTimeout * 1000, log }) }
+              : {}),
+          },
+        );
       } finally {
-        await executor?.close();
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
       }
     });
 
-  program
-    .command('worker')
-    .description('Take runs of `bilevel sweep --queue` from Redis and execute them (the code path of `bilevel run`); SIGINT/SIGTERM: finish the current run, then exit')
-    .requiredOption('--queue <url>', 'redis://HOST:PORT[/DB] of the sweep')
-    .option('--queue-name <name>', 'queue to serve', DEFAULT_QUEUE_NAME)
-    .option('--concurrency <n>', 'runs at once in this process (one thread each)', positiveInt, 1)
-    .option('--attempts <n>', 'starts of a run before it is recorded as failed (give the sweep the same)', positiveInt, DEFAULT_ATTEMPTS)
-    .option('--json', 'JSON log lines', false)
-    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))
-    .action(async (o: { queue: string; queueName: string; concurrency: number; attempts: number; json: boolean; logLevel: string }) => {
-      code = await workerCommand(
-        { queue: o.queue, name: o.queueName, concurrency: o.concurrency, attempts: o.attempts, json: o.json, logLevel: o.logLevel },
-        { stderr, tty, signals: io.signals ?? true },
-      );
-    });
+  addWorkerOptions(program.command('worker').description(WORKER_DESCRIPTION)).action(async (o: WorkerCliOptions) => {
+    code = await runWorkerCli(o, { stderr, tty, signals: io.signals ?? true });
+  });
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

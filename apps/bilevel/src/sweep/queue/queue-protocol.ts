@@ -23,10 +23,14 @@ export const RUN_JOB = 'run';
 /** How many times a run may start before it is recorded as failed: a worker that died mid-run costs one. */
 export const DEFAULT_ATTEMPTS = 3;
 
-/** The data of a job: the spec alone; the job's id is the run key. */
+/** The data of a job: the spec and its tag (HMAC with the sweep's secret, see signJob); the job's id is the run key. */
 export interface QueueJobData {
   readonly spec: RunSpec;
+  readonly tag: string;
 }
+
+/** Default time a sweep waits for an unreachable Redis to come back before it gives up (`--queue-timeout`), s. */
+export const DEFAULT_QUEUE_TIMEOUT_SECONDS = 60;
 
 /** What a worker reports through `job.updateProgress` when it takes a run (the sweep's onStart hook). */
 export interface QueueJobProgress {

@@ -1,8 +1,10 @@
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { SweepJob } from '../sweep-types';
 import { EXIT } from '../../exit-codes';
 import { checkQueueName, DEFAULT_QUEUE_NAME, QUEUE_PREFIX } from './queue-protocol';
-import { checkRedis, parseRedisUrl, redisConnection } from './redis-url';
+import type { RedisAuthSource } from './redis-url';
+import { checkRedis, redisConnection, resolveRedisTarget } from './redis-url';
 
 /** Job states as BullMQ reports them, and `unknown` for a run not (or no longer) in the queue. */
 export const RUN_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'waiting-children', 'unknown'] as const;
@@ -18,6 +20,11 @@ export interface RunStatus {
   /** Times a worker started it (a dead worker's start counts). */
   readonly starts?: number;
   readonly failedReason?: string;
+  /**
+   * An active run whose lock has expired: its worker stopped renewing it (killed, frozen, cut off), and the run
+   * waits for a live worker's stalled-run check to put it back on the queue.
+   */
+  readonly lockExpired?: boolean;
 }
 
 /** What `bilevel sweep GRID --queue URL --status` shows. */
@@ -28,11 +35,13 @@ export interface QueueStatus {
   readonly queueCounts: Readonly<Record<string, number>>;
   /** This sweep's runs by state (every state listed, zeros included). */
   readonly sweepCounts: Readonly<Record<RunState, number>>;
+  /** Active runs of this sweep whose worker stopped renewing the lock. */
+  readonly lockExpired: number;
   readonly runs: readonly RunStatus[];
 }
 
 /** Options of {@link queueStatus}. */
-export interface QueueStatusOptions {
+export interface QueueStatusOptions extends RedisAuthSource {
   /** `redis://HOST:PORT[/DB]` (`--queue`). */
   readonly queue: string;
   /** [{@link DEFAULT_QUEUE_NAME}] */
@@ -44,24 +53,31 @@ const BATCH = 200;
 
 /**
  * The state of a sweep's runs in its queue: the queue's counts by state (all sweeps) and, for each run of this
- * sweep (its job id is the run key), its state, its worker and how many times it started. Read-only.
+ * sweep (its job id is the run key), its state, its worker, how many times it started and, for an active run,
+ * whether its lock expired (its worker stopped renewing it: see {@link RunStatus.lockExpired}). The runs are read
+ * from `jobs` in batches, as they come. Read-only.
  */
-export async function queueStatus(options: QueueStatusOptions, jobs: readonly SweepJob[]): Promise<QueueStatus> {
-  const target = parseRedisUrl(options.queue);
+export async function queueStatus(options: QueueStatusOptions, jobs: Iterable<SweepJob>): Promise<QueueStatus> {
+  const target = resolveRedisTarget(options.queue, options);
   const name = checkQueueName(options.name ?? DEFAULT_QUEUE_NAME);
   await checkRedis(target);
   const queue = new Queue(name, { connection: redisConnection(target), prefix: QUEUE_PREFIX, skipMetasUpdate: true });
   queue.on('error', () => undefined); // checked just above; a failure mid-way rejects the calls below
+  const locks = new Redis({ ...(redisConnection(target) as object), lazyConnect: true, maxRetriesPerRequest: 1 });
+  locks.on('error', () => undefined);
   try {
+    await locks.connect();
     const queueCounts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed');
     const runs: RunStatus[] = [];
-    for (let i = 0; i < jobs.length; i += BATCH) {
-      const batch = jobs.slice(i, i + BATCH);
+    const readBatch = async (batch: readonly SweepJob[]) => {
       const found = await Promise.all(batch.map(async (job) => {
         const j = await queue.getJob(job.key);
-        return { job: j, state: j ? ((await j.getState()) as RunState) : ('unknown' as const) };
+        const state = j ? ((await j.getState()) as RunState) : ('unknown' as const);
+        // BullMQ's lock of an active job: <prefix>:<queue>:<id>:lock, renewed by its worker every lockMs / 2
+        const lockExpired = state === 'active' && (await locks.pttl(queue.toKey(`${job.key}:lock`))) < 0;
+        return { job: j, state, lockExpired };
       }));
-      for (const [k, { job, state }] of found.entries()) {
+      for (const [k, { job, state, lockExpired }] of found.entries()) {
         runs.push({
           key: batch[k].key,
           id: batch[k].spec.id,
@@ -69,13 +85,24 @@ export async function queueStatus(options: QueueStatusOptions, jobs: readonly Sw
           ...(job?.processedBy ? { worker: job.processedBy } : {}),
           ...(job ? { starts: job.attemptsStarted } : {}),
           ...(job?.failedReason ? { failedReason: job.failedReason } : {}),
+          ...(lockExpired ? { lockExpired } : {}),
         });
       }
+    };
+    let batch: SweepJob[] = [];
+    for (const job of jobs) {
+      batch.push(job);
+      if (batch.length === BATCH) {
+        await readBatch(batch);
+        batch = [];
+      }
     }
+    if (batch.length) await readBatch(batch);
     const sweepCounts = Object.fromEntries(RUN_STATES.map((s) => [s, 0])) as Record<RunState, number>;
     for (const r of runs) sweepCounts[r.state]++;
-    return { url: target.url, name, queueCounts, sweepCounts, runs };
+    return { url: target.url, name, queueCounts, sweepCounts, lockExpired: runs.filter((r) => r.lockExpired).length, runs };
   } finally {
+    locks.disconnect();
     await queue.close();
   }
 }
@@ -91,10 +118,14 @@ export function formatQueueStatus(status: QueueStatus, options: { readonly all?:
     `this sweep (${status.runs.length} runs): ${counts(status.sweepCounts)}`,
     `whole queue: ${counts(status.queueCounts)}`,
   ];
+  if (status.lockExpired > 0) {
+    lines.push(`${status.lockExpired} active run(s) whose worker stopped renewing its lock (killed or frozen): a live worker's stalled-run check puts them back on the queue`);
+  }
   const order = (s: RunState) => ['active', 'failed', 'waiting', 'prioritized', 'delayed', 'unknown', 'completed'].indexOf(s);
   const shown = status.runs.filter((r) => options.all || r.state !== 'completed').sort((a, b) => order(a.state) - order(b.state));
   if (shown.length) {
-    const rows = [['run', 'state', 'starts', 'worker', 'key'], ...shown.map((r) => [r.id, r.state, String(r.starts ?? 0), r.worker ?? '', r.key.slice(0, 12)])];
+    const stateOf = (r: RunStatus) => (r.lockExpired ? `${r.state} (lock expired: worker silent)` : r.state);
+    const rows = [['run', 'state', 'starts', 'worker', 'key'], ...shown.map((r) => [r.id, stateOf(r), String(r.starts ?? 0), r.worker ?? '', r.key.slice(0, 12)])];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
     lines.push('', ...rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()));
     for (const r of shown) if (r.failedReason) lines.push(`  ${r.id}: ${r.failedReason}`);
@@ -108,7 +139,7 @@ export function formatQueueStatus(status: QueueStatus, options: { readonly all?:
  */
 export async function queueStatusCommand(
   options: QueueStatusOptions & { readonly json?: boolean; readonly all?: boolean },
-  jobs: readonly SweepJob[],
+  jobs: Iterable<SweepJob>,
   io: { readonly stdout?: NodeJS.WritableStream } = {},
 ): Promise<number> {
   const status = await queueStatus(options, jobs);

@@ -1,13 +1,10 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../../bench/execute-run';
 import { executeRun } from '../../bench/execute-run';
 import type { RunSpec } from '../../bench/expand-grid';
@@ -19,11 +16,9 @@ import { runSweep } from '../sweep-engine';
 import { QueueExecutor, QUEUE_FAILURE } from './queue-executor';
 import type { QueueStatus } from './queue-status';
 import { formatQueueStatus, queueStatus, queueStatusCommand } from './queue-status';
+import { secretFile, WorkerProcess } from './queue-test-support';
 import { withRedis } from './with-redis';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.ts', import.meta.url));
-/** Test workers give up a dead worker's lock after 3 s and look for such runs every second (defaults: 10 s, 5 s). */
-const WORKER_ARGS = ['--lock-ms', '3000', '--stalled-ms', '1000', '--json', '--log-level', 'info'];
 /** The sweep polls job states twice a second (default 2 s) on top of the events. */
 const POLL_MS = 500;
 
@@ -64,65 +59,13 @@ function deterministicPart(r: RunResult) {
   };
 }
 
-interface LogLine {
-  readonly msg: string;
-  readonly key?: string;
-  readonly [field: string]: unknown;
-}
-
-/** A `bilevel worker` process and its parsed JSON log lines. */
-class WorkerProcess {
-  readonly lines: LogLine[] = [];
-  readonly proc: ChildProcess;
-  readonly ready: Promise<void>;
-  readonly exited: Promise<number | null>;
-  private stderrTail = '';
-
-  constructor(url: string) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY, '--queue', url, ...WORKER_ARGS], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let buffer = '';
-    let markReady!: () => void;
-    this.ready = new Promise((r) => (markReady = r));
-    this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
-    this.proc.stderr!.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          const parsed = JSON.parse(line) as LogLine;
-          this.lines.push(parsed);
-          if (parsed.msg === 'worker ready') markReady();
-        } catch {
-          this.stderrTail = (this.stderrTail + line + '\n').slice(-2000);
-        }
-      }
-    });
-    void this.exited.then((code) => {
-      if (!this.lines.some((l) => l.msg === 'worker ready')) markReady(); // let the test fail on the missing results
-      if (code !== 0 && code !== null) process.stderr.write(`worker ${this.proc.pid} exited ${code}: ${this.stderrTail}\n`);
-    });
-  }
-
-  get pid(): number {
-    return this.proc.pid!;
-  }
-
-  /** Whether the sweep's onStart `worker` (`host:pid`) is this process. */
-  is(worker: string): boolean {
-    return worker.endsWith(`:${this.pid}`);
-  }
-
-  count(msg: string, key: string): number {
-    return this.lines.filter((l) => l.msg === msg && l.key === key).length;
-  }
-}
-
 test('a sweep through Redis with 3 worker processes', { timeout: 85_000 }, (t: TestContext) =>
-  withRedis(t, async (url) => {
-    const workers = [new WorkerProcess(url), new WorkerProcess(url), new WorkerProcess(url)];
-    const executor = await QueueExecutor.open({ queue: url, pollMs: POLL_MS });
+  withRedis(t, async (url, redis) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilevel-queue-'));
+    const { secret } = secretFile(dir);
+    const env = { ...redis.env, BILEVEL_QUEUE_SECRET: secret.toString() };
+    const workers = [new WorkerProcess(url, env), new WorkerProcess(url, env), new WorkerProcess(url, env)];
+    const executor = await QueueExecutor.open({ queue: url, env: redis.env, secret, pollMs: POLL_MS });
     const cache = new ProblemCache();
     const finished = (key: string) => workers.reduce((n, w) => n + w.count('run finished', key), 0);
     try {
@@ -210,7 +153,7 @@ test('a sweep through Redis with 3 worker processes', { timeout: 85_000 }, (t: T
         const spec = jobs.find((j) => j.key === killed!.key)!.spec;
         assert.deepEqual(deterministicPart(results.get(killed.key)!), deterministicPart(await executeRun(spec, { cache })), 'the retried run is the same run');
 
-        const status = await queueStatus({ queue: url }, jobs);
+        const status = await queueStatus({ queue: url, env: redis.env }, jobs);
         const run = status.runs.find((r) => r.key === killed!.key)!;
         assert.equal(run.state, 'completed');
         assert.equal(run.starts, 2);
@@ -229,13 +172,13 @@ test('a sweep through Redis with 3 worker processes', { timeout: 85_000 }, (t: T
         assert.equal(results.length, 1);
         assert.equal(results[0].status, 'error');
         assert.equal(results[0].error?.name, QUEUE_FAILURE);
-        assert.match(results[0].error!.message, /holds no run spec/);
-        const status = await queueStatus({ queue: url }, [job]);
+        assert.match(results[0].error!.message, /refused by worker .*: job broken-run-key: the run spec is invalid .*problem: expected an object/);
+        const status = await queueStatus({ queue: url, env: redis.env }, [job]);
         assert.equal(status.runs[0].state, 'failed');
-        assert.match(formatQueueStatus(status), /broken\/run\s+failed[\s\S]*holds no run spec/);
+        assert.match(formatQueueStatus(status), /broken\/run\s+failed[\s\S]*the run spec is invalid/);
         let printed = '';
         const stdout = new Writable({ write: (chunk, _, done) => ((printed += chunk.toString()), done()) });
-        assert.equal(await queueStatusCommand({ queue: url, json: true }, [job], { stdout }), 0);
+        assert.equal(await queueStatusCommand({ queue: url, env: redis.env, json: true }, [job], { stdout }), 0);
         const parsed = JSON.parse(printed) as QueueStatus;
         assert.deepEqual(parsed.runs.map((r) => [r.id, r.state]), [['broken/run', 'failed']]);
         assert.equal(parsed.sweepCounts.failed, 1);
@@ -247,36 +190,49 @@ test('a sweep through Redis with 3 worker processes', { timeout: 85_000 }, (t: T
         const t0 = performance.now();
         await executor.execute(jobs, { onStart: () => controller.abort(), onResult: () => undefined, signal: controller.signal });
         const seconds = (performance.now() - t0) / 1000;
-        const status = await queueStatus({ queue: url }, jobs);
+        const status = await queueStatus({ queue: url, env: redis.env }, jobs);
         const states = status.runs.map((r) => r.state);
         assert.ok(states.every((s) => s === 'unknown' || s === 'active' || s === 'completed'), `no run left waiting: ${states.join(', ')}`);
         assert.ok(status.sweepCounts.unknown >= 3, `withdrawn: ${states.join(', ')} (${seconds.toFixed(1)} s)`);
       });
 
-      await t.test('SIGTERM: a worker finishes its run, then exits 0', async () => {
-        const jobs = quadraticRuns([200], ['saba'], 3000).map(jobOf);
+      await t.test('SIGTERM: a worker hands its run back to the queue at once and exits 0; another worker runs it', async () => {
+        // Arrange: a run of several seconds, so the signal lands mid-run
+        const jobs = quadraticRuns([200], ['saba'], 6000).map(jobOf);
         const starts: string[] = [];
         let stopped: WorkerProcess | undefined;
+        let signalled = 0;
+        let exitedAfter = 0;
         const results: RunResult[] = [];
+        // Act
         await executor.execute(jobs, {
           onStart: (_, worker) => {
             starts.push(worker);
-            stopped ??= workers.find((w) => w.is(worker) && w.proc.exitCode === null);
+            if (stopped) return;
+            stopped = workers.find((w) => w.is(worker) && w.proc.exitCode === null);
+            signalled = performance.now();
+            void stopped?.exited.then(() => (exitedAfter = (performance.now() - signalled) / 1000));
             stopped?.proc.kill('SIGTERM');
           },
           onResult: (_, r) => results.push(r),
         });
+        // Assert
         assert.ok(stopped);
         assert.equal(await stopped.exited, 0);
-        assert.equal(starts.length, 1, 'not taken over by another worker');
-        assert.equal(results[0].status, 'finished');
-        assert.equal(stopped.count('run finished', jobs[0].key), 1);
+        assert.equal(stopped.count('run handed back to the queue', jobs[0].key), 1);
+        assert.equal(stopped.count('run finished', jobs[0].key), 0, 'the stopped worker did not finish it');
+        assert.equal(starts.length, 2, `taken again by another worker at once, not after a lock expiry: ${starts.join(', ')}`);
+        assert.ok(!stopped.is(starts[1]));
+        assert.equal(results.length, 1);
+        assert.equal(results[0].status, 'finished', results[0].error?.message);
         assert.ok(stopped.lines.some((l) => l.msg === 'worker stopped'));
+        assert.ok(exitedAfter < 5, `exited ${exitedAfter.toFixed(2)} s after SIGTERM`);
+        t.diagnostic(`a worker exits ${exitedAfter.toFixed(2)} s after its first SIGTERM, its run handed back`);
       });
     } finally {
       await executor.close();
-      for (const w of workers) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGTERM');
-      await Promise.all(workers.map((w) => w.exited));
+      await Promise.all(workers.map((w) => w.kill()));
+      rmSync(dir, { recursive: true, force: true });
     }
   }),
 );

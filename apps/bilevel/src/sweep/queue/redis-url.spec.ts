@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { InputError } from '@bilevel/problems';
-import { checkRedis, CONNECT_TIMEOUT_MS, parseRedisUrl } from './redis-url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkRedis, CONNECT_TIMEOUT_MS, maskCredentials, parseRedisUrl, PASSWORD_ENV, resolveRedisTarget } from './redis-url';
 import { QueueExecutor } from './queue-executor';
 import { workerCommand } from './queue-worker';
 
@@ -26,7 +29,57 @@ test('parseRedisUrl: host, port, optional database; canonical URL', () => {
   // credentials of a server on the network: kept for the connection, never shown
   assert.deepEqual(parseRedisUrl('redis://:s%40cret@queue.lab:6379'), { url: 'redis://:***@queue.lab:6379', host: 'queue.lab', port: 6379, db: 0, password: 's@cret' });
   assert.deepEqual(parseRedisUrl('redis://lab:pw@queue.lab:6379/1'), { url: 'redis://lab:***@queue.lab:6379/1', host: 'queue.lab', port: 6379, db: 1, username: 'lab', password: 'pw' });
-  assert.throws(() => parseRedisUrl('redis://:pw@queue.lab'), (err: unknown) => err instanceof Error && err.message.includes('redis://:***@queue.lab') && !err.message.includes('pw@'));
+  assert.throws(() => parseRedisUrl('redis://:pw@queue.lab'), (err: unknown) => err instanceof Error && err.message.includes('redis://***@queue.lab') && !err.message.includes('pw@'));
+});
+
+test('parseRedisUrl: a malformed URL never shows its password, whatever the scheme and the characters in it', () => {
+  // Arrange: passwords with the characters that defeat a naive mask ("/", "@", ":", "#", "?"), under schemes we refuse
+  const password = 'Zq7/se@cr:et#x?y';
+  const cases = [
+    `rediss://lab:${password}@db.lab:6380`,
+    `rediss://:${password}@db.lab:6380/0`,
+    `redis://:${password}@db.lab`,
+    `redis://lab:${password}@db.lab:6379/x`,
+    `http://:${password}@db.lab:6379`,
+    `:${password}@db.lab:6379`,
+    `redis://:${password}@`,
+    `redis://:${encodeURIComponent(password)}@db.lab:99999`,
+  ];
+  for (const text of cases) {
+    // Act / Assert
+    assert.throws(
+      () => parseRedisUrl(text),
+      (err: unknown) => {
+        assert.ok(err instanceof InputError, String(err));
+        for (const piece of ['Zq7', 'se@cr', 'cr:et', 'Zq7%2F']) assert.ok(!err.message.includes(piece), `${err.message} shows the password`);
+        assert.match(err.message, /\*\*\*@/);
+        return true;
+      },
+      text,
+    );
+  }
+  assert.throws(() => parseRedisUrl(`rediss://:${password}@db.lab:6380`), /TLS \(rediss:\/\/\) is not supported/);
+  assert.equal(maskCredentials('rediss://me:p/a@ss@db.lab:6380'), 'rediss://***@db.lab:6380');
+  // a well-formed URL keeps its password for the connection and shows it masked
+  assert.equal(parseRedisUrl(`redis://:${encodeURIComponent(password)}@db.lab:6379`).password, password);
+});
+
+test('resolveRedisTarget: the password from the URL, else a mode-600 file, else BILEVEL_REDIS_PASSWORD; errors never show it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-url-'));
+  const file = join(dir, 'pw');
+  writeFileSync(file, 'from-file-Kx3\n', { mode: 0o600 });
+  assert.equal(resolveRedisTarget('redis://h:1', { passwordFile: file, env: { [PASSWORD_ENV]: 'from-env' } }).password, 'from-file-Kx3');
+  assert.equal(resolveRedisTarget('redis://h:1', { env: { [PASSWORD_ENV]: 'from-env' } }).password, 'from-env');
+  assert.equal(resolveRedisTarget('redis://h:1', { env: {} }).password, undefined);
+  assert.equal(resolveRedisTarget('redis://h:1', { env: { [PASSWORD_ENV]: 'from-env' } }).url, 'redis://h:1', 'the shown URL has no password');
+  assert.throws(() => resolveRedisTarget('redis://:inurl@h:1', { passwordFile: file }), /holds a password and --queue-password-file gives one too/);
+  const open = join(dir, 'open');
+  writeFileSync(open, 'readable-Kx3\n', { mode: 0o644 });
+  assert.throws(
+    () => resolveRedisTarget('redis://h:1', { passwordFile: open }),
+    (err: unknown) => err instanceof InputError && /--queue-password-file .*open: other users may read it \(mode 644\); expected mode 600/.test(err.message) && !err.message.includes('readable-Kx3'),
+  );
+  assert.throws(() => resolveRedisTarget('redis://h:1', { passwordFile: join(dir, 'none') }), /--queue-password-file .*none: cannot read the file \(no such file\)/);
 });
 
 test('parseRedisUrl: anything else is an InputError naming --queue, the value and the expected form', () => {
@@ -50,8 +103,8 @@ test('unreachable Redis: InputError "cannot reach Redis at …: <reason>" quickl
   try {
     for (const attempt of [
       () => checkRedis(parseRedisUrl(url)),
-      () => QueueExecutor.open({ queue: url }),
-      () => workerCommand({ queue: url }, { signals: false }),
+      () => QueueExecutor.open({ queue: url, secret: Buffer.from('s'.repeat(32)) }),
+      () => workerCommand({ queue: url, secret: Buffer.from('s'.repeat(32)) }, { signals: false }),
     ]) {
       const t0 = performance.now();
       await assert.rejects(attempt, (err: unknown) => err instanceof InputError && err.message.includes(`cannot reach Redis at ${url}: `) && /ECONNREFUSED/.test(err.message));

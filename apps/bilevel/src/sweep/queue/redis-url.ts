@@ -1,9 +1,13 @@
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'bullmq';
 import { InputError } from '@bilevel/problems';
+import { readPrivateFile } from './private-file';
 
 /** The option the Redis URL comes from, named in every error. */
 const OPTION = '--queue';
+
+/** Environment variable holding the Redis password when the URL has none and no `--queue-password-file` is given. */
+export const PASSWORD_ENV = 'BILEVEL_REDIS_PASSWORD';
 
 /** Default time allowed to connect to Redis and get an answer to PING before {@link checkRedis} gives up. */
 export const CONNECT_TIMEOUT_MS = 3000;
@@ -31,10 +35,11 @@ export interface RedisTarget {
  */
 export function parseRedisUrl(text: string): RedisTarget {
   const fail = (why: string): never => {
-    const shown = typeof text === 'string' ? text.replace(/(redis:\/\/[^:@/]*:)[^@/]*@/, '$1***@') : text;
+    const shown = typeof text === 'string' ? maskCredentials(text.trim()) : text;
     throw new InputError(`${JSON.stringify(shown)} is not a Redis URL (${why}); expected redis://HOST:PORT or redis://HOST:PORT/DB, e.g. redis://127.0.0.1:6379`, OPTION);
   };
   if (typeof text !== 'string' || text.trim() === '') return fail('empty');
+  if (/^rediss:\/\//i.test(text.trim())) return fail('TLS (rediss://) is not supported; reach a remote server through an SSH tunnel or a TLS proxy');
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -55,6 +60,48 @@ export function parseRedisUrl(text: string): RedisTarget {
   const password = url.password ? decodeURIComponent(url.password) : undefined;
   const auth = username || password ? `${username ?? ''}${password ? ':***' : ''}@` : '';
   return { url: `redis://${auth}${url.hostname}:${port}${db ? `/${db}` : ''}`, host, port, db, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+}
+
+/**
+ * A URL as it may be shown: everything between the scheme and the last `@` (user and password, whatever characters
+ * they hold, `/`, `@`, `:` or `#` included) replaced by `***`. A text without `@` is shown as it is.
+ *
+ * @example
+ * maskCredentials('rediss://me:p/a@ss@db.lab:6380'); // 'rediss://***@db.lab:6380'
+ */
+export function maskCredentials(text: string): string {
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+  return `${scheme}***${text.slice(at)}`;
+}
+
+/** Where {@link resolveRedisTarget} finds a password the URL does not hold. */
+export interface RedisAuthSource {
+  /** `--queue-password-file FILE`: mode 600, the password on one line (see {@link readPrivateFile}). */
+  readonly passwordFile?: string;
+  /** Environment to read {@link PASSWORD_ENV} from. Default: this process's. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The Redis target of `--queue URL` with its password from the URL, else `--queue-password-file FILE`, else env
+ * `BILEVEL_REDIS_PASSWORD`: a password kept out of the URL stays out of `ps`. A URL with a password and a password
+ * file is an InputError (which one was meant?).
+ *
+ * @example
+ * // BILEVEL_REDIS_PASSWORD=… bilevel worker --queue redis://10.0.0.5:6379
+ * const target = resolveRedisTarget('redis://10.0.0.5:6379');
+ */
+export function resolveRedisTarget(url: string, source: RedisAuthSource = {}): RedisTarget {
+  const target = parseRedisUrl(url);
+  const fromFile = source.passwordFile !== undefined ? readPrivateFile(source.passwordFile, '--queue-password-file') : undefined;
+  if (target.password !== undefined && fromFile !== undefined) {
+    throw new InputError('the URL holds a password and --queue-password-file gives one too; keep the password out of the URL (ps shows it)', OPTION);
+  }
+  const fromEnv = (source.env ?? process.env)[PASSWORD_ENV];
+  const password = target.password ?? fromFile ?? (fromEnv ? fromEnv : undefined);
+  return password === undefined ? target : { ...target, password };
 }
 
 /**
@@ -107,6 +154,12 @@ export async function checkRedis(target: RedisTarget, options: { readonly timeou
   } catch (err) {
     // a refused connection rejects connect() with "Connection is closed."; the cause came as an error event
     const reason = describe(lastError ?? (err as Error));
+    if (/NOAUTH/.test(reason)) {
+      throw new InputError(`Redis at ${target.url} requires a password: give --queue-password-file FILE or set ${PASSWORD_ENV} (${reason})`, OPTION);
+    }
+    if (/WRONGPASS|invalid password|invalid username-password/i.test(reason)) {
+      throw new InputError(`Redis at ${target.url} refused the password (${reason}); check --queue-password-file or ${PASSWORD_ENV}`, OPTION);
+    }
     throw new InputError(`cannot reach Redis at ${target.url}: ${reason}`, OPTION);
   } finally {
     clearTimeout(timer);

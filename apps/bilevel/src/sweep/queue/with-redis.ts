@@ -11,7 +11,14 @@ const LAUNCH_TIMEOUT_MS = 20_000;
 
 /** A running test Redis. */
 export interface TestRedis {
+  /** `redis://127.0.0.1:PORT`, without the password. */
   readonly url: string;
+  /** The server's generated password (`requirepass`). */
+  readonly password: string;
+  /** `{ BILEVEL_REDIS_PASSWORD: password }`: the environment a client needs besides the URL. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Process id of redis-server itself (to kill it in a test); the launcher is another process. */
+  readonly pid: number;
   /** Stops the server (it removes its temporary folder). Idempotent. */
   readonly stop: () => Promise<void>;
 }
@@ -39,7 +46,7 @@ export function launchRedis(env: NodeJS.ProcessEnv = process.env): Promise<TestR
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (!line) return;
       clearTimeout(timer);
-      const { url } = JSON.parse(line) as { url: string };
+      const { url, password, pid } = JSON.parse(line) as { url: string; password: string; pid: number };
       let stopping: Promise<void> | undefined;
       const stop = () =>
         (stopping ??= (async () => {
@@ -48,7 +55,7 @@ export function launchRedis(env: NodeJS.ProcessEnv = process.env): Promise<TestR
             await exited;
           }
         })());
-      resolve({ url, stop });
+      resolve({ url, password, pid, env: { BILEVEL_REDIS_PASSWORD: password }, stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -59,13 +66,14 @@ export function launchRedis(env: NodeJS.ProcessEnv = process.env): Promise<TestR
 }
 
 /**
- * Runs `fn` with the URL of a fresh test Redis, then stops it. Without redis-server the test is skipped with the
- * reason shown, unless env BILEVEL_REQUIRE_REDIS=1 (CI, where `.ci/run` installs it): then it fails saying so.
+ * Runs `fn` with the URL of a fresh test Redis (and the server itself: its password, pid), then stops it. Without
+ * redis-server the test is skipped with the reason shown, unless env BILEVEL_REQUIRE_REDIS=1 (CI, where `.ci/run`
+ * installs it): then it fails saying so.
  *
  * @example
- * test('through Redis', (t) => withRedis(t, async (url) => { ... }));
+ * test('through Redis', (t) => withRedis(t, async (url, redis) => { ... redis.password ... }));
  */
-export async function withRedis(t: TestContext, fn: (url: string) => Promise<void>): Promise<void> {
+export async function withRedis(t: TestContext, fn: (url: string, redis: TestRedis) => Promise<void>): Promise<void> {
   const redis = await launchRedis();
   if ('missing' in redis) {
     if (process.env.BILEVEL_REQUIRE_REDIS === '1') {
@@ -75,7 +83,7 @@ export async function withRedis(t: TestContext, fn: (url: string) => Promise<voi
     return;
   }
   try {
-    await fn(redis.url);
+    await fn(redis.url, redis);
   } finally {
     await redis.stop();
   }
