@@ -1,12 +1,13 @@
 import type { PackedOps } from '../tensor-gemm';
+import { panelRows } from '../tensor-gemm';
 import { WASM_BASE64 } from './tensor-kernels-binary';
 
 /** The exports of tensor-kernels.wat (pointers and strides in bytes). */
 interface TensorExports {
-  packA(src: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
+  packA(mr: number, src: number, rs: number, cs: number, mc: number, kc: number, dst: number): void;
   packB(src: number, rs: number, cs: number, kc: number, nc: number, dst: number): void;
   packBTable(src: number, pOff: number, jOff: number, kc: number, nc: number, dst: number): void;
-  macro(mc: number, nc: number, kc: number, pa: number, pb: number, c: number, ldc: number, first: number, tile: number): void;
+  macro(mr: number, mc: number, nc: number, kc: number, pa: number, pb: number, c: number, ldc: number, first: number, tile: number): void;
   padCopy(src: number, ch: number, h: number, w: number, dst: number, hb: number, wb: number, oy: number, ox: number, dy: number, dx: number): void;
   swapAxes(src: number, o1: number, c1: number, len: number, dst: number): void;
 }
@@ -54,10 +55,11 @@ export function tensorSimdOps(bytes: number): { readonly memory: TensorWasmMemor
   const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
   const k = new wasmApi.Instance(mod, { env: { memory } }).exports as TensorExports;
   const ops: PackedOps = {
-    packA: (src, rs, cs, mc, kc, dst) => k.packA(8 * src, 8 * rs, 8 * cs, mc, kc, 8 * dst),
+    panelRows,
+    packA: (mr, src, rs, cs, mc, kc, dst) => k.packA(mr, 8 * src, 8 * rs, 8 * cs, mc, kc, 8 * dst),
     packB: (src, rs, cs, kc, nc, dst) => k.packB(8 * src, 8 * rs, 8 * cs, kc, nc, 8 * dst),
     packBTable: (src, pOff, jOff, kc, nc, dst) => k.packBTable(8 * src, 4 * pOff, 4 * jOff, kc, nc, 8 * dst),
-    macro: (mc, nc, kc, pa, pb, c, ldc, first, tile) => k.macro(mc, nc, kc, 8 * pa, 8 * pb, 8 * c, 8 * ldc, first ? 1 : 0, 8 * tile),
+    macro: (mr, mc, nc, kc, pa, pb, c, ldc, first, tile) => k.macro(mr, mc, nc, kc, 8 * pa, 8 * pb, 8 * c, 8 * ldc, first ? 1 : 0, 8 * tile),
     padCopy: (src, ch, h, w, dst, hb, wb, oy, ox, dy, dx) => k.padCopy(8 * src, ch, h, w, 8 * dst, hb, wb, oy, ox, dy, dx),
     swapAxes: (src, o1, c1, len, dst) => k.swapAxes(8 * src, o1, c1, len, 8 * dst),
   };
