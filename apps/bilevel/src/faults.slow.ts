@@ -1,16 +1,17 @@
 // Fault trials with the real program (bin/bilevel.mjs in child processes): kill -9 at seeded random moments of a
 // checkpointing run, then --resume: every trial either resumes from its last checkpoint and ends with the bits of
 // an uninterrupted run, or (killed before the first checkpoint) is refused with a clear message; never a corrupt
-// file. And a full disk (a 160 KiB tmpfs, when this machine lets us mount one): the run reports it and the last
-// good checkpoint survives.
+// file. And a full disk (a 160 KiB tmpfs, when this machine lets us mount one): the run ends with exit 6 and one
+// line, the trace holds whole lines, the checkpoints stay two distinct good files, and the run resumes elsewhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '@bilevel/linalg';
+import { readCheckpoint } from '@bilevel/telemetry';
 import { readResume } from './run-command';
 
 const BIN = fileURLToPath(new URL('../bin/bilevel.mjs', import.meta.url));
@@ -66,21 +67,44 @@ test(`kill -9 at ${TRIALS} random moments, then --resume: same final bits, or a 
   rmSync(base, { recursive: true, force: true });
 });
 
-test('a full disk: the run says so and the last good checkpoint survives', (t) => {
+test('a full disk (a 160 KiB tmpfs): exit 6 with one line, whole trace lines, two distinct good checkpoints, nothing left behind; --resume elsewhere finishes', (t) => {
   const mnt = mkdtempSync(join(tmpdir(), 'bilevel-full-'));
   const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', mnt], { encoding: 'utf8' });
   if (mount.status !== 0) {
-    t.skip(`cannot mount a small tmpfs here (${mount.stderr.trim() || 'mount failed'})`);
+    t.skip(`SKIPPED: cannot mount a small tmpfs here (${mount.stderr.trim() || 'mount failed'})`);
+    rmSync(mnt, { recursive: true, force: true });
     return;
   }
+  const copy = join(mkdtempSync(join(tmpdir(), 'bilevel-full-copy-')), 'run');
   try {
     const dir = join(mnt, 'run');
     mkdirSync(dir);
-    const r = runToEnd([...ARGS, '--max-iter', '300000', '--out', dir, '--checkpoint-every', '0.05', '--log-level', 'warn']);
-    // checkpoints of ~34 KB each (with .prev and the temporary file) fill 160 KiB with the trace and the plots
-    assert.match(r.stderr, /could not write|ENOSPC|no space/i, 'the full disk is reported');
+    // 3,000 trace lines of ~460 bytes cannot fit: the checkpoints (34 KB, three at a time while one is written) fail
+    // first as the trace grows, then the trace itself
+    const r = runToEnd(['run', '--seed', '7', '--max-iter', '300000', '--eval-every', '100', '--json', '--log-level', 'warn', '--out', dir, '--checkpoint-every', '0.02']);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('bilevel: '));
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('could not write the checkpoint'));
+    console.log(`full disk: exit ${r.code}; ${warnings.length} checkpoint warning(s); ${errors[0] ?? ''}`);
+    assert.equal(r.code, 6, r.stderr.slice(-3000));
+    assert.equal(errors.length, 1, r.stderr.slice(-3000));
+    assert.match(errors[0], /^bilevel: error: could not write \S+trace\.jsonl \(ENOSPC: no space left on device, write\); the run stopped at iteration \d+; the last good checkpoint \(iteration \d+\) is kept in \S+checkpoint\.bin: free space, then continue with bilevel run --resume \S+$/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.ok(warnings.length <= 1, `one warning for the ENOSPC checkpoints (${warnings.length})`);
+    assert.ok(readFileSync(join(dir, 'trace.jsonl'), 'utf8').endsWith('}\n'), 'whole trace lines only');
+    const files = readdirSync(dir);
+    assert.deepEqual(files.filter((f) => f.startsWith('.')), [], 'no temporary file or link left');
     const info = readResume(dir);
-    assert.ok(info.resume.state.versions.x.k > 0, 'a checkpoint survives and verifies');
+    assert.ok(info.resume.state.versions.x.k > 0 && !info.resume.fromPrevious, 'the latest checkpoint verifies');
+    if (files.includes('checkpoint.bin.prev')) {
+      assert.notEqual(statSync(join(dir, 'checkpoint.bin')).ino, statSync(join(dir, 'checkpoint.bin.prev')).ino, 'two different files');
+      readCheckpoint(join(dir, 'checkpoint.bin.prev'), { kind: 'bilevel-run' });
+    }
+    // with room again (a copy on the big disk), --resume finishes the run
+    cpSync(dir, copy, { recursive: true });
+    const resumed = runToEnd(['run', '--resume', copy, '--json', '--log-level', 'error']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const iters = readFileSync(join(copy, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).iter as number);
+    assert.deepEqual(iters, Array.from({ length: 3001 }, (_, i) => i * 100));
   } finally {
     spawnSync('umount', [mnt]);
     rmSync(mnt, { recursive: true, force: true });
