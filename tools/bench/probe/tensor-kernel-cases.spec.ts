@@ -14,6 +14,8 @@ test('the cases are the 6 products of the MLP and the 12 convolutions of the con
   const conv = cases.find((c) => c.label === 'conv2d 32→32 ch, 14×14');
   assert.equal(conv?.flops, 2 * 16 * 32 * 14 * 14 * 32 * 9);
   assert.equal(tensorCaseShapes(cases).length, 12);
+  // the gradients with respect to the data (MLP layer 1 input, first convolution's input) are not in the sums
+  assert.deepEqual(cases.filter((c) => !c.inGradient).map((c) => c.label), ['layer 1 input grad G·Wᵀ (NT) (not in Σ)', 'conv2dInputGrad 1→32 ch, 28×28 (not in Σ)']);
 });
 
 test('every case binds to operands of one arena of tensorCaseBytes and runs', () => {

@@ -13,6 +13,11 @@ export interface TensorCase {
   readonly spec: TensorCaseSpec;
   /** Nominal flops: 2mnk, or 2·N·O·OH·OW·C·KH·KW for each of the three convolutions. */
   readonly flops: number;
+  /**
+   * Whether the model's parameter gradient (and Hessian-vector product) needs it: not the input gradient of the first
+   * convolution (the gradient with respect to the images), shown for completeness.
+   */
+  readonly inGradient: boolean;
 }
 
 const layer = (inChannels: number, size: number): Conv2dShape => ({
@@ -20,7 +25,8 @@ const layer = (inChannels: number, size: number): Conv2dShape => ({
 });
 
 /**
- * The matrix products and convolutions of the gradient of the issue's two models, each once:
+ * The matrix products and convolutions of the gradient of the issue's two models, each once (and the two input
+ * gradients of the first layers, which a parameter gradient skips: flagged `inGradient: false`):
  * - the MLP 784-256-10 at batch 64 (weights stored in × out): forward X·W (NN), input gradient G·Wᵀ (NT), weight
  *   gradient Xᵀ·G (TN), for both layers;
  * - the convnet on 28 × 28 inputs at batch 16, 4 × [conv 3×3, 32 channels, padding 1, relu, 2×2 pool] (so 28, 14, 7
@@ -29,10 +35,10 @@ const layer = (inChannels: number, size: number): Conv2dShape => ({
  */
 export function tensorCases(): TensorCase[] {
   const cases: TensorCase[] = [];
-  const mm = (label: string, m: number, n: number, k: number, transA: boolean, transB: boolean) =>
-    cases.push({ model: 'mlp', label, spec: { kind: 'matmul', m, n, k, transA, transB }, flops: 2 * m * n * k });
+  const mm = (label: string, m: number, n: number, k: number, transA: boolean, transB: boolean, inGradient = true) =>
+    cases.push({ model: 'mlp', label: `${label}${inGradient ? '' : ' (not in Σ)'}`, spec: { kind: 'matmul', m, n, k, transA, transB }, flops: 2 * m * n * k, inGradient });
   mm('layer 1 forward X·W (NN)', 64, 256, 784, false, false);
-  mm('layer 1 input grad G·Wᵀ (NT)', 64, 784, 256, false, true);
+  mm('layer 1 input grad G·Wᵀ (NT)', 64, 784, 256, false, true, false);
   mm('layer 1 weight grad Xᵀ·G (TN)', 784, 256, 64, true, false);
   mm('layer 2 forward (NN)', 64, 10, 256, false, false);
   mm('layer 2 input grad (NT)', 64, 256, 10, false, true);
@@ -42,7 +48,8 @@ export function tensorCases(): TensorCase[] {
     const { outH, outW } = conv2dOutSize(shape);
     const flops = 2 * shape.batch * shape.outChannels * outH * outW * shape.inChannels * shape.kernelH * shape.kernelW;
     for (const kind of ['conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const) {
-      cases.push({ model: 'convnet', label: `${kind} ${c}→32 ch, ${size}×${size}`, spec: { kind, shape }, flops });
+      const inGradient = !(kind === 'conv2dInputGrad' && c === 1);
+      cases.push({ model: 'convnet', label: `${kind} ${c}→32 ch, ${size}×${size}${inGradient ? '' : ' (not in Σ)'}`, spec: { kind, shape }, flops, inGradient });
     }
   }
   return cases;

@@ -286,6 +286,28 @@
         (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
         (local.set $s (i32.add (local.get $src) (i32.mul (local.get $jr) (local.get $cs))))
         (local.set $p (i32.const 0))
+        (if (i32.and (i32.ge_u (local.get $nr) (i32.const 8)) (i32.eq (local.get $cs) (i32.const 8)))
+          (then
+            ;; eight columns side by side in memory (B stored row-major): two panels at once, a whole cache line
+            ;; per row (one panel at a time reads each line twice)
+            (local.set $o1 (i32.add (local.get $dst) (i32.shl (local.get $kc) (i32.const 5))))
+            (block $wDone
+              (loop $wLoop
+                (br_if $wDone (i32.ge_u (local.get $p) (local.get $kc)))
+                (v128.store (local.get $dst) (v128.load (local.get $s)))
+                (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $s)))
+                (v128.store (local.get $o1) (v128.load offset=32 (local.get $s)))
+                (v128.store offset=16 (local.get $o1) (v128.load offset=48 (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (local.get $rs)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+                (local.set $o1 (i32.add (local.get $o1) (i32.const 32)))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $wLoop)))
+            ;; dst is past the first panel: skip the second
+            (local.set $dst (local.get $o1))
+            (local.set $jr (i32.add (local.get $jr) (i32.const 4)))
+            (local.set $o1 (local.get $cs)))
+          (else
         (if (i32.ge_u (local.get $nr) (i32.const 4))
           (then
             (if (i32.eq (local.get $cs) (i32.const 8))
@@ -330,7 +352,7 @@
                 (local.set $s (i32.add (local.get $s) (local.get $rs)))
                 (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
                 (local.set $p (i32.add (local.get $p) (i32.const 1)))
-                (br $eLoop)))))
+                (br $eLoop)))))))
         (local.set $jr (i32.add (local.get $jr) (i32.const 4)))
         (br $panels))))
 
