@@ -1,11 +1,13 @@
 import fc from 'fast-check';
+import type { QuadraticProblem } from '@bilevel/problems';
+import type { ConstantsProblem } from './problem-constants';
 import type { SolverFactory } from './solver-property';
 import type { SolverPropertiesOptions } from './solver-properties';
 import { solverProperties } from './solver-properties';
 import { knownKeys, positiveInteger } from './validate-options';
 
 /** Options of {@link checkSolver}, with their defaults: those of {@link solverProperties} plus the fast-check run. */
-export interface CheckSolverOptions extends SolverPropertiesOptions {
+export interface CheckSolverOptions<P extends ConstantsProblem = QuadraticProblem> extends SolverPropertiesOptions<P> {
   /** Runs per property. Default: {@link DEFAULT_NUM_RUNS} (replay 10, linear 20, running mean 10). */
   readonly numRuns?: number;
   /**
@@ -23,7 +25,9 @@ export interface CheckSolverOptions extends SolverPropertiesOptions {
 /**
  * Property-tests a solver with the project's own properties in one call: {@link replaysFromSeed} always, and
  * {@link linearConvergence} (convergence `linear`, the default) or {@link runningMeanDecreases} (`running-mean`),
- * each with `fc.assert` on generated quadratic bilevel problems ({@link quadraticProblemArb}). Resolves when all
+ * each with `fc.assert` on generated quadratic bilevel problems ({@link quadraticProblemArb}), or on a family of your
+ * own: any problems with their constants ({@link ProblemWithConstants}), given as `replay.problems` and
+ * `linear.problems` (the safe step rules read the constants, so they work on such families too). Resolves when all
  * hold; rejects with an Error naming the property, whose cause is fast-check's report (counterexample, seed, path).
  *
  * `solverFactory(problem)` builds the solver for one generated problem; start from the project's safe step rules
@@ -44,7 +48,7 @@ export interface CheckSolverOptions extends SolverPropertiesOptions {
  *     { convergence: 'linear', seed: 42 },
  *   ));
  */
-export async function checkSolver(solverFactory: SolverFactory, options: CheckSolverOptions = {}): Promise<void> {
+export async function checkSolver<P extends ConstantsProblem = QuadraticProblem>(solverFactory: SolverFactory<P>, options: CheckSolverOptions<P> = {}): Promise<void> {
   const fn = 'checkSolver';
   const { numRuns, seed, parameters, ...propertyOptions } = options;
   knownKeys(fn, options, ['convergence', 'replay', 'linear', 'runningMean', 'numRuns', 'seed', 'parameters']);

@@ -1,7 +1,7 @@
 import { batchCounts } from '@bilevel/problems';
-import type { QuadraticProblem } from '@bilevel/problems';
+import type { ConstantsProblem } from './problem-constants';
+import { constantsOf } from './problem-constants';
 import type { SabaSteps } from './safe-saba-options';
-import { outerSpectrum } from './outer-spectrum';
 import { knownKeys, numberBetween, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link linearBudget}, with their defaults. */
@@ -41,7 +41,7 @@ export const LINEAR_BUDGET_SAFETY = 2;
  *
  * - B = max(⌈n/b⌉, ⌈m/b⌉) blocks of SAGA memory for batch size b: each memory contracts at best at 1 − 1/(4B);
  * - 1/(ρ·μ): time constant of z and v (their updates contract at 1 − ρμ, μ = λ_min of the inner Hessian);
- * - 1/(γ·μ_h): time constant of x (h is μ_h-strongly convex, μ_h = λ_min(∇²h) from `outerHessian()`);
+ * - 1/(γ·μ_h): time constant of x (h is μ_h-strongly convex, μ_h = λ_min(∇²h); μ and μ_h from {@link constantsOf});
  * - the time constants are *added*, not maxed: the updates are coupled (a chain of equal rates has transients
  *   t^k·e^{−t/τ}), and with x as fast as z the largest time constant alone underestimated the iterations by 3.7×;
  * - ln(1/ε) = ln(1e6) ≈ 13.8 time constants to reduce by ε; S = {@link LINEAR_BUDGET_SAFETY}.
@@ -51,7 +51,7 @@ export const LINEAR_BUDGET_SAFETY = 2;
  *
  * @example const T = linearBudget(problem, safeSabaOptions(problem))
  */
-export function linearBudget(problem: QuadraticProblem, steps: SabaSteps, options: LinearBudgetOptions = {}): number {
+export function linearBudget(problem: ConstantsProblem, steps: SabaSteps, options: LinearBudgetOptions = {}): number {
   const fn = 'linearBudget';
   knownKeys(fn, options, ['reduction', 'safety']);
   const reduction = numberBetween(fn, 'reduction', options.reduction ?? LINEAR_REDUCTION, 0, 1);
@@ -60,7 +60,6 @@ export function linearBudget(problem: QuadraticProblem, steps: SabaSteps, option
   const gamma = positiveNumber(fn, 'steps.outerStep', steps.outerStep);
   const blocks = batchCounts(problem, positiveInteger(fn, 'steps.batchSize', steps.batchSize));
   const B = Math.max(blocks.inner, blocks.outer);
-  const mu = problem.innerConstants().mu;
-  const muH = outerSpectrum(problem).mu;
+  const { mu, muOuter: muH } = constantsOf(problem, fn);
   return Math.ceil(safety * Math.log(1 / reduction) * (SAGA_MEMORY_FACTOR * B + 1 / (rho * mu) + 1 / (gamma * muH)));
 }

@@ -2,19 +2,19 @@ import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
 import type { Snapshot } from '@bilevel/streams';
 import { run, runLoop } from '@bilevel/streams';
-import type { GeneratedQuadratic } from './quadratic-problem-arb';
+import type { BilevelProblem, QuadraticProblem } from '@bilevel/problems';
 import { quadraticProblemArb } from './quadratic-problem-arb';
-import type { SolverFactory, SolverProperty } from './solver-property';
+import type { GeneratedProblem, SolverFactory, SolverProperty } from './solver-property';
 import { snapshotDifference } from './snapshot-difference';
 import { knownKeys, positiveInteger } from './validate-options';
 
 /** Options of {@link replaysFromSeed}, with their defaults. */
-export interface ReplayOptions {
+export interface ReplayOptions<P extends BilevelProblem = QuadraticProblem> {
   /**
    * The problems. Default `quadraticProblemArb({ nInner: { min: 8, max: 32 }, nOuter: { min: 8, max: 32 } })`: at least
    * two minibatches for a batch size ≤ 4, so that the seed matters.
    */
-  readonly problems?: fc.Arbitrary<GeneratedQuadratic>;
+  readonly problems?: fc.Arbitrary<GeneratedProblem<P>>;
   /** Outer steps of each run. Default {@link REPLAY_ITERATIONS} = 40. */
   readonly maxIter?: number;
   /** Snapshot every this many steps. Default 1 (every iterate is compared). */
@@ -46,14 +46,14 @@ async function collect(...args: Parameters<typeof run>): Promise<Snapshot[]> {
  *
  * @example await fc.assert(replaysFromSeed((p) => saba(safeSabaOptions(p))), { seed: 42, numRuns: 10 })
  */
-export function replaysFromSeed(solverFactory: SolverFactory, options: ReplayOptions = {}): SolverProperty {
+export function replaysFromSeed<P extends BilevelProblem = QuadraticProblem>(solverFactory: SolverFactory<P>, options: ReplayOptions<P> = {}): SolverProperty<GeneratedProblem<P>> {
   const fn = 'replaysFromSeed';
   knownKeys(fn, options, ['problems', 'maxIter', 'sampleEvery', 'seedMatters']);
   const maxIter = positiveInteger(fn, 'maxIter', options.maxIter ?? REPLAY_ITERATIONS);
   const sampleEvery = positiveInteger(fn, 'sampleEvery', options.sampleEvery ?? 1);
   const seedMatters = options.seedMatters ?? true;
   if (typeof seedMatters !== 'boolean') throw new RangeError(`${fn}: seedMatters must be a boolean, received ${String(seedMatters)}`);
-  const problems = options.problems ?? quadraticProblemArb(REPLAY_PROBLEMS);
+  const problems = options.problems ?? (quadraticProblemArb(REPLAY_PROBLEMS) as unknown as fc.Arbitrary<GeneratedProblem<P>>);
   return fc.asyncProperty(problems, fc.integer({ min: 0, max: 0x7ffffffe }), async ({ problem }, seed) => {
     const opts = { seed, maxIter, sampleEvery };
     const first = await collect(problem, solverFactory(problem), opts);

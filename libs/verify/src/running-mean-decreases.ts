@@ -1,15 +1,15 @@
 import fc from 'fast-check';
-import type { GeneratedQuadratic } from './quadratic-problem-arb';
+import type { BilevelProblem, QuadraticProblem } from '@bilevel/problems';
 import { quadraticProblemArb } from './quadratic-problem-arb';
-import type { SolverFactory, SolverProperty } from './solver-property';
+import type { GeneratedProblem, SolverFactory, SolverProperty } from './solver-property';
 import { farStart } from './far-start';
 import { measureRunningMean, RUNNING_MEAN_DOUBLINGS, RUNNING_MEAN_FIRST_CHECKPOINT } from './measure-running-mean';
 import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link runningMeanDecreases}, with their defaults. */
-export interface RunningMeanOptions {
-  /** The problems. Default `quadraticProblemArb()`. */
-  readonly problems?: fc.Arbitrary<GeneratedQuadratic>;
+export interface RunningMeanOptions<P extends BilevelProblem = QuadraticProblem> {
+  /** The problems. Default `quadraticProblemArb()`. They need a closed-form `solution()` (the start is drawn around x*). */
+  readonly problems?: fc.Arbitrary<GeneratedProblem<P>>;
   /** T₀, the first checkpoint. Default 50. */
   readonly firstCheckpoint?: number;
   /** K ≥ 1, the number of doublings: checkpoints T₀·2^k, k = 0..K. Default 6 (3200 steps). */
@@ -65,7 +65,10 @@ export const RUNNING_MEAN_START_GRADIENT = 10;
  *
  * @example await fc.assert(runningMeanDecreases((p) => soba(safeSobaOptions(p))), { seed: 42, numRuns: 10 })
  */
-export function runningMeanDecreases(solverFactory: SolverFactory, options: RunningMeanOptions = {}): SolverProperty {
+export function runningMeanDecreases<P extends BilevelProblem = QuadraticProblem>(
+  solverFactory: SolverFactory<P>,
+  options: RunningMeanOptions<P> = {},
+): SolverProperty<GeneratedProblem<P>> {
   const fn = 'runningMeanDecreases';
   knownKeys(fn, options, ['problems', 'firstCheckpoint', 'doublings', 'increaseTolerance', 'minDecrease', 'startGradientNorm']);
   const firstCheckpoint = positiveInteger(fn, 'firstCheckpoint', options.firstCheckpoint ?? RUNNING_MEAN_FIRST_CHECKPOINT);
@@ -77,7 +80,7 @@ export function runningMeanDecreases(solverFactory: SolverFactory, options: Runn
     throw new RangeError(`${fn}: minDecrease must be < 2^doublings = ${2 ** doublings} (the first T₀ terms stay in the mean), received ${minDecrease}`);
   }
   const startGradient = positiveNumber(fn, 'startGradientNorm', options.startGradientNorm ?? RUNNING_MEAN_START_GRADIENT);
-  const problems = options.problems ?? quadraticProblemArb();
+  const problems = options.problems ?? (quadraticProblemArb() as unknown as fc.Arbitrary<GeneratedProblem<P>>);
   return fc.asyncProperty(problems, fc.integer({ min: 0, max: 0x7fffffff }), async ({ problem }, seed) => {
     const solver = solverFactory(problem);
     const x0 = farStart(problem, seed, startGradient);

@@ -1,5 +1,5 @@
-import type { QuadraticProblem } from '@bilevel/problems';
-import { outerSpectrum } from './outer-spectrum';
+import type { ConstantsProblem } from './problem-constants';
+import { constantsOf } from './problem-constants';
 import { knownKeys, positiveInteger } from './validate-options';
 
 /** Options of {@link safeSabaOptions}. */
@@ -30,10 +30,14 @@ export const SAGA_STEP_FACTOR = 3;
  * A step-size rule for SABA under which it converges linearly on every problem of {@link quadraticProblemArb}
  * (found and calibrated by measurement, `scripts/calibrate-saba.ts`; budget and data in {@link linearBudget}):
  *
- *   ρ = 1 / (3·L_max)      L_max = max_j ‖∇²_zz g_j‖ (`innerConstants().LMaxSample`): SAGA's step, valid for any
- *                          minibatch since a batch Hessian is a mean of sample Hessians; z and v contract at ≥ ρμ;
- *   γ = ρ · μ / L_h        L_h = λ_max(∇²h) (`outerHessian()`), μ = λ_min of the inner Hessian: the two-timescale
- *                          condition γ·L_h ≤ ρ·μ, x's fastest mode no faster than the slowest mode of z and v.
+ *   ρ = 1 / (3·L_max)      L_max = max_j ‖∇²_zz g_j‖: SAGA's step, valid for any minibatch since a batch Hessian
+ *                          is a mean of sample Hessians; z and v contract at ≥ ρμ;
+ *   γ = ρ · μ / L_h        L_h = λ_max(∇²h), μ = λ_min of the inner Hessian: the two-timescale condition
+ *                          γ·L_h ≤ ρ·μ, x's fastest mode no faster than the slowest mode of z and v.
+ *
+ * The constants come from {@link constantsOf}: exact for a `QuadraticProblem` (`innerConstants()`, `outerHessian()`),
+ * else the problem's own `bilevelConstants()` ({@link ProblemWithConstants}: closed-form bounds, or
+ * {@link estimateConstants} on problems that only give oracles).
  *
  * Why μ/L_h: with γ = min(ρ, 1/(3·L_h)) (x as fast as z), problems with κ = L/μ near 100 did not converge within
  * 4× the budget (8 of 1000) and even κ = 10 needed 2× the rate model; they needed γ ≈ ρ/κ. With γ = ρμ/L_h the
@@ -42,11 +46,12 @@ export const SAGA_STEP_FACTOR = 3;
  *
  * @example saba(safeSabaOptions(problem))   // SABA ready for `linearConvergence`
  */
-export function safeSabaOptions(problem: QuadraticProblem, options: SafeStepOptions = {}): SabaSteps {
+export function safeSabaOptions(problem: ConstantsProblem, options: SafeStepOptions = {}): SabaSteps {
   const fn = 'safeSabaOptions';
   knownKeys(fn, options, ['batchSize']);
   const batchSize = positiveInteger(fn, 'batchSize', options.batchSize ?? SAFE_BATCH_SIZE);
-  const innerStep = 1 / (SAGA_STEP_FACTOR * problem.innerConstants().LMaxSample);
-  const outerStep = (innerStep * problem.innerConstants().mu) / outerSpectrum(problem).L;
+  const c = constantsOf(problem, fn);
+  const innerStep = 1 / (SAGA_STEP_FACTOR * c.LMaxSample);
+  const outerStep = (innerStep * c.mu) / c.LOuter;
   return { batchSize, innerStep, outerStep };
 }

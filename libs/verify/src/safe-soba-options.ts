@@ -1,7 +1,7 @@
-import type { QuadraticProblem } from '@bilevel/problems';
+import type { ConstantsProblem } from './problem-constants';
+import { constantsOf } from './problem-constants';
 import type { SafeStepOptions } from './safe-saba-options';
 import { SAFE_BATCH_SIZE } from './safe-saba-options';
-import { outerSpectrum } from './outer-spectrum';
 import { knownKeys, positiveInteger } from './validate-options';
 
 /** SOBA options: the step fields of `SobaOptions` from @bilevel/solvers (decays left at SOBA's defaults 2/5, 3/5). */
@@ -20,7 +20,7 @@ export const SOBA_OUTER_FACTOR = 3;
  * A step-size rule for SOBA under which {@link runningMeanDecreases} holds on every problem of
  * {@link quadraticProblemArb} with its defaults (κ ≤ 10), calibrated by measurement (`scripts/calibrate-soba.ts`):
  *
- *   ρ₀ = 1 / L_max              L_max = `innerConstants().LMaxSample`: the first step is at most the 1/L of gradient
+ *   ρ₀ = 1 / L_max              L_max (from {@link constantsOf}, as in safeSabaOptions): the first step is at most the 1/L of gradient
  *                               descent on any minibatch, and ρ_t = ρ₀ (t+1)^−2/5 only decreases;
  *   γ₀ = min(ρ₀, 1 / (3·L_h))   L_h = λ_max(∇²h): x no faster than z and v at the start, and γ₀·L_h ≤ 1/3.
  *
@@ -32,11 +32,12 @@ export const SOBA_OUTER_FACTOR = 3;
  *
  * @example soba(safeSobaOptions(problem))
  */
-export function safeSobaOptions(problem: QuadraticProblem, options: SafeStepOptions = {}): SobaSteps {
+export function safeSobaOptions(problem: ConstantsProblem, options: SafeStepOptions = {}): SobaSteps {
   const fn = 'safeSobaOptions';
   knownKeys(fn, options, ['batchSize']);
   const batchSize = positiveInteger(fn, 'batchSize', options.batchSize ?? SAFE_BATCH_SIZE);
-  const innerStep = 1 / problem.innerConstants().LMaxSample;
-  const outerStep = Math.min(innerStep, 1 / (SOBA_OUTER_FACTOR * outerSpectrum(problem).L));
+  const c = constantsOf(problem, fn);
+  const innerStep = 1 / c.LMaxSample;
+  const outerStep = Math.min(innerStep, 1 / (SOBA_OUTER_FACTOR * c.LOuter));
   return { batchSize, innerStep, outerStep };
 }

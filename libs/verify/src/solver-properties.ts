@@ -4,14 +4,19 @@ import type { ReplayOptions } from './replays-from-seed';
 import { replaysFromSeed } from './replays-from-seed';
 import type { RunningMeanOptions } from './running-mean-decreases';
 import { runningMeanDecreases } from './running-mean-decreases';
-import type { SolverFactory, SolverProperty } from './solver-property';
+import type { QuadraticProblem } from '@bilevel/problems';
+import type { ConstantsProblem } from './problem-constants';
+import type { GeneratedProblem, SolverFactory, SolverProperty } from './solver-property';
 import { knownKeys } from './validate-options';
 
 /** Which convergence guarantee a solver claims. */
 export type ConvergenceKind = 'linear' | 'running-mean' | 'none';
 
-/** Options of {@link solverProperties}, with their defaults. */
-export interface SolverPropertiesOptions {
+/**
+ * Options of {@link solverProperties}, with their defaults. P is the problems' type: QuadraticProblem by default; for
+ * a family of your own, give its arbitrary as `replay.problems` and `linear.problems` (or `runningMean.problems`).
+ */
+export interface SolverPropertiesOptions<P extends ConstantsProblem = QuadraticProblem> {
   /**
    * `linear`: constant steps with variance reduction (SABA-like), checked by {@link linearConvergence};
    * `running-mean`: decreasing steps (SOBA-like), checked by {@link runningMeanDecreases}; `none`: replay only.
@@ -19,20 +24,20 @@ export interface SolverPropertiesOptions {
    */
   readonly convergence?: ConvergenceKind;
   /** Options of {@link replaysFromSeed}. */
-  readonly replay?: ReplayOptions;
+  readonly replay?: ReplayOptions<P>;
   /** Options of {@link linearConvergence} (with convergence `linear`). */
-  readonly linear?: LinearConvergenceOptions;
+  readonly linear?: LinearConvergenceOptions<P>;
   /** Options of {@link runningMeanDecreases} (with convergence `running-mean`). */
-  readonly runningMean?: RunningMeanOptions;
+  readonly runningMean?: RunningMeanOptions<P>;
 }
 
 /** The names of the solver properties. */
 export type SolverPropertyName = 'replaysFromSeed' | 'linearConvergence' | 'runningMeanDecreases';
 
 /** A property with its name and the numRuns the project uses for it by default. */
-export interface NamedSolverProperty {
+export interface NamedSolverProperty<P extends ConstantsProblem = QuadraticProblem> {
   readonly name: SolverPropertyName;
-  readonly property: SolverProperty;
+  readonly property: SolverProperty<GeneratedProblem<P>>;
   readonly numRuns: number;
 }
 
@@ -58,7 +63,10 @@ const CONVERGENCE: readonly ConvergenceKind[] = ['linear', 'running-mean', 'none
  *   test(name, () => fc.assert(property, { seed: 42, numRuns }));
  * }
  */
-export function solverProperties(solverFactory: SolverFactory, options: SolverPropertiesOptions = {}): readonly NamedSolverProperty[] {
+export function solverProperties<P extends ConstantsProblem = QuadraticProblem>(
+  solverFactory: SolverFactory<P>,
+  options: SolverPropertiesOptions<P> = {},
+): readonly NamedSolverProperty<P>[] {
   const fn = 'solverProperties';
   knownKeys(fn, options, ['convergence', 'replay', 'linear', 'runningMean']);
   const convergence = options.convergence ?? 'linear';
@@ -66,7 +74,7 @@ export function solverProperties(solverFactory: SolverFactory, options: SolverPr
     throw new RangeError(`${fn}: convergence must be one of ${CONVERGENCE.join(', ')}, received ${String(convergence)}`);
   }
   if (typeof solverFactory !== 'function') throw new RangeError(`${fn}: solverFactory must be a function (problem) => Solver, received ${typeof solverFactory}`);
-  const out: NamedSolverProperty[] = [
+  const out: NamedSolverProperty<P>[] = [
     { name: 'replaysFromSeed', property: replaysFromSeed(solverFactory, options.replay), numRuns: DEFAULT_NUM_RUNS.replaysFromSeed },
   ];
   if (convergence === 'linear') {
