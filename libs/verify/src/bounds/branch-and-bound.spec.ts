@@ -199,3 +199,36 @@ test('composed policy → pendulum dynamics (sin) → quadratic certificate: dec
   const bad = verifyBranchAndBound(strong.g, { objective: strong.dec, constraints: strong.constraints, box: strong.box });
   assert.equal(bad.status, 'falsified');
 });
+
+/** A stop signal that turns aborted at its `after`-th read, and counts the reads. */
+function stopAfter(after: number) {
+  const s = {
+    reads: 0,
+    get aborted() {
+      this.reads++;
+      return this.reads >= after;
+    },
+  };
+  return s;
+}
+
+test('a stop signal is read once per box: the run throws an AbortError at the next box, deterministically', () => {
+  // the barrier example with little room: x₁² + x₂² − 0.27 ≤ 0 wherever x₁² + x₂² ≤ 0.25, which takes many boxes
+  const g = new Graph(2);
+  const [x1, x2] = g.inputs();
+  const sq = g.add(g.sqr(x1), g.sqr(x2));
+  const f = g.output(g.add(sq, g.constant(-0.27)), 'f');
+  const h = g.output(g.add(sq, g.constant(-0.25)), 'g');
+  const box = { lo: [-2, -2], hi: [2, 2] };
+  const full = verifyBranchAndBound(g, { objective: f, constraints: [h], box, maxBoxes: 200_000 });
+  assert.ok(full.stats.boxesProcessed > 50, `the unstopped run bounds ${full.stats.boxesProcessed} boxes`);
+
+  const signal = stopAfter(10);
+  assert.throws(() => verifyBranchAndBound(g, { objective: f, constraints: [h], box, maxBoxes: 200_000, signal }), (err: Error) => err.name === 'AbortError');
+  assert.equal(signal.reads, 10, 'read once before the root and once per split, and not after the stop');
+
+  const controller = new AbortController();
+  controller.abort(new Error('custom reason'));
+  assert.throws(() => verifyBranchAndBound(g, { objective: f, box, signal: controller.signal }), /custom reason/);
+  assert.throws(() => verifyBranchAndBound(g, { objective: f, box, signal: 3 as never }), /verifyBranchAndBound: signal must be an AbortSignal or an object with a boolean 'aborted', received number/);
+});

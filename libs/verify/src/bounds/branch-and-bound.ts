@@ -16,7 +16,8 @@
  * A counterexample is reported only when certified: the interval pass at the point x itself must show f(x) > −margin
  * and g_j(x) ≤ 0, so rounding in the plain float evaluation cannot make it spurious. `verified` is a proof (sound
  * bounds on every leaf box); `unknown` returns the open boxes when the budget (boxes, seconds, depth) runs out.
- * Deterministic for a seed unless `maxSeconds` cuts the run.
+ * Deterministic for a seed unless `maxSeconds` cuts the run. A `signal` is read before each box is split: once it is
+ * aborted the run throws its reason (an `AbortError`), so a Ctrl-C ends a long verification at the next box.
  *
  * Example: `verifyBranchAndBound(g, { objective: f, constraints: [h], box: { lo: [-2, -2], hi: [2, 2] } })`.
  */
@@ -29,6 +30,8 @@ import type { Graph, NodeId } from './expr-graph';
 import { intervalBounds } from './interval-bounds';
 import { linearBounds } from './linear-bounds';
 import { MaxHeap } from './max-heap';
+import type { StopSignal } from './stop-signal';
+import { checkedStopSignal, throwIfStopped } from './stop-signal';
 
 export interface BranchAndBoundOptions {
   /** The node f that must be ≤ −margin. */
@@ -57,6 +60,8 @@ export interface BranchAndBoundOptions {
   readonly intermediate?: 'crown' | 'interval';
   /** Clock in seconds for maxSeconds, default performance.now() / 1000. */
   readonly now?: () => number;
+  /** Read before the root and before each split; once aborted the run throws its reason (an `AbortError`). */
+  readonly signal?: StopSignal;
 }
 
 /** A box left open, with its bound of f. */
@@ -96,7 +101,7 @@ export const FALSIFY_PENALTY = 10;
 /** Finite-difference step of the ascent, relative to the box side. */
 export const FALSIFY_FD_STEP = 1e-6;
 
-const KNOWN = ['objective', 'constraints', 'box', 'margin', 'maxBoxes', 'maxSeconds', 'maxDepth', 'seed', 'split', 'samplesPerBox', 'ascentSteps', 'intermediate', 'now'];
+const KNOWN = ['objective', 'constraints', 'box', 'margin', 'maxBoxes', 'maxSeconds', 'maxDepth', 'seed', 'split', 'samplesPerBox', 'ascentSteps', 'intermediate', 'now', 'signal'];
 
 interface Scored {
   box: Box;
@@ -134,6 +139,7 @@ export function verifyBranchAndBound(graph: Graph, options: BranchAndBoundOption
   const intermediate = options.intermediate ?? 'crown';
   const now = options.now ?? (() => performance.now() / 1000);
   if (typeof now !== 'function') throw new RangeError(`${fn}: now must be a function returning seconds, received ${String(now)}`);
+  const signal = checkedStopSignal(fn, options.signal);
 
   const tau = -margin;
   const n = graph.nInputs;
@@ -258,10 +264,12 @@ export function verifyBranchAndBound(graph: Graph, options: BranchAndBoundOption
     return undefined;
   };
 
+  throwIfStopped(signal);
   const first = admit(bound(root, 0));
   if (first) return falsified(first);
   while (heap.size > 0) {
     if (processed + 2 > maxBoxes || now() - t0 > maxSeconds) break;
+    throwIfStopped(signal);
     const top = heap.pop()!;
     let d = 0;
     for (let i = 1; i < n; i++) if (top.sensitivity[i] > top.sensitivity[d]) d = i;

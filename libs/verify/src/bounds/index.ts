@@ -14,5 +14,7 @@ export type { LinearBoundsOptions, LinearBoundsResult, LinearFunction, NodeLinea
 export { linearBounds } from './linear-bounds';
 export type { BranchAndBoundOptions, BranchAndBoundResult, BranchAndBoundStats, OpenBox } from './branch-and-bound';
 export { FALSIFY_FD_STEP, FALSIFY_PENALTY, verifyBranchAndBound } from './branch-and-bound';
+export type { StopSignal } from './stop-signal';
+export { checkedStopSignal, isStopError, throwIfStopped } from './stop-signal';
 export type { RandomGraph } from './random-graph';
 export { randomBox, randomExpression, randomMlp, randomPoint } from './random-graph';
