@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { jsTensorKernels, simdTensorKernels, tensorKernels } from '@bilevel/linalg';
+import { tensorKernels } from '@bilevel/linalg';
 import type { TensorCase } from './probe/tensor-kernel-cases';
-import { bindTensorCases, tensorCaseBytes, tensorCases, tensorCaseShapes } from './probe/tensor-kernel-cases';
-import { median } from './probe/time-call';
-import { wasmSimdFma } from './probe/wasm-simd-fma';
+import { tensorCases } from './probe/tensor-kernel-cases';
+import type { TensorKernelsChildArgs, TensorKernelsChildResult } from './probe/tensor-kernels-child';
+import { spawnJson } from './probe/spawn-json';
 
 /** The PyTorch / numpy probe (a file beside this one's probes). */
 const TORCH_SCRIPT = fileURLToPath(new URL('./probe/torch_float64.py', import.meta.url));
@@ -24,36 +24,6 @@ interface PythonResult {
 
 const round = (x: number, digits: number) => +x.toFixed(digits);
 const gflops = (flops: number, seconds: number | null | undefined) => (seconds ? round(flops / seconds / 1e9, 2) : null);
-
-/** CPU seconds of this process (user + system): time spent descheduled on a busy machine does not count. */
-const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
-/**
- * Warms `fn` up, then calibrates how many calls make a block of about `blockMs` ms of CPU time (doubling from 1), and
- * returns a timer of such blocks giving CPU seconds per call (as time-call.ts, on the CPU clock).
- */
-function cpuTimer(fn: () => void, blockMs: number, warmup: number): () => number {
-  for (let i = 0; i < warmup; i++) fn();
-  let calls = 1;
-  for (;;) {
-    const t0 = cpuSeconds();
-    for (let i = 0; i < calls; i++) fn();
-    const ms = (cpuSeconds() - t0) * 1000;
-    if (ms >= blockMs / 2 || calls >= 1 << 30) {
-      calls = Math.max(1, Math.round((calls * blockMs) / Math.max(ms, 1e-3)));
-      break;
-    }
-    calls *= 2;
-  }
-  return () => {
-    const t0 = cpuSeconds();
-    for (let i = 0; i < calls; i++) fn();
-    return (cpuSeconds() - t0) / calls;
-  };
-}
 
 /** The interpreter to run the probe with, or null when none has torch or numpy. */
 function pickPython(): { python: string; hasTorch: boolean } | null {
@@ -80,13 +50,13 @@ function runTorchProbe(python: string, cases: readonly TensorCase[], reps: numbe
  * beside the machine's measured f64x2 peak (probe/wasm-simd-fma.ts: a register-resident loop of f64x2 multiplies and
  * adds on twelve chains; baseline SIMD has no fused multiply-add, so 4 flops per f64x2 step) and beside PyTorch and
  * numpy float64 on one thread in the same run (probe/torch_float64.py, `--torch 0` skips them).
- * Each figure is the median over `reps` blocks of about `block-ms` ms of CPU time (this process's user + system
- * time, so that time spent descheduled on this shared 2-core machine does not count), after a warm-up, the blocks of
- * all rows interleaved (round r times every row once); the Python side times its own blocks the same way
- * (time.process_time), after ours. Rows: GFLOP/s per kernel and shape, the ratio
- * torch ÷ wasm of their speeds (≤ 2 is the issue's target), wasm ÷ js, and the fraction of the SIMD peak; then per
- * model the sum of the times of the kernels of its parameter gradient (one each; a Hessian-vector product repeats
- * them about twice).
+ * Each implementation runs in a fresh process (probe/tensor-kernels-child.ts), then Python; each figure is the median
+ * over `reps` blocks of about `block-ms` ms of CPU time (the process's user + system time, probe/cpu-timer.ts, so
+ * that time spent descheduled on this shared 2-core machine does not count), after a warm-up, the blocks of all
+ * cases interleaved (round r times every case once); Python times its blocks the same way (time.process_time).
+ * Rows: GFLOP/s per kernel and shape, the ratio torch ÷ wasm of their speeds (≤ 2 is the issue's target), wasm ÷ js,
+ * and the fraction of the SIMD peak; then per model the sum of the times of the kernels of its parameter gradient
+ * (one each; a Hessian-vector product repeats them about twice).
  */
 export async function benchTensorKernels(args: Record<string, number> = {}) {
   const reps = args.reps ?? 7;
@@ -95,25 +65,14 @@ export async function benchTensorKernels(args: Record<string, number> = {}) {
   if (!(Number.isInteger(reps) && reps >= 1)) throw new RangeError(`benchTensorKernels: reps must be a positive integer, received ${reps}`);
   if (!(blockMs > 0)) throw new RangeError(`benchTensorKernels: block-ms must be positive, received ${blockMs}`);
   const cases = tensorCases();
-  const bytes = tensorCaseBytes(cases);
-  const convShapes = tensorCaseShapes(cases);
   const simd = tensorKernels({ bytes: 0 }).simd;
-  const wasmFns = simd ? bindTensorCases(simdTensorKernels(bytes, convShapes), cases) : [];
-  const jsFns = bindTensorCases(jsTensorKernels(bytes, convShapes), cases);
-
-  const fma = wasmSimdFma(12, 2);
-  const peakIters = 50_000;
-  let sink = 0;
-  const peakFns = [() => (sink += fma.run(peakIters))];
-  const fns = [...peakFns, ...wasmFns, ...jsFns];
-  const timers = fns.map((fn) => cpuTimer(fn, blockMs, 5));
-  const seconds: number[][] = fns.map(() => []);
-  for (let r = 0; r < reps; r++) timers.forEach((block, i) => seconds[i].push(block()));
-  if (!Number.isFinite(sink)) throw new Error('benchTensorKernels: a peak probe overflowed');
-  const perCall = seconds.map(median);
-  const peak = { simdGflops: round((fma.flopsPerIter * peakIters) / perCall[0] / 1e9, 2) };
-  const wasmAt = (i: number) => (simd ? perCall[peakFns.length + i] : null);
-  const jsAt = (i: number) => perCall[peakFns.length + wasmFns.length + i];
+  // each implementation in a fresh process, as in a program that uses one of them
+  const run = (impl: 'simd' | 'js') => spawnJson<TensorKernelsChildResult>('./tensor-kernels-child.ts', { impl, reps, blockMs } satisfies TensorKernelsChildArgs);
+  const simdRun = simd ? await run('simd') : null;
+  const jsRun = await run('js');
+  const peak = { simdGflops: simdRun?.peakGflops ? round(simdRun.peakGflops, 2) : null };
+  const wasmAt = (i: number) => simdRun?.perCall[i] ?? null;
+  const jsAt = (i: number) => jsRun.perCall[i];
 
   let py: PythonResult | null = null;
   let pythonNote = 'not run (--torch 0)';
@@ -140,7 +99,7 @@ export async function benchTensorKernels(args: Record<string, number> = {}) {
       'numpy GFLOP/s': gflops(c.flops, numpy),
       'torch ÷ wasm': wasm && torch ? round(wasm / torch, 2) : null,
       'wasm ÷ js': wasm ? round(jsAt(i) / wasm, 2) : null,
-      '% simd peak': wasm ? round((100 * c.flops) / wasm / 1e9 / peak.simdGflops, 1) : null,
+      '% simd peak': wasm && peak.simdGflops ? round((100 * c.flops) / wasm / 1e9 / peak.simdGflops, 1) : null,
     };
   });
   for (const model of ['mlp', 'convnet'] as const) {
@@ -161,7 +120,7 @@ export async function benchTensorKernels(args: Record<string, number> = {}) {
       'numpy GFLOP/s': gflops(flops, numpy),
       'torch ÷ wasm': wasm && torch ? round(wasm / torch, 2) : null,
       'wasm ÷ js': wasm && js ? round(js / wasm, 2) : null,
-      '% simd peak': wasm ? round((100 * flops) / wasm / 1e9 / peak.simdGflops, 1) : null,
+      '% simd peak': wasm && peak.simdGflops ? round((100 * flops) / wasm / 1e9 / peak.simdGflops, 1) : null,
     });
   }
   return {

@@ -77,7 +77,7 @@ export function scratchLayout(start: number, convBytes: number): ScratchLayout {
  * The order of operations, shared by every backend and the reference loops of tensor-kernels.ts: each entry is
  *   C[i, j] ← ((C⁰[i, j] + A[i, 0]·B[0, j]) + A[i, 1]·B[1, j]) + … + A[i, k−1]·B[k−1, j]
  * with C⁰ the old C when `accumulate`, else +0; each term one rounded product, each step one rounded addition.
- * Cache blocking (k in blocks of about {@link GEMM_KC}, rows in blocks of {@link GEMM_MC}, columns in blocks of
+ * Cache blocking (k in equal blocks of at most {@link GEMM_KC}, rows in blocks of {@link GEMM_MC}, columns in blocks of
  * {@link GEMM_NC}) splits these sums across macro-kernel calls, storing C in between, without reordering them.
  */
 export function gemmBlocked(

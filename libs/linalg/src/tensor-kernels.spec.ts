@@ -299,7 +299,7 @@ test('matmul: SIMD, JavaScript and the reference loops give the same bits (edge 
 });
 
 test('matmul: the same bits across several cache blocks in every dimension', () => {
-  // m > GEMM_MC, n > GEMM_NC, k > GEMM_KC (and not multiples of them or of the 4 × 4 tile), every layout
+  // m > GEMM_MC, n > GEMM_NC, k > GEMM_KC (and not multiples of them or of the tiles), every layout
   const [m, n, k] = [GEMM_MC + 5, GEMM_NC + 7, GEMM_KC + 9];
   for (const [tA, tB, acc] of [[false, false, false], [true, false, true], [false, true, true], [true, true, false]] as const) checkMatmulBits(m, n, k, tA, tB, acc, 5);
 });

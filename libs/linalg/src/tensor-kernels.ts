@@ -13,9 +13,9 @@
  * {@link TensorKernels.conv2dFilterGrad} (∂/∂w of ⟨gOut, out⟩). Each is linear in each argument, so a
  * forward-over-reverse pass needs nothing else.
  *
- * Two implementations, the same bits: WebAssembly SIMD (wasm/tensor-kernels.wat, f64x2, a 4 × 4 register tile over
- * packed, cache-blocked operands) where the runtime has it, and the same algorithm in JavaScript
- * (tensor-kernels-js.ts). Every output entry is one sum taken left to right, one rounded product and one rounded
+ * Two implementations, the same bits: WebAssembly SIMD (wasm/tensor-kernels.wat, f64x2, a 5 × 4 or 4 × 4 register
+ * tile over packed, cache-blocked operands; the convolutions as products over an implicit im2col, see
+ * tensor-gemm.ts) where the runtime has it, and the same algorithm in JavaScript (tensor-kernels-js.ts). Every output entry is one sum taken left to right, one rounded product and one rounded
  * addition per term, no fused multiply-add, starting from the old entry (accumulate) or from +0:
  * - matmul: C[i, j] + op(A)[i, 0]·op(B)[0, j] + … + op(A)[i, k−1]·op(B)[k−1, j], whatever the transposes;
  * - conv2d: out[n, o, i, j] + terms w[o, c, p, q]·x[…] in increasing (c, p, q), a padding position a term w·(+0);
