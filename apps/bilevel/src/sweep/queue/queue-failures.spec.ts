@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { createLogger } from '@bilevel/telemetry';
 import { expandGrid } from '../../bench/expand-grid';
 import type { GridInput } from '../../bench/grid-spec';
 import { EXIT } from '../../exit-codes';
@@ -165,3 +167,61 @@ test('--status marks a run whose worker stopped renewing its lock', { timeout: 1
     }
   }),
 );
+
+test('Redis restarted without its data mid-sweep: the runs it lost are reported by id and run again; the sweep completes', { timeout: 180_000 }, async (t: TestContext) => {
+  // Arrange: a Redis of our own (so it can come back on the same port with the same password), one worker
+  const { startRedis, generatePassword, RedisServerMissingError } = (await import('../../../../../tools/redis/start-redis.mjs')) as {
+    startRedis: (o: { port?: number; password?: string }) => Promise<{ url: string; port: number; pid: number; stop: () => Promise<void> }>;
+    generatePassword: () => string;
+    RedisServerMissingError: new () => Error;
+  };
+  const password = generatePassword();
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  try {
+    redis = await startRedis({ password });
+  } catch (err) {
+    if (err instanceof RedisServerMissingError && process.env.BILEVEL_REQUIRE_REDIS !== '1') return t.skip('redis-server is not installed');
+    throw err;
+  }
+  let second: Awaited<ReturnType<typeof startRedis>> | undefined;
+  const f = files(grid(4, 6000), password);
+  const env = { BILEVEL_REDIS_PASSWORD: password };
+  const worker = new WorkerProcess(redis.url, { ...env, BILEVEL_QUEUE_SECRET: f.secret.toString() });
+  const lines: string[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(...chunk.toString().split('\n').filter(Boolean)), done()) });
+  const log = createLogger({ pretty: false, destination: sink, level: 'info' });
+  const executor = await QueueExecutor.open({ queue: redis.url, env, secret: f.secret, pollMs: 300, timeoutMs: 60_000, log });
+  try {
+    await worker.ready;
+    const jobs = expandGrid(grid(4, 6000)).map((spec) => ({ key: runKey(spec), spec }));
+    const results = new Map<string, string>();
+    let restarted = false;
+    // Act: when the first result is in, Redis dies and a fresh one (empty) takes its place
+    await executor.execute(jobs, {
+      onResult: (job, r) => {
+        results.set(job.key, r.status);
+        if (restarted) return;
+        restarted = true;
+        process.kill(redis.pid, 'SIGKILL');
+        void (async () => {
+          await until(() => lines.some((l) => l.includes('lost the connection to Redis')), 'the loss reported');
+          second = await startRedis({ port: redis.port, password });
+        })();
+      },
+    });
+    // Assert
+    assert.equal(results.size, 4);
+    for (const [key, status] of results) assert.equal(status, 'finished', key);
+    const lost = lines.map((l) => JSON.parse(l) as { msg: string; lost?: number; runs?: string[] }).find((l) => /vanished from the queue/.test(l.msg));
+    assert.ok(lost, `the lost runs are reported: ${lines.join('')}`);
+    assert.ok(lost.lost! >= 1 && lost.runs!.every((id) => /^quadratic\/saba\/seed100\d$/.test(id)), JSON.stringify(lost));
+    assert.ok(lines.some((l) => l.includes('Redis is back')));
+    t.diagnostic(`Redis restarted: ${lost.lost} run(s) reported lost (${lost.runs!.join(', ')}) and run again`);
+  } finally {
+    await executor.close();
+    await worker.kill();
+    await second?.stop();
+    await redis.stop();
+    rmSync(f.dir, { recursive: true, force: true });
+  }
+});
