@@ -3,6 +3,8 @@ import type { Polynomial } from './polynomial';
 import type { Policy } from './policy';
 import type { ControlSystem } from './systems/control-system';
 import { sampleBall } from './rollout';
+import type { StopSignal } from '@bilevel/verify';
+import { throwIfStopped } from '@bilevel/verify';
 
 /** Options of {@link sampledCertificateCheck}. */
 export interface SampledCheckOptions {
@@ -16,7 +18,12 @@ export interface SampledCheckOptions {
   readonly innerRadius?: number;
   /** Slack allowed for float rounding in each test. Default 1e-9. */
   readonly tolerance?: number;
+  /** Read every {@link STOP_CHECK_SAMPLES} samples; once aborted the check throws an `AbortError`. */
+  readonly signal?: StopSignal;
 }
+
+/** Samples tested between two reads of the stop signal. */
+export const STOP_CHECK_SAMPLES = 1024;
 
 /** Per condition: samples drawn, violations, and the worst margin (≥ 0 means satisfied everywhere sampled). */
 export interface ConditionReport {
@@ -51,6 +58,14 @@ export function sampledCertificateCheck(
   const eps = options.epsilon ?? 0.01;
   const r0 = options.innerRadius ?? 0.1;
   const tol = options.tolerance ?? 1e-9;
+  const signal = options.signal;
+  let sinceCheck = 0;
+  /** Reads the stop signal once every STOP_CHECK_SAMPLES calls. */
+  const tick = (): void => {
+    if (++sinceCheck < STOP_CHECK_SAMPLES) return;
+    sinceCheck = 0;
+    throwIfStopped(signal);
+  };
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`sampledCertificateCheck: options.samples must be an integer ≥ 1, received ${n}`);
   if (certificate.nvars !== sys.nx) {
     throw new RangeError(`sampledCertificateCheck: certificate must have ${sys.nx} variables, received ${certificate.nvars}`);
@@ -65,6 +80,7 @@ export function sampledCertificateCheck(
     let worst = Infinity;
     let cex: Float64Array | null = null;
     for (const x of points) {
+      tick();
       const m = margin(x);
       if (!(m >= -tol)) violations++;
       if (!(m >= worst)) {

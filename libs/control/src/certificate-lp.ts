@@ -1,4 +1,6 @@
 import type { Basis, Highs, LegacyHighs } from 'highs';
+import type { StopSignal } from '@bilevel/verify';
+import { throwIfStopped } from '@bilevel/verify';
 import { Polynomial, monomialBasis } from './polynomial';
 import { handelmanProducts } from './handelman';
 import type { Ball, Box, ControlSystem } from './systems/control-system';
@@ -323,8 +325,11 @@ export class CertificateLp {
 
   /**
    * Solves the LP for policy parameters θ (with warm start: from the basis the previous solve ended at).
+   * `options.signal` is read before each block of the LP is built and before HiGHS runs: once it is aborted the
+   * solve throws an `AbortError` and the warm start ({@link state}) is as it was before the call.
    */
-  solve(theta: Float64Array): CertificateSolution {
+  solve(theta: Float64Array, options: { readonly signal?: StopSignal } = {}): CertificateSolution {
+    const signal = options.signal;
     if (theta.length !== this.policy.nTheta) {
       throw new RangeError(`CertificateLp.solve: theta must have length ${this.policy.nTheta}, received ${theta.length}`);
     }
@@ -335,6 +340,7 @@ export class CertificateLp {
     let row = 0;
     let mu = 0;
     for (const block of this.blocks) {
+      throwIfStopped(signal);
       const cached = this.cache.get(block);
       if (cached) {
         lines.push(...cached.lines);
@@ -387,6 +393,7 @@ export class CertificateLp {
     lines.push('Bounds');
     for (let j = 0; j < J; j++) lines.push(` ${fmtRhs(-this.betaBound)} <= b${j} <= ${fmtRhs(this.betaBound)}`);
     lines.push(' c free', 'End');
+    throwIfStopped(signal);
     this.lastText = lines.join('\n');
     this.muCount = mu;
     if (this.warm) {

@@ -1,5 +1,7 @@
 import { Rng } from '@bilevel/linalg';
 import type { RngState } from '@bilevel/linalg';
+import type { StopSignal } from '@bilevel/verify';
+import { checkedStopSignal, throwIfStopped } from '@bilevel/verify';
 import type { Box, ControlSystem } from '../systems/control-system';
 import type { Policy } from '../policy';
 import { sampleBall, sampleInitialStates, valueGradient } from '../rollout';
@@ -64,6 +66,11 @@ export interface NeuralTrainingOptions {
   readonly unresolvedPoints?: number;
   /** Seed of every sample [0]. */
   readonly seed?: number;
+  /**
+   * Read before each Adam step of the lower fit and each box of the verification: once aborted, `step` throws an
+   * `AbortError` and the state it was given is untouched (a stopped run continues, or resumes, from it) [none].
+   */
+  readonly signal?: StopSignal;
 }
 
 /** What one outer step measured. */
@@ -125,7 +132,8 @@ const ADAM_EPS = 1e-8;
  *     λ ← min(λ · growth, λ_max).
  *
  * Each step returns a new state (the training set is shared, extended by copy); deterministic for a seed while
- * maxSeconds does not cut a verification.
+ * maxSeconds does not cut a verification. With `signal`, a step can be stopped part-way (it throws an `AbortError`
+ * and the state it was given stays valid).
  *
  * @example
  * const pi = new FeaturePolicy(2, 1);
@@ -186,6 +194,7 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
   const nOpen = int('unresolvedPoints', options.unresolvedPoints ?? 32, 0);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: options.seed must be a safe integer, received ${seed}`);
+  const signal = checkedStopSignal(fn, options.signal);
 
   const { nx } = system;
   const params = system.params;
@@ -216,6 +225,7 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
     const succ = successors(system, policy, theta, set.domain, false);
     const g = new Float64Array(barrier.nPsi);
     for (let s = 0; s < steps; s++) {
+      throwIfStopped(signal);
       const val = barrierLoss(barrier, psi, set, succ, settings, g, null);
       if (val.loss === 0) break;
       t++;
@@ -267,7 +277,7 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
       let { verifications, verifyBoxes, verifySeconds } = state;
       if ((state.iteration + 1) % verifyEvery === 0 || fit.value.loss === 0) {
         const conds = barrierConditions(system, policy, state.theta, barrier, fit.psi, { domain, dynamicsGraph: options.dynamicsGraph, extraParams: options.extraParams, decay: settings.decay });
-        verification = verifyBarrier(conds, { maxBoxes, maxSeconds, seed: seed + state.iteration, intermediate: options.intermediate, cells: options.verifyCells });
+        verification = verifyBarrier(conds, { maxBoxes, maxSeconds, seed: seed + state.iteration, intermediate: options.intermediate, cells: options.verifyCells, ...(signal ? { signal } : {}) });
         verifications++;
         verifyBoxes += verification.boxes;
         verifySeconds += verification.seconds;

@@ -1,5 +1,5 @@
-import { verifyBranchAndBound } from '@bilevel/verify';
-import type { BranchAndBoundResult, OpenBox } from '@bilevel/verify';
+import { checkedStopSignal, throwIfStopped, verifyBranchAndBound } from '@bilevel/verify';
+import type { BranchAndBoundResult, OpenBox, StopSignal } from '@bilevel/verify';
 import type { BarrierCondition } from './closed-loop-graph';
 
 /** Budget of {@link verifyBarrier}, per condition. */
@@ -17,6 +17,8 @@ export interface VerifyBarrierOptions {
    * separate branch-and-bound run with the full parameter range. Default 1 (one run on the whole box).
    */
   readonly cells?: number;
+  /** Read before each cell and each box: once aborted the verification throws an `AbortError`. */
+  readonly signal?: StopSignal;
 }
 
 /** The verdict on one condition (its cells' results merged). */
@@ -74,6 +76,7 @@ export function verifyBarrier(conditions: readonly BarrierCondition[], options: 
   if (!(maxSeconds > 0)) throw new RangeError(`${fn}: options.maxSeconds must be > 0, received ${maxSeconds}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: options.seed must be a safe integer, received ${seed}`);
   if (!Number.isInteger(cells) || cells < 1) throw new RangeError(`${fn}: options.cells must be an integer ≥ 1, received ${cells}`);
+  const signal = checkedStopSignal(fn, options.signal);
   const out: ConditionVerdict[] = [];
   let boxes = 0;
   let seconds = 0;
@@ -86,6 +89,7 @@ export function verifyBarrier(conditions: readonly BarrierCondition[], options: 
     const open: OpenBox[] = [];
     let falsified: BranchAndBoundResult | null = null;
     for (const cell of cellsOf(c.box, c.stateDims, cells)) {
+      throwIfStopped(signal);
       const left = maxBoxes - processed;
       const leftSeconds = maxSeconds - secs;
       if (left < 1 || !(leftSeconds > 0)) {
@@ -101,6 +105,7 @@ export function verifyBarrier(conditions: readonly BarrierCondition[], options: 
         maxSeconds: leftSeconds,
         seed,
         intermediate: options.intermediate ?? 'crown',
+        ...(signal ? { signal } : {}),
       });
       processed += r.stats.boxesProcessed;
       verified += r.stats.boxesVerified;

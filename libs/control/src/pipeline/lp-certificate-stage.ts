@@ -1,3 +1,4 @@
+import type { StopSignal } from '@bilevel/verify';
 import type { CertificateLp } from '../certificate-lp';
 import type { CertificateStage } from './pipeline-stages';
 
@@ -5,6 +6,8 @@ import type { CertificateStage } from './pipeline-stages';
 export interface LpCertificateStageOptions {
   /** A certificate is claimed when the LP is optimal with c* ≤ −margin. Default 1e-6 (jointTraining's default). */
   readonly margin?: number;
+  /** Passed to each solve: once aborted, the stage throws an `AbortError` between the LP's blocks. */
+  readonly signal?: StopSignal;
 }
 
 /**
@@ -19,7 +22,7 @@ export function lpCertificateStage(lp: CertificateLp, options: LpCertificateStag
   const margin = options.margin ?? 1e-6;
   if (!(margin >= 0)) throw new RangeError(`lpCertificateStage: options.margin must be ≥ 0, received ${margin}`);
   return (theta) => {
-    const solution = lp.solve(theta);
+    const solution = lp.solve(theta, options.signal ? { signal: options.signal } : {});
     const optimal = solution.status === 'Optimal';
     return {
       cStar: solution.cStar,

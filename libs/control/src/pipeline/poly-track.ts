@@ -1,3 +1,4 @@
+import type { StopSignal } from '@bilevel/verify';
 import type { ControlSystem } from '../systems/control-system';
 import type { FeaturePolicy } from '../policy';
 import type { CertificateLp } from '../certificate-lp';
@@ -21,6 +22,11 @@ export interface PolyTrackOptions {
   readonly samples?: number;
   /** Seed of the default verifier's sampler. Default 0. */
   readonly verifierSeed?: number;
+  /**
+   * Stop request read inside the default certificate stage (between the LP's blocks) and the default verifier
+   * (every 1,024 samples); give it to runTrainingPipeline too, and to a verifier of your own.
+   */
+  readonly signal?: StopSignal;
 }
 
 /** A ready pipeline: its stages and version 0 of the policy. */
@@ -50,7 +56,8 @@ export function polyTrack(system: ControlSystem, policy: FeaturePolicy, lp: Cert
   const theta0 = options.theta0 ?? new Float64Array(policy.nTheta);
   if (theta0.length !== policy.nTheta) throw new RangeError(`${fn}: options.theta0 must have length ${policy.nTheta}, received ${theta0.length}`);
   const stage = jointPolicyStage(system, policy, options.training);
-  const certificate = options.certificate ?? (svg ? noCertificateStage : lpCertificateStage(lp!, { margin: options.training?.margin }));
+  const signal = options.signal ? { signal: options.signal } : {};
+  const certificate = options.certificate ?? (svg ? noCertificateStage : lpCertificateStage(lp!, { margin: options.training?.margin, ...signal }));
   const s = lp?.settings;
   const verifier =
     options.verifier ??
@@ -58,6 +65,7 @@ export function polyTrack(system: ControlSystem, policy: FeaturePolicy, lp: Cert
       samples: options.samples,
       seed: options.verifierSeed,
       ...(s ? { lambdaB: s.lambdaB, epsilon: s.epsilon, innerRadius: s.innerRadius } : {}),
+      ...signal,
     });
   return { stages: { policy: stage.step, certificate, verifier }, init: stage.init(theta0) };
 }

@@ -2,6 +2,8 @@ import type { PipelineStages, PolicyState } from './pipeline-stages';
 import type { PipelineEvent, PipelineStop } from './training-pipeline';
 import { trainingPipeline } from './training-pipeline';
 import type { Finding } from '@bilevel/streams';
+import type { StopSignal } from '@bilevel/verify';
+import { isStopError } from '@bilevel/verify';
 
 /** Options of {@link runTrainingPipeline}. */
 export interface RunPipelineOptions {
@@ -9,8 +11,12 @@ export interface RunPipelineOptions {
   readonly maxIter?: number;
   /** Budget of seconds spent in the stages. Default Infinity. */
   readonly maxSeconds?: number;
-  /** Stops the run (outcome 'interrupted') before the next step once aborted. */
-  readonly signal?: AbortSignal;
+  /**
+   * Stops the run (outcome 'interrupted') before the next step once aborted. Stages given the same signal may also
+   * stop inside a step (they throw an `AbortError`): that step is abandoned and the run ends at the last completed
+   * iteration, as if the signal had come just after it.
+   */
+  readonly signal?: StopSignal;
   /** Yield to the event loop every this many steps (signals, timers, progress). Default 1. */
   readonly yieldEvery?: number;
   /** Called with each completed iteration (θ_0 included). */
@@ -33,8 +39,9 @@ export interface PipelineResult {
 /**
  * Drives a {@link trainingPipeline} with a clock: one tick per upper-level step until the pipeline stops itself
  * ('certified', 'diverged', 'stalled'), or maxIter steps, or maxSeconds, or the signal aborts. The stages run
- * synchronously inside a tick; between ticks the driver yields to the event loop so that a Ctrl-C can land.
- * A stage (or onEvent) that throws rejects the returned promise with that error.
+ * synchronously inside a tick; between ticks the driver yields to the event loop so that a Ctrl-C can land, and
+ * stages that read the same signal stop inside a tick. A stage (or onEvent) that throws rejects the returned promise
+ * with that error, except the `AbortError` of a stage stopped by the aborted signal: outcome 'interrupted'.
  *
  * @example
  * const result = await runTrainingPipeline(polyTrackStages(...).stages, init, { maxIter: 100 });
@@ -83,8 +90,14 @@ export async function runTrainingPipeline(stages: PipelineStages, init: PolicySt
   };
   try {
     timed(() => pipeline.start());
+    let completed: PipelineEvent | null = null;
     for (let t = 0; ; t++) {
-      if (failure) throw (failure as { error: unknown }).error;
+      if (failure) {
+        const { error } = failure as { error: unknown };
+        // a stage stopped by the signal inside this tick: the step is abandoned, the last completed one stands
+        if (completed !== null && options.signal?.aborted && isStopError(error)) return { outcome: 'interrupted', iterations: completed.iteration, seconds: ms / 1000, last: completed };
+        throw error;
+      }
       const e = last as PipelineEvent | null;
       if (e === null) throw new Error(`${fn}: the pipeline emitted no event for θ_${t}`);
       const end = (outcome: PipelineResult['outcome']): PipelineResult => ({ outcome, iterations: e.iteration, seconds: ms / 1000, last: e });
@@ -93,6 +106,7 @@ export async function runTrainingPipeline(stages: PipelineStages, init: PolicySt
       if (ms / 1000 >= maxSeconds) return end('max-seconds');
       if (t % yieldEvery === 0) await new Promise<void>((r) => setImmediate(r));
       if (options.signal?.aborted) return end('interrupted');
+      completed = e;
       last = null;
       timed(() => pipeline.tick(t));
       if (last === null && !failure) throw new Error(`${fn}: tick ${t} produced no iteration`);

@@ -1,6 +1,6 @@
 import { Rng } from '@bilevel/linalg';
-import type { NodeId } from '@bilevel/verify';
-import { Graph, evaluate, verifyBranchAndBound } from '@bilevel/verify';
+import type { NodeId, StopSignal } from '@bilevel/verify';
+import { Graph, checkedStopSignal, evaluate, throwIfStopped, verifyBranchAndBound } from '@bilevel/verify';
 import type { Polynomial } from '../polynomial';
 import type { Policy } from '../policy';
 import type { Box, ControlSystem } from '../systems/control-system';
@@ -26,6 +26,8 @@ export interface VerifyCertificateOptions {
   readonly maxSeconds?: number;
   /** Seed of the falsification samples (and of the dynamics agreement check). Default 0. */
   readonly seed?: number;
+  /** Read before each box of the branch and bound: once aborted the verification throws an `AbortError`. */
+  readonly signal?: StopSignal;
 }
 
 /** A state (and parameter vector) that violates a condition, certified by interval evaluation at the point. */
@@ -130,6 +132,7 @@ export function verifyCertificate(
   if (!Number.isInteger(maxBoxes) || maxBoxes < 1) throw new RangeError(`${fn}: options.maxBoxes must be an integer ≥ 1, received ${maxBoxes}`);
   if (!(maxSeconds > 0)) throw new RangeError(`${fn}: options.maxSeconds must be > 0, received ${maxSeconds}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: options.seed must be a safe integer, received ${seed}`);
+  const signal = checkedStopSignal(fn, options.signal);
   if (certificate.nvars !== system.nx) {
     throw new RangeError(`${fn}: certificate must be a polynomial in ${system.nx} variables, received ${certificate.nvars}`);
   }
@@ -188,6 +191,7 @@ export function verifyCertificate(
     let status: ConditionVerification['status'] = 'verified';
     let cex: CertificateCounterexample | null = null;
     for (let b = 0; b < boxes.length; b++) {
+      throwIfStopped(signal);
       const left = maxSeconds - (performance.now() - c0) / 1000;
       if (processed >= maxBoxes || left <= 0) {
         status = 'unknown';
@@ -203,6 +207,7 @@ export function verifyCertificate(
         maxBoxes: maxBoxes - processed,
         maxSeconds: left,
         seed: seed + b,
+        ...(signal ? { signal } : {}),
       });
       processed += r.stats.boxesProcessed;
       ver += r.stats.boxesVerified;

@@ -230,5 +230,5 @@ test('a stop signal is read once per box: the run throws an AbortError at the ne
   const controller = new AbortController();
   controller.abort(new Error('custom reason'));
   assert.throws(() => verifyBranchAndBound(g, { objective: f, box, signal: controller.signal }), /custom reason/);
-  assert.throws(() => verifyBranchAndBound(g, { objective: f, box, signal: 3 as never }), /verifyBranchAndBound: signal must be an AbortSignal or an object with a boolean 'aborted', received number/);
+  assert.throws(() => verifyBranchAndBound(g, { objective: f, box, signal: 3 as never }), /verifyBranchAndBound: signal must be an AbortSignal or an object with an 'aborted' property, received number/);
 });

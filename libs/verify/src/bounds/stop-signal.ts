@@ -26,11 +26,14 @@ export function isStopError(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'AbortError';
 }
 
-/** Validates an optional `signal` option: undefined, or an object with a boolean `aborted`. */
+/**
+ * Validates an optional `signal` option: undefined, or an object with an `aborted` property (checked without
+ * reading it, so a signal that counts its reads is not disturbed).
+ */
 export function checkedStopSignal(fn: string, signal: unknown): StopSignal | undefined {
   if (signal === undefined) return undefined;
-  if (signal === null || typeof signal !== 'object' || typeof (signal as { aborted?: unknown }).aborted !== 'boolean') {
-    throw new RangeError(`${fn}: signal must be an AbortSignal or an object with a boolean 'aborted', received ${signal === null ? 'null' : typeof signal}`);
+  if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) {
+    throw new RangeError(`${fn}: signal must be an AbortSignal or an object with an 'aborted' property, received ${signal === null ? 'null' : typeof signal}`);
   }
   return signal as StopSignal;
 }
