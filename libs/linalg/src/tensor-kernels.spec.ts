@@ -345,6 +345,10 @@ test('operands from outside the arena, too short or overlapping the output are r
     assert.throws(() => K.matmul(a, b, other, 2, 2, 3, false, false, false), /TensorKernels\.matmul: c must be a Float64Array from this arena/, name);
     assert.throws(() => K.matmul(a, b, new Float32Array(4) as never, 2, 2, 3, false, false, false), /c must be a Float64Array from this arena .*received a Float32Array of 4 numbers/, name);
     assert.throws(() => K.matmul(a, b, c, 2, 3, 3, false, false, false), /TensorKernels\.matmul: b holds 6 numbers, 9 needed/, name);
+    // an operand of which nothing is read (k = 0) may be any Float64Array; the output is zeroed
+    c.fill(5);
+    K.matmul(new Float64Array(0), new Float64Array(0), c, 2, 2, 0, false, false, false);
+    assert.deepEqual(Array.from(c), [0, 0, 0, 0], name);
     assert.throws(() => K.matmul(a, b, c, 2, 2, 2.5, false, false, false), /TensorKernels\.matmul: k must be an integer ≥ 0, received 2\.5/, name);
     const whole = new Float64Array(a.buffer, a.byteOffset, 10); // a and b side by side
     assert.throws(() => K.matmul(a, b, whole.subarray(4, 8), 2, 2, 3, false, false, true), /TensorKernels\.matmul: c overlaps a/, name);

@@ -136,8 +136,12 @@ function arenaKernels(buffer: ArrayBuffer, capacity: number, convBytes: number, 
   const L: ScratchLayout = scratchLayout(capacity / 8, convBytes);
   let used = 0;
 
-  /** The element offset of an operand, after checking it is a view of the arena holding at least `need` numbers. */
+  /**
+   * The element offset of an operand, after checking it is a view of the arena holding at least `need` numbers (an
+   * operand of which nothing is read or written, need = 0, may be any Float64Array).
+   */
   const offset = (fn: string, name: string, v: Float64Array, need: number): number => {
+    if (need === 0 && v instanceof Float64Array) return 0;
     if (!(v instanceof Float64Array) || v.buffer !== buffer) {
       throw new RangeError(`TensorKernels.${fn}: ${name} must be a Float64Array from this arena (TensorKernels.alloc), received ${describe(v)}`);
     }
