@@ -6,7 +6,8 @@
 // answers PING.
 //
 //   node tools/redis/start-redis.mjs [--port N] [--json] [--password-file FILE] [--exit-with-stdin]
-//       foreground: prints the URL, the password and how to hand it to `bilevel` without showing it in `ps` (or a
+//       foreground: the password is env BILEVEL_REDIS_PASSWORD if set (letters, digits, - and _), else generated;
+//       prints the URL, the password and how to hand it to `bilevel` without showing it in `ps` (or a
 //       JSON line with url and password); with --password-file, writes the password there (a new file, mode 600)
 //       and prints only the recipe. Stops the server on SIGINT/SIGTERM, and with --exit-with-stdin also when its
 //       stdin closes (a parent that spawned it with a pipe and died leaves no server behind)
@@ -267,7 +268,9 @@ async function cli(argv) {
   }
   let redis;
   try {
-    redis = await startRedis({ port: Number(portText) });
+    // a password in the environment is kept (a server restarted for the same clients), else one is generated
+    const given = process.env[PASSWORD_ENV] || undefined;
+    redis = await startRedis({ port: Number(portText), ...(given ? { password: given } : {}) });
     if (passwordFile !== undefined) writeFileSync(passwordFile, `${redis.password}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     await redis?.stop();

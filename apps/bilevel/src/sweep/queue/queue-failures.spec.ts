@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { runKey } from '../run-key';
 import { QueueExecutor } from './queue-executor';
 import { formatQueueStatus, queueStatus } from './queue-status';
 import { secretFile, until, WorkerProcess } from './queue-test-support';
-import { withRedis } from './with-redis';
+import type { TestRedis } from './with-redis';
+import { launchRedis, withRedis } from './with-redis';
 
 const BIN = fileURLToPath(new URL('../../../bin/bilevel.mjs', import.meta.url));
 
@@ -170,20 +172,15 @@ test('--status marks a run whose worker stopped renewing its lock', { timeout: 1
 
 test('Redis restarted without its data mid-sweep: the runs it lost are reported by id and run again; the sweep completes', { timeout: 180_000 }, async (t: TestContext) => {
   // Arrange: a Redis of our own (so it can come back on the same port with the same password), one worker
-  const { startRedis, generatePassword, RedisServerMissingError } = (await import('../../../../../tools/redis/start-redis.mjs')) as {
-    startRedis: (o: { port?: number; password?: string }) => Promise<{ url: string; port: number; pid: number; stop: () => Promise<void> }>;
-    generatePassword: () => string;
-    RedisServerMissingError: new () => Error;
-  };
-  const password = generatePassword();
-  let redis: Awaited<ReturnType<typeof startRedis>>;
-  try {
-    redis = await startRedis({ password });
-  } catch (err) {
-    if (err instanceof RedisServerMissingError && process.env.BILEVEL_REQUIRE_REDIS !== '1') return t.skip('redis-server is not installed');
-    throw err;
+  const password = randomBytes(24).toString('base64url');
+  const launcherEnv = { ...process.env, BILEVEL_REDIS_PASSWORD: password };
+  const first = await launchRedis(launcherEnv);
+  if ('missing' in first) {
+    if (process.env.BILEVEL_REQUIRE_REDIS === '1') throw new Error(`redis-server is required (BILEVEL_REQUIRE_REDIS=1) but missing: ${first.missing}`);
+    return t.skip(`redis-server is not installed: ${first.missing}`);
   }
-  let second: Awaited<ReturnType<typeof startRedis>> | undefined;
+  const redis = first;
+  let second: TestRedis | undefined;
   const f = files(grid(4, 6000), password);
   const env = { BILEVEL_REDIS_PASSWORD: password };
   const worker = new WorkerProcess(redis.url, { ...env, BILEVEL_QUEUE_SECRET: f.secret.toString() });
@@ -205,7 +202,9 @@ test('Redis restarted without its data mid-sweep: the runs it lost are reported 
         process.kill(redis.pid, 'SIGKILL');
         void (async () => {
           await until(() => lines.some((l) => l.includes('lost the connection to Redis')), 'the loss reported');
-          second = await startRedis({ port: redis.port, password });
+          const again = await launchRedis(launcherEnv, ['--port', new URL(redis.url).port]);
+          if ('missing' in again) throw new Error(again.missing);
+          second = again;
         })();
       },
     });

@@ -28,11 +28,13 @@ export interface TestRedis {
  * process dies, the launcher sees its stdin close and stops the server). Resolves with `{ missing }` when
  * redis-server is not installed, and rejects on any other failure.
  *
- * @param env Environment of the launcher (e.g. `REDIS_SERVER` to name the binary). Default: this process's.
+ * @param env Environment of the launcher (e.g. `REDIS_SERVER` to name the binary, `BILEVEL_REDIS_PASSWORD` to set the
+ *   password). Default: this process's.
+ * @param args More options of the launcher (e.g. `--port N`).
  */
-export function launchRedis(env: NodeJS.ProcessEnv = process.env): Promise<TestRedis | { readonly missing: string }> {
+export function launchRedis(env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): Promise<TestRedis | { readonly missing: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [START_REDIS, '--json', '--exit-with-stdin'], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [START_REDIS, '--json', '--exit-with-stdin', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
