@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem, ReferenceSolution } from '@bilevel/problems';
-import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MulticlassHpo, prepareOutDir, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
+import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MAX_OPTIONS_FILE_BYTES, MulticlassHpo, prepareOutDir, readJsonFile, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
 import { auditOracles, expectedCost, formatAudit, initEngine, logregAutodiff, logregTape } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { checkWritableDir } from '@bilevel/problems';
@@ -145,13 +145,10 @@ function persistableConfig(config: RunConfig): Record<string, unknown> {
 export function readResume(dir: string): { config: Omit<RunConfig, 'json' | 'progress'>; resume: ResumeInfo } {
   const abs = resolve(dir);
   const configPath = join(abs, RUN_FILES.config);
-  let config: Omit<RunConfig, 'json' | 'progress'>;
-  try {
-    config = JSON.parse(readFileSync(configPath, 'utf8')) as Omit<RunConfig, 'json' | 'progress'>;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'no run-config.json: not a folder written by `bilevel run`' : `unreadable run configuration (${(err as Error).message})`, configPath);
-  }
+  if (!existsSync(configPath)) throw new InputError('no run-config.json: not a folder written by `bilevel run`', configPath);
+  // the shared reader of user JSON files: a regular file, size-capped, and no "__proto__" key (the keys are copied onto
+  // the options)
+  const config = readJsonFile(configPath, { what: 'run configuration', maxBytes: MAX_OPTIONS_FILE_BYTES }) as Omit<RunConfig, 'json' | 'progress'>;
   if (config === null || typeof config !== 'object' || typeof config.problem !== 'string') throw new InputError('not a run configuration written by `bilevel run`', configPath);
   const checkpointPath = join(abs, RUN_FILES.checkpoint);
   if (!existsSync(checkpointPath) && !existsSync(`${checkpointPath}.prev`)) {

@@ -117,7 +117,7 @@ test('bad input: one clear error, exit 2, nothing written', async () => {
     ['bad seed', ['train', '--system', 'pj', '--seed', 'abc'], /expected an integer, received 'abc'/],
     ['negative max-iter', ['train', '--system', 'pj', '--max-iter', '-1'], /expected an integer ≥ 0/],
     ['zero trajectories', ['simulate', '--system', 'pj', '--policy', pol, '--trajectories', '0'], /expected an integer ≥ 1, received '0'/],
-    ['missing file', ['verify', '--system', 'pj', '--policy', join(root, 'nope.json'), '--certificate', cer], /nope.json: cannot read the file \(ENOENT\)/],
+    ['missing file', ['verify', '--system', 'pj', '--policy', join(root, 'nope.json'), '--certificate', cer], /nope.json: cannot read the file \(no such file\)/],
     ['JSON parse error', ['verify', '--system', 'pj', '--policy', notJson, '--certificate', cer], /not-json.json: not valid JSON/],
     ['wrong system', ['verify', '--system', 'pendulum', '--policy', pol, '--certificate', cer], /policy.json: was written for system "pj", not 'pendulum'/],
     ['wrong format', ['verify', '--system', 'pj', '--policy', cer, '--certificate', cer], /format must be 'safe-control.policy'/],

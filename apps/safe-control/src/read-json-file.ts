@@ -1,19 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { InputError } from '@bilevel/problems';
+import { InputError, readJsonFile as readUserJsonFile } from '@bilevel/problems';
 
-/** Reads and parses a JSON file; a missing file or a parse error is an InputError naming the file. */
+/**
+ * Largest policy or certificate file read: the longest string a JavaScript engine holds (2²⁹ − 24 characters), which
+ * the largest network the files allow (16 hidden layers of 1024) needs at about 20 characters a weight.
+ */
+export const MAX_JSON_FILE_BYTES = 2 ** 29 - 24;
+
+/**
+ * Reads and parses a policy or certificate JSON file with the shared reader of user JSON files: a missing or
+ * unreadable file, a device, pipe or socket, a file over {@link MAX_JSON_FILE_BYTES}, invalid JSON and a `__proto__`
+ * key are each an InputError naming the file.
+ */
 export function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, path);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`not valid JSON (${(err as Error).message})`, path);
-  }
+  return readUserJsonFile(path, { what: 'file', maxBytes: MAX_JSON_FILE_BYTES });
 }
 
 /** A finite-number array of the given length, or an InputError naming the file and field. */

@@ -1,22 +1,17 @@
-import { readFileSync, statSync } from 'node:fs';
-import { InputError } from '../input-error';
+import { readRegularFile } from './read-regular-file';
 
 /**
- * Reads a data file whole, refusing files larger than `maxBytes` before reading them. Every failure is an
- * {@link InputError} located at the path: no such file, permission denied, a directory, too large.
+ * Reads a data file whole with {@link readRegularFile}: refuses what is not a regular file (a device, a pipe, a
+ * socket) and files larger than `maxBytes` before reading them, and stops reading past `maxBytes` if the file grows.
+ * Every failure is an {@link InputError} located at the path: no such file, permission denied, a directory, not a
+ * regular file, too large.
  */
 export function readDataFile(path: string, maxBytes: number): Buffer {
-  try {
-    const size = statSync(path).size;
-    if (size > maxBytes) {
-      throw new InputError(`the file has ${size} bytes, more than the limit of ${maxBytes} (option maxBytes)`, path);
-    }
-    return readFileSync(path);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((err as Error).message);
-    throw new InputError(`cannot read data file (${why})`, path);
-  }
+  return readRegularFile(path, {
+    maxBytes,
+    what: 'data file',
+    unreadable: (why) => `cannot read data file (${why})`,
+    tooLarge: (size, grew) =>
+      grew ? `the file grew past the limit of ${maxBytes} bytes while it was read (option maxBytes)` : `the file has ${size} bytes, more than the limit of ${maxBytes} (option maxBytes)`,
+  });
 }
