@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
-import { bundledDataPath, dataCleaning, imagingProblem, InputError, loadDataFile, loadMulticlassHpo, logregHpo, quadraticProblem, splitDataset } from '@bilevel/problems';
+import { bundledDataPath, dataCleaning, imagingProblem, InputError, loadDataFile, loadMulticlassHpo, logregHpo, logregHpoAllocations, quadraticProblem, splitDataset } from '@bilevel/problems';
 
 /** The bilevel problems of `bilevel run --problem`. */
 export const PROBLEMS = ['logreg-hpo', 'multiclass-hpo', 'datacleaning', 'denoise', 'deblur', 'quadratic'] as const;
@@ -34,6 +35,11 @@ export interface ProblemConfig {
   readonly regularizer?: 'tv' | 'foe';
   readonly noise?: number;
   readonly patchSize?: number;
+  /**
+   * Bytes the data files and the problem may allocate (`--memory-budget`), checked from the dimensions found before
+   * allocating; default 2 GiB (DEFAULT_MEMORY_BUDGET of @bilevel/problems).
+   */
+  readonly memoryBudget?: number;
 }
 
 /** The fraction of the training file used for training when no validation file is given. */
@@ -84,6 +90,7 @@ function checkApplicable(config: ProblemConfig): void {
  */
 export function buildProblem(config: ProblemConfig): BilevelProblem {
   checkApplicable(config);
+  const budget = config.memoryBudget !== undefined ? { memoryBudget: config.memoryBudget } : {};
   switch (config.problem) {
     case 'quadratic':
       return quadraticProblem({ seed: config.seed });
@@ -95,8 +102,10 @@ export function buildProblem(config: ProblemConfig): BilevelProblem {
         reg: (config.reg ?? 'class') as 'class' | 'feature' | 'scalar',
         standardize: config.standardize,
         seed: config.seed,
+        ...budget,
       });
     case 'datacleaning':
+      if (config.data !== undefined) checkFolder(config.data, '--data');
       return dataCleaning({
         ...(config.data !== undefined ? { dir: config.data } : {}),
         ...(config.trainSize !== undefined ? { n: config.trainSize } : {}),
@@ -104,6 +113,7 @@ export function buildProblem(config: ProblemConfig): BilevelProblem {
         ...(config.corruption !== undefined ? { p: config.corruption } : {}),
         ...(config.ridge !== undefined ? { C: config.ridge } : {}),
         seed: config.seed,
+        ...budget,
       });
     case 'denoise':
     case 'deblur':
@@ -116,15 +126,33 @@ export function buildProblem(config: ProblemConfig): BilevelProblem {
         ...(config.patchSize !== undefined ? { patchSize: config.patchSize } : {}),
         ...(config.ridge !== undefined ? { ridge: config.ridge } : {}),
         seed: config.seed,
+        ...budget,
       });
     case 'logreg-hpo': {
       const trainPath = config.train ?? bundledDataPath('breast_cancer.csv');
       const format = config.format ?? 'auto';
-      const data = loadDataFile(trainPath, { format });
-      const split = config.val ? { train: data, val: loadDataFile(config.val, { format, like: data }) } : splitDataset(data, TRAIN_FRACTION, Rng.fromSeed(config.seed));
-      return logregHpo(split.train, split.val, { reg: (config.reg ?? 'scalar') as 'scalar' | 'feature', standardize: config.standardize });
+      // the split's copy and the problem's arrays are checked with the file's dimensions, before its data is allocated
+      const reserve = (n: number, d: number) => [
+        ...(config.val ? [] : [{ what: `the train/validation split's copy ${n} × ${d} × 8 bytes`, bytes: n * d * 8 }]),
+        ...logregHpoAllocations(n, d, { standardize: config.standardize }),
+      ];
+      const data = loadDataFile(trainPath, { format, ...budget, reserve });
+      const split = config.val ? { train: data, val: loadDataFile(config.val, { format, like: data, ...budget }) } : splitDataset(data, TRAIN_FRACTION, Rng.fromSeed(config.seed));
+      return logregHpo(split.train, split.val, { reg: (config.reg ?? 'scalar') as 'scalar' | 'feature', standardize: config.standardize, ...budget });
     }
   }
+}
+
+/** A folder option must name a folder: a file, a device or a pipe is refused in one line (never opened). */
+function checkFolder(path: string, option: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'no such folder' : `cannot read the folder (${code ?? (err as Error).message})`, `${option} ${path}`);
+  }
+  if (!isDir) throw new InputError('not a folder; expected the folder of the four Fashion-MNIST (or MNIST) files', `${option} ${path}`);
 }
 
 /** The starting x from `--x0`: one value broadcast to every coordinate, or exactly dimX values. */

@@ -6,7 +6,7 @@ import { EXIT, EXIT_HELP } from './exit-codes';
 import { PROBLEMS } from './build-problem';
 import { readRunConfig } from './run-config-file';
 import { DEFAULT_MAX_ITER } from './problem-defaults';
-import { integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, positiveNumber, probability } from './parse-values';
+import { byteSize, integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, positiveNumber, probability } from './parse-values';
 import type { ResumeInfo, RunConfig } from './run-command';
 import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-command';
 import { benchCommand } from './bench/bench-command';
@@ -102,6 +102,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--json', 'JSON logs, no progress bar, and the summary as JSON on the last stdout line', false)
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))
     .option('--config <file>', 'JSON file of options (camelCase keys, e.g. {"solver": "soba", "maxIter": 20000}); options on the command line win')
+    .option('--memory-budget <size>', 'memory the data files and the problem may take, checked from the dimensions found before allocating (dense data n × d × 8 bytes, the exact evaluation\'s d × d Hessian…); a file or problem beyond it is refused (exit 2): raise it if the machine has the memory; e.g. 4GiB, 512MiB or bytes [2GiB]', byteSize)
     .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${DEFAULT_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
     .option('--monitor <list>', 'runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end')
     .option('--strict', 'end the run at the first monitor violation (exit 4)', false)
@@ -146,6 +147,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         seed: opts.seed as number,
         oracles: opts.oracles as RunConfig['oracles'],
         format: opts.format as RunConfig['format'],
+        memoryBudget: opts.memoryBudget as number | undefined,
         solver: opts.solver as string | undefined,
         batch: opts.batch as number | undefined,
         innerStep: opts.innerStep as number | undefined,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseByteSize } from '@bilevel/problems';
 
 /** Commander argument parsers that reject bad values with a message saying what was expected. */
 export function positiveInt(value: string): number {
@@ -45,4 +46,11 @@ export function numberList(value: string): number[] {
     throw new InvalidArgumentError('expected a finite number or a comma-separated list of finite numbers.');
   }
   return nums;
+}
+
+/** A size in bytes: plain bytes (`1073741824`) or with a unit (`4GiB`, `512MiB`, `1.5GB`, `64k`); see parseByteSize. */
+export function byteSize(value: string): number {
+  const n = parseByteSize(value);
+  if (n === undefined) throw new InvalidArgumentError('expected a size in bytes, e.g. 4GiB, 512MiB or 1073741824.');
+  return n;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readOptionsFile } from '@bilevel/problems';
+import { parseByteSize, readOptionsFile } from '@bilevel/problems';
 import { LOG_LEVELS } from '@bilevel/telemetry';
 import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { PROBLEMS } from './build-problem';
@@ -53,6 +53,13 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   out: z.string().min(1),
   json: z.boolean(),
   logLevel: z.enum(LOG_LEVELS),
+  memoryBudget: z
+    .union([z.number().int().positive().refine(Number.isSafeInteger, 'expected a safe integer'), z.string()], { error: 'expected a size: bytes, or a string such as "4GiB" or "512MiB"' })
+    .transform((v, ctx) => {
+      const bytes = typeof v === 'number' ? v : parseByteSize(v);
+      if (bytes === undefined) ctx.addIssue({ code: 'custom', message: `expected a size such as "4GiB", "512MiB" or a number of bytes, received ${JSON.stringify(v)}` });
+      return bytes ?? 0;
+    }),
 }).partial();
 
 export type RunConfigFile = z.infer<typeof RUN_CONFIG_SCHEMA>;

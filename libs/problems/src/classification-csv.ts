@@ -1,14 +1,20 @@
 import type { Dataset } from './dataset';
 import { parseHeaderlessCsv } from './headerless-csv';
 import { InputError } from './input-error';
+import type { Reserve } from './memory-budget';
 import { gunzipBounded, isGzip } from './loaders/gunzip-bounded';
 import { readDataFile } from './loaders/read-data-file';
+import { fieldCount, forEachLine } from './text-lines';
 import { parseUciCsv } from './uci-csv';
 
 /** Options of {@link loadClassificationCsv}. */
 export interface ClassificationCsvOptions {
   /** Largest file, and largest decompressed text, accepted, in bytes. Default 256 MiB. */
   readonly maxBytes?: number;
+  /** Bytes the dense feature matrix and labels may take, checked before allocating. Default 2 GiB. */
+  readonly memoryBudget?: number;
+  /** What the caller will allocate from the data's dimensions, checked within the budget together (see {@link Reserve}). */
+  readonly reserve?: Reserve;
 }
 
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -24,18 +30,32 @@ const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
  *   2, or announces exactly the file's number of data lines and line 2's number of features; see {@link parseUciCsv}.
  * - headerless (digits): every line is features then the label; see {@link parseHeaderlessCsv}.
  */
-export function parseClassificationCsv(text: string, source = '<csv>'): Dataset {
+export function parseClassificationCsv(text: string, source = '<csv>', options: { readonly memoryBudget?: number; readonly reserve?: Reserve } = {}): Dataset {
   const firstEnd = text.indexOf('\n');
-  const first = (firstEnd < 0 ? text : text.slice(0, firstEnd)).replace(/\r$/, '').split(',');
+  const first = (firstEnd < 0 ? text : text.slice(0, firstEnd)).replace(/\r$/, '');
   const secondEnd = firstEnd < 0 ? -1 : text.indexOf('\n', firstEnd + 1);
-  const second = firstEnd < 0 ? [] : (secondEnd < 0 ? text.slice(firstEnd + 1) : text.slice(firstEnd + 1, secondEnd)).replace(/\r$/, '').split(',');
+  const second = firstEnd < 0 ? undefined : (secondEnd < 0 ? text.slice(firstEnd + 1) : text.slice(firstEnd + 1, secondEnd)).replace(/\r$/, '');
+  // the first line is looked at field by field, never split whole (it may be a very long line of numbers)
+  const c0 = first.indexOf(',');
+  const c1 = c0 < 0 ? -1 : first.indexOf(',', c0 + 1);
+  const f0 = c0 < 0 ? first : first.slice(0, c0);
+  const f1 = c0 < 0 ? undefined : first.slice(c0 + 1, c1 < 0 ? first.length : c1);
   let header = false;
-  if (isCount(first[0]) && isCount(first[1])) {
-    const namesClasses = first.slice(2).some((s) => !isNumber(s));
-    const dataLines = text.split(/\r?\n/).filter((l, i) => i > 0 && l.trim() !== '').length;
-    header = namesClasses || first.length !== second.length || (Number(first[0]) === dataLines && Number(first[1]) === second.length - 1);
+  if (isCount(f0) && isCount(f1)) {
+    let namesClasses = false;
+    for (let at = c1; at >= 0 && !namesClasses; ) {
+      const next = first.indexOf(',', at + 1);
+      namesClasses = !isNumber(first.slice(at + 1, next < 0 ? first.length : next));
+      at = next;
+    }
+    let dataLines = 0;
+    forEachLine(text, (l, i) => void (i > 0 && l.trim() !== '' && dataLines++));
+    const firstFields = fieldCount(first);
+    const secondFields = second === undefined ? 0 : fieldCount(second);
+    header = namesClasses || firstFields !== secondFields || (Number(f0) === dataLines && Number(f1) === secondFields - 1);
   }
-  return header ? parseUciCsv(text, source) : parseHeaderlessCsv(text, source);
+  const budget = { ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}), ...(options.reserve ? { reserve: options.reserve } : {}) };
+  return header ? parseUciCsv(text, source, budget) : parseHeaderlessCsv(text, source, budget);
 }
 
 /**
@@ -52,5 +72,10 @@ export function loadClassificationCsv(path: string, options: ClassificationCsvOp
   }
   let bytes: Uint8Array = readDataFile(path, maxBytes);
   if (isGzip(bytes)) bytes = gunzipBounded(bytes, { maxBytes, source: path });
-  return parseClassificationCsv(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), path);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  bytes = new Uint8Array(0); // the bytes (up to maxBytes of gunzipped text) can go before the parse allocates
+  return parseClassificationCsv(text, path, {
+    ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}),
+    ...(options.reserve ? { reserve: options.reserve } : {}),
+  });
 }

@@ -3,6 +3,7 @@ import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } 
 import { fullBatch } from './bilevel-problem';
 import { bundledFashionMnistDir } from './bundled-fashion-mnist';
 import { InputError } from './input-error';
+import { checkMemoryBudget, memoryBudgetOf } from './memory-budget';
 import { loadFashionMnist } from './loaders/fashion-mnist';
 import type { LabelledImages } from './loaders/labelled-idx';
 import { sigmoidNeg } from './logistic-kernels';
@@ -37,6 +38,11 @@ export interface DataCleaningOptions {
    * 19.2%.)
    */
   readonly C?: number;
+  /**
+   * Bytes the files and the problem may allocate: each IDX file's announced array, and the problem's pixel rows,
+   * model-sized and row-sized buffers, checked before allocating them. Default 2 GiB ({@link DEFAULT_MEMORY_BUDGET}).
+   */
+  readonly memoryBudget?: number;
 }
 
 /**
@@ -55,7 +61,7 @@ export const DATA_CLEANING_STEPS = { batchSize: 64, innerStep: 0.02, outerStep: 
 /** Default ridge weight C (see {@link DataCleaningOptions.C}). */
 const DEFAULT_C = 0.01;
 
-const KNOWN = ['dir', 'data', 'n', 'm', 'p', 'seed', 'C'];
+const KNOWN = ['dir', 'data', 'n', 'm', 'p', 'seed', 'C', 'memoryBudget'];
 
 /** σ(t) = 1 / (1 + e^{−t}), stable for every finite t. */
 function sigmoid(t: number): number {
@@ -170,6 +176,19 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
     if (n + m > trainFile.count) {
       throw new InputError(`n + m = ${n} + ${m} = ${n + m} samples requested but the training file holds ${trainFile.count} images; lower n or m`, trainFile.source);
     }
+    const budget = memoryBudgetOf(options.memoryBudget, 'dataCleaning');
+    const rows0 = Math.max(n, m, testFile.count);
+    const sets = n + m + testFile.count;
+    checkMemoryBudget(
+      [
+        { what: `pixel rows of ${sets} images × ${d} pixels × 3 bytes (at most)`, bytes: sets * d * 3 },
+        { what: `model-sized buffers 3 × ${d} pixels × ${CLASSES} classes × 8 bytes`, bytes: 3 * d * CLASSES * 8 },
+        { what: `row buffers ${rows0} rows × (5 × ${CLASSES} + 3) × 8 bytes`, bytes: rows0 * (5 * CLASSES + 3) * 8 },
+      ],
+      budget,
+      trainFile.source,
+      `datacleaning with ${d}-pixel images`,
+    );
     this.pixels = d;
     this.C = C;
     const rng = Rng.fromSeed(seed);
@@ -591,9 +610,10 @@ export function dataCleaning(options: DataCleaningOptions = {}): DataCleaning {
   let data = options.data;
   if (!data) {
     const dir = options.dir ?? bundledFashionMnistDir();
-    data = { train: loadFashionMnist(dir, { split: 'train' }), test: loadFashionMnist(dir, { split: 'test' }) };
+    const budget = options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {};
+    data = { train: loadFashionMnist(dir, { split: 'train', ...budget }), test: loadFashionMnist(dir, { split: 'test', ...budget }) };
   }
-  return new DataCleaning(data.train, data.test, { n, m, p, C, seed });
+  return new DataCleaning(data.train, data.test, { n, m, p, C, seed, ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}) });
 }
 
 /**

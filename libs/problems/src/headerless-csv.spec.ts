@@ -81,3 +81,11 @@ test('a wide first line over many short lines is refused before an n × d buffer
   assert.throws(() => parseHeaderlessCsv(text, 'wide.csv'), /line 2: 1 field, expected 200001 as on line 1/);
   assert.ok(process.memoryUsage().arrayBuffers - before < 64 * 1024 * 1024);
 });
+
+test('the dense matrix is checked against the memory budget before it is allocated', () => {
+  const text = `${'1,'.repeat(100_000)}0\n${'2,'.repeat(100_000)}1\n`;
+  const before = process.memoryUsage().arrayBuffers;
+  assert.throws(() => parseHeaderlessCsv(text, 'w.csv', { memoryBudget: 2 ** 20 }), /w\.csv: needs dense features 2 × 100000 × 8 bytes and labels = 1\.53 MiB, more than the memory budget of 1 MiB/);
+  assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 20);
+  assert.equal(parseHeaderlessCsv(text, 'w.csv').features.cols, 100_000);
+});

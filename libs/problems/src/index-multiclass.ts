@@ -1,5 +1,5 @@
 // Exports of the multiclass area: multinomial logistic L2 hyperparameter selection, its data loaders and splits.
-export { MulticlassHpo, multiclassHpo } from './multiclass-hpo';
+export { MulticlassHpo, multiclassHpo, multiclassHpoAllocations } from './multiclass-hpo';
 export type { MulticlassHpoOptions } from './multiclass-hpo';
 export { loadMulticlassHpo } from './load-multiclass-hpo';
 export type { LoadMulticlassHpoOptions } from './load-multiclass-hpo';

@@ -3,11 +3,14 @@ export { batchCounts, fullBatch, INNER_TOL, requireOracles } from './bilevel-pro
 export type { OptionalOracle } from './bilevel-problem';
 export { InputError } from './input-error';
 export { MAX_OPTIONS_FILE_BYTES, readJsonFile, readOptionsFile } from './options-file';
+export { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, formatBytes, MAX_TYPED_ARRAY_LENGTH, memoryBudgetOf, parseByteSize } from './memory-budget';
+export type { Allocation, Reserve } from './memory-budget';
 export { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from './output-folder';
 export type { Dataset } from './dataset';
 export { featureMoments, selectRows, splitDataset, standardize } from './dataset';
 export { loadUciCsv, parseUciCsv } from './uci-csv';
-export { LogregHpo, logregHpo } from './logreg-hpo';
+export type { UciCsvOptions } from './uci-csv';
+export { LogregHpo, logregHpo, logregHpoAllocations } from './logreg-hpo';
 export type { LogregHpoOptions } from './logreg-hpo';
 export { QuadraticProblem, quadraticProblem } from './quadratic';
 export type { QuadraticOptions } from './quadratic';

@@ -4,7 +4,7 @@ import { splitDataset } from './dataset';
 import { InputError } from './input-error';
 import { loadClassificationCsv } from './classification-csv';
 import { multiclassDataPath } from './multiclass-data-path';
-import { MulticlassHpo } from './multiclass-hpo';
+import { MulticlassHpo, multiclassHpoAllocations } from './multiclass-hpo';
 import type { MulticlassHpoOptions } from './multiclass-hpo';
 import { splitTrainValTest } from './split-train-val-test';
 
@@ -25,6 +25,8 @@ export interface LoadMulticlassHpoOptions {
   /** Fractions of `train` for training and validation when splitting (test: the rest). Default 0.5 and 0.25. */
   readonly trainFraction?: number;
   readonly valFraction?: number;
+  /** Bytes the loaders and the problem may allocate, each checked before allocating. Default 2 GiB. */
+  readonly memoryBudget?: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface LoadMulticlassHpoOptions {
  * @example const p = loadMulticlassHpo({ train: '../shared/data/uci/digits.csv.gz', reg: 'class', seed: 1 });
  */
 export function loadMulticlassHpo(options: LoadMulticlassHpoOptions = {}): MulticlassHpo {
-  const keys = ['train', 'val', 'test', 'reg', 'standardize', 'seed', 'trainFraction', 'valFraction'];
+  const keys = ['train', 'val', 'test', 'reg', 'standardize', 'seed', 'trainFraction', 'valFraction', 'memoryBudget'];
   for (const key of Object.keys(options)) {
     if (!keys.includes(key)) throw new InputError(`unknown option "${key}"; expected one of ${keys.join(', ')}`, 'loadMulticlassHpo');
   }
@@ -45,16 +47,23 @@ export function loadMulticlassHpo(options: LoadMulticlassHpoOptions = {}): Multi
   if (!Number.isSafeInteger(seed)) throw new InputError(`seed must be a safe integer, received ${seed}`, 'loadMulticlassHpo');
   const fTrain = options.trainFraction ?? 0.5;
   const fVal = options.valFraction ?? 0.25;
-  const data = loadClassificationCsv(options.train ?? multiclassDataPath());
+  const budget = options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {};
+  // checked with the training file's dimensions before its data is allocated: the split's copy (without --val) and
+  // the problem's arrays for at least two classes (the constructor checks again with the classes found)
+  const reserve = (n: number, d: number) => [
+    ...(options.val ? [] : [{ what: `the split's copy ${n} × ${d} × 8 bytes`, bytes: n * d * 8 }]),
+    ...multiclassHpoAllocations(n, d, 2, { ...(options.standardize !== undefined ? { standardize: options.standardize } : {}) }),
+  ];
+  const data = loadClassificationCsv(options.train ?? multiclassDataPath(), { ...budget, reserve });
   let train: Dataset;
   let val: Dataset;
   let test: Dataset | undefined;
   if (options.val) {
     train = data;
-    val = loadClassificationCsv(options.val);
-    test = options.test ? loadClassificationCsv(options.test) : undefined;
+    val = loadClassificationCsv(options.val, budget);
+    test = options.test ? loadClassificationCsv(options.test, budget) : undefined;
   } else if (options.test) {
-    test = loadClassificationCsv(options.test);
+    test = loadClassificationCsv(options.test, budget);
     // train/val in the ratio fTrain : fVal (a plain random split, not stratified)
     ({ train, val } = splitDataset(data, fTrain / (fTrain + fVal), Rng.fromSeed(seed)));
   } else {
@@ -64,5 +73,6 @@ export function loadMulticlassHpo(options: LoadMulticlassHpoOptions = {}): Multi
     ...(options.reg !== undefined ? { reg: options.reg } : {}),
     ...(options.standardize !== undefined ? { standardize: options.standardize } : {}),
     ...(test ? { test } : {}),
+    ...budget,
   });
 }

@@ -192,3 +192,48 @@ test('mismatched feature counts and bad options are input errors', () => {
   assert.throws(() => logregHpo(train, narrow), /training data has 30 features but validation data has 2/);
   assert.throws(() => logregHpo(train, val, { reg: 'bogus' as 'scalar' }), /reg must be "scalar" or "feature", received "bogus"/);
 });
+
+/** n rows × d features of small integers, labels alternating 0/1. */
+function wideData(n: number, d: number, source: string) {
+  const values = new Float64Array(n * d);
+  for (let k = 0; k < values.length; k++) values[k] = (k * 7) % 3;
+  return { features: { rows: n, cols: d, data: values }, labels: Int32Array.from({ length: n }, (_, i) => i % 2), classNames: ['a', 'b'], source };
+}
+
+test('20,000 features (the 960 KB CSV of issue 16): the exact evaluation\'s 20,000² Hessian is refused by the default memory budget before anything is allocated; a raised budget admits it', () => {
+  const tr = wideData(14, 20_000, 'wide.csv [train]');
+  const va = wideData(10, 20_000, 'wide.csv [val]');
+  const before = process.memoryUsage().arrayBuffers;
+  assert.throws(
+    () => logregHpo(tr, va),
+    /wide\.csv \[train\]: logreg-hpo with 20000 features: needs .* \+ the exact evaluation's dense Hessian 20000 × 20000 × 8 bytes = 2\.98 GiB \(.* in all\), more than the memory budget of 2 GiB; raise it with --memory-budget/,
+  );
+  assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 20, 'refused before the copies of the data');
+  // admitted with a budget that holds it: the Hessian is only allocated at the first exact evaluation
+  const p = logregHpo(tr, va, { memoryBudget: 4 * 2 ** 30 });
+  assert.equal(p.dimZ, 20_000);
+  assert.throws(() => logregHpo(tr, va, { memoryBudget: 0 }), /logregHpo: options.memoryBudget must be a positive integer/);
+});
+
+test('a million features is refused (no platform allocates its Hessian) whatever the budget', () => {
+  const tr = wideData(2, 1_000_000, 'm.svm');
+  assert.throws(() => logregHpo(tr, tr, { memoryBudget: Number.MAX_SAFE_INTEGER }), /m\.svm: logreg-hpo with 1000000 features: the exact evaluation's dense Hessian 1000000 × 1000000 × 8 bytes: 1000000000000 elements, more than the 4294967296/);
+});
+
+test('200,000 training rows build: the smallest label is found without spreading the labels into Math.min', () => {
+  const big = wideData(200_000, 1, 'tall');
+  const p = logregHpo(big, wideData(10, 1, 'tall-val'), { standardize: 'none' });
+  assert.equal(p.nInner, 200_000);
+  assert.equal(p.yA[0], -1);
+});
+
+test('the evaluation reuses one Hessian buffer: repeated hypergradients give the same result as a fresh problem', () => {
+  const p = logregHpo(train, val);
+  const x = Float64Array.from([-1]);
+  const first = p.hypergradient(x);
+  p.hypergradient(Float64Array.from([0.5]));
+  const again = p.hypergradient(x);
+  assert.equal(again.value, first.value);
+  assert.deepEqual(again.grad, first.grad);
+  assert.deepEqual(again.grad, logregHpo(train, val).hypergradient(x).grad);
+});

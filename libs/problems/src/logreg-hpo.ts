@@ -5,6 +5,8 @@ import { fullBatch, INNER_TOL } from './bilevel-problem';
 import type { Dataset } from './dataset';
 import { featureMoments, standardize } from './dataset';
 import { InputError } from './input-error';
+import type { Allocation } from './memory-budget';
+import { checkMemoryBudget, memoryBudgetOf } from './memory-budget';
 import { sigmoidCurvature, sigmoidNeg, softplusNeg } from './logistic-kernels';
 import { powerIteration } from './power-iteration';
 
@@ -14,6 +16,11 @@ export interface LogregHpoOptions {
   readonly reg?: 'scalar' | 'feature';
   /** Standardize features with the training split's mean and std (`train`, default) or leave them (`none`). */
   readonly standardize?: 'train' | 'none';
+  /**
+   * Bytes the problem may allocate (its copies of the data and the dense d × d Hessian of the exact evaluation),
+   * checked before allocating any of them. Default 2 GiB ({@link DEFAULT_MEMORY_BUDGET}).
+   */
+  readonly memoryBudget?: number;
 }
 
 /**
@@ -28,7 +35,9 @@ export interface LogregHpoOptions {
  *   ∇_z g_B = −(1/|B|) Σ y_j σ(−m_j) a_j + e^x ⊙ z,   ∇²_zz g_B·v = (1/|B|) Σ σ(m_j)σ(−m_j)(a_jᵀv) a_j + e^x ⊙ v,
  *   ∇²_xz g_B·v = e^x ⊙ z ⊙ v (summed over features when x is scalar),   ∇_x f = 0.
  * Evaluation: Newton's method with a Cholesky solve and Armijo backtracking (to ‖∇G‖ ≤ 1e-10), v* by the same
- * factorization.
+ * factorization, in one dense d × d buffer allocated at the first evaluation. Memory: the constructor adds up the
+ * data it is given, its copies of it (standardized, and the SIMD arena's) and that d × d buffer, and refuses beyond
+ * `memoryBudget` before allocating any of them: 20,000 features need 3 GiB for the Hessian alone.
  */
 export class LogregHpo implements BilevelProblem {
   readonly name = 'logreg-hpo';
@@ -53,6 +62,8 @@ export class LogregHpo implements BilevelProblem {
   private readonly expX: Float64Array;
   private readonly lastX: Float64Array;
   private lambdaMaxGram = NaN;
+  /** The dense d × d buffer of the evaluation-time Newton solves and the Cholesky factor, allocated once on first use. */
+  private hessian?: Matrix;
   /** The WebAssembly SIMD kernels and their buffers (A, B, t, s, w live in the arena), or null for the JS kernels. */
   private readonly simd: { readonly arena: SimdArena; readonly rows: Int32Array; readonly vec: Float64Array; readonly vec2: Float64Array; readonly acc: Float64Array } | null;
 
@@ -67,13 +78,25 @@ export class LogregHpo implements BilevelProblem {
         val.source,
       );
     }
+    const budget = memoryBudgetOf(options.memoryBudget, 'logregHpo');
+    const d0 = train.features.cols;
+    const nAll = train.features.rows + val.features.rows;
+    const simd = simdAvailable();
+    checkMemoryBudget(
+      [{ what: `the data as given ${nAll} × ${d0} × 8 bytes`, bytes: nAll * d0 * 8 }, ...logregHpoAllocations(nAll, d0, { standardize: std, simd })],
+      budget,
+      train.source,
+      `logreg-hpo with ${d0} features`,
+    );
     const trainSet = std === 'train' ? standardize(train, featureMoments(train.features)) : train;
     const valSet = std === 'train' ? standardize(val, featureMoments(train.features)) : val;
-    const negative = Math.min(...train.labels, ...val.labels);
+    // the smallest class present (a loop: spreading 10⁵ labels into Math.min overflows the call stack)
+    let negative = Infinity;
+    for (const labels of [train.labels, val.labels]) for (let i = 0; i < labels.length; i++) negative = Math.min(negative, labels[i]);
     const pm = (labels: Int32Array) => Float64Array.from(labels, (l) => (l === negative ? -1 : 1));
     const nMaxRows = Math.max(trainSet.features.rows, valSet.features.rows);
     const d = trainSet.features.cols;
-    if (simdAvailable()) {
+    if (simd) {
       const arena = new SimdArena(
         SimdArena.bytesFor({ f64: [trainSet.features.data.length, valSet.features.data.length, nMaxRows, nMaxRows, nMaxRows, d, d, d], i32: [nMaxRows] }),
       );
@@ -289,6 +312,12 @@ export class LogregHpo implements BilevelProblem {
     return out;
   }
 
+  /** The Hessian buffer, allocated once and reused by the evaluation-time solves (its size was checked against the budget). */
+  private hessianBuffer(): Matrix {
+    this.hessian ??= matrix(this.dimZ, this.dimZ);
+    return this.hessian;
+  }
+
   solveInner(x: Float64Array, options: InnerSolveOptions = {}): InnerSolution {
     const d = this.dimZ;
     const z = options.z0 ? Float64Array.from(options.z0) : new Float64Array(d);
@@ -298,7 +327,7 @@ export class LogregHpo implements BilevelProblem {
       hessian: (zz: Float64Array, H: Matrix) => void this.innerHessian(zz, x, H),
     };
     const tol = options.tol ?? INNER_TOL;
-    return { ...dampedNewton(objective, z, matrix(d, d), { tol, maxIter: options.maxIter ?? 100 }), tol };
+    return { ...dampedNewton(objective, z, this.hessianBuffer(), { tol, maxIter: options.maxIter ?? 100 }), tol };
   }
 
   hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {
@@ -306,7 +335,8 @@ export class LogregHpo implements BilevelProblem {
     const { z } = inner;
     const b = new Float64Array(this.dimZ);
     this.outerGradZ(z, x, this.fullOuter, b);
-    const H = cholesky(this.innerHessian(z, x));
+    const H = this.hessianBuffer();
+    cholesky(this.innerHessian(z, x, H), H);
     const v = new Float64Array(this.dimZ);
     for (let k = 0; k < this.dimZ; k++) v[k] = -b[k];
     choleskySolve(H, v);
@@ -346,6 +376,20 @@ export class LogregHpo implements BilevelProblem {
     }
     return { L: this.lambdaMaxGram / 4 + eMax, mu: eMin, LMaxSample: rowMax / 4 + eMax };
   }
+}
+
+/**
+ * The arrays {@link LogregHpo} allocates for `rows` samples (training and validation together) of `cols` features,
+ * beyond the data it is given: its standardized copy, the SIMD kernels' copy, and the exact evaluation's dense
+ * `cols × cols` Hessian. For a budget check before the data is even loaded (a loader's {@link Reserve}).
+ */
+export function logregHpoAllocations(rows: number, cols: number, options: { readonly standardize?: 'train' | 'none'; readonly simd?: boolean } = {}): Allocation[] {
+  const data = rows * cols * 8;
+  return [
+    ...((options.standardize ?? 'train') === 'train' ? [{ what: 'its standardized copy', bytes: data }] : []),
+    ...((options.simd ?? simdAvailable()) ? [{ what: "the SIMD kernels' copy", bytes: data }] : []),
+    { what: `the exact evaluation's dense Hessian ${cols} × ${cols} × 8 bytes`, bytes: cols * cols * 8, elements: cols * cols },
+  ];
 }
 
 /** Builds the {@link LogregHpo} problem from a training and a validation data set. */

@@ -314,3 +314,14 @@ test('labels of a split with fewer class names still index the full K', () => {
   const twoNames: Dataset = { ...val, classNames: ['class_0', 'class_1'], labels: Int32Array.from(val.labels, (l) => Math.min(l, 1)) };
   assert.equal(multiclassHpo(train, twoNames).nClasses, 3);
 });
+
+test('the (K·(d+1))² Hessian and the copies of the data are checked against the memory budget before they are allocated', () => {
+  // wine, 13 features and 3 classes: a 42 × 42 Hessian; a 10 KiB budget cannot hold the copies of the data
+  assert.throws(
+    () => multiclassHpo(train, val, { memoryBudget: 10 * 1024 }),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /multiclass-hpo with 13 features and 3 classes: needs the data as given .* \+ the exact evaluation's dense Hessian \(3 classes × 14\)² × 8 bytes = 13\.8 KiB .* more than the memory budget of 10 KiB/.test(e.message),
+  );
+  assert.equal(multiclassHpo(train, val, { memoryBudget: 2 ** 20 }).dimZ, 42);
+});

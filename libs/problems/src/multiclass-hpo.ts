@@ -5,6 +5,8 @@ import { fullBatch } from './bilevel-problem';
 import type { Dataset } from './dataset';
 import { featureMoments, standardize } from './dataset';
 import { InputError } from './input-error';
+import type { Allocation } from './memory-budget';
+import { checkMemoryBudget, memoryBudgetOf } from './memory-budget';
 import { classGradAccumulate, classLogits, softmaxRow } from './multiclass-kernels';
 import { powerIteration } from './power-iteration';
 
@@ -25,9 +27,14 @@ export interface MulticlassHpoOptions {
   readonly intercept?: boolean;
   /** A held-out test split: when given, {@link MulticlassHpo.metrics} reports its error and loss. */
   readonly test?: Dataset;
+  /**
+   * Bytes the problem may allocate (its copies of the data, the softmax buffers and the dense (K·d')² Hessian of the
+   * exact evaluation), checked before allocating any of them. Default 2 GiB ({@link DEFAULT_MEMORY_BUDGET}).
+   */
+  readonly memoryBudget?: number;
 }
 
-const OPTION_KEYS = ['reg', 'standardize', 'intercept', 'test'] as const;
+const OPTION_KEYS = ['reg', 'standardize', 'intercept', 'test', 'memoryBudget'] as const;
 
 /** The feature matrix with a constant column 1 appended. */
 function withBias(M: Matrix): Matrix {
@@ -60,7 +67,8 @@ const DEFAULT_TOL = 1e-10;
  * The outer oracles (∇_W f, ∇²_WW f·V) are the same softmax kernels on the validation rows; ∇²_xW f = 0.
  * Evaluation: Newton's method with a dense Cholesky factorization of the (K·d')² Hessian and Armijo backtracking, to
  * ‖∇_W G‖ ≤ 1e-10; v* by the same factorization at z*. Meant for K·d' up to about 10³ (digits: 10·65 = 650, a
- * Newton step takes about 0.25 s here).
+ * Newton step takes about 0.25 s here). Memory: the constructor adds up the data it is given, its copies, the softmax
+ * buffers and that Hessian, and refuses beyond `memoryBudget` before allocating any of them.
  *
  * @example const p = multiclassHpo(train, val, { reg: 'class', test }); const { value, grad } = p.hypergradient(x);
  */
@@ -134,6 +142,15 @@ export class MulticlassHpo implements BilevelProblem {
     if (K < 2 || new Set(train.labels).size < 2) {
       throw new InputError('the training labels hold a single class; multinomial logistic regression needs at least two', train.source);
     }
+    const budget = memoryBudgetOf(options.memoryBudget, where);
+    const nAll = train.features.rows + val.features.rows + (test?.features.rows ?? 0);
+    const nMax0 = Math.max(train.features.rows, val.features.rows, test?.features.rows ?? 0);
+    checkMemoryBudget(
+      [{ what: `the data as given ${nAll} × ${d} × 8 bytes`, bytes: nAll * d * 8 }, ...multiclassHpoAllocations(nAll, d, K, { standardize: std, intercept, maxRows: nMax0 })],
+      budget,
+      train.source,
+      `multiclass-hpo with ${d} features and ${K} classes`,
+    );
     const moments = std === 'train' ? featureMoments(train.features) : undefined;
     const prep = (set: Dataset): Matrix => {
       const features = (moments ? standardize(set, moments) : set).features;
@@ -470,6 +487,30 @@ export class MulticlassHpo implements BilevelProblem {
     const test = this.evaluate(this.C, this.yC, this.fullTest, z);
     return { valError: val.error, testError: test.error, testLoss: test.loss };
   }
+}
+
+/**
+ * The arrays {@link MulticlassHpo} allocates for `rows` samples (all splits together) of `cols` features and
+ * `classes` classes, beyond the data it is given: its standardized copy, its copy with a bias column, the softmax
+ * buffers (of the largest split, `maxRows`, default `rows`) and the exact evaluation's dense (K·d')² Hessian. For a
+ * budget check before the data is even loaded (a loader's {@link Reserve}).
+ */
+export function multiclassHpoAllocations(
+  rows: number,
+  cols: number,
+  classes: number,
+  options: { readonly standardize?: 'train' | 'none'; readonly intercept?: boolean; readonly maxRows?: number } = {},
+): Allocation[] {
+  const intercept = options.intercept ?? true;
+  const dz = intercept ? cols + 1 : cols;
+  const D = classes * dz;
+  const maxRows = options.maxRows ?? rows;
+  return [
+    ...((options.standardize ?? 'train') === 'train' ? [{ what: 'its standardized copy', bytes: rows * cols * 8 }] : []),
+    ...(intercept ? [{ what: `its copy with a bias column ${rows} × ${cols + 1} × 8 bytes`, bytes: rows * (cols + 1) * 8 }] : []),
+    { what: `softmax buffers 3 × ${maxRows} × ${classes} × 8 bytes`, bytes: 3 * maxRows * classes * 8 },
+    { what: `the exact evaluation's dense Hessian (${classes} classes × ${dz})² × 8 bytes`, bytes: D * D * 8, elements: D * D },
+  ];
 }
 
 /**

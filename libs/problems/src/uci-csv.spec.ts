@@ -50,3 +50,19 @@ test('loadUciCsv reports a missing file and a directory clearly', () => {
   writeFileSync(join(dir, 'ok.csv'), '2,1,a,b\n1,0\n2,1\n');
   assert.equal(loadUciCsv(join(dir, 'ok.csv')).features.rows, 2);
 });
+
+test('the dense matrix (and what the caller reserves) is checked against the memory budget before it is allocated', () => {
+  const row = `${'0.5,'.repeat(100_000)}1\n`;
+  const text = `3,100000,a,b\n${row}${row.replace(/1\n$/, '0\n')}${row}`;
+  const before = process.memoryUsage().arrayBuffers;
+  assert.throws(
+    () => parseUciCsv(text, 'w.csv', { memoryBudget: 2 ** 20 }),
+    (e: unknown) => e instanceof InputError && /^w\.csv: needs dense features 3 × 100000 × 8 bytes and labels = 2\.29 MiB, more than the memory budget of 1 MiB; raise it with --memory-budget/.test(e.message),
+  );
+  assert.throws(
+    () => parseUciCsv(text, 'w.csv', { memoryBudget: 2 ** 22, reserve: (n, d) => [{ what: `a model ${d} × ${d}`, bytes: d * d * 8 }] }),
+    /needs dense features 3 × 100000 × 8 bytes and labels = 2\.29 MiB \+ a model 100000 × 100000 = 74\.5 GiB/,
+  );
+  assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 20);
+  assert.equal(parseUciCsv(text, 'w.csv', { memoryBudget: 2 ** 22 }).features.data.length, 300_000);
+});

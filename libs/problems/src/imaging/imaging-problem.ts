@@ -4,6 +4,7 @@ import { nrm2, Rng } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from '../bilevel-problem';
 import { fullBatch } from '../bilevel-problem';
 import { InputError } from '../input-error';
+import { checkMemoryBudget, memoryBudgetOf } from '../memory-budget';
 import type { ImageLoadOptions } from '../loaders/png-jpeg';
 import { loadImage } from '../loaders/png-jpeg';
 import { bundledImagePaths } from './bundled-images';
@@ -288,6 +289,12 @@ export interface ImagingOptions {
   readonly filterSize?: number;
   /** Limits of the image loader. */
   readonly load?: ImageLoadOptions;
+  /**
+   * Bytes the images and the problem may allocate: the images are decoded one after the other within what is left
+   * of it (each refused by the size its header announces), then the training and held-out sets (clean and measured,
+   * float64) are checked before they are cut. Default 2 GiB ({@link DEFAULT_MEMORY_BUDGET}).
+   */
+  readonly memoryBudget?: number;
 }
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
@@ -345,8 +352,30 @@ export function imagingProblem(options: ImagingOptions = {}): ImagingProblem {
   }
   const trainFiles = imageFiles(options.train ?? bundledImagePaths('train'), 'train');
   const heldOutFiles = options.heldOut && options.heldOut.length === 0 ? [] : imageFiles(options.heldOut ?? bundledImagePaths('heldout'), 'heldOut');
-  const trainSet = cutPatches(trainFiles.map((f) => loadImage(f, options.load)), patchSize, options.patchesPerImage ?? Infinity);
-  const heldOutSet = heldOutFiles.length > 0 ? cutPatches(heldOutFiles.map((f) => loadImage(f, options.load)), 0) : undefined;
+  const budget = memoryBudgetOf(options.memoryBudget, fn);
+  // decoded one after the other: each within the budget by the size its header announces, all of them together
+  // (gray float64) within it too, checked as each one arrives
+  let decoded = 0;
+  const loadWithin = (file: string, k: number) => {
+    const image = loadImage(file, { ...options.load, memoryBudget: budget });
+    decoded += image.width * image.height;
+    checkMemoryBudget([{ what: `${k + 1} decoded images of ${decoded} pixels × 8 bytes in all`, bytes: decoded * 8 }], budget, file);
+    return image;
+  };
+  const trainImages = trainFiles.map(loadWithin);
+  const heldOutImages = heldOutFiles.map((f, k) => loadWithin(f, trainFiles.length + k));
+  // the sets cut from them, clean and measured: at most every pixel of every image, twice
+  checkMemoryBudget(
+    [
+      { what: `the decoded images, ${decoded} pixels × 8 bytes`, bytes: decoded * 8 },
+      { what: 'the clean and measured sets cut from them (at most twice as much)', bytes: decoded * 16 },
+    ],
+    budget,
+    fn,
+    `${trainImages.length + heldOutImages.length} images`,
+  );
+  const trainSet = cutPatches(trainImages, patchSize, options.patchesPerImage ?? Infinity);
+  const heldOutSet = heldOutImages.length > 0 ? cutPatches(heldOutImages, 0) : undefined;
   const operatorFor = (w: number, h: number) => (task === 'denoise' ? identityOperator(w, h) : gaussianBlur(w, h, { size: 5, sigma: 1 }));
   const rng = Rng.fromSeed(seed);
   const trainRng = rng.split();

@@ -24,6 +24,8 @@ export interface FashionMnistOptions {
   readonly split?: 'train' | 'test';
   /** Keep only the first `limit` images (the files are still inflated whole, ≈ 0.3 s for train). Default: all. */
   readonly limit?: number;
+  /** Per-file memory budget (the option memoryBudget of loadIdx). Default 2 GiB. */
+  readonly memoryBudget?: number;
 }
 
 /**
@@ -45,5 +47,9 @@ export function loadFashionMnist(dir: string, options: FashionMnistOptions = {})
     const raw = join(dir, `${prefix}-${kind}-ubyte`);
     return !existsSync(gz) && existsSync(raw) ? raw : gz;
   };
-  return loadLabelledIdx(file('images-idx3'), file('labels-idx1'), { classNames: FASHION_MNIST_CLASSES, limit: options.limit });
+  return loadLabelledIdx(file('images-idx3'), file('labels-idx1'), {
+    classNames: FASHION_MNIST_CLASSES,
+    limit: options.limit,
+    ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}),
+  });
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../input-error';
+import { checkMemoryBudget, memoryBudgetOf } from '../memory-budget';
 import { DEFLATE_MAX_RATIO, gunzipBounded, gunzipHead, isGzip } from './gunzip-bounded';
 import { readDataFile } from './read-data-file';
 
@@ -18,6 +19,8 @@ export interface IdxOptions {
   readonly rank?: number;
   /** Refuse a file whose header announces more than this many bytes, before allocating them. Default 2³⁰ (1 GiB). */
   readonly maxBytes?: number;
+  /** Refuse a file whose header announces more bytes than this memory budget, before allocating them. Default 2 GiB. */
+  readonly memoryBudget?: number;
 }
 
 /** The default of {@link IdxOptions.maxBytes}: 1 GiB. */
@@ -31,7 +34,7 @@ const IDX_TYPE_NAMES: Record<number, string> = { 0x08: 'unsigned byte', 0x09: 's
 const hex = (v: number, digits: number): string => `0x${v.toString(16).padStart(digits, '0')}`;
 
 /** Checks the options of {@link parseIdx}; returns the resolved ones. */
-function idxOptions(options: IdxOptions, who: string): { rank: number | undefined; maxBytes: number } {
+function idxOptions(options: IdxOptions, who: string): { rank: number | undefined; maxBytes: number; budget: number } {
   const { rank, maxBytes = IDX_DEFAULT_MAX_BYTES } = options;
   if (rank !== undefined && !(Number.isInteger(rank) && rank >= 1 && rank <= 255)) {
     throw new InputError(`options.rank must be an integer in 1..255, received ${String(rank)}`, who);
@@ -39,7 +42,7 @@ function idxOptions(options: IdxOptions, who: string): { rank: number | undefine
   if (!(Number.isInteger(maxBytes) && maxBytes >= 1)) {
     throw new InputError(`options.maxBytes must be a positive integer, received ${String(maxBytes)}`, who);
   }
-  return { rank, maxBytes };
+  return { rank, maxBytes, budget: memoryBudgetOf(options.memoryBudget, who) };
 }
 
 /** Reads and checks the header: magic number, rank, dimensions. Returns the dims and the header length. */
@@ -91,7 +94,7 @@ function readHeader(head: Uint8Array, source: string, rank: number | undefined):
  * @example parseIdx(readFileSync('train-labels-idx1-ubyte.gz'), 'train-labels', { rank: 1 }).dims // [60000]
  */
 export function parseIdx(bytes: Uint8Array, source = '<idx>', options: IdxOptions = {}): IdxArray {
-  const { rank, maxBytes } = idxOptions(options, 'parseIdx');
+  const { rank, maxBytes, budget } = idxOptions(options, 'parseIdx');
   const gz = isGzip(bytes);
   const head = gz ? gunzipHead(bytes, IDX_MAX_HEADER, source) : bytes;
   const { dims, headerBytes } = readHeader(head, source, rank);
@@ -101,6 +104,7 @@ export function parseIdx(bytes: Uint8Array, source = '<idx>', options: IdxOption
   if (total > maxBytes) {
     throw new InputError(`the header announces ${shape} = ${payload} bytes, more than the limit of ${maxBytes} (option maxBytes)`, source);
   }
+  checkMemoryBudget([{ what: `the array the header announces, ${shape} bytes`, bytes: total }], budget, source);
   let file: Uint8Array;
   if (gz) {
     if (total > DEFLATE_MAX_RATIO * bytes.length) {

@@ -24,6 +24,8 @@ export interface LabelledIdxOptions {
   readonly limit?: number;
   /** Per-file limit on the announced size, see {@link IdxOptions.maxBytes}. Default 1 GiB. */
   readonly maxBytes?: number;
+  /** Per-file memory budget, see {@link IdxOptions.memoryBudget}. Default 2 GiB. */
+  readonly memoryBudget?: number;
 }
 
 function checkOptions(options: LabelledIdxOptions, who: string): void {
@@ -81,7 +83,8 @@ export function labelledIdx(images: IdxArray, labels: IdxArray, options: Labelle
 export function loadLabelledIdx(imagesPath: string, labelsPath: string, options: LabelledIdxOptions = {}): LabelledImages {
   checkOptions(options, 'loadLabelledIdx');
   const maxBytes = options.maxBytes ?? IDX_DEFAULT_MAX_BYTES;
-  const labels = loadIdx(labelsPath, { rank: 1, maxBytes });
-  const images = loadIdx(imagesPath, { rank: 3, maxBytes });
+  const budget = options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {};
+  const labels = loadIdx(labelsPath, { rank: 1, maxBytes, ...budget });
+  const images = loadIdx(imagesPath, { rank: 3, maxBytes, ...budget });
   return labelledIdx(images, labels, options);
 }

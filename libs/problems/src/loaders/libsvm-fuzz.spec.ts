@@ -12,7 +12,7 @@ import { emptyTally, formatTally, fuzzOutcome } from './fuzz-outcome';
 import { applyTextMutations, hostileToken, textMutations } from './text-mutations';
 
 const CASE_MS = 1000;
-/** Dense entries allowed in these cases (the default, 2²⁶, is exercised by the targeted tests in libsvm.spec.ts). */
+/** Dense entries allowed in these cases (the default cap, the memory budget, is exercised by the targeted tests in libsvm.spec.ts). */
 const MAX_ENTRIES = 1 << 16;
 const RUNS = { random: 300, alphabet: 500, mutated: 500, hugeIndex: 200 };
 const SOURCE = 'fuzz.svm';

@@ -64,7 +64,13 @@ const bad: [string, string, RegExp, object?][] = [
   ['a single class', '1 1:1\n1 2:1\n', /every line has the label "1"; classification needs at least two classes/],
   ['a matrix over maxEntries', '1 1:1\n0 2:1\n1 600:1\n', /3 rows × 600 features = 1800 dense entries, more than the limit of 1000 \(option maxEntries\); the largest index, 600, is on line 3/, { maxEntries: 1000 }],
   ['an index beyond maxEntries', '1 1:1\n0 99999999999999999999:1\n', /line 2, token 2 "99999999999999999999:1": index "99999999999999999999" is not a positive integer/],
-  ['an index over the default maxEntries', '1 1:1\n0 67108865:1\n', /index 67108865 exceeds the limit of 67108864 dense entries \(option maxEntries\)/],
+  ['an index over maxEntries', '1 1:1\n0 1001:1\n', /line 2, token 2 "1001:1": index 1001 exceeds the limit of 1000 dense entries \(option maxEntries\)/, { maxEntries: 1000 }],
+  [
+    'an index whose one dense row is over the memory budget',
+    '1 1:1\n0 200000:1\n',
+    /line 2, token 2 "200000:1": index 200000: needs a dense matrix of at least 1 row × 200000 features × 8 bytes = 1.53 MiB, more than the memory budget of 1 MiB; raise it with --memory-budget/,
+    { memoryBudget: 1 << 20 },
+  ],
 ];
 for (const [what, text, message, options] of bad) {
   test(`parseLibsvm rejects ${what} with the line and the token`, () => {
@@ -75,15 +81,24 @@ for (const [what, text, message, options] of bad) {
   });
 }
 
-test('a stray huge index is refused before the dense matrix is allocated', () => {
+test('a stray huge index (the 22-byte file of issue 16) is refused by the default memory budget before anything dense is allocated', () => {
   const before = process.memoryUsage().arrayBuffers;
-  assert.throws(() => parseLibsvm('1 1:1\n0 60000000:1\n', 'f.svm'), /2 rows × 60000000 features = 120000000 dense entries, more than the limit of 67108864/);
+  assert.throws(
+    () => parseLibsvm('1 1:1\n-1 2000000000:1\n', 'f.svm'),
+    /InputError: f\.svm: line 2, token 2 "2000000000:1": index 2000000000: needs a dense matrix of at least 1 row × 2000000000 features × 8 bytes = 14.9 GiB, more than the memory budget of 2 GiB; raise it with --memory-budget/,
+  );
+  // within the budget row by row, but not as a matrix of all the rows: refused after reading, before allocating
+  assert.throws(
+    () => parseLibsvm('1 1:1\n0 60000000:1\n', 'f.svm', { memoryBudget: 512 * 2 ** 20 }),
+    /f\.svm: needs dense features 2 rows × 60000000 features × 8 bytes and labels \(the largest index, 60000000, is on line 2\) = 916 MiB, more than the memory budget of 512 MiB/,
+  );
   assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20);
 });
 
 test('option errors name the option', () => {
   assert.throws(() => parseLibsvm('', 'x', { features: 0 }), /parseLibsvm: options.features must be a positive integer, received 0/);
   assert.throws(() => parseLibsvm('', 'x', { maxEntries: 1.5 }), /options.maxEntries must be a positive integer/);
+  assert.throws(() => parseLibsvm('', 'x', { memoryBudget: -1 }), /parseLibsvm: options.memoryBudget must be a positive integer number of bytes, received -1/);
   assert.throws(() => parseLibsvm('', 'x', { classNames: ['1', 'one'] }), /options.classNames\[1\] = "one" is not a finite number/);
   assert.throws(() => parseLibsvm('', 'x', { classNames: ['1', '1.0'] }), /options.classNames\[1\] = "1.0" repeats the value of an earlier class/);
 });

@@ -2,6 +2,7 @@ import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { InputError } from '../input-error';
+import { checkMemoryBudget, memoryBudgetOf } from '../memory-budget';
 import { readDataFile } from './read-data-file';
 
 /** A grayscale image: `data[r·width + c]` in [0, 1], row-major, row 0 at the top. */
@@ -19,6 +20,23 @@ export interface ImageLoadOptions {
   readonly maxPixels?: number;
   /** Refuse files larger than this many bytes, before reading them ({@link loadImage} only). Default 64 MiB. */
   readonly maxBytes?: number;
+  /**
+   * Refuse an image whose decoding would allocate more than this many bytes ({@link DECODE_BYTES_PER_PIXEL} per pixel
+   * of the size its header announces), before decoding it. Default 2 GiB ({@link DEFAULT_MEMORY_BUDGET}).
+   */
+  readonly memoryBudget?: number;
+}
+
+/**
+ * Bytes allocated per pixel while decoding, at most: the float64 gray image (8), the decoder's RGBA output (4, or 8
+ * for 16-bit PNG samples) and the inflated scanlines or JPEG component planes (≤ 8).
+ */
+export const DECODE_BYTES_PER_PIXEL = 24;
+
+/** The limits of one decode: the pixel cap and the memory budget. */
+interface Limits {
+  readonly maxPixels: number;
+  readonly budget: number;
 }
 
 const DEFAULT_MAX_PIXELS = 4096 * 4096;
@@ -40,19 +58,21 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-function maxPixelsOf(options: ImageLoadOptions): number {
+function limitsOf(options: ImageLoadOptions): Limits {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(Number.isInteger(maxPixels) && maxPixels >= 1)) {
     throw new InputError(`maxPixels must be a positive integer, received ${String(maxPixels)}`, 'decodeImage');
   }
-  return maxPixels;
+  return { maxPixels, budget: memoryBudgetOf(options.memoryBudget, 'decodeImage') };
 }
 
-function checkSize(width: number, height: number, maxPixels: number, source: string, format: string): void {
+function checkSize(width: number, height: number, limits: Limits, source: string, format: string): void {
+  const { maxPixels, budget } = limits;
   if (width < 1 || height < 1) throw new InputError(`${format} header: image size ${width}×${height}; expected a positive width and height`, source);
   if (width * height > maxPixels) {
     throw new InputError(`${format} header: image size ${width}×${height} = ${width * height} pixels, more than the limit of ${maxPixels} (option maxPixels)`, source);
   }
+  checkMemoryBudget([{ what: `decoding ${width}×${height} pixels × ${DECODE_BYTES_PER_PIXEL} bytes`, bytes: width * height * DECODE_BYTES_PER_PIXEL }], budget, source, `${format} header`);
 }
 
 const u32 = (b: Uint8Array, o: number) => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
@@ -86,13 +106,13 @@ function adam7Bytes(width: number, height: number, bitsPerPixel: number): number
  * colour type against the spec); for an interlaced image, whose inflation pngjs does not bound, inflates the IDAT
  * stream once with zlib's `maxOutputLength` set to the exact size the header announces.
  */
-function precheckPng(bytes: Uint8Array, maxPixels: number, source: string): void {
+function precheckPng(bytes: Uint8Array, limits: Limits, source: string): void {
   if (bytes.length < 33) throw new InputError(`truncated PNG: ${bytes.length} bytes, less than the signature and IHDR chunk (33 bytes)`, source);
   const type = String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]);
   if (u32(bytes, 8) !== 13 || type !== 'IHDR') throw new InputError(`PNG: the first chunk is "${type}" of length ${u32(bytes, 8)}; expected IHDR of length 13`, source);
   const width = u32(bytes, 16);
   const height = u32(bytes, 20);
-  checkSize(width, height, maxPixels, source, 'PNG IHDR');
+  checkSize(width, height, limits, source, 'PNG IHDR');
   const depth = bytes[24];
   const colorType = bytes[25];
   const spec = PNG_COLOR_TYPES[colorType];
@@ -125,7 +145,7 @@ function precheckPng(bytes: Uint8Array, maxPixels: number, source: string): void
 const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 
 /** Walks a JPEG's segments up to the first frame header and checks the size it announces against `maxPixels`. */
-function precheckJpeg(bytes: Uint8Array, maxPixels: number, source: string): void {
+function precheckJpeg(bytes: Uint8Array, limits: Limits, source: string): void {
   let offset = 2;
   while (offset + 4 <= bytes.length) {
     if (bytes[offset] !== 0xff) throw new InputError(`JPEG: byte ${offset} is 0x${bytes[offset].toString(16)}, expected a segment marker 0xff`, source);
@@ -145,7 +165,7 @@ function precheckJpeg(bytes: Uint8Array, maxPixels: number, source: string): voi
       if (offset + 9 > bytes.length) throw new InputError(`truncated JPEG: the frame header at byte ${offset} is cut off`, source);
       const height = (bytes[offset + 5] << 8) | bytes[offset + 6];
       const width = (bytes[offset + 7] << 8) | bytes[offset + 8];
-      checkSize(width, height, maxPixels, source, 'JPEG frame');
+      checkSize(width, height, limits, source, 'JPEG frame');
       return;
     }
     offset += 2 + length;
@@ -162,8 +182,8 @@ function grayFromRgba(data: ArrayLike<number>, width: number, height: number, ma
   return out;
 }
 
-function decodePng(bytes: Uint8Array, maxPixels: number, source: string): GrayImage {
-  precheckPng(bytes, maxPixels, source);
+function decodePng(bytes: Uint8Array, limits: Limits, source: string): GrayImage {
+  precheckPng(bytes, limits, source);
   let png;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
@@ -177,8 +197,9 @@ function decodePng(bytes: Uint8Array, maxPixels: number, source: string): GrayIm
   return { width, height, data: grayFromRgba(png.data as unknown as ArrayLike<number>, width, height, maxValue, gray), source };
 }
 
-function decodeJpeg(bytes: Uint8Array, maxPixels: number, source: string): GrayImage {
-  precheckJpeg(bytes, maxPixels, source);
+function decodeJpeg(bytes: Uint8Array, limits: Limits, source: string): GrayImage {
+  precheckJpeg(bytes, limits, source);
+  const { maxPixels } = limits;
   let img;
   try {
     img = jpeg.decode(bytes, {
@@ -192,7 +213,7 @@ function decodeJpeg(bytes: Uint8Array, maxPixels: number, source: string): GrayI
   } catch (err) {
     throw new InputError(`JPEG: ${describe(err)}`, source);
   }
-  checkSize(img.width, img.height, maxPixels, source, 'JPEG');
+  checkSize(img.width, img.height, limits, source, 'JPEG');
   return { width: img.width, height: img.height, data: grayFromRgba(img.data, img.width, img.height, 255, false), source };
 }
 
@@ -202,7 +223,7 @@ function decodeJpeg(bytes: Uint8Array, maxPixels: number, source: string): GrayI
  * 0.299 R + 0.587 G + 0.114 B; alpha is ignored (pixels that a PNG tRNS chunk marks transparent read as pngjs
  * gives them, black). 16-bit PNG samples keep their precision.
  *
- * Hostile input: the size announced by the header (PNG IHDR, JPEG SOF) is checked against `maxPixels` before
+ * Hostile input: the size announced by the header (PNG IHDR, JPEG SOF) is checked against `maxPixels` and `memoryBudget` before
  * any pixel buffer is allocated, an interlaced PNG's inflation is bounded by the size its header announces (pngjs
  * bounds the non-interlaced case itself), and jpeg-js runs with its resolution and memory limits set from
  * `maxPixels`. Every failure is an {@link InputError} at `source` saying what was wrong and what was expected.
@@ -210,9 +231,9 @@ function decodeJpeg(bytes: Uint8Array, maxPixels: number, source: string): GrayI
  * @example decodeImage(readFileSync('camera.png'), 'camera.png') // { width: 512, height: 512, data, source }
  */
 export function decodeImage(bytes: Uint8Array, source = '<image>', options: ImageLoadOptions = {}): GrayImage {
-  const maxPixels = maxPixelsOf(options);
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePng(bytes, maxPixels, source);
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return decodeJpeg(bytes, maxPixels, source);
+  const limits = limitsOf(options);
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePng(bytes, limits, source);
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return decodeJpeg(bytes, limits, source);
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new InputError(
     `not a PNG or JPEG image (first bytes: ${head || 'none, the file is empty'}); expected the PNG signature 89 50 4e 47 0d 0a 1a 0a or the JPEG start ff d8 ff`,
