@@ -8,8 +8,9 @@ const FWD_VALUE = codes.FWD_VALUE;
 
 
 /**
- * Rules of 2-D pooling over NCHW images, windows kh×kw at strides (sh, sw), no padding; each (image, channel) plane
- * pooled on its own. `ip` = [planes per sample (or all planes of a fixed tensor), H, W, outH, outW, kh, kw, sh, sw].
+ * Rules of 2-D pooling over NCHW images, windows kh×kw at strides (sh, sw), no padding (the issue's models pool
+ * without it; a padded max pool would need −∞ borders and an average pool a choice of divisor); each (image, channel)
+ * plane pooled on its own. `ip` = [planes per sample (or all planes of a fixed tensor), H, W, outH, outW, kh, kw, sh, sw].
  *
  *   maxPool2d  y_o = x_{m(o)}, m(o) the first position of the window's maximum, cached by the forward sweep (`d1`, as
  *              float64 indices). Piecewise linear: ẏ_o = ẋ_{m(o)}, x̄_{m(o)} += ȳ_o, x̄̇_{m(o)} += ȳ̇_o, φ'' = 0 (the
