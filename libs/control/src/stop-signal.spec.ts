@@ -116,7 +116,9 @@ test('runTrainingPipeline: a stage stopped inside a tick ends the run as interru
   };
   const seen: number[] = [];
 
-  const r = await runTrainingPipeline(stages, state(0), { maxIter: 100, signal: ac.signal, onEvent: (e) => seen.push(e.iteration) });
+  const findings: number[] = [];
+  const r = await runTrainingPipeline(stages, state(0), { maxIter: 100, signal: ac.signal, onEvent: (e) => seen.push(e.iteration), onFinding: (f) => findings.push(f.iteration) });
+  await new Promise((resolve) => setTimeout(resolve, 0)); // an error escaping a subscriber would surface here
 
   assert.equal(r.outcome, 'interrupted');
   assert.equal(r.iterations, 5);
@@ -124,5 +126,6 @@ test('runTrainingPipeline: a stage stopped inside a tick ends the run as interru
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5], 'no event for the abandoned step');
   // a stage failing for another reason still rejects the run
   const broken = { ...stages, certificate: () => { throw new Error('LP exploded'); } };
-  await assert.rejects(runTrainingPipeline(broken, state(0), { signal: new AbortController().signal }), /LP exploded/);
+  await assert.rejects(runTrainingPipeline(broken, state(0), { signal: new AbortController().signal, onFinding: () => undefined }), /LP exploded/);
+  await new Promise((resolve) => setTimeout(resolve, 0));
 });

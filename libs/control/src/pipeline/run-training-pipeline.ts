@@ -60,12 +60,16 @@ export async function runTrainingPipeline(stages: PipelineStages, init: PolicySt
   if (options.onFinding) {
     const onFinding = options.onFinding;
     pipeline.subscription.add(
-      pipeline.findings$.subscribe((f) => {
-        try {
-          onFinding(f);
-        } catch (error) {
-          failure ??= { error };
-        }
+      pipeline.findings$.subscribe({
+        next: (f) => {
+          try {
+            onFinding(f);
+          } catch (error) {
+            failure ??= { error };
+          }
+        },
+        // a stage's error reaches this subscriber too; without a handler RxJS would rethrow it asynchronously
+        error: (error) => (failure ??= { error }),
       }),
     );
   }
