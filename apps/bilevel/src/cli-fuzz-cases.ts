@@ -49,7 +49,8 @@ export function parseHelpOptions(help: string): OptionSpec[] {
 
 /** The command names of a commander `--help` text (`help` included). */
 export function parseHelpCommands(help: string): string[] {
-  const section = help.split(/\nCommands:\n/)[1] ?? '';
+  // the section ends at the first blank line (the help goes on with "Exit codes:" and others)
+  const section = (help.split(/\nCommands:\n/)[1] ?? '').split(/\n\s*\n/)[0];
   return section
     .split('\n')
     .map((line) => /^ {2}([\w-]+)/.exec(line)?.[1])
