@@ -24,15 +24,11 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** The exit codes as `--help` lists them. */
+/** The exit codes as `--help` lists them (unindented, so that no line reads as a command or an option). */
 export const EXIT_HELP = `
-Exit codes:
-  0    done
-  1    internal error (a bug: message and stack printed)
-  2    bad input (one message naming the option or file; nothing written)
-  3    the run diverged (the summary holds the last finite state)
-  4    --strict: a runtime monitor reported a violation
-  5    a service the command runs on (the Redis of sweep --queue) stayed unreachable; the same command resumes
-  6    an output file could not be written (disk full, read-only folder…): one line naming the file and the
-       cause; the last good checkpoint is kept
-  130  interrupted (Ctrl-C, SIGTERM): what was computed so far is saved`;
+Exit codes: 0 done; 1 internal error (a bug: message and stack printed); 2 bad input (one message naming the
+option or file, nothing written); 3 the run diverged (the summary holds the last finite state); 4 --strict: a
+runtime monitor reported a violation; 5 a service the command runs on (the Redis of sweep --queue) stayed
+unreachable, the same command resumes; 6 an output file could not be written (disk full, read-only folder…): one
+line naming the file and the cause, the last good checkpoint is kept; 130 interrupted (Ctrl-C, SIGTERM): what
+was computed so far is saved.`;

@@ -9,5 +9,12 @@ for (const stream of [process.stdout, process.stderr]) {
     if (err.code !== 'EPIPE') throw err;
   });
 }
-const { main } = await import('../src/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === 'train') {
+  // a training runs in a worker thread so that Ctrl-C reaches the loops of a long step (see run-in-worker.ts)
+  const { runInWorker } = await import('../src/run-in-worker.ts');
+  process.exitCode = await runInWorker(argv);
+} else {
+  const { main } = await import('../src/main.ts');
+  process.exitCode = await main(argv);
+}

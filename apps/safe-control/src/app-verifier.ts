@@ -1,4 +1,6 @@
 import type { ControlSystem, Policy } from '@bilevel/control';
+import type { StopSignal } from '@bilevel/verify';
+import { isStopError } from '@bilevel/verify';
 import { sampledVerifierStage, soundVerifierStage } from './control-pipeline';
 import type { VerifierStage } from './control-pipeline';
 import type { CertificateConditions } from './certificate-file';
@@ -9,18 +11,29 @@ import type { CertificateConditions } from './certificate-file';
  * then, when that passes, the sound verifier (branch and bound in float64 with outward rounding over the composed
  * graph policy → dynamics → certificate). The verdict is the sound one: `verified` is a proof, `unknown` is not
  * certified. Systems the sound verifier cannot express (cart-pole: rational dynamics) keep the sampled verdict,
- * 'passed', which never counts as certified by `verify`.
+ * 'passed', which never counts as certified by `verify`. `options.signal` stops both checks part-way (an
+ * `AbortError`); `options.onSound` is called when the sound verifier starts (the long part: a log line).
  */
-export function appVerifier(system: ControlSystem, policy: Policy, conditions: CertificateConditions, samples: number, seed: number): VerifierStage {
-  const sampled = sampledVerifierStage(system, policy, { ...conditions, samples, seed });
-  const sound = soundVerifierStage(system, policy, { ...conditions, seed });
+export function appVerifier(
+  system: ControlSystem,
+  policy: Policy,
+  conditions: CertificateConditions,
+  samples: number,
+  seed: number,
+  options: { readonly signal?: StopSignal; readonly onSound?: () => void } = {},
+): VerifierStage {
+  const signal = options.signal ? { signal: options.signal } : {};
+  const sampled = sampledVerifierStage(system, policy, { ...conditions, samples, seed, ...signal });
+  const sound = soundVerifierStage(system, policy, { ...conditions, seed, ...signal });
   return (theta, certificate) => {
     const first = sampled(theta, certificate);
     if (first.status !== 'passed') return first;
     let proof;
     try {
+      options.onSound?.();
       proof = sound(theta, certificate);
     } catch (err) {
+      if (isStopError(err)) throw err;
       return { ...first, method: `sampled (no sound verifier: ${(err as Error).message})` };
     }
     return { ...proof, method: `sound (after ${first.samples ?? 0} sampled states per condition)`, conditions: first.conditions, samples: first.samples };

@@ -1,4 +1,5 @@
 import type { Logger } from '@bilevel/telemetry';
+import type { StopSignal } from '@bilevel/verify';
 
 /** Where a command writes. */
 export interface CommandIo {
@@ -11,4 +12,9 @@ export interface CommandIo {
   readonly json: boolean;
   /** Resolves when the user interrupts (SIGINT/SIGTERM); the run then stops and saves what it has. */
   readonly interrupted?: Promise<string>;
+  /**
+   * The same interruption, readable synchronously inside a long step (the LP, the verifiers, the neural fit): set
+   * by the thread that receives the signals while this one computes (see runInWorker), so a step stops at once.
+   */
+  readonly stop?: StopSignal;
 }

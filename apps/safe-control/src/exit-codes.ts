@@ -17,13 +17,10 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** The exit codes as `--help` lists them. */
+/** The exit codes as `--help` lists them (unindented, so that no line reads as a command or an option). */
 export const EXIT_HELP = `
-Exit codes:
-  0    done: certified (train, verify), or the baseline / simulation finished
-  1    internal error (a bug: message and stack printed)
-  2    bad input (one message naming the option or file; nothing written)
-  3    not certified (train), or verify found a violation
-  6    an output file could not be written (disk full, read-only folder…): one line naming the file and the
-       cause; the last good checkpoint is kept
-  130  interrupted (Ctrl-C, SIGTERM): what was computed so far is saved`;
+Exit codes: 0 done: certified (train, verify), or the baseline / simulation finished; 1 internal error (a bug:
+message and stack printed); 2 bad input (one message naming the option or file, nothing written); 3 not
+certified (train), or verify found a violation; 6 an output file could not be written (disk full, read-only
+folder…): one line naming the file and the cause, the last good checkpoint is kept; 130 interrupted (Ctrl-C,
+SIGTERM): what was computed so far is saved.`;

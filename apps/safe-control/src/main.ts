@@ -4,6 +4,7 @@ import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
 import { EXIT, EXIT_HELP } from './exit-codes';
 import { APP_SYSTEMS } from './lookup-system';
 import type { CommandIo } from './command-io';
+import type { StopSignal } from '@bilevel/verify';
 import { countAtMost, integer, nonNegativeInt, nonNegativeNumber, positiveNumber } from './parse-values';
 import type { TrainResume } from './train-checkpoint';
 import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, readTrainResume, RESUME_OPTIONS } from './train-checkpoint';
@@ -21,6 +22,11 @@ export interface MainIo {
   readonly tty?: boolean;
   /** Install SIGINT/SIGTERM handlers that stop a run cleanly. Default true. */
   readonly signals?: boolean;
+  /**
+   * An interruption received elsewhere (the main thread, when the program runs in a worker thread: runInWorker):
+   * the signal's name when it comes, and a flag the long loops read synchronously. Replaces the signal handlers.
+   */
+  readonly interruption?: { readonly interrupted: Promise<string>; readonly stop: StopSignal };
 }
 
 /** Default upper-level iterations of `train`. */
@@ -56,21 +62,25 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     const json = Boolean(opts.json);
     const log = createLogger({ pretty: tty && !json, destination: stderr, level: String(opts.logLevel), name: 'safe-control' });
     let interrupt: ((signal: string) => void) | undefined;
-    const interrupted = new Promise<string>((r) => (interrupt = r));
+    const interrupted = io.interruption?.interrupted ?? new Promise<string>((r) => (interrupt = r));
+    // in this thread the flag is seen between steps; a worker's (io.interruption) is seen inside them too
+    const stopped = new AbortController();
+    const stop = io.interruption?.stop ?? stopped.signal;
     const exitNow = () => process.exit(EXIT.interrupted);
     const onSignal = (signal: string) => {
       stderr.write(`\nreceived ${signal}: stopping after the current step (press again to exit at once)\n`);
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
       process.once('SIGINT', exitNow);
+      stopped.abort();
       interrupt?.(signal);
     };
-    if (io.signals ?? true) {
+    if ((io.signals ?? true) && !io.interruption) {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
     }
     try {
-      code = await run(opts, { stdout, stderr, log, progress: tty && !json, json, interrupted });
+      code = await run(opts, { stdout, stderr, log, progress: tty && !json, json, interrupted, stop });
     } finally {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);

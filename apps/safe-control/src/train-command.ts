@@ -68,16 +68,16 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const checkpoints = new TrainCheckpointer(dir, every, log);
   if (resume) log.info({ iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious }, 'resuming from the checkpoint');
 
-  // 2. the run
+  // 2. the run; Ctrl-C is seen between steps, and inside them (the LP, the verifiers) when io.stop is shared
+  const ac = new AbortController();
+  void io.interrupted?.then(() => ac.abort());
+  const stop = { get aborted(): boolean { return ac.signal.aborted || io.stop?.aborted === true; } };
+  const onSound = () => log.debug('sound verification started');
   const { stages, init } = polyTrack(system, policy, lp, {
     theta0: Float64Array.from(setup.theta0),
     training: { seed: config.seed, ...(baseline ? { mode: 'svg' as const } : {}) },
-    ...(lp ? { verifier: appVerifier(system, policy, lp.settings, config.samples, config.seed) } : {}),
-  });
-  const ac = new AbortController();
-  io.interrupted?.then((signal) => {
-    log.warn({ signal }, 'interrupted: saving what was computed so far');
-    ac.abort();
+    ...(lp ? { verifier: appVerifier(system, policy, lp.settings, config.samples, config.seed, { signal: stop, onSound }) } : {}),
+    signal: stop,
   });
   const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} ${baseline ? 'svg' : config.track}`, stream: io.stderr });
   let lastCertified: { certificate: CertificateResult; theta: Float64Array } | null = null;
@@ -87,11 +87,13 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const stateAt = (p: PolicyState, seconds: number): Record<string, CheckpointValue> => ({
     track: 'poly',
     policy: plainTree({ ...p, inner: p.inner && typeof p.inner === 'object' ? withoutDiagnostics(p.inner) : null }),
-    lp: plainTree(lp ? lp.state() : null),
+    lp: plainTree(lpState),
     verdict: plainTree(lastVerdict),
     findings: plainTree(sink.findings),
     seconds,
   });
+  /** The LP's warm start as of the last completed iteration (a step stopped part-way may have moved it). */
+  let lpState = lp ? lp.state() : null;
   let trainingMs = 0;
   let tick = performance.now();
   log.info({ maxIter: config.maxIter, nTheta: policy.nTheta, lp: lp?.settings ?? null }, 'training started');
@@ -100,13 +102,14 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
     result = await runTrainingPipeline(stages, saved?.policy ?? init, {
       maxIter: config.maxIter,
       ...(config.maxSeconds !== undefined ? { maxSeconds: Math.max(1e-9, config.maxSeconds - savedSeconds) } : {}),
-      signal: ac.signal,
+      signal: stop,
       // a resumed pipeline repeats the checkpoint's iteration, whose findings the checkpoint already holds
       onFinding: (f) => (saved && f.iteration === saved.policy.iteration ? undefined : sink.add(f)),
       onEvent: (e: PipelineEvent) => {
         const now = performance.now();
         trainingMs += now - tick;
         tick = now;
+        lpState = lp ? lp.state() : null;
         if (e.certificate !== null) lastCertified = { certificate: e.certificate, theta: e.policy.theta };
         if (e.verdict !== null) {
           lastVerdict = holdVerdict(e.verdict);
@@ -118,6 +121,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
         tick = performance.now();
       },
     });
+    if (result.outcome === 'interrupted') log.warn({ iteration: result.last.iteration }, 'interrupted: saving what was computed up to this iteration');
     if (result.outcome === 'interrupted' || result.outcome === 'max-iter' || result.outcome === 'max-seconds') {
       checkpoints.save(stateAt(result.last.policy, savedSeconds + result.seconds), result.last.iteration);
     }

@@ -20,6 +20,7 @@ import { barrierVerdictSummary, sampledBarrierCheck, sampledSummary } from './ne
 import type { TrainResume } from './train-checkpoint';
 import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, keptCheckpoint, OutputFiles, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
 import { InputError } from '@bilevel/problems';
+import { isStopError } from '@bilevel/verify';
 
 /** How a neural run ended: the trainer's own stops, or the driver's budget / Ctrl-C. */
 export type NeuralOutcome = 'certified' | 'diverged' | 'max-iter' | 'max-seconds' | 'interrupted';
@@ -33,7 +34,8 @@ export type NeuralOutcome = 'certified' | 'diverged' | 'max-iter' | 'max-seconds
  * verification and upper step in one, with ψ, Adam's moments and the counterexample set carried in its state, so
  * it does not split into the pipeline's independent policy / certificate (θ ↦ certificate) / verifier stages without
  * re-implementing the trainer. The driver gives it the same handling as the pipeline: one step per event-loop turn
- * (so Ctrl-C lands between steps), --max-iter steps, --max-seconds of stepping, the progress bar and the logs.
+ * (so Ctrl-C lands between steps, and inside one when `io.stop` is shared: the step is abandoned), --max-iter steps,
+ * --max-seconds of stepping, the progress bar and the logs.
  *
  * Certified only when verifyBarrier proved all four conditions (`verified`) for the final (θ, ψ). Writes
  * report.json (verdict, boxes per condition, iterations, seconds, a sampled cross-check of `samples` states per
@@ -53,7 +55,10 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   if (!(every >= 0)) throw new InputError(`expected seconds ≥ 0, received ${every}`, '--checkpoint-every');
   const saved = resume ? neuralTrainState(resume) : null;
   const barrier = new BarrierMlp(system.nx, { hidden: NEURAL_BARRIER_HIDDEN });
-  const run = neuralTraining(system, setup.policy, barrier, setup.options);
+  // Ctrl-C is seen between steps, and inside them (the lower fit, the verification) when io.stop is shared
+  const ac = new AbortController();
+  const stop = { get aborted(): boolean { return ac.signal.aborted || io.stop?.aborted === true; } };
+  const run = neuralTraining(system, setup.policy, barrier, { ...setup.options, signal: stop });
   const dir = resume ? resume.dir : prepareOutDir(out);
   if (!resume) saveTrainConfig(dir, config);
   const log = io.log.child({ command: 'train', system: system.name, track: 'neural', seed: config.seed });
@@ -61,11 +66,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   if (resume) log.info({ iteration: saved!.steps, file: resume.file, fromPrevious: resume.fromPrevious }, 'resuming from the checkpoint');
 
   // 2. the run
-  const ac = new AbortController();
-  io.interrupted?.then((signal) => {
-    log.warn({ signal }, 'interrupted: saving what was computed so far');
-    ac.abort();
-  });
+  void io.interrupted?.then(() => ac.abort());
   const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} neural`, stream: io.stderr });
   const maxSeconds = config.maxSeconds ?? Infinity;
   log.info({ maxIter: config.maxIter, nTheta: setup.policy.nTheta, barrier: barrier.sizes, domain: setup.domain }, 'training started');
@@ -92,12 +93,20 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
         break;
       }
       await new Promise<void>((r) => setImmediate(r));
-      if (ac.signal.aborted) {
+      if (stop.aborted) {
         outcome = 'interrupted';
         break;
       }
+      log.debug({ iteration: steps + 1 }, 'step started');
       const t0 = performance.now();
-      s = run.step(s);
+      try {
+        s = run.step(s);
+      } catch (err) {
+        // stopped part-way: the step is abandoned, s is still the last completed one
+        if (!(stop.aborted && isStopError(err))) throw err;
+        outcome = 'interrupted';
+        break;
+      }
       ms += performance.now() - t0;
       steps++;
       const d = s.diagnostics;
@@ -110,6 +119,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
       progress.update(steps, { L: d?.lower.loss ?? NaN, V: d?.value ?? NaN });
       if (!s.done && checkpoints.due()) save();
     }
+    if (outcome === 'interrupted') log.warn({ iteration: steps }, 'interrupted: saving what was computed up to this iteration');
     if (outcome === 'interrupted' || outcome === 'max-iter' || outcome === 'max-seconds') save();
   } finally {
     progress.stop();
