@@ -14,7 +14,8 @@ const FWD_VALUE = codes.FWD_VALUE;
  * accumulates with the same strides: a stride-0 run sums into one entry (a local sum, then one add).
  *
  * Binary nodes iterate over their output y (contiguous) reading a through `itSa` and b through `itSb`. Sum nodes
- * iterate over their operand u (contiguous) writing y through `itSb` (0 along the reduced axes).
+ * iterate over their operand u (contiguous) writing y through `itSb` (0 along the reduced axes). An adjoint the plan
+ * lets a rule assign (its first writer, an operand that is not broadcast; a sum's operand) is written with = (`set`).
  *
  * Rules (y = φ(a, b); a dead tangent is never read):
  *   affine  y = c₁a + c₂b    ẏ = c₁ȧ + c₂ḃ       ā += c₁ȳ,  ā̇ += c₁ȳ̇  (likewise b)
@@ -61,14 +62,14 @@ const S_BDOT = 27;
  * Walks the node's coalesced iteration and runs `code` on each run: (len, main offset o, a offset ia and stride sa,
  * b offset ib and stride sb). `aLive`/`bLive` tell the div rules which tangents to read. No allocation.
  */
-function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolean): void {
+function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolean, set: boolean): void {
   const dims = y.itDims;
   const q = dims.length;
   const sa = y.itSa;
   const sb = y.itSb;
   const d0 = y.itPer > 0 ? y.ctx.size * y.itPer : dims[0];
   if (q === 1) {
-    run(y, code, c, aLive, bLive, d0, 0, 0, sa[0], 0, sb[0]);
+    run(y, code, c, aLive, bLive, set, d0, 0, 0, sa[0], 0, sb[0]);
     return;
   }
   const len = dims[q - 1];
@@ -77,7 +78,7 @@ function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boole
   if (q === 2) {
     const a0 = sa[0];
     const b0 = sb[0];
-    for (let i = 0; i < d0; i++) run(y, code, c, aLive, bLive, len, i * len, i * a0, ra, i * b0, rb);
+    for (let i = 0; i < d0; i++) run(y, code, c, aLive, bLive, set, len, i * len, i * a0, ra, i * b0, rb);
     return;
   }
   const cnt = y.itCnt;
@@ -90,7 +91,7 @@ function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boole
   let ib = 0;
   let o = 0;
   for (let t = 0; t < outer; t++) {
-    run(y, code, c, aLive, bLive, len, o, ia, ra, ib, rb);
+    run(y, code, c, aLive, bLive, set, len, o, ia, ra, ib, rb);
     o += len;
     for (let d = q - 2; d >= 0; d--) {
       const lim = d === 0 ? d0 : dims[d];
@@ -104,7 +105,7 @@ function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boole
   }
 }
 
-function run(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolean, len: number, o: number, ia: number, sa: number, ib: number, sb: number): void {
+function run(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolean, set: boolean, len: number, o: number, ia: number, sa: number, ib: number, sb: number): void {
   const a = y.a;
   const b = y.b;
   switch (code) {
@@ -121,16 +122,16 @@ function run(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolea
       lin2(len, y.dot, o, a.dot, ia, sa, y.c1, b.dot, ib, sb, y.c2);
       return;
     case R_AFFINE_A:
-      spread(len, y.bar, o, y.c1, a.bar, ia, sa);
+      spread(len, y.bar, o, y.c1, a.bar, ia, sa, set);
       return;
     case R_AFFINE_B:
-      spread(len, y.bar, o, y.c2, b.bar, ib, sb);
+      spread(len, y.bar, o, y.c2, b.bar, ib, sb, set);
       return;
     case D_AFFINE_A:
-      spread(len, y.bdot, o, y.c1, a.bdot, ia, sa);
+      spread(len, y.bdot, o, y.c1, a.bdot, ia, sa, set);
       return;
     case D_AFFINE_B:
-      spread(len, y.bdot, o, y.c2, b.bdot, ib, sb);
+      spread(len, y.bdot, o, y.c2, b.bdot, ib, sb, set);
       return;
     case V_MUL:
       prod(len, y.val, o, a.val, ia, sa, b.val, ib, sb);
@@ -145,22 +146,22 @@ function run(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolea
       prod2(len, y.dot, o, a.dot, a.val, ia, sa, b.val, b.dot, ib, sb);
       return;
     case R_MUL_A:
-      spreadProd(len, y.bar, o, a.bar, ia, sa, b.val, ib, sb);
+      spreadProd(len, y.bar, o, a.bar, ia, sa, b.val, ib, sb, set);
       return;
     case R_MUL_B:
-      spreadProd(len, y.bar, o, b.bar, ib, sb, a.val, ia, sa);
+      spreadProd(len, y.bar, o, b.bar, ib, sb, a.val, ia, sa, set);
       return;
     case D_MUL_A:
-      spreadProd(len, y.bdot, o, a.bdot, ia, sa, b.val, ib, sb);
+      spreadProd(len, y.bdot, o, a.bdot, ia, sa, b.val, ib, sb, set);
       return;
     case D_MUL_A2:
-      spreadProd2(len, y.bdot, y.bar, o, a.bdot, ia, sa, b.val, b.dot, ib, sb);
+      spreadProd2(len, y.bdot, y.bar, o, a.bdot, ia, sa, b.val, b.dot, ib, sb, set);
       return;
     case D_MUL_B:
-      spreadProd(len, y.bdot, o, b.bdot, ib, sb, a.val, ia, sa);
+      spreadProd(len, y.bdot, o, b.bdot, ib, sb, a.val, ia, sa, set);
       return;
     case D_MUL_B2:
-      spreadProd2(len, y.bdot, y.bar, o, b.bdot, ib, sb, a.val, a.dot, ia, sa);
+      spreadProd2(len, y.bdot, y.bar, o, b.bdot, ib, sb, a.val, a.dot, ia, sa, set);
       return;
     case V_DIV:
       quot(len, y.val, o, a.val, ia, sa, b.val, ib, sb);
@@ -181,16 +182,16 @@ function run(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolea
       divBdotB(len, y.bdot, y.bar, y.val, o, b.bdot, ib, sb, b.val, bLive ? b.dot : ZERO, bLive ? 1 : 0, aLive ? a.dot : ZERO, aLive ? ia : 0, aLive ? sa : 0);
       return;
     case S_VAL:
-      spread(len, a.val, o, c, y.val, ib, sb);
+      spread(len, a.val, o, c, y.val, ib, sb, false);
       return;
     case S_TAN:
-      spread(len, a.dot, o, c, y.dot, ib, sb);
+      spread(len, a.dot, o, c, y.dot, ib, sb, false);
       return;
     case S_BAR:
-      gatherAdd(len, a.bar, o, c, y.bar, ib, sb);
+      gatherAdd(len, a.bar, o, c, y.bar, ib, sb, set);
       return;
     case S_BDOT:
-      gatherAdd(len, a.bdot, o, c, y.bdot, ib, sb);
+      gatherAdd(len, a.bdot, o, c, y.bdot, ib, sb, set);
       return;
     default:
       return;
@@ -210,22 +211,28 @@ function lin1(len: number, y: Float64Array, o: number, A: Float64Array, ia: numb
   for (let k = 0; k < len; k++) y[o + k] = ca * A[ia + k * sa];
 }
 
-/** D[id+k·sd] += c·Y[o+k] (a stride-0 destination takes one sum). */
-function spread(len: number, Y: Float64Array, o: number, c: number, D: Float64Array, id: number, sd: number): void {
+/**
+ * D[id+k·sd] += c·Y[o+k] (a stride-0 destination takes one sum); `set`: = instead of += (only for a destination each
+ * of whose entries the walk writes once: not broadcast, see TapeNode.assigns).
+ */
+function spread(len: number, Y: Float64Array, o: number, c: number, D: Float64Array, id: number, sd: number, set: boolean): void {
   if (sd === 0) {
     let s = 0;
     for (let k = 0; k < len; k++) s += Y[o + k];
-    D[id] += c * s;
-  } else if (sd === 1) for (let k = 0; k < len; k++) D[id + k] += c * Y[o + k];
+    D[id] = set ? c * s : D[id] + c * s;
+  } else if (set) for (let k = 0; k < len; k++) D[id + k * sd] = c * Y[o + k];
+  else if (sd === 1) for (let k = 0; k < len; k++) D[id + k] += c * Y[o + k];
   else for (let k = 0; k < len; k++) D[id + k * sd] += c * Y[o + k];
 }
 
-/** D[o+k] += c·S[is+k·ss] (a broadcast read). */
-function gatherAdd(len: number, D: Float64Array, o: number, c: number, S: Float64Array, is: number, ss: number): void {
+/** D[o+k] (+)= c·S[is+k·ss] (a broadcast read; `set`: =). */
+function gatherAdd(len: number, D: Float64Array, o: number, c: number, S: Float64Array, is: number, ss: number, set: boolean): void {
   if (ss === 0) {
     const w = c * S[is];
-    for (let k = 0; k < len; k++) D[o + k] += w;
-  } else for (let k = 0; k < len; k++) D[o + k] += c * S[is + k * ss];
+    if (set) for (let k = 0; k < len; k++) D[o + k] = w;
+    else for (let k = 0; k < len; k++) D[o + k] += w;
+  } else if (set) for (let k = 0; k < len; k++) D[o + k] = c * S[is + k * ss];
+  else for (let k = 0; k < len; k++) D[o + k] += c * S[is + k * ss];
 }
 
 /** y[o+k] = A[ia+k·sa]·B[ib+k·sb]. */
@@ -243,22 +250,26 @@ function prod2(len: number, y: Float64Array, o: number, A1: Float64Array, A2: Fl
   }
 }
 
-/** D[id+k·sd] += Y[o+k]·B[ib+k·sb]. */
-function spreadProd(len: number, Y: Float64Array, o: number, D: Float64Array, id: number, sd: number, B: Float64Array, ib: number, sb: number): void {
+/** D[id+k·sd] (+)= Y[o+k]·B[ib+k·sb] (`set`: =, see {@link spread}). */
+function spreadProd(len: number, Y: Float64Array, o: number, D: Float64Array, id: number, sd: number, B: Float64Array, ib: number, sb: number, set: boolean): void {
   if (sd === 0) {
     let s = 0;
     for (let k = 0; k < len; k++) s += Y[o + k] * B[ib + k * sb];
-    D[id] += s;
-  } else for (let k = 0; k < len; k++) D[id + k * sd] += Y[o + k] * B[ib + k * sb];
+    D[id] = set ? s : D[id] + s;
+  } else if (set) for (let k = 0; k < len; k++) D[id + k * sd] = Y[o + k] * B[ib + k * sb];
+  else for (let k = 0; k < len; k++) D[id + k * sd] += Y[o + k] * B[ib + k * sb];
 }
 
-/** D[id+k·sd] += Y1[o+k]·B1[ib+k·sb] + Y2[o+k]·B2[ib+k·sb]. */
-function spreadProd2(len: number, Y1: Float64Array, Y2: Float64Array, o: number, D: Float64Array, id: number, sd: number, B1: Float64Array, B2: Float64Array, ib: number, sb: number): void {
+/** D[id+k·sd] (+)= Y1[o+k]·B1[ib+k·sb] + Y2[o+k]·B2[ib+k·sb] (`set`: =, see {@link spread}). */
+function spreadProd2(
+  len: number, Y1: Float64Array, Y2: Float64Array, o: number, D: Float64Array, id: number, sd: number, B1: Float64Array, B2: Float64Array, ib: number, sb: number, set: boolean,
+): void {
   if (sd === 0) {
     let s = 0;
     for (let k = 0; k < len; k++) s += Y1[o + k] * B1[ib + k * sb] + Y2[o + k] * B2[ib + k * sb];
-    D[id] += s;
-  } else for (let k = 0; k < len; k++) D[id + k * sd] += Y1[o + k] * B1[ib + k * sb] + Y2[o + k] * B2[ib + k * sb];
+    D[id] = set ? s : D[id] + s;
+  } else if (set) for (let k = 0; k < len; k++) D[id + k * sd] = Y1[o + k] * B1[ib + k * sb] + Y2[o + k] * B2[ib + k * sb];
+  else for (let k = 0; k < len; k++) D[id + k * sd] += Y1[o + k] * B1[ib + k * sb] + Y2[o + k] * B2[ib + k * sb];
 }
 
 /** y[o+k] = A/B. */
@@ -318,45 +329,45 @@ function divBdotB(
 // ---- rules -----------------------------------------------------------------------------------------------------
 
 export function affineForward(y: TapeNode, mode: number, tanMask: number): void {
-  if ((mode & FWD_VALUE) !== 0) walk(y, V_AFFINE, 0, false, false);
-  if (tanMask === 3) walk(y, T_AFFINE_AB, 0, true, true);
-  else if (tanMask === 1) walk(y, T_AFFINE_A, 0, true, false);
-  else if (tanMask === 2) walk(y, T_AFFINE_B, 0, false, true);
+  if ((mode & FWD_VALUE) !== 0) walk(y, V_AFFINE, 0, false, false, false);
+  if (tanMask === 3) walk(y, T_AFFINE_AB, 0, true, true, false);
+  else if (tanMask === 1) walk(y, T_AFFINE_A, 0, true, false, false);
+  else if (tanMask === 2) walk(y, T_AFFINE_B, 0, false, true, false);
 }
 
-export function affineReverse(y: TapeNode, barMask: number, bdotMask: number): void {
-  if ((barMask & 1) !== 0) walk(y, R_AFFINE_A, 0, false, false);
-  if ((barMask & 2) !== 0) walk(y, R_AFFINE_B, 0, false, false);
-  if ((bdotMask & 1) !== 0) walk(y, D_AFFINE_A, 0, false, false);
-  if ((bdotMask & 2) !== 0) walk(y, D_AFFINE_B, 0, false, false);
+export function affineReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
+  if ((barMask & 1) !== 0) walk(y, R_AFFINE_A, 0, false, false, (barSet & 1) !== 0);
+  if ((barMask & 2) !== 0) walk(y, R_AFFINE_B, 0, false, false, (barSet & 2) !== 0);
+  if ((bdotMask & 1) !== 0) walk(y, D_AFFINE_A, 0, false, false, (bdotSet & 1) !== 0);
+  if ((bdotMask & 2) !== 0) walk(y, D_AFFINE_B, 0, false, false, (bdotSet & 2) !== 0);
 }
 
 export function mulForward(y: TapeNode, mode: number, tanMask: number): void {
-  if ((mode & FWD_VALUE) !== 0) walk(y, V_MUL, 0, false, false);
-  if (tanMask === 3) walk(y, T_MUL_AB, 0, true, true);
-  else if (tanMask === 1) walk(y, T_MUL_A, 0, true, false);
-  else if (tanMask === 2) walk(y, T_MUL_B, 0, false, true);
+  if ((mode & FWD_VALUE) !== 0) walk(y, V_MUL, 0, false, false, false);
+  if (tanMask === 3) walk(y, T_MUL_AB, 0, true, true, false);
+  else if (tanMask === 1) walk(y, T_MUL_A, 0, true, false, false);
+  else if (tanMask === 2) walk(y, T_MUL_B, 0, false, true, false);
 }
 
-export function mulReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
-  if ((barMask & 1) !== 0) walk(y, R_MUL_A, 0, false, false);
-  if ((barMask & 2) !== 0) walk(y, R_MUL_B, 0, false, false);
-  if ((bdotMask & 1) !== 0) walk(y, (tanMask & 2) !== 0 ? D_MUL_A2 : D_MUL_A, 0, false, false);
-  if ((bdotMask & 2) !== 0) walk(y, (tanMask & 1) !== 0 ? D_MUL_B2 : D_MUL_B, 0, false, false);
+export function mulReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
+  if ((barMask & 1) !== 0) walk(y, R_MUL_A, 0, false, false, (barSet & 1) !== 0);
+  if ((barMask & 2) !== 0) walk(y, R_MUL_B, 0, false, false, (barSet & 2) !== 0);
+  if ((bdotMask & 1) !== 0) walk(y, (tanMask & 2) !== 0 ? D_MUL_A2 : D_MUL_A, 0, false, false, (bdotSet & 1) !== 0);
+  if ((bdotMask & 2) !== 0) walk(y, (tanMask & 1) !== 0 ? D_MUL_B2 : D_MUL_B, 0, false, false, (bdotSet & 2) !== 0);
 }
 
 export function divForward(y: TapeNode, mode: number, tanMask: number): void {
-  if ((mode & FWD_VALUE) !== 0) walk(y, V_DIV, 0, false, false);
-  if (tanMask !== 0) walk(y, T_DIV, 0, (tanMask & 1) !== 0, (tanMask & 2) !== 0);
+  if ((mode & FWD_VALUE) !== 0) walk(y, V_DIV, 0, false, false, false);
+  if (tanMask !== 0) walk(y, T_DIV, 0, (tanMask & 1) !== 0, (tanMask & 2) !== 0, false);
 }
 
 export function divReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
   const aLive = (tanMask & 1) !== 0;
   const bLive = (tanMask & 2) !== 0;
-  if ((barMask & 1) !== 0) walk(y, R_DIV_A, 0, false, false);
-  if ((barMask & 2) !== 0) walk(y, R_DIV_B, 0, false, false);
-  if ((bdotMask & 1) !== 0) walk(y, D_DIV_A, 0, aLive, bLive);
-  if ((bdotMask & 2) !== 0) walk(y, D_DIV_B, 0, aLive, bLive);
+  if ((barMask & 1) !== 0) walk(y, R_DIV_A, 0, false, false, false);
+  if ((barMask & 2) !== 0) walk(y, R_DIV_B, 0, false, false, false);
+  if ((bdotMask & 1) !== 0) walk(y, D_DIV_A, 0, aLive, bLive, false);
+  if ((bdotMask & 2) !== 0) walk(y, D_DIV_B, 0, aLive, bLive, false);
 }
 
 /** The sum's scale: c₁, or 1/count for a mean (c₁ = NaN; c₂ the count of reduced entries per sample or in all). */
@@ -372,17 +383,17 @@ export function sumForward(y: TapeNode, mode: number, tanMask: number): void {
   if ((mode & FWD_VALUE) !== 0) {
     const v = y.val;
     for (let k = 0; k < n; k++) v[k] = 0;
-    walk(y, S_VAL, c, false, false);
+    walk(y, S_VAL, c, false, false, false);
   }
   if (tanMask !== 0) {
     const d = y.dot;
     for (let k = 0; k < n; k++) d[k] = 0;
-    walk(y, S_TAN, c, false, false);
+    walk(y, S_TAN, c, false, false, false);
   }
 }
 
-export function sumReverse(y: TapeNode, barMask: number, bdotMask: number): void {
+export function sumReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
   const c = sumScale(y);
-  if ((barMask & 1) !== 0) walk(y, S_BAR, c, false, false);
-  if ((bdotMask & 1) !== 0) walk(y, S_BDOT, c, false, false);
+  if ((barMask & 1) !== 0) walk(y, S_BAR, c, false, false, (barSet & 1) !== 0);
+  if ((bdotMask & 1) !== 0) walk(y, S_BDOT, c, false, false, (bdotSet & 1) !== 0);
 }

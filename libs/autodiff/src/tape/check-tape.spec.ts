@@ -59,8 +59,8 @@ for (const [name, shapes, build, range] of OPS) {
 function flippedSecondOrder(t: Tape, u: TapeVar): TapeVar {
   const y = t.sigmoid(u);
   const right = y.reverse.bind(y);
-  (y as unknown as { reverse: typeof y.reverse }).reverse = (barMask, bdotMask, tanMask) => {
-    right(barMask, bdotMask, tanMask);
+  (y as unknown as { reverse: typeof y.reverse }).reverse = (barMask, bdotMask, tanMask, barSet, bdotSet) => {
+    right(barMask, bdotMask, tanMask, barSet, bdotSet);
     if ((bdotMask & 1) !== 0 && tanMask !== 0) for (let k = 0; k < y.n; k++) y.a.bdot[k] -= 2 * y.d2[k] * y.a.dot[k] * y.bar[k];
   };
   return y;
@@ -70,9 +70,9 @@ function flippedSecondOrder(t: Tape, u: TapeVar): TapeVar {
 function inflatedAdjoint(t: Tape, u: TapeVar): TapeVar {
   const y = t.tanh(u);
   const right = y.reverse.bind(y);
-  (y as unknown as { reverse: typeof y.reverse }).reverse = (barMask, bdotMask, tanMask) => {
+  (y as unknown as { reverse: typeof y.reverse }).reverse = (barMask, bdotMask, tanMask, barSet, bdotSet) => {
+    right(barMask, bdotMask, tanMask, barSet, bdotSet);
     if (barMask !== 0) for (let k = 0; k < y.n; k++) y.a.bar[k] += 0.01 * y.d1[k] * y.bar[k];
-    right(barMask, bdotMask, tanMask);
   };
   return y;
 }

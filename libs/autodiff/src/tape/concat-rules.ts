@@ -37,14 +37,16 @@ function zeroIn(y: TapeNode, i: number, dst: Float64Array, outer: number): void 
   }
 }
 
-function addOut(y: TapeNode, i: number, src: Float64Array, dst: Float64Array, outer: number): void {
+/** Operand i's block of src added to dst (assigned when `set`). */
+function addOut(y: TapeNode, i: number, src: Float64Array, dst: Float64Array, outer: number, set: boolean): void {
   const total = y.ip[1];
   const block = y.ip[3 + 2 * i];
   const off = y.ip[4 + 2 * i];
   for (let r = 0; r < outer; r++) {
     const s = r * total + off;
     const d = r * block;
-    for (let j = 0; j < block; j++) dst[d + j] += src[s + j];
+    if (set) for (let j = 0; j < block; j++) dst[d + j] = src[s + j];
+    else for (let j = 0; j < block; j++) dst[d + j] += src[s + j];
   }
 }
 
@@ -61,13 +63,13 @@ export function concatForward(y: TapeNode, mode: number, tanMask: number): void 
   }
 }
 
-export function concatReverse(y: TapeNode, barMask: number, bdotMask: number): void {
+export function concatReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
   const outer = outerCount(y);
   const args = y.args;
   const count = y.ip[2];
   for (let i = 0; i < count; i++) {
     const bit = 1 << i;
-    if ((barMask & bit) !== 0) addOut(y, i, y.bar, args[i].bar, outer);
-    if ((bdotMask & bit) !== 0) addOut(y, i, y.bdot, args[i].bdot, outer);
+    if ((barMask & bit) !== 0) addOut(y, i, y.bar, args[i].bar, outer, (barSet & bit) !== 0);
+    if ((bdotMask & bit) !== 0) addOut(y, i, y.bdot, args[i].bdot, outer, (bdotSet & bit) !== 0);
   }
 }

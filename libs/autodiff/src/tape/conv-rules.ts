@@ -36,8 +36,9 @@ function addBias(bias: Float64Array, y: Float64Array, batch: number, O: number, 
   }
 }
 
-/** out[o] += Σ_{n, p} g[n, o, p]. */
-function sumBias(g: Float64Array, out: Float64Array, batch: number, O: number, P: number): void {
+/** out[o] (+)= Σ_{n, p} g[n, o, p] (added to when `acc`, else assigned). */
+function sumBias(g: Float64Array, out: Float64Array, batch: number, O: number, P: number, acc: boolean): void {
+  if (!acc) for (let o = 0; o < O; o++) out[o] = 0;
   for (let n = 0; n < batch; n++) {
     for (let o = 0; o < O; o++) {
       const base = (n * O + o) * P;
@@ -73,24 +74,43 @@ export function convForward(y: TapeNode, mode: number, tanMask: number): void {
   }
 }
 
-export function convReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
+export function convReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
   const K = y.ctx.kernels as TensorKernels;
   const s = shapeOf(y);
   const x = y.a;
   const w = y.b;
   const P = y.ip[0];
   const O = y.ip[1];
-  if ((barMask & 1) !== 0) K.conv2dInputGrad(y.bar, w.val, x.bar, s, true);
-  if ((barMask & 2) !== 0) K.conv2dFilterGrad(x.val, y.bar, w.bar, s, true);
-  if ((barMask & 4) !== 0) sumBias(y.bar, y.c.bar, s.batch, O, P);
+  if ((barMask & 1) !== 0) K.conv2dInputGrad(y.bar, w.val, x.bar, s, (barSet & 1) === 0);
+  if ((barMask & 2) !== 0) K.conv2dFilterGrad(x.val, y.bar, w.bar, s, (barSet & 2) === 0);
+  if ((barMask & 4) !== 0) sumBias(y.bar, y.c.bar, s.batch, O, P, (barSet & 4) === 0);
   const ydot = (bdotMask & YDOT_LIVE) !== 0;
   if ((bdotMask & 1) !== 0) {
-    if (ydot) K.conv2dInputGrad(y.bdot, w.val, x.bdot, s, true);
-    if ((tanMask & 2) !== 0) K.conv2dInputGrad(y.bar, w.dot, x.bdot, s, true);
+    let acc = (bdotSet & 1) === 0;
+    if (ydot) {
+      K.conv2dInputGrad(y.bdot, w.val, x.bdot, s, acc);
+      acc = true;
+    }
+    if ((tanMask & 2) !== 0) {
+      K.conv2dInputGrad(y.bar, w.dot, x.bdot, s, acc);
+      acc = true;
+    }
+    if (!acc) x.bdot.fill(0, 0, x.n);
   }
   if ((bdotMask & 2) !== 0) {
-    if (ydot) K.conv2dFilterGrad(x.val, y.bdot, w.bdot, s, true);
-    if ((tanMask & 1) !== 0) K.conv2dFilterGrad(x.dot, y.bar, w.bdot, s, true);
+    let acc = (bdotSet & 2) === 0;
+    if (ydot) {
+      K.conv2dFilterGrad(x.val, y.bdot, w.bdot, s, acc);
+      acc = true;
+    }
+    if ((tanMask & 1) !== 0) {
+      K.conv2dFilterGrad(x.dot, y.bar, w.bdot, s, acc);
+      acc = true;
+    }
+    if (!acc) w.bdot.fill(0, 0, w.n);
   }
-  if ((bdotMask & 4) !== 0 && ydot) sumBias(y.bdot, y.c.bdot, s.batch, O, P);
+  if ((bdotMask & 4) !== 0) {
+    if (ydot) sumBias(y.bdot, y.c.bdot, s.batch, O, P, (bdotSet & 4) === 0);
+    else if ((bdotSet & 4) !== 0) y.c.bdot.fill(0, 0, O);
+  }
 }

@@ -19,16 +19,16 @@ const YDOT_LIVE = codes.YDOT_LIVE;
  */
 
 
-/** Ā (+)= C̄·op(B)ᵀ, in A's stored layout. */
-function gradA(K: TensorKernels, m: number, n: number, k: number, tA: boolean, tB: boolean, cbar: Float64Array, B: Float64Array, abar: Float64Array): void {
-  if (!tA) K.matmul(cbar, B, abar, m, k, n, false, !tB, true);
-  else K.matmul(B, cbar, abar, k, m, n, tB, true, true);
+/** Ā (+)= C̄·op(B)ᵀ, in A's stored layout (added to when `acc`, else assigned). */
+function gradA(K: TensorKernels, m: number, n: number, k: number, tA: boolean, tB: boolean, cbar: Float64Array, B: Float64Array, abar: Float64Array, acc: boolean): void {
+  if (!tA) K.matmul(cbar, B, abar, m, k, n, false, !tB, acc);
+  else K.matmul(B, cbar, abar, k, m, n, tB, true, acc);
 }
 
-/** B̄ (+)= op(A)ᵀ·C̄, in B's stored layout. */
-function gradB(K: TensorKernels, m: number, n: number, k: number, tA: boolean, tB: boolean, A: Float64Array, cbar: Float64Array, bbar: Float64Array): void {
-  if (!tB) K.matmul(A, cbar, bbar, k, n, m, !tA, false, true);
-  else K.matmul(cbar, A, bbar, n, k, m, true, tA, true);
+/** B̄ (+)= op(A)ᵀ·C̄, in B's stored layout (added to when `acc`, else assigned). */
+function gradB(K: TensorKernels, m: number, n: number, k: number, tA: boolean, tB: boolean, A: Float64Array, cbar: Float64Array, bbar: Float64Array, acc: boolean): void {
+  if (!tB) K.matmul(A, cbar, bbar, k, n, m, !tA, false, acc);
+  else K.matmul(cbar, A, bbar, n, k, m, true, tA, acc);
 }
 
 /** y[i, :] (+)= bias for each of the m rows. */
@@ -40,8 +40,9 @@ function addRows(bias: Float64Array, y: Float64Array, m: number, n: number, over
   }
 }
 
-/** out[j] += Σ_i src[i, j]. */
-function sumRows(src: Float64Array, out: Float64Array, m: number, n: number): void {
+/** out[j] (+)= Σ_i src[i, j] (added to when `acc`, else assigned). */
+function sumRows(src: Float64Array, out: Float64Array, m: number, n: number, acc: boolean): void {
+  if (!acc) for (let j = 0; j < n; j++) out[j] = 0;
   for (let i = 0; i < m; i++) {
     const o = i * n;
     for (let j = 0; j < n; j++) out[j] += src[o + j];
@@ -77,7 +78,7 @@ export function matmulForward(y: TapeNode, mode: number, tanMask: number): void 
   }
 }
 
-export function matmulReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
+export function matmulReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
   const K = y.ctx.kernels as TensorKernels;
   const ip = y.ip;
   const dm = ip[5] === 1 ? y.ctx.size : ip[0];
@@ -87,17 +88,36 @@ export function matmulReverse(y: TapeNode, barMask: number, bdotMask: number, ta
   const tB = ip[4] === 1;
   const a = y.a;
   const b = y.b;
-  if ((barMask & 1) !== 0) gradA(K, dm, dn, dk, tA, tB, y.bar, b.val, a.bar);
-  if ((barMask & 2) !== 0) gradB(K, dm, dn, dk, tA, tB, a.val, y.bar, b.bar);
-  if ((barMask & 4) !== 0) sumRows(y.bar, y.c.bar, dm, dn);
+  if ((barMask & 1) !== 0) gradA(K, dm, dn, dk, tA, tB, y.bar, b.val, a.bar, (barSet & 1) === 0);
+  if ((barMask & 2) !== 0) gradB(K, dm, dn, dk, tA, tB, a.val, y.bar, b.bar, (barSet & 2) === 0);
+  if ((barMask & 4) !== 0) sumRows(y.bar, y.c.bar, dm, dn, (barSet & 4) === 0);
   const ydot = (bdotMask & YDOT_LIVE) !== 0;
   if ((bdotMask & 1) !== 0) {
-    if (ydot) gradA(K, dm, dn, dk, tA, tB, y.bdot, b.val, a.bdot);
-    if ((tanMask & 2) !== 0) gradA(K, dm, dn, dk, tA, tB, y.bar, b.dot, a.bdot);
+    let acc = (bdotSet & 1) === 0;
+    if (ydot) {
+      gradA(K, dm, dn, dk, tA, tB, y.bdot, b.val, a.bdot, acc);
+      acc = true;
+    }
+    if ((tanMask & 2) !== 0) {
+      gradA(K, dm, dn, dk, tA, tB, y.bar, b.dot, a.bdot, acc);
+      acc = true;
+    }
+    if (!acc) a.bdot.fill(0, 0, dm * dk);
   }
   if ((bdotMask & 2) !== 0) {
-    if (ydot) gradB(K, dm, dn, dk, tA, tB, a.val, y.bdot, b.bdot);
-    if ((tanMask & 1) !== 0) gradB(K, dm, dn, dk, tA, tB, a.dot, y.bar, b.bdot);
+    let acc = (bdotSet & 2) === 0;
+    if (ydot) {
+      gradB(K, dm, dn, dk, tA, tB, a.val, y.bdot, b.bdot, acc);
+      acc = true;
+    }
+    if ((tanMask & 1) !== 0) {
+      gradB(K, dm, dn, dk, tA, tB, a.dot, y.bar, b.bdot, acc);
+      acc = true;
+    }
+    if (!acc) b.bdot.fill(0, 0, dk * dn);
   }
-  if ((bdotMask & 4) !== 0 && ydot) sumRows(y.bdot, y.c.bdot, dm, dn);
+  if ((bdotMask & 4) !== 0) {
+    if (ydot) sumRows(y.bdot, y.c.bdot, dm, dn, (bdotSet & 4) === 0);
+    else if ((bdotSet & 4) !== 0) y.c.bdot.fill(0, 0, dn);
+  }
 }

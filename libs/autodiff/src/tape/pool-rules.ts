@@ -37,7 +37,8 @@ export function maxPoolForward(y: TapeNode, mode: number, tanMask: number): void
   const v = y.val;
   const arg = y.d1;
   const withArg = (mode & FWD_D1) !== 0;
-  if (withArg || (mode & FWD_VALUE) !== 0) {
+  if ((withArg || (mode & FWD_VALUE) !== 0) && kh === 2 && kw === 2 && sh === 2 && sw === 2) maxPool2x2(np, H, W, OH, OW, x, v, arg, withArg);
+  else if (withArg || (mode & FWD_VALUE) !== 0) {
     for (let p = 0; p < np; p++) {
       const xb = p * H * W;
       const ob = p * OH * OW;
@@ -70,19 +71,52 @@ export function maxPoolForward(y: TapeNode, mode: number, tanMask: number): void
   }
 }
 
-export function maxPoolReverse(y: TapeNode, barMask: number, bdotMask: number): void {
+/**
+ * The 2×2, stride 2 window (the usual one) unrolled: the same maximum and first argmax (in the scan order of the
+ * general loop: row by row) with a fixed four-way comparison instead of two loops of two.
+ */
+function maxPool2x2(np: number, H: number, W: number, OH: number, OW: number, x: Float64Array, v: Float64Array, arg: Float64Array, withArg: boolean): void {
+  for (let p = 0; p < np; p++) {
+    const xb = p * H * W;
+    let o = p * OH * OW;
+    for (let i = 0; i < OH; i++) {
+      let r = xb + 2 * i * W;
+      for (let j = 0; j < OW; j++, r += 2, o++) {
+        let best = r;
+        let m = x[r];
+        const t1 = x[r + 1];
+        if (t1 > m) {
+          m = t1;
+          best = r + 1;
+        }
+        const t2 = x[r + W];
+        if (t2 > m) {
+          m = t2;
+          best = r + W;
+        }
+        const t3 = x[r + W + 1];
+        if (t3 > m) {
+          m = t3;
+          best = r + W + 1;
+        }
+        v[o] = m;
+        if (withArg) arg[o] = best;
+      }
+    }
+  }
+}
+
+/** D[arg[o]] += G[o], o < n, after clearing D's first `len` entries when `set` (a memset: the windows may not cover D). */
+function scatter(n: number, arg: Float64Array, G: Float64Array, D: Float64Array, len: number, set: boolean): void {
+  if (set) D.fill(0, 0, len);
+  for (let o = 0; o < n; o++) D[arg[o]] += G[o];
+}
+
+export function maxPoolReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
   const arg = y.d1;
   const n = y.n;
-  if (barMask !== 0) {
-    const xb = y.a.bar;
-    const yb = y.bar;
-    for (let o = 0; o < n; o++) xb[arg[o]] += yb[o];
-  }
-  if ((bdotMask & 1) !== 0) {
-    const xb = y.a.bdot;
-    const yb = y.bdot;
-    for (let o = 0; o < n; o++) xb[arg[o]] += yb[o];
-  }
+  if (barMask !== 0) scatter(n, arg, y.bar, y.a.bar, y.a.n, (barSet & 1) !== 0);
+  if ((bdotMask & 1) !== 0) scatter(n, arg, y.bdot, y.a.bdot, y.a.n, (bdotSet & 1) !== 0);
 }
 
 /** dst_o = c·Σ_window src. */
@@ -149,7 +183,14 @@ export function avgPoolForward(y: TapeNode, mode: number, tanMask: number): void
   if (tanMask !== 0) avgPool(y, y.a.dot, y.dot);
 }
 
-export function avgPoolReverse(y: TapeNode, barMask: number, bdotMask: number): void {
-  if (barMask !== 0) avgPoolT(y, y.bar, y.a.bar);
-  if ((bdotMask & 1) !== 0) avgPoolT(y, y.bdot, y.a.bdot);
+export function avgPoolReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
+  // assigned: cleared first (a memset; the windows may overlap or leave a border uncovered)
+  if (barMask !== 0) {
+    if ((barSet & 1) !== 0) y.a.bar.fill(0, 0, y.a.n);
+    avgPoolT(y, y.bar, y.a.bar);
+  }
+  if ((bdotMask & 1) !== 0) {
+    if ((bdotSet & 1) !== 0) y.a.bdot.fill(0, 0, y.a.n);
+    avgPoolT(y, y.bdot, y.a.bdot);
+  }
 }

@@ -72,12 +72,15 @@ export function lseForward(y: TapeNode, mode: number, tanMask: number): void {
   }
 }
 
-export function lseReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
+export function lseReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
   const outer = outerOf(y);
   const L = y.ip[1];
   const inner = y.ip[2];
   const p = y.d1;
   const yb = y.bar;
+  // assigned: cleared first (each entry is then added to once; this rule is rare enough not to need a second loop)
+  if ((barSet & 1) !== 0) y.a.bar.fill(0, 0, y.a.n);
+  if ((bdotSet & 1) !== 0) y.a.bdot.fill(0, 0, y.a.n);
   if (barMask !== 0) {
     const ub = y.a.bar;
     for (let o = 0; o < outer; o++) {
@@ -149,7 +152,7 @@ export function sceForward(y: TapeNode, mode: number, tanMask: number): void {
   }
 }
 
-export function sceReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
+export function sceReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
   const R = y.n;
   const K = y.ip[0];
   const labels = y.b.val;
@@ -157,10 +160,12 @@ export function sceReverse(y: TapeNode, barMask: number, bdotMask: number, tanMa
   const yb = y.bar;
   if ((barMask & 1) !== 0) {
     const zb = y.a.bar;
+    const set = (barSet & 1) !== 0;
     for (let r = 0; r < R; r++) {
       const base = r * K;
       const g = yb[r];
-      for (let l = 0; l < K; l++) zb[base + l] += g * p[base + l];
+      if (set) for (let l = 0; l < K; l++) zb[base + l] = g * p[base + l];
+      else for (let l = 0; l < K; l++) zb[base + l] += g * p[base + l];
       zb[base + labels[r]] -= g;
     }
   }
@@ -169,10 +174,12 @@ export function sceReverse(y: TapeNode, barMask: number, bdotMask: number, tanMa
     const ybd = y.bdot;
     const zd = y.a.dot;
     const live = (tanMask & 1) !== 0;
+    const set = (bdotSet & 1) !== 0;
     for (let r = 0; r < R; r++) {
       const base = r * K;
       const g = yb[r];
       const gd = ybd[r];
+      if (set) for (let l = 0; l < K; l++) zbd[base + l] = 0;
       if (live) {
         let t = 0;
         for (let l = 0; l < K; l++) t += p[base + l] * zd[base + l];

@@ -188,7 +188,8 @@ export class TapeNode {
     if (this.deps === 0n) return [0, 0];
     switch (this.k) {
       case K_UNARY:
-        return [this.size, isPiecewiseLinear(this.fn) ? 0 : this.size];
+        // relu, leakyRelu: φ' from the operand's sign, no cache
+        return isPiecewiseLinear(this.fn) ? [0, 0] : [this.size, this.size];
       case K_MAXPOOL:
         return [this.size, 0];
       case K_LSE:
@@ -258,53 +259,86 @@ export class TapeNode {
     }
   }
 
-  /** Adjoints into the operands in `barMask`, adjoint tangents into those in `bdotMask` (plus {@link YDOT_LIVE}). */
-  reverse(barMask: number, bdotMask: number, tanMask: number): void {
+  /**
+   * Adjoints into the operands in `barMask`, adjoint tangents into those in `bdotMask` (plus {@link YDOT_LIVE}); the
+   * operands in `barSet` / `bdotSet` (subsets, only where {@link TapeNode.assigns} holds) are assigned, not added to:
+   * this rule is the sweep's first writer of that buffer, which holds stale numbers.
+   */
+  reverse(barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
     switch (this.k) {
       case K_ROWSDOT:
         rowsDotReverse(this, barMask, bdotMask);
         return;
       case K_AFFINE:
-        affineReverse(this, barMask, bdotMask);
+        affineReverse(this, barMask, bdotMask, barSet, bdotSet);
         return;
       case K_MUL:
-        mulReverse(this, barMask, bdotMask, tanMask);
+        mulReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
         return;
       case K_DIV:
         divReverse(this, barMask, bdotMask, tanMask);
         return;
       case K_SCALE:
-        scaleReverse(this, barMask, bdotMask);
+        scaleReverse(this, barMask, bdotMask, barSet, bdotSet);
         return;
       case K_UNARY:
-        unaryReverse(this, barMask, bdotMask, tanMask);
+        unaryReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
         return;
       case K_SUM:
-        sumReverse(this, barMask, bdotMask);
+        sumReverse(this, barMask, bdotMask, barSet, bdotSet);
         return;
       case K_CONCAT:
-        concatReverse(this, barMask, bdotMask);
+        concatReverse(this, barMask, bdotMask, barSet, bdotSet);
         return;
       case K_MATMUL:
-        matmulReverse(this, barMask, bdotMask, tanMask);
+        matmulReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
         return;
       case K_CONV:
-        convReverse(this, barMask, bdotMask, tanMask);
+        convReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
         return;
       case K_MAXPOOL:
-        maxPoolReverse(this, barMask, bdotMask);
+        maxPoolReverse(this, barMask, bdotMask, barSet, bdotSet);
         return;
       case K_AVGPOOL:
-        avgPoolReverse(this, barMask, bdotMask);
+        avgPoolReverse(this, barMask, bdotMask, barSet, bdotSet);
         return;
       case K_LSE:
-        lseReverse(this, barMask, bdotMask, tanMask);
+        lseReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
         return;
       case K_SCE:
-        sceReverse(this, barMask, bdotMask, tanMask);
+        sceReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * Whether the reverse rule can assign operand `arg`'s adjoint and adjoint tangent instead of adding to them: it
+   * writes each of their entries (the current replay's) exactly once. Elementwise binary operations can when the
+   * operand is not broadcast (same shape as the result); sums over it, division and rowsDot cannot.
+   */
+  assigns(arg: number): boolean {
+    switch (this.k) {
+      case K_AFFINE:
+      case K_MUL: {
+        const a = this.args[arg];
+        return a.size === this.size && a.batched === this.batched;
+      }
+      case K_SCALE:
+      case K_UNARY:
+      case K_SUM:
+      case K_CONCAT:
+      case K_MATMUL:
+      case K_CONV:
+      case K_MAXPOOL:
+      case K_AVGPOOL:
+      case K_LSE:
+        return true;
+      case K_SCE:
+        return arg === 0;
+      default:
+        return false;
     }
   }
 

@@ -23,7 +23,8 @@ const U_TANH = codes.U_TANH;
  *   sigmoid: σ, σ(1 − σ), σ(1 − σ)(1 − 2σ);   square: u², 2u, 2;   tanh: t, 1 − t², −2t(1 − t²);
  *   sqrt: √u, 1/(2√u), −φ'/(2u);   rsqrt: u^{−1/2}, −y/(2u), −3φ'/(2u);
  *   relu: max(u, 0), [u > 0], —;   leakyRelu(α): u or αu, 1 or α, —   (φ'' = 0 where φ' exists; at u = 0 exactly
- *   the slope of the left side is taken: the kink's side is fixed by the forward value, no d2 buffer exists).
+ *   the slope of the left side is taken: the kink's side is fixed by the forward value; no cache: φ' is read from
+ *   the operand's sign, which the replay keeps, rather than stored, a pass over a buffer of the operand's size less).
  * ẏ = φ'u̇,  ū += φ'ȳ,  ū̇ += φ''u̇ȳ + φ'ȳ̇.
  * And scale y = c·u: ẏ = cu̇, ū += cȳ, ū̇ += cȳ̇.
  */
@@ -85,21 +86,10 @@ export function unaryForward(y: TapeNode, mode: number, tanMask: number): void {
         }
         break;
       case U_RELU:
-        for (let k = 0; k < n; k++) {
-          const m = u[k];
-          val[k] = m > 0 ? m : 0;
-          d1[k] = m > 0 ? 1 : 0;
-        }
+      case U_LEAKY:
+        // no cache: the derivative rules read the operand's sign
+        if (value) unaryValue(y.fn, n, u, val, y.c1);
         break;
-      case U_LEAKY: {
-        const alpha = y.c1;
-        for (let k = 0; k < n; k++) {
-          const m = u[k];
-          val[k] = m > 0 ? m : alpha * m;
-          d1[k] = m > 0 ? 1 : alpha;
-        }
-        break;
-      }
       case U_SQRT:
         for (let k = 0; k < n; k++) {
           const m = u[k];
@@ -132,19 +122,43 @@ export function unaryForward(y: TapeNode, mode: number, tanMask: number): void {
   if (tanMask !== 0) {
     const ud = y.a.dot;
     const yd = y.dot;
-    for (let k = 0; k < n; k++) yd[k] = d1[k] * ud[k];
+    if (y.fn === U_RELU || y.fn === U_LEAKY) {
+      const alpha = y.fn === U_RELU ? 0 : y.c1;
+      for (let k = 0; k < n; k++) yd[k] = (u[k] > 0 ? 1 : alpha) * ud[k];
+    } else for (let k = 0; k < n; k++) yd[k] = d1[k] * ud[k];
   }
 }
 
-export function unaryReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
+/** D[k] (+)= (u[k] > 0 ? 1 : α)·G[k], k < n: the adjoint of relu (α = 0) and leakyRelu, added or assigned. */
+function kinkSpread(n: number, u: Float64Array, alpha: number, G: Float64Array, D: Float64Array, set: boolean): void {
+  if (set) for (let k = 0; k < n; k++) D[k] = (u[k] > 0 ? 1 : alpha) * G[k];
+  else for (let k = 0; k < n; k++) D[k] += (u[k] > 0 ? 1 : alpha) * G[k];
+}
+
+export function unaryReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
   const u = y.a;
   const { n, d1, d2, bar, bdot } = y;
   const ub = u.bar;
   const ubd = u.bdot;
   const ud = u.dot;
-  if (barMask !== 0) for (let k = 0; k < n; k++) ub[k] += d1[k] * bar[k];
+  const setBar = (barSet & 1) !== 0;
+  const setBdot = (bdotSet & 1) !== 0;
+  if (y.fn === U_RELU || y.fn === U_LEAKY) {
+    // piecewise linear: φ'' = 0, φ' from the operand's sign (no cache)
+    const alpha = y.fn === U_RELU ? 0 : y.c1;
+    if (barMask !== 0) kinkSpread(n, u.val, alpha, bar, ub, setBar);
+    if ((bdotMask & 1) !== 0) kinkSpread(n, u.val, alpha, bdot, ubd, setBdot);
+    return;
+  }
+  if (barMask !== 0) {
+    if (setBar) for (let k = 0; k < n; k++) ub[k] = d1[k] * bar[k];
+    else for (let k = 0; k < n; k++) ub[k] += d1[k] * bar[k];
+  }
   if ((bdotMask & 1) !== 0) {
-    if (tanMask !== 0 && d2.length > 0) for (let k = 0; k < n; k++) ubd[k] += d2[k] * ud[k] * bar[k] + d1[k] * bdot[k];
+    if (tanMask !== 0 && d2.length > 0) {
+      if (setBdot) for (let k = 0; k < n; k++) ubd[k] = d2[k] * ud[k] * bar[k] + d1[k] * bdot[k];
+      else for (let k = 0; k < n; k++) ubd[k] += d2[k] * ud[k] * bar[k] + d1[k] * bdot[k];
+    } else if (setBdot) for (let k = 0; k < n; k++) ubd[k] = d1[k] * bdot[k];
     else for (let k = 0; k < n; k++) ubd[k] += d1[k] * bdot[k];
   }
 }
@@ -214,17 +228,15 @@ export function scaleForward(y: TapeNode, mode: number, tanMask: number): void {
   }
 }
 
-export function scaleReverse(y: TapeNode, barMask: number, bdotMask: number): void {
+export function scaleReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
   const n = y.n;
   const c = y.c1;
-  if (barMask !== 0) {
-    const s = y.bar;
-    const d = y.a.bar;
-    for (let k = 0; k < n; k++) d[k] += c * s[k];
-  }
-  if ((bdotMask & 1) !== 0) {
-    const s = y.bdot;
-    const d = y.a.bdot;
-    for (let k = 0; k < n; k++) d[k] += c * s[k];
-  }
+  if (barMask !== 0) scaled(n, c, y.bar, y.a.bar, (barSet & 1) !== 0);
+  if ((bdotMask & 1) !== 0) scaled(n, c, y.bdot, y.a.bdot, (bdotSet & 1) !== 0);
+}
+
+/** D[k] (+)= c·S[k], k < n. */
+function scaled(n: number, c: number, S: Float64Array, D: Float64Array, set: boolean): void {
+  if (set) for (let k = 0; k < n; k++) D[k] = c * S[k];
+  else for (let k = 0; k < n; k++) D[k] += c * S[k];
 }
