@@ -15,6 +15,7 @@ import { benchMemory } from './memory';
 import { benchAutodiff } from './autodiff';
 import { benchMonitors } from './monitors';
 import { benchTape } from './tape';
+import { benchModelProblem } from './model-problem';
 import { benchSolvers } from './solvers';
 import { benchTensorKernels } from './tensor-kernels';
 
@@ -32,6 +33,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   autodiff: benchAutodiff,
   monitors: benchMonitors,
   tape: benchTape,
+  'model-problem': benchModelProblem,
   grid: benchGrid,
   sweep: benchSweepPool,
 };

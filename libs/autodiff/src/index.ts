@@ -8,3 +8,4 @@ export { formatAudit } from './format-audit';
 export { logregAutodiff } from './logreg-autodiff';
 export type { LogisticOp } from './logreg-autodiff';
 export * from './tape/index';
+export * from './model/index';

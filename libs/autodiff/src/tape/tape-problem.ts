@@ -1,7 +1,7 @@
-import { fullBatch, hypergradientCg, INNER_TOL, solveInnerLbfgs } from '@bilevel/problems';
-import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from '@bilevel/problems';
-import { Tape } from './tape';
-import type { TapeOptions, TapeVar } from './tape';
+import type { BilevelProblem, InnerSolution, InnerSolveOptions } from '@bilevel/problems';
+import { buildModelProblem } from '../model/model-problem';
+import type { LossNames } from '../model/record-loss';
+import type { Tape, TapeOptions, TapeVar } from './tape';
 
 /**
  * A sample-wise loss recorded on a {@link Tape}: given the tape and its inputs z (length dimZ) and x (length dimX),
@@ -75,32 +75,6 @@ function validateSpec(spec: TapeSpec): void {
   }
 }
 
-/** One loss recorded and planned: its inputs and the plans of every oracle. */
-function record(spec: TapeSpec, which: 'g' | 'f', samples: number) {
-  const t = new Tape({ kernels: spec.kernels ?? 'auto' });
-  const z = t.input(spec.dimZ);
-  const x = t.input(spec.dimX);
-  const s = spec[which](t, z, x);
-  t.output(s);
-  if (t.samples !== null && t.samples !== samples) {
-    const field = which === 'g' ? 'nInner' : 'nOuter';
-    throw new RangeError(`tapeProblem: spec.${which} gathers data of ${t.samples} samples but spec.${field} is ${samples}`);
-  }
-  return {
-    size: t.size,
-    samples,
-    z,
-    x,
-    out: t.out as TapeVar,
-    value: t.plan({ order: 0 }),
-    gradZ: t.plan({ order: 1, wrt: [z] }),
-    gradX: t.plan({ order: 1, wrt: [x] }),
-    hvp: t.plan({ order: 2, wrt: [z], direction: [z] }),
-    cross: t.plan({ order: 2, wrt: [x], direction: [z] }),
-    hvpCross: t.plan({ order: 2, wrt: [z, x], direction: [z] }),
-  };
-}
-
 /**
  * Builds a {@link BilevelProblem} from the inner and outer losses recorded on float64 tapes (see {@link Tape}):
  *
@@ -115,8 +89,10 @@ function record(spec: TapeSpec, which: 'g' | 'f', samples: number) {
  * and the batch's indices, compute in float64 (`precision: 'float64'`), write into the caller's `out` and allocate
  * nothing. Not re-entrant: one problem's oracles share the tapes' buffers.
  *
- * Evaluation: `solveInnerLbfgs` (L-BFGS on the tape oracles to ‖∇_z G‖ ≤ 1e-10) unless `spec.solveInner` is given,
- * and `hypergradientCg` (v* by CG on full-batch HVPs), the generic routes of @bilevel/problems.
+ * The flat case of {@link modelProblem} (one parameter tensor z [dimZ], one hyperparameter tensor x [dimX], capacity
+ * n, no chunks), which holds the oracle plumbing of both. Evaluation: `solveInnerLbfgs` (L-BFGS on the tape oracles
+ * to ‖∇_z G‖ ≤ 1e-10, from zeros) unless `spec.solveInner` is given, and v* by CG on full-batch HVPs to relative
+ * residual 1e-12.
  *
  * @example
  *   const p = tapeProblem({
@@ -128,95 +104,29 @@ function record(spec: TapeSpec, which: 'g' | 'f', samples: number) {
  */
 export function tapeProblem(spec: TapeSpec): TapeProblem {
   validateSpec(spec);
-  const { dimZ, dimX, nInner, nOuter } = spec;
-  const name = spec.name ?? 'tape';
-  const G = record(spec, 'g', nInner);
-  const F = record(spec, 'f', nOuter);
-  type Recorded = typeof G;
-
-  const fail = (oracle: string, what: string): never => {
-    throw new RangeError(`${name}.${oracle}: ${what}`);
-  };
-  const vec = (oracle: string, arg: string, a: Float64Array, n: number) => {
-    if (!(a instanceof Float64Array) || a.length !== n) {
-      fail(oracle, `${arg} must be a Float64Array of length ${n}, received ${a instanceof Float64Array ? `length ${a.length}` : typeof a}`);
-    }
-  };
-  const load = (L: Recorded, oracle: string, z: Float64Array, x: Float64Array, batch: Int32Array) => {
-    vec(oracle, 'z', z, dimZ);
-    vec(oracle, 'x', x, dimX);
-    if (!(batch instanceof Int32Array) || batch.length === 0 || batch.length > L.samples) {
-      fail(oracle, `batch must be an Int32Array of 1..${L.samples} sample indices, received ${batch instanceof Int32Array ? `length ${batch.length}` : typeof batch}`);
-    }
-    for (let k = 0; k < batch.length; k++) {
-      const j = batch[k];
-      if (j < 0 || j >= L.samples) fail(oracle, `batch[${k}] = ${j} is outside 0..${L.samples - 1}`);
-    }
-    L.z.val.set(z);
-    L.x.val.set(x);
-  };
-  const value = (L: Recorded, oracle: string, z: Float64Array, x: Float64Array, batch: Int32Array) => {
-    load(L, oracle, z, x, batch);
-    L.value.run(batch);
-    return L.out.val[0];
-  };
-  const gradient = (L: Recorded, oracle: string, wrt: 'z' | 'x', z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array) => {
-    vec(oracle, 'out', out, wrt === 'z' ? dimZ : dimX);
-    load(L, oracle, z, x, batch);
-    (wrt === 'z' ? L.gradZ : L.gradX).run(batch);
-    out.set(L[wrt].bar);
-  };
-  const second = (L: Recorded, oracle: string, which: 'hvp' | 'cross', z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array) => {
-    vec(oracle, 'v', v, dimZ);
-    vec(oracle, 'out', out, which === 'hvp' ? dimZ : dimX);
-    load(L, oracle, z, x, batch);
-    L.z.dot.set(v);
-    L[which].run(batch);
-    out.set(which === 'hvp' ? L.z.bdot : L.x.bdot);
-  };
-  const both = (L: Recorded, oracle: string, z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, outHvp: Float64Array, outCross: Float64Array) => {
-    vec(oracle, 'v', v, dimZ);
-    vec(oracle, 'outHvp', outHvp, dimZ);
-    vec(oracle, 'outCross', outCross, dimX);
-    load(L, oracle, z, x, batch);
-    L.z.dot.set(v);
-    L.hvpCross.run(batch);
-    outHvp.set(L.z.bdot);
-    outCross.set(L.x.bdot);
-  };
-
-  const problem: TapeProblem = {
-    name,
-    dimZ,
-    dimX,
-    nInner,
-    nOuter,
-    precision: 'float64',
-    fullInner: fullBatch(nInner),
-    fullOuter: fullBatch(nOuter),
-    info: { engine: 'float64 tape', ...spec.info },
-    tapeSizes: { inner: G.size, outer: F.size },
-    innerValue: (z, x, batch) => value(G, 'innerValue', z, x, batch),
-    outerValue: (z, x, batch) => value(F, 'outerValue', z, x, batch),
-    innerGradZ: (z, x, batch, out) => gradient(G, 'innerGradZ', 'z', z, x, batch, out),
-    innerGradX: (z, x, batch, out) => gradient(G, 'innerGradX', 'x', z, x, batch, out),
-    outerGradZ: (z, x, batch, out) => gradient(F, 'outerGradZ', 'z', z, x, batch, out),
-    outerGradX: (z, x, batch, out) => gradient(F, 'outerGradX', 'x', z, x, batch, out),
-    innerHvp: (z, x, v, batch, out) => second(G, 'innerHvp', 'hvp', z, x, v, batch, out),
-    innerCross: (z, x, v, batch, out) => second(G, 'innerCross', 'cross', z, x, v, batch, out),
-    outerHvp: (z, x, v, batch, out) => second(F, 'outerHvp', 'hvp', z, x, v, batch, out),
-    outerCross: (z, x, v, batch, out) => second(F, 'outerCross', 'cross', z, x, v, batch, out),
-    innerHvpCross: (z, x, v, batch, outHvp, outCross) => both(G, 'innerHvpCross', z, x, v, batch, outHvp, outCross),
-    solveInner(x: Float64Array, options: InnerSolveOptions = {}): InnerSolution {
-      return spec.solveInner ? { tol: options.tol ?? INNER_TOL, ...spec.solveInner(x, options) } : solveInnerLbfgs(problem, x, options);
+  const side = (which: 'inner' | 'outer'): LossNames => ({
+    who: 'tapeProblem',
+    loss: which === 'inner' ? 'spec.g' : 'spec.f',
+    n: which === 'inner' ? 'spec.nInner' : 'spec.nOuter',
+    params: 'spec.dimZ',
+    hyper: 'spec.dimX',
+  });
+  return buildModelProblem(
+    {
+      name: spec.name ?? 'tape',
+      params: { z: [spec.dimZ] },
+      hyper: { x: [spec.dimX] },
+      inner: { n: spec.nInner, loss: (t, p, h) => spec.g(t, p.z, h.x) },
+      outer: { n: spec.nOuter, loss: (t, p, h) => spec.f(t, p.z, h.x) },
+      // capacity n: a batch never needs chunks
+      maxBatch: Math.max(spec.nInner, spec.nOuter),
+      init: 'zeros',
+      warmStart: false,
+      ...(spec.solveInner ? { solveInner: spec.solveInner } : {}),
+      ...(spec.innerConstants ? { innerConstants: spec.innerConstants } : {}),
+      ...(spec.kernels ? { kernels: spec.kernels } : {}),
     },
-    hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {
-      return hypergradientCg(problem, x, (xx, o) => problem.solveInner(xx, o), options);
-    },
-  };
-  if (spec.innerConstants) {
-    const constants = spec.innerConstants;
-    (problem as { innerConstants?: BilevelProblem['innerConstants'] }).innerConstants = (x) => constants(x);
-  }
-  return problem;
+    { who: 'tapeProblem', inner: side('inner'), outer: side('outer') },
+    { engine: 'float64 tape', ...spec.info },
+  );
 }
