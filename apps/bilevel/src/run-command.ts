@@ -5,7 +5,7 @@ import type { Subscription } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem, ReferenceSolution } from '@bilevel/problems';
 import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MAX_OPTIONS_FILE_BYTES, MulticlassHpo, prepareOutDir, readJsonFile, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
-import { auditOracles, expectedCost, formatAudit, initEngine, logregAutodiff, logregTape } from '@bilevel/autodiff';
+import { auditOracles, expectedCost, formatAudit, logregTape } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { checkWritableDir } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
@@ -273,6 +273,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   }
   const runLog = log.child({ run: `${problem.name}/${solver.name}/seed${config.seed}` });
   if (config.oracles === 'autodiff' && problem instanceof LogregHpo) {
+    // tfjs is loaded here only, for --oracles autodiff: importing it costs every other command about 0.5 s of CPU at startup
+    const { initEngine, logregAutodiff } = await import('@bilevel/autodiff/tfjs');
     const engine = await initEngine();
     backend = `tfjs-${engine.backend} (float32 autodiff)`;
     runLog.info({ backend: engine.backend, tried: engine.tried.map((t) => `${t.name}:${t.ok ? 'ok' : 'unavailable'}`).join(' ') }, 'tfjs engine');

@@ -4,7 +4,7 @@
 // full GC) or the tfjs autodiff oracles (`tf.memory()` sampled); prints one JSON line.
 import * as tf from '@tensorflow/tfjs';
 import { buildProblem } from '@bilevel/cli';
-import { initEngine, logregAutodiff } from '@bilevel/autodiff';
+import { initEngine, logregAutodiff } from '@bilevel/autodiff/tfjs';
 import type { BilevelProblem } from '@bilevel/problems';
 import { saba } from '@bilevel/solvers';
 import { run } from '@bilevel/streams';

@@ -2,7 +2,7 @@
 // analytic float64 innerGradZ of LogregHpo at the same point and batch, to float32 accuracy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initEngine } from '@bilevel/autodiff';
+import { initEngine } from '@bilevel/autodiff/tfjs';
 import { buildProblem } from '@bilevel/cli';
 import { LogregHpo } from '@bilevel/problems';
 import { autodiffBreakdown } from './autodiff-breakdown';

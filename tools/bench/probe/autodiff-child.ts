@@ -3,7 +3,7 @@
 // module loading and compilation stay out of it), the profile written to `profilePath` as a `.cpuprofile`.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { initEngine, logregAutodiff } from '@bilevel/autodiff';
+import { initEngine, logregAutodiff } from '@bilevel/autodiff/tfjs';
 import { buildProblem } from '@bilevel/cli';
 import { LogregHpo } from '@bilevel/problems';
 import { saba } from '@bilevel/solvers';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '@bilevel/autodiff';
+import { initEngine } from '@bilevel/autodiff/tfjs';
 import { denseRow } from '@bilevel/problems';
 import { Rng } from '@bilevel/linalg';
 import type { KernelCase } from './kernel-cases';

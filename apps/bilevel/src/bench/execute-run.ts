@@ -1,7 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { BilevelProblem } from '@bilevel/problems';
 import { LogregHpo } from '@bilevel/problems';
-import { initEngine, logregAutodiff } from '@bilevel/autodiff';
 import { createSolver, totalCalls } from '@bilevel/solvers';
 import type { Snapshot, StopReason } from '@bilevel/streams';
 import { DivergenceError, run } from '@bilevel/streams';
@@ -97,6 +96,8 @@ export async function executeRun(spec: RunSpec, context: ExecuteContext = {}): P
     let solverProblem: BilevelProblem = problem;
     if (spec.problem.config.oracles === 'autodiff') {
       if (!(problem instanceof LogregHpo)) throw new RangeError(`executeRun: autodiff oracles apply to logreg-hpo, not ${spec.problem.name}`);
+      // tfjs is loaded for autodiff runs only (see run-command.ts)
+      const { initEngine, logregAutodiff } = await import('@bilevel/autodiff/tfjs');
       const engine = await initEngine();
       backend = `tfjs-${engine.backend} (float32 autodiff)`;
       const ad = logregAutodiff(problem, 'softplus');
