@@ -13,6 +13,7 @@ import { benchPeer } from './peer';
 import { benchKernels } from './kernels';
 import { benchMemory } from './memory';
 import { benchAutodiff } from './autodiff';
+import { benchModels } from './models';
 import { benchMonitors } from './monitors';
 import { benchTape } from './tape';
 import { benchModelProblem } from './model-problem';
@@ -33,6 +34,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   autodiff: benchAutodiff,
   monitors: benchMonitors,
   tape: benchTape,
+  models: benchModels,
   'model-problem': benchModelProblem,
   grid: benchGrid,
   sweep: benchSweepPool,
