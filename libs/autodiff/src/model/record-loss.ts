@@ -8,7 +8,8 @@ import type { TensorLayout, TensorShapes } from './tensor-layout';
 export type TapeTensors<S extends TensorShapes> = { readonly [K in keyof S]: TapeVar };
 
 /**
- * A model's loss on a batch, recorded once on a {@link Tape}: given the tape, the parameters z and hyperparameters x
+ * A model's loss on a batch, recorded on a {@link Tape} when the problem is built (three times without `maxBatch`: two
+ * small probe recordings size the default capacity; keep it free of side effects): given the tape, the parameters z and hyperparameters x
  * as the tape's input tensors by name, return the scalar MEAN of the per-sample losses over the batch plus any
  * batch-independent terms (e.g. `t.add(t.mean(t.softmaxCrossEntropy(logits, t.gatherLabels(labels))), decay)`). Data
  * enter through `t.gatherRows(matrix)`, `t.gatherLabels(labels)`, `t.gather(values)` or `t.rowsDot(matrix, w)`: one
