@@ -8,12 +8,12 @@ import type { TensorLayout, TensorShapes } from './tensor-layout';
 export type TapeTensors<S extends TensorShapes> = { readonly [K in keyof S]: TapeVar };
 
 /**
- * A model's loss on a batch, recorded on a {@link Tape} when the problem is built (three times without `maxBatch`: two
- * small probe recordings size the default capacity; keep it free of side effects): given the tape, the parameters z and hyperparameters x
- * as the tape's input tensors by name, return the scalar MEAN of the per-sample losses over the batch plus any
- * batch-independent terms (e.g. `t.add(t.mean(t.softmaxCrossEntropy(logits, t.gatherLabels(labels))), decay)`). Data
- * enter through `t.gatherRows(matrix)`, `t.gatherLabels(labels)`, `t.gather(values)` or `t.rowsDot(matrix, w)`: one
- * row per sample, picked by the batch.
+ * A model's loss on a batch: given the tape, the parameters z and hyperparameters x as the tape's input tensors by
+ * name, return the scalar MEAN of the per-sample losses over the batch plus any batch-independent terms (e.g.
+ * `t.add(t.mean(t.softmaxCrossEntropy(logits, t.gatherLabels(labels))), decay)`). Data enter through
+ * `t.gatherRows(matrix)`, `t.gatherLabels(labels)`, `t.gather(values)` or `t.rowsDot(matrix, w)`: one row per sample,
+ * picked by the batch. Recorded on a {@link Tape} when the problem is built, three times without `maxBatch` (two small
+ * probe recordings size the default capacity): keep it free of side effects.
  */
 export type ModelLoss<P extends TensorShapes, H extends TensorShapes> = (t: Tape, params: TapeTensors<P>, hyper: TapeTensors<H>) => TapeVar;
 
