@@ -41,4 +41,4 @@ export {
   checkConv2dShape, conv2dFilterGradJs, conv2dInputGradJs, conv2dJs, conv2dOutSize, convScratchBytes, DEFAULT_CONV_SCRATCH, jsTensorKernels, matmulJs,
   simdTensorKernels, tensorKernels,
 } from './tensor-kernels';
-export type { Conv2dShape, TensorKernels, TensorKernelsOptions } from './tensor-kernels';
+export type { Conv2dShape, TensorKernels, TensorKernelsOptions, TensorWasmMemory } from './tensor-kernels';

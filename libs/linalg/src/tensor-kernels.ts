@@ -35,8 +35,10 @@ import { jsPackedOps } from './tensor-kernels-js';
 import type { PackedOps, ScratchLayout } from './tensor-gemm';
 import { conv2dBlocked, conv2dFilterGradBlocked, conv2dInputGradBlocked, convScratchBytes, gemmBlocked, GEMM_SCRATCH, scratchLayout } from './tensor-gemm';
 import { tensorSimdAvailable, tensorSimdOps } from './wasm/tensor-simd-ops';
+import type { TensorWasmMemory } from './wasm/tensor-simd-ops';
 
 export type { Conv2dShape } from './conv2d-shape';
+export type { TensorWasmMemory } from './wasm/tensor-simd-ops';
 export { checkConv2dShape, conv2dOutSize } from './conv2d-shape';
 export { convScratchBytes } from './tensor-gemm';
 
@@ -44,6 +46,11 @@ export { convScratchBytes } from './tensor-gemm';
 export interface TensorKernels {
   /** Whether the WebAssembly SIMD kernels run (else the JavaScript loops). */
   readonly simd: boolean;
+  /**
+   * The WebAssembly memory the arena lives in (SIMD kernels; null for the JavaScript ones), for other modules that
+   * work on the same arrays in place (the tape's elementwise kernels import it).
+   */
+  readonly memory: TensorWasmMemory | null;
   /** Bytes reserved, and bytes handed out so far. */
   readonly capacity: number;
   readonly used: number;
@@ -103,7 +110,7 @@ export function jsTensorKernels(bytes: number, convShapes: readonly Conv2dShape[
   const buffer = new ArrayBuffer(capacity + 8 * GEMM_SCRATCH + convBytes);
   const H = new Float64Array(buffer);
   const I32 = new Int32Array(buffer);
-  return arenaKernels(buffer, capacity, convBytes, jsPackedOps(H, I32), H, I32, false);
+  return arenaKernels(buffer, capacity, convBytes, jsPackedOps(H, I32), H, I32, null);
 }
 
 /** The WebAssembly SIMD kernels over an arena of `bytes` bytes of one WebAssembly memory; throws where SIMD is missing. */
@@ -112,7 +119,7 @@ export function simdTensorKernels(bytes: number, convShapes: readonly Conv2dShap
   const { memory, ops } = tensorSimdOps(capacity + 8 * GEMM_SCRATCH + convBytes);
   const H = new Float64Array(memory.buffer);
   const I32 = new Int32Array(memory.buffer);
-  return arenaKernels(memory.buffer, capacity, convBytes, ops, H, I32, true);
+  return arenaKernels(memory.buffer, capacity, convBytes, ops, H, I32, memory);
 }
 
 function sizes(fn: string, bytes: number, convShapes: readonly Conv2dShape[]) {
@@ -131,8 +138,8 @@ function describe(v: unknown): string {
   return v === null ? 'null' : typeof v;
 }
 
-/** The kernels over arena [0, capacity) of `buffer`, the scratch after it, with the given backend. */
-function arenaKernels(buffer: ArrayBuffer, capacity: number, convBytes: number, ops: PackedOps, H: Float64Array, I32: Int32Array, simd: boolean): TensorKernels {
+/** The kernels over arena [0, capacity) of `buffer` (of `memory` for the SIMD backend), the scratch after it, with the given backend. */
+function arenaKernels(buffer: ArrayBuffer, capacity: number, convBytes: number, ops: PackedOps, H: Float64Array, I32: Int32Array, memory: TensorWasmMemory | null): TensorKernels {
   const L: ScratchLayout = scratchLayout(capacity / 8, convBytes);
   let used = 0;
 
@@ -166,7 +173,8 @@ function arenaKernels(buffer: ArrayBuffer, capacity: number, convBytes: number, 
   };
 
   return {
-    simd,
+    simd: memory !== null,
+    memory,
     capacity,
     convScratch: convBytes,
     get used() {

@@ -1,6 +1,7 @@
 import type { Conv2dShape, TensorKernels } from '@bilevel/linalg';
 import * as codes from './node-codes';
 import type { TapeNode } from './tape-nodes';
+import type { TapeSimd } from './tape-simd';
 
 // Module-local copies of imported bindings: tsx compiles an imported binding to a getter call, which the replay's
 // inner loops must not pay (measured: a quarter of a small oracle's time).
@@ -24,8 +25,12 @@ function shapeOf(y: TapeNode): Conv2dShape {
   return s;
 }
 
-/** y[n, o, :] (+)= bias[o]. */
-function addBias(bias: Float64Array, y: Float64Array, batch: number, O: number, P: number, overwrite: boolean): void {
+/** y[n, o, :] (+)= bias[o] (the addition on the SIMD kernels when the tape has them). */
+function addBias(E: TapeSimd | null, bias: Float64Array, y: Float64Array, batch: number, O: number, P: number, overwrite: boolean): void {
+  if (E !== null && !overwrite) {
+    E.planeBias(y, bias, batch * O, O, P);
+    return;
+  }
   for (let n = 0; n < batch; n++) {
     for (let o = 0; o < O; o++) {
       const base = (n * O + o) * P;
@@ -36,14 +41,29 @@ function addBias(bias: Float64Array, y: Float64Array, batch: number, O: number, 
   }
 }
 
-/** out[o] (+)= Σ_{n, p} g[n, o, p] (added to when `acc`, else assigned). */
-function sumBias(g: Float64Array, out: Float64Array, batch: number, O: number, P: number, acc: boolean): void {
+/**
+ * out[o] (+)= Σ_{n, p} g[n, o, p] (added to when `acc`, else from +0): per plane (n, o) the sum of its P entries in
+ * two lanes, s₀ over even p and s₁ over odd p below the last pair, then s₀ + s₁ plus the last entry for an odd P (the
+ * order of the SIMD kernel, which runs instead when the tape has it); the planes added to out[o] in increasing n.
+ */
+function sumBias(E: TapeSimd | null, g: Float64Array, out: Float64Array, batch: number, O: number, P: number, acc: boolean): void {
+  if (E !== null) {
+    E.sumPlanes(g, out, batch * O, O, P, acc);
+    return;
+  }
   if (!acc) for (let o = 0; o < O; o++) out[o] = 0;
+  const pairs = P & ~1;
   for (let n = 0; n < batch; n++) {
     for (let o = 0; o < O; o++) {
       const base = (n * O + o) * P;
-      let s = 0;
-      for (let p = 0; p < P; p++) s += g[base + p];
+      let s0 = 0;
+      let s1 = 0;
+      for (let p = 0; p < pairs; p += 2) {
+        s0 += g[base + p];
+        s1 += g[base + p + 1];
+      }
+      let s = s0 + s1;
+      if (pairs < P) s += g[base + pairs];
       out[o] += s;
     }
   }
@@ -58,7 +78,7 @@ export function convForward(y: TapeNode, mode: number, tanMask: number): void {
   const O = y.ip[1];
   if ((mode & FWD_VALUE) !== 0) {
     K.conv2d(x.val, w.val, y.val, s, false);
-    if (y.ip[2] === 1) addBias(y.c.val, y.val, s.batch, O, P, false);
+    if (y.ip[2] === 1) addBias(y.ctx.simd, y.c.val, y.val, s.batch, O, P, false);
   }
   if (tanMask !== 0) {
     let written = false;
@@ -70,7 +90,7 @@ export function convForward(y: TapeNode, mode: number, tanMask: number): void {
       K.conv2d(x.val, w.dot, y.dot, s, written);
       written = true;
     }
-    if ((tanMask & 4) !== 0) addBias(y.c.dot, y.dot, s.batch, O, P, !written);
+    if ((tanMask & 4) !== 0) addBias(y.ctx.simd, y.c.dot, y.dot, s.batch, O, P, !written);
   }
 }
 
@@ -83,7 +103,7 @@ export function convReverse(y: TapeNode, barMask: number, bdotMask: number, tanM
   const O = y.ip[1];
   if ((barMask & 1) !== 0) K.conv2dInputGrad(y.bar, w.val, x.bar, s, (barSet & 1) === 0);
   if ((barMask & 2) !== 0) K.conv2dFilterGrad(x.val, y.bar, w.bar, s, (barSet & 2) === 0);
-  if ((barMask & 4) !== 0) sumBias(y.bar, y.c.bar, s.batch, O, P, (barSet & 4) === 0);
+  if ((barMask & 4) !== 0) sumBias(y.ctx.simd, y.bar, y.c.bar, s.batch, O, P, (barSet & 4) === 0);
   const ydot = (bdotMask & YDOT_LIVE) !== 0;
   if ((bdotMask & 1) !== 0) {
     let acc = (bdotSet & 1) === 0;
@@ -110,7 +130,7 @@ export function convReverse(y: TapeNode, barMask: number, bdotMask: number, tanM
     if (!acc) w.bdot.fill(0, 0, w.n);
   }
   if ((bdotMask & 4) !== 0) {
-    if (ydot) sumBias(y.bdot, y.c.bdot, s.batch, O, P, (bdotSet & 4) === 0);
+    if (ydot) sumBias(y.ctx.simd, y.bdot, y.c.bdot, s.batch, O, P, (bdotSet & 4) === 0);
     else if ((bdotSet & 4) !== 0) y.c.bdot.fill(0, 0, O);
   }
 }

@@ -1,6 +1,7 @@
 import type { TensorKernels } from '@bilevel/linalg';
 import * as codes from './node-codes';
 import type { TapeNode } from './tape-nodes';
+import type { TapeSimd } from './tape-simd';
 
 // Module-local copies of imported bindings: tsx compiles an imported binding to a getter call, which the replay's
 // inner loops must not pay (measured: a quarter of a small oracle's time).
@@ -31,8 +32,12 @@ function gradB(K: TensorKernels, m: number, n: number, k: number, tA: boolean, t
   else K.matmul(cbar, A, bbar, n, k, m, true, tA, acc);
 }
 
-/** y[i, :] (+)= bias for each of the m rows. */
-function addRows(bias: Float64Array, y: Float64Array, m: number, n: number, overwrite: boolean): void {
+/** y[i, :] (+)= bias for each of the m rows (the addition on the SIMD kernels when the tape has them). */
+function addRows(E: TapeSimd | null, bias: Float64Array, y: Float64Array, m: number, n: number, overwrite: boolean): void {
+  if (E !== null && !overwrite) {
+    E.rowBias(y, bias, m, n);
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const o = i * n;
     if (overwrite) for (let j = 0; j < n; j++) y[o + j] = bias[j];
@@ -40,8 +45,12 @@ function addRows(bias: Float64Array, y: Float64Array, m: number, n: number, over
   }
 }
 
-/** out[j] (+)= Σ_i src[i, j] (added to when `acc`, else assigned). */
-function sumRows(src: Float64Array, out: Float64Array, m: number, n: number, acc: boolean): void {
+/** out[j] (+)= Σ_i src[i, j], rows in order (added to when `acc`, else from +0; on the SIMD kernels when the tape has them). */
+function sumRows(E: TapeSimd | null, src: Float64Array, out: Float64Array, m: number, n: number, acc: boolean): void {
+  if (E !== null) {
+    E.sumRows(src, out, m, n, acc);
+    return;
+  }
   if (!acc) for (let j = 0; j < n; j++) out[j] = 0;
   for (let i = 0; i < m; i++) {
     const o = i * n;
@@ -62,7 +71,7 @@ export function matmulForward(y: TapeNode, mode: number, tanMask: number): void 
   const b = y.b;
   if ((mode & FWD_VALUE) !== 0) {
     K.matmul(a.val, b.val, y.val, dm, dn, dk, tA, tB, false);
-    if (bias) addRows(y.c.val, y.val, dm, dn, false);
+    if (bias) addRows(y.ctx.simd, y.c.val, y.val, dm, dn, false);
   }
   if (tanMask !== 0) {
     let written = false;
@@ -74,7 +83,7 @@ export function matmulForward(y: TapeNode, mode: number, tanMask: number): void 
       K.matmul(a.val, b.dot, y.dot, dm, dn, dk, tA, tB, written);
       written = true;
     }
-    if ((tanMask & 4) !== 0) addRows(y.c.dot, y.dot, dm, dn, !written);
+    if ((tanMask & 4) !== 0) addRows(y.ctx.simd, y.c.dot, y.dot, dm, dn, !written);
   }
 }
 
@@ -90,7 +99,7 @@ export function matmulReverse(y: TapeNode, barMask: number, bdotMask: number, ta
   const b = y.b;
   if ((barMask & 1) !== 0) gradA(K, dm, dn, dk, tA, tB, y.bar, b.val, a.bar, (barSet & 1) === 0);
   if ((barMask & 2) !== 0) gradB(K, dm, dn, dk, tA, tB, a.val, y.bar, b.bar, (barSet & 2) === 0);
-  if ((barMask & 4) !== 0) sumRows(y.bar, y.c.bar, dm, dn, (barSet & 4) === 0);
+  if ((barMask & 4) !== 0) sumRows(y.ctx.simd, y.bar, y.c.bar, dm, dn, (barSet & 4) === 0);
   const ydot = (bdotMask & YDOT_LIVE) !== 0;
   if ((bdotMask & 1) !== 0) {
     let acc = (bdotSet & 1) === 0;
@@ -117,7 +126,7 @@ export function matmulReverse(y: TapeNode, barMask: number, bdotMask: number, ta
     if (!acc) b.bdot.fill(0, 0, dk * dn);
   }
   if ((bdotMask & 4) !== 0) {
-    if (ydot) sumRows(y.bdot, y.c.bdot, dm, dn, (bdotSet & 4) === 0);
+    if (ydot) sumRows(y.ctx.simd, y.bdot, y.c.bdot, dm, dn, (bdotSet & 4) === 0);
     else if ((bdotSet & 4) !== 0) y.c.bdot.fill(0, 0, dn);
   }
 }

@@ -1,4 +1,5 @@
 import type { TensorKernels } from '@bilevel/linalg';
+import type { TapeSimd } from './tape-simd';
 
 /**
  * The integer codes shared by the tape's nodes, rules and replay plans (kinds, elementwise functions, sweep bits) and
@@ -88,4 +89,6 @@ export interface ReplayContext {
   size: number;
   /** Dense kernels over the tape's arena (set when the tape is closed). */
   kernels: TensorKernels | null;
+  /** Elementwise WebAssembly SIMD kernels over the same arena, or null (JavaScript kernels: the rules' own loops). */
+  simd: TapeSimd | null;
 }

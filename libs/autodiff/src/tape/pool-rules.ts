@@ -37,8 +37,11 @@ export function maxPoolForward(y: TapeNode, mode: number, tanMask: number): void
   const v = y.val;
   const arg = y.d1;
   const withArg = (mode & FWD_D1) !== 0;
-  if ((withArg || (mode & FWD_VALUE) !== 0) && kh === 2 && kw === 2 && sh === 2 && sw === 2) maxPool2x2(np, H, W, OH, OW, x, v, arg, withArg);
-  else if (withArg || (mode & FWD_VALUE) !== 0) {
+  const E = y.ctx.simd;
+  if ((withArg || (mode & FWD_VALUE) !== 0) && kh === 2 && kw === 2 && sh === 2 && sw === 2) {
+    if (E !== null) E.maxPool2(x, v, arg, np, H, W, OH, OW, withArg);
+    else maxPool2x2(np, H, W, OH, OW, x, v, arg, withArg);
+  } else if (withArg || (mode & FWD_VALUE) !== 0) {
     for (let p = 0; p < np; p++) {
       const xb = p * H * W;
       const ob = p * OH * OW;
@@ -106,17 +109,22 @@ function maxPool2x2(np: number, H: number, W: number, OH: number, OW: number, x:
   }
 }
 
-/** D[arg[o]] += G[o], o < n, after clearing D's first `len` entries when `set` (a memset: the windows may not cover D). */
-function scatter(n: number, arg: Float64Array, G: Float64Array, D: Float64Array, len: number, set: boolean): void {
+/**
+ * D[arg[o]] += G[o], o < n (on the SIMD kernels when the tape has them), after clearing D's first `len` entries when
+ * `set` (a memset: the windows may not cover D).
+ */
+function scatter(y: TapeNode, n: number, arg: Float64Array, G: Float64Array, D: Float64Array, len: number, set: boolean): void {
   if (set) D.fill(0, 0, len);
-  for (let o = 0; o < n; o++) D[arg[o]] += G[o];
+  const E = y.ctx.simd;
+  if (E !== null) E.scatter(arg, G, D, n);
+  else for (let o = 0; o < n; o++) D[arg[o]] += G[o];
 }
 
 export function maxPoolReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
   const arg = y.d1;
   const n = y.n;
-  if (barMask !== 0) scatter(n, arg, y.bar, y.a.bar, y.a.n, (barSet & 1) !== 0);
-  if ((bdotMask & 1) !== 0) scatter(n, arg, y.bdot, y.a.bdot, y.a.n, (bdotSet & 1) !== 0);
+  if (barMask !== 0) scatter(y, n, arg, y.bar, y.a.bar, y.a.n, (barSet & 1) !== 0);
+  if ((bdotMask & 1) !== 0) scatter(y, n, arg, y.bdot, y.a.bdot, y.a.n, (bdotSet & 1) !== 0);
 }
 
 /** dst_o = c·Σ_window src. */

@@ -1,6 +1,7 @@
 import { checkConv2dShape, conv2dOutSize, simdAvailable, tensorKernels } from '@bilevel/linalg';
 import type { Matrix, TensorKernels } from '@bilevel/linalg';
 import { SimdRows } from './simd-rows';
+import { tapeSimd } from './tape-simd';
 import { ReplayPlan } from './replay-plan';
 import type { ReplayPlanOptions } from './replay-plan';
 import { TapeNode } from './tape-nodes';
@@ -22,8 +23,10 @@ export type TapeVar = TapeNode;
 export interface TapeOptions {
   /**
    * Kernels: `auto` (default) the fastest the runtime has (the tensor kernels' choice for matrix products and
-   * convolutions; for `rowsDot`, the WebAssembly SIMD kernels of @bilevel/linalg where available and `BILEVEL_KERNELS`
-   * is not `js`, on a copy of each data matrix made when it is first recorded); `js` the JavaScript loops.
+   * convolutions, and with their WebAssembly SIMD kernels the tape's own for relu, biases and 2×2 max pooling, same
+   * bits as their JavaScript loops; for `rowsDot`, the WebAssembly SIMD kernels of @bilevel/linalg where available and
+   * `BILEVEL_KERNELS` is not `js`, on a copy of each data matrix made when it is first recorded); `js` the JavaScript
+   * loops.
    */
   readonly kernels?: 'auto' | 'js';
   /**
@@ -110,7 +113,7 @@ export class Tape {
   private readonly nodes: TapeNode[] = [];
   private readonly simd: Map<Matrix, SimdRows> | null;
   private readonly kernelChoice: 'auto' | 'js';
-  private readonly ctx: ReplayContext = { batch: new Int32Array(0), size: 0, kernels: null };
+  private readonly ctx: ReplayContext = { batch: new Int32Array(0), size: 0, kernels: null, simd: null };
   private inputCount = 0;
   private outNode: TapeNode | null = null;
   private sampleCount: number | null = null;
@@ -792,6 +795,7 @@ export class Tape {
       if (n.kind === 'constant') n.val.set(n.data);
     });
     this.ctx.kernels = K;
+    this.ctx.simd = tapeSimd(K.memory);
   }
 
   /**

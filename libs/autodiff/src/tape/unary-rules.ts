@@ -29,7 +29,24 @@ const U_TANH = codes.U_TANH;
  * And scale y = c·u: ẏ = cu̇, ū += cȳ, ū̇ += cȳ̇.
  */
 
+/** relu and leakyRelu: no cache (φ' from the operand's sign); relu's value and both tangents on the SIMD kernels when the tape has them. */
+function kinkForward(y: TapeNode, mode: number, tanMask: number): void {
+  const u = y.a.val;
+  const n = y.n;
+  const E = y.ctx.simd;
+  const alpha = y.fn === U_RELU ? 0 : y.c1;
+  if ((mode & FWD_VALUE) !== 0) {
+    if (E !== null && y.fn === U_RELU) E.relu(u, y.val, n);
+    else unaryValue(y.fn, n, u, y.val, y.c1);
+  }
+  if (tanMask !== 0) kinkSpread(y, n, u, alpha, y.a.dot, y.dot, true);
+}
+
 export function unaryForward(y: TapeNode, mode: number, tanMask: number): void {
+  if (y.fn === U_RELU || y.fn === U_LEAKY) {
+    kinkForward(y, mode, tanMask);
+    return;
+  }
   const u = y.a.val;
   const { n, val, d1, d2 } = y;
   const value = (mode & FWD_VALUE) !== 0;
@@ -85,11 +102,6 @@ export function unaryForward(y: TapeNode, mode: number, tanMask: number): void {
           d2[k] = -2 * t * c;
         }
         break;
-      case U_RELU:
-      case U_LEAKY:
-        // no cache: the derivative rules read the operand's sign
-        if (value) unaryValue(y.fn, n, u, val, y.c1);
-        break;
       case U_SQRT:
         for (let k = 0; k < n; k++) {
           const m = u[k];
@@ -122,16 +134,18 @@ export function unaryForward(y: TapeNode, mode: number, tanMask: number): void {
   if (tanMask !== 0) {
     const ud = y.a.dot;
     const yd = y.dot;
-    if (y.fn === U_RELU || y.fn === U_LEAKY) {
-      const alpha = y.fn === U_RELU ? 0 : y.c1;
-      for (let k = 0; k < n; k++) yd[k] = (u[k] > 0 ? 1 : alpha) * ud[k];
-    } else for (let k = 0; k < n; k++) yd[k] = d1[k] * ud[k];
+    for (let k = 0; k < n; k++) yd[k] = d1[k] * ud[k];
   }
 }
 
-/** D[k] (+)= (u[k] > 0 ? 1 : α)·G[k], k < n: the adjoint of relu (α = 0) and leakyRelu, added or assigned. */
-function kinkSpread(n: number, u: Float64Array, alpha: number, G: Float64Array, D: Float64Array, set: boolean): void {
-  if (set) for (let k = 0; k < n; k++) D[k] = (u[k] > 0 ? 1 : alpha) * G[k];
+/**
+ * D[k] (+)= (u[k] > 0 ? 1 : α)·G[k], k < n: the adjoint of relu (α = 0) and leakyRelu, added or assigned (and their
+ * tangent, assigned); on the SIMD kernels when the tape has them.
+ */
+function kinkSpread(y: TapeNode, n: number, u: Float64Array, alpha: number, G: Float64Array, D: Float64Array, set: boolean): void {
+  const E = y.ctx.simd;
+  if (E !== null) E.kink(u, G, D, n, alpha, set);
+  else if (set) for (let k = 0; k < n; k++) D[k] = (u[k] > 0 ? 1 : alpha) * G[k];
   else for (let k = 0; k < n; k++) D[k] += (u[k] > 0 ? 1 : alpha) * G[k];
 }
 
@@ -146,8 +160,8 @@ export function unaryReverse(y: TapeNode, barMask: number, bdotMask: number, tan
   if (y.fn === U_RELU || y.fn === U_LEAKY) {
     // piecewise linear: φ'' = 0, φ' from the operand's sign (no cache)
     const alpha = y.fn === U_RELU ? 0 : y.c1;
-    if (barMask !== 0) kinkSpread(n, u.val, alpha, bar, ub, setBar);
-    if ((bdotMask & 1) !== 0) kinkSpread(n, u.val, alpha, bdot, ubd, setBdot);
+    if (barMask !== 0) kinkSpread(y, n, u.val, alpha, bar, ub, setBar);
+    if ((bdotMask & 1) !== 0) kinkSpread(y, n, u.val, alpha, bdot, ubd, setBdot);
     return;
   }
   if (barMask !== 0) {
