@@ -118,6 +118,7 @@ test('checkpoints that keep failing back off: a bounded number of attempts, one 
   const attempts = summary.checkpointFailures.count as number;
   // back-off: after k failures the next attempt waits every·2^k, at most every·64
   const bound = 8 + Math.ceil(summary.solverSeconds / (every * 64));
+  console.log(`logreg-hpo, 200,000 SABA steps in ${summary.solverSeconds.toFixed(2)} s of solver time, a checkpoint due every ${every} s: ${attempts} failed attempts (bound ${bound}), ${warnings.length} warning`);
   assert.equal(warnings.length, 1, `one warning for one kind of failure, not one per attempt (${warnings.length})`);
   assert.ok(attempts >= 2 && attempts <= bound, `${attempts} attempts in ${summary.solverSeconds.toFixed(2)} s of solver time (bound ${bound})`);
   assert.equal(summary.checkpointFailures.code, 'EFBIG');
