@@ -17,11 +17,18 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-resume-'));
 const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
 const N = 60_000;
 
-/** A run stopped by an "interrupt" after `afterMs`, with checkpoints every `every` solver seconds. */
-async function interruptedRun(out: string, afterMs: number, every: number): Promise<number> {
-  const config: RunConfig = { problem: 'logreg-hpo', seed: 3, maxIter: N, evalEvery: 5000, out, json: true, progress: false, checkpointEvery: every, standardize: 'train', oracles: 'analytic', format: 'auto' } as RunConfig;
-  const interrupted = new Promise<string>((r) => setTimeout(() => r('SIGINT'), afterMs));
-  return runCommand(config, { stdout: new Capture(), log: createLogger({ level: 'fatal', destination: new Capture() }), interrupted });
+/**
+ * A run "interrupted" (the SIGINT path) as soon as its `afterCheckpoints`-th checkpoint is written, with checkpoints
+ * every `every` iterations: an event, not a time, so the outcome does not depend on the machine's speed or load.
+ */
+async function interruptedRun(out: string, afterCheckpoints: number, every: number): Promise<number> {
+  const config: RunConfig = { problem: 'logreg-hpo', seed: 3, maxIter: N, evalEvery: 5000, out, json: true, progress: false, standardize: 'train', oracles: 'analytic', format: 'auto' } as RunConfig;
+  let interrupt!: (signal: string) => void;
+  const interrupted = new Promise<string>((r) => (interrupt = r));
+  const onSaved = (_iteration: number, written: number) => {
+    if (written === afterCheckpoints) interrupt('SIGINT');
+  };
+  return runCommand(config, { stdout: new Capture(), log: createLogger({ level: 'fatal', destination: new Capture() }), interrupted, checkpoints: { everyIterations: every, onSaved } });
 }
 
 test('interrupted, checkpointed and resumed: the same final bits and oracle counts as one uninterrupted run', async () => {
@@ -29,7 +36,7 @@ test('interrupted, checkpointed and resumed: the same final bits and oracle coun
   const r0 = await cli(['run', '--seed', '3', '--max-iter', String(N), '--eval-every', '5000', '--out', straight, '--json']);
   assert.equal(r0.code, EXIT.ok, r0.stderr);
   const dir = join(tmp(), 'run');
-  const code = await interruptedRun(dir, 150, 0.05);
+  const code = await interruptedRun(dir, 2, 7000);
   assert.equal(code, EXIT.interrupted);
   const stopped = summaryOf(dir);
   assert.equal(stopped.status, 'interrupted');
@@ -50,7 +57,7 @@ test('interrupted, checkpointed and resumed: the same final bits and oracle coun
 
 test('a corrupt latest checkpoint is detected and the previous one is used; with both bad, a clear refusal', async () => {
   const dir = join(tmp(), 'run');
-  assert.equal(await interruptedRun(dir, 200, 0.02), EXIT.interrupted);
+  assert.equal(await interruptedRun(dir, 2, 3000), EXIT.interrupted);
   const file = join(dir, RUN_FILES.checkpoint);
   assert.ok(existsSync(`${file}.prev`), 'the previous checkpoint is kept');
   const bytes = readFileSync(file);
@@ -77,7 +84,7 @@ test('--resume refuses a folder that is not a run, and options that would change
   assert.equal(r0.code, EXIT.badInput);
   assert.match(r0.stderr, /no checkpoint to resume from: the run wrote none/);
   const dir = join(tmp(), 'run');
-  assert.equal(await interruptedRun(dir, 100, 0.02), EXIT.interrupted);
+  assert.equal(await interruptedRun(dir, 1, 3000), EXIT.interrupted);
   const r2 = await cli(['run', '--resume', dir, '--solver', 'soba', '--seed', '4']);
   assert.equal(r2.code, EXIT.badInput);
   assert.match(r2.stderr, /a resumed run keeps its saved options; remove --solver, --seed/);

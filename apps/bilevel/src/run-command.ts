@@ -15,6 +15,7 @@ import { monitorsByName } from '@bilevel/verify';
 import type { Logger } from '@bilevel/telemetry';
 import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeFileAtomic, WriteError } from '@bilevel/telemetry';
 import { resumeTrace, runCheckpoints, writeFailureMessage } from './run-files';
+import type { RunCheckpointHooks } from './run-files';
 import type { ProblemConfig } from './build-problem';
 import { buildProblem, startingX } from './build-problem';
 import { EXIT } from './exit-codes';
@@ -130,6 +131,8 @@ export interface RunIo {
   readonly interrupted?: Promise<string>;
   /** Continue this run instead of starting one (`--resume`). */
   readonly resume?: ResumeInfo;
+  /** Checkpoints counted in iterations, and a callback after each (tests, embedders); not saved with the run. */
+  readonly checkpoints?: RunCheckpointHooks;
 }
 
 /** The configuration as saved in the run folder (no terminal-dependent fields). */
@@ -316,7 +319,16 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   const findings: Finding[] = [];
   const checkpointPath = join(outDir, RUN_FILES.checkpoint);
   const every = config.checkpointEvery ?? DEFAULT_CHECKPOINT_SECONDS;
-  const checkpoint = runCheckpoints({ path: checkpointPath, kind: CHECKPOINT_KIND, every, start: resume?.state.solverSeconds ?? 0, trace, log: runLog });
+  const hooks = io.checkpoints ?? {};
+  const checkpoint = runCheckpoints({
+    path: checkpointPath,
+    kind: CHECKPOINT_KIND,
+    every,
+    start: hooks.everyIterations !== undefined ? (resume?.state.versions.x.k ?? 0) : (resume?.state.solverSeconds ?? 0),
+    trace,
+    log: runLog,
+    ...hooks,
+  });
   const stop = new Subject<void>();
   const progress = createProgress({ total: Math.max(1, maxIter), enabled: config.progress, label: `${solver.name}` });
   let lastSnapshot: Snapshot | undefined;

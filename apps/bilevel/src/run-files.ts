@@ -15,6 +15,19 @@ export interface RunCheckpointsOptions {
   /** The trace whose position each checkpoint records. */
   readonly trace: TraceWriter;
   readonly log: Logger;
+  /**
+   * Iterations between checkpoints instead of `every` seconds (`start` is then an iteration): positions that do not
+   * depend on the machine's speed, for tests and embedders ({@link RunCheckpointHooks}).
+   */
+  readonly everyIterations?: number;
+  /** Called after each checkpoint written, with its iteration and the count so far. */
+  readonly onSaved?: (iteration: number, written: number) => void;
+}
+
+/** Hooks of an embedding program (and of tests) into `bilevel run`'s checkpoints: see {@link RunCheckpointsOptions}. */
+export interface RunCheckpointHooks {
+  readonly everyIterations?: number;
+  readonly onSaved?: (iteration: number, written: number) => void;
 }
 
 /** The checkpoint hooks of `run()` and what they did. */
@@ -36,13 +49,16 @@ export interface RunCheckpoints {
  * and warnings instead of one per step.
  */
 export function runCheckpoints(options: RunCheckpointsOptions): RunCheckpoints {
-  const { path, kind, every, start, trace, log } = options;
-  const backoff = every > 0 ? new WriteBackoff({ period: every, start }) : undefined;
+  const { path, kind, every, start, trace, log, everyIterations, onSaved } = options;
+  // the back-off runs on one monotone clock: solver seconds, or iterations when checkpoints are counted in them
+  const period = everyIterations ?? every;
+  const backoff = period > 0 ? new WriteBackoff({ period, start }) : undefined;
+  const clock = (iteration: number, seconds: number) => (everyIterations !== undefined ? iteration : seconds);
   let written = 0;
   let lastIteration: number | undefined;
   let failures: { count: number; code: string; message: string } | undefined;
   return {
-    due: (_iteration, seconds) => backoff?.due(seconds) ?? false,
+    due: (iteration, seconds) => backoff?.due(clock(iteration, seconds)) ?? false,
     save(state) {
       const iteration = state.versions.x.k;
       try {
@@ -54,15 +70,16 @@ export function runCheckpoints(options: RunCheckpointsOptions): RunCheckpoints {
       } catch (err) {
         if (!(err instanceof WriteError)) throw err;
         failures = { count: (failures?.count ?? 0) + 1, code: err.code, message: err.message };
-        const f = backoff?.failed(state.solverSeconds, err);
+        const f = backoff?.failed(clock(iteration, state.solverSeconds), err);
         const fields = { err: err.message, code: err.code, file: path, iteration, failures: f?.failures ?? 1, ...(f ? { retryInSeconds: f.retryIn } : {}) };
         if (!f || f.newKind) log.warn(fields, 'could not write the checkpoint; the previous one (if any) is kept; later attempts back off');
         else log.debug(fields, 'could not write the checkpoint again');
         return;
       }
-      const ended = backoff?.succeeded(state.solverSeconds) ?? 0;
+      const ended = backoff?.succeeded(clock(iteration, state.solverSeconds)) ?? 0;
       written++;
       lastIteration = iteration;
+      onSaved?.(iteration, written);
       if (ended > 0) log.info({ iteration, file: path, failedAttempts: ended }, 'checkpoint written again');
       else log.debug({ iteration, file: path }, 'checkpoint written');
     },
