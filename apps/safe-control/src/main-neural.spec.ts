@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Capture, cli } from './in-process-cli';
+import { Capture, CaptureUntil, cli } from './in-process-cli';
 import { main } from './main';
 import { PJ } from '@bilevel/control';
 import { EXIT } from './exit-codes';
@@ -129,9 +129,9 @@ test('bad neural files and options: one clear error, exit 2, nothing written', a
 test('Ctrl-C stops a neural run on the inverted pendulum after the current step, saves the MLP policy, exit 130', async () => {
   const out = join(root, 'interrupted');
   const stdout = new Capture();
-  const stderr = new Capture();
-  const running = main(['train', '--system', 'inverted-pendulum', '--track', 'neural', '--samples', '500', '--trajectories', '3', '--out', out, '--log-level', 'warn'], { stdout, stderr, tty: false });
-  setTimeout(() => process.emit('SIGINT', 'SIGINT'), 200);
+  // the signal comes when the log says the first step is done (an event, not a delay)
+  const stderr = new CaptureUntil(/"iteration":1,[^\n]*"msg":"iteration"/, () => process.emit('SIGINT', 'SIGINT'));
+  const running = main(['train', '--system', 'inverted-pendulum', '--track', 'neural', '--samples', '500', '--trajectories', '3', '--out', out, '--log-level', 'debug'], { stdout, stderr, tty: false });
   const code = await running;
   assert.equal(code, EXIT.interrupted, stderr.text);
   const report = json(join(out, 'report.json'));

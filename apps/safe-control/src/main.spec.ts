@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Capture, cli } from './in-process-cli';
+import { Capture, CaptureUntil, cli } from './in-process-cli';
 import { main } from './main';
 import { EXIT } from './exit-codes';
 
@@ -141,15 +141,15 @@ test('Ctrl-C stops training after the current step, saves what there is, exit 13
   const out = join(root, 'interrupted');
   const before = process.listenerCount('SIGINT');
   const stdout = new Capture();
-  const stderr = new Capture();
-  const running = main(['train', '--system', 'pj', '--baseline', 'svg', '--max-iter', '100000', '--out', out, '--log-level', 'warn'], { stdout, stderr, tty: false });
-  setTimeout(() => process.emit('SIGINT', 'SIGINT'), 300);
+  // the signal comes when the log says iteration 3 is done (an event, not a delay a busy machine could outrun)
+  const stderr = new CaptureUntil(/"iteration":3,[^\n]*"msg":"iteration"/, () => process.emit('SIGINT', 'SIGINT'));
+  const running = main(['train', '--system', 'pj', '--baseline', 'svg', '--max-iter', '100000', '--out', out, '--log-level', 'debug'], { stdout, stderr, tty: false });
   const code = await running;
   assert.equal(code, EXIT.interrupted, stderr.text);
   assert.match(stderr.text, /received SIGINT: stopping after the current step/);
   const report = json(join(out, 'report.json'));
   assert.equal(report.outcome, 'interrupted');
-  assert.ok(report.iterations > 0 && report.iterations < 100000);
+  assert.ok(report.iterations >= 3 && report.iterations < 100000, `iterations ${report.iterations}`);
   assert.equal(process.listenerCount('SIGINT'), before, 'the handlers are removed');
 });
 
