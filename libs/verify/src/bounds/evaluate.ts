@@ -28,6 +28,7 @@ export function evaluate(graph: Graph, x: ArrayLike<number>): Float64Array {
       case 'sin': v[i] = Math.sin(v[n.a]); break;
       case 'cos': v[i] = Math.cos(v[n.a]); break;
       case 'abs': v[i] = Math.abs(v[n.a]); break;
+      case 'recip': v[i] = 1 / v[n.a]; break;
       case 'pow': v[i] = v[n.a] ** n.k; break;
       case 'clamp': v[i] = Math.min(Math.max(v[n.a], n.lo), n.hi); break;
     }

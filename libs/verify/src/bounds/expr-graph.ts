@@ -1,7 +1,7 @@
 /**
  * A computation graph over scalar nodes, small enough to be bounded soundly and rich enough to express
  * policy → dynamics → certificate: inputs, constants, + − ×, scaling, affine combinations (dense layers), ReLU,
- * leaky ReLU, tanh, exp, sin, cos, |·|, integer powers and clamps. Nodes are numbered in creation order, so every
+ * leaky ReLU, tanh, exp, sin, cos, |·|, reciprocals 1/y (hence division), integer powers and clamps. Nodes are numbered in creation order, so every
  * node's arguments come before it (a topological order for free); a node id is a plain number.
  *
  * Example, the hand example of anchors.md (../shared/docs, "Certified control"):
@@ -24,13 +24,13 @@ export type GraphNode =
   | { readonly op: 'scale'; readonly a: NodeId; readonly c: number }
   /** Σ_i coeffs[i]·args[i] + bias: one neuron of a dense layer. */
   | { readonly op: 'affine'; readonly args: Int32Array; readonly coeffs: Float64Array; readonly bias: number }
-  | { readonly op: 'relu' | 'tanh' | 'exp' | 'sin' | 'cos' | 'abs'; readonly a: NodeId }
+  | { readonly op: 'relu' | 'tanh' | 'exp' | 'sin' | 'cos' | 'abs' | 'recip'; readonly a: NodeId }
   | { readonly op: 'leakyRelu'; readonly a: NodeId; readonly alpha: number }
   | { readonly op: 'pow'; readonly a: NodeId; readonly k: number }
   | { readonly op: 'clamp'; readonly a: NodeId; readonly lo: number; readonly hi: number };
 
 /** The unary ops whose value depends on one argument through a nonlinear function. */
-export type UnaryOp = 'relu' | 'leakyRelu' | 'tanh' | 'exp' | 'sin' | 'cos' | 'abs' | 'pow' | 'clamp';
+export type UnaryOp = 'relu' | 'leakyRelu' | 'tanh' | 'exp' | 'sin' | 'cos' | 'abs' | 'recip' | 'pow' | 'clamp';
 
 /** A named output of a graph. */
 export interface GraphOutput {
@@ -141,6 +141,20 @@ export class Graph {
 
   abs(a: NodeId): NodeId {
     return this.push({ op: 'abs', a: this.check('abs', 'a', a) });
+  }
+
+  /**
+   * 1/a. Bounded soundly where a's interval excludes 0 (outward-rounded interval, CROWN's chord and tangent lines);
+   * an interval holding or touching 0 gives (−∞, ∞), which is sound and proves nothing.
+   */
+  recip(a: NodeId): NodeId {
+    return this.push({ op: 'recip', a: this.check('recip', 'a', a) });
+  }
+
+  /** a/b, as a·(1/b) (see {@link Graph.recip}). */
+  div(a: NodeId, b: NodeId): NodeId {
+    this.check('div', 'a', a);
+    return this.mul(a, this.recip(this.check('div', 'b', b)));
   }
 
   /** a^k for an integer 1 ≤ k ≤ 64. */

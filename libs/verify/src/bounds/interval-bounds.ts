@@ -31,6 +31,7 @@ export function nodeInterval(node: GraphNode, bounds: readonly Interval[], box: 
     case 'sin': return I.sin(bounds[node.a]);
     case 'cos': return I.cos(bounds[node.a]);
     case 'abs': return I.abs(bounds[node.a]);
+    case 'recip': return I.recip(bounds[node.a]);
     case 'pow': return I.powInt(bounds[node.a], node.k);
     case 'clamp': return I.clamp(bounds[node.a], node.lo, node.hi);
   }

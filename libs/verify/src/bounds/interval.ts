@@ -8,7 +8,7 @@
  *
  * Example: `sin(interval(0, 2))` is about [0, 1]: the maximum at π/2 lies inside, so the upper end is exactly 1.
  */
-import { addDown, addUp, mulDown, mulUp, subDown, subUp, ulpsDown, ulpsUp } from './rounding';
+import { addDown, addUp, divDown, divUp, mulDown, mulUp, subDown, subUp, ulpsDown, ulpsUp } from './rounding';
 
 /** A closed interval `lo ≤ x ≤ hi` (`lo` may be −∞ and `hi` +∞). */
 export interface Interval {
@@ -112,6 +112,15 @@ export function powInt(a: Interval, k: number): Interval {
 
 export function sqr(a: Interval): Interval {
   return powInt(a, 2);
+}
+
+/**
+ * 1/a: decreasing on each side of 0, so [1/hi, 1/lo] rounded outward when a excludes 0; (−∞, ∞) when a holds or
+ * touches 0 (1/x is unbounded there).
+ */
+export function recip(a: Interval): Interval {
+  if (a.lo > 0 || a.hi < 0) return { lo: divDown(1, a.hi), hi: divUp(1, a.lo) };
+  return { lo: -Infinity, hi: Infinity };
 }
 
 /** |a|. */

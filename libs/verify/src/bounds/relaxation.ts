@@ -13,7 +13,7 @@
  * {f(x) − a·x : x ∈ [l, u]}, computed in outward-rounded interval arithmetic:
  * - piecewise-linear f (relu, leaky relu, |·|, clamp): f(x) − a·x is piecewise linear, so its extremes are at l, u
  *   and the kinks inside; evaluating there is exact up to rounding.
- * - smooth f (tanh, exp, sin, cos, x^k): [l, u] is cut into {@link RELAXATION_PIECES} pieces P; on each, if the
+ * - smooth f (tanh, exp, sin, cos, 1/x on a zero-free interval, x^k): [l, u] is cut into {@link RELAXATION_PIECES} pieces P; on each, if the
  *   interval derivative f'(P) − a has a sign, g = f − a·x is monotone and its range is [g(p), g(q)] (endpoints
  *   evaluated as point intervals); otherwise the mean-value form g(c) + (f'(P) − a)(P − c) encloses it. Where the
  *   line touches f, f' − a ≈ 0 and the mean-value form is second-order tight, so tangent and chord lines lose only
@@ -61,6 +61,9 @@ function smoothOf(node: GraphNode): SmoothFn | undefined {
       return { f: I.sin, df: I.cos, fx: Math.sin, dfx: Math.cos };
     case 'cos':
       return { f: I.cos, df: (a) => I.neg(I.sin(a)), fx: Math.cos, dfx: (x) => -Math.sin(x) };
+    case 'recip':
+      // d/dx (1/x) = −1/x² = −(1/x)²; convex on (0, ∞), concave on (−∞, 0): chord and tangent candidates suffice
+      return { f: I.recip, df: (a) => I.neg(I.sqr(I.recip(a))), fx: (x) => 1 / x, dfx: (x) => -1 / (x * x) };
     case 'pow': {
       const k = node.k;
       return { f: (a) => I.powInt(a, k), df: (a) => I.scale(I.powInt(a, k - 1), k), fx: (x) => x ** k, dfx: (x) => k * x ** (k - 1) };
