@@ -42,3 +42,9 @@ export {
   simdTensorKernels, tensorKernels,
 } from './tensor-kernels';
 export type { Conv2dShape, TensorKernels, TensorKernelsOptions, TensorWasmMemory } from './tensor-kernels';
+export { applyBroydenInverse, BatchedBroyden } from './broyden';
+export type { BroydenInverse, BroydenOptions } from './broyden';
+export { BatchedAnderson } from './anderson';
+export type { AndersonOptions } from './anderson';
+export { SAMPLE_STATUS } from './fixed-point-batch';
+export type { BatchMap, FixedPointResult, FixedPointSolveOptions } from './fixed-point-batch';
