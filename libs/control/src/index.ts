@@ -2,6 +2,8 @@
 export { Polynomial, monomialBasis, monomial } from './polynomial';
 export type { Box, Ball, UncertainParameter, ControlSystem } from './systems/control-system';
 export { ballBox, nominalParams, paramVertices } from './systems/control-system';
+export type { CertificateTerms, NeuralBarrierTerms } from './systems/certificate-terms';
+export { STATED_TERMS, checkedTerms, neuralBarrierTerms } from './systems/certificate-terms';
 export { PJ } from './systems/pj';
 export { PENDULUM, PENDULUM_SIN_REMAINDER } from './systems/pendulum';
 export { LANE_KEEPING, LANE_KEEPING_A, LANE_KEEPING_B } from './systems/lane-keeping';

@@ -45,6 +45,7 @@ export const INVERTED_PENDULUM: ControlSystem = {
   polynomialNote: 'none: the neural track bounds the true sine in the graph (invertedPendulumGraph)',
   cost: { q: [1, 0.1], r: [0.01] },
   certificate: 'barrier',
+  terms: { lambdaB: -4, epsilon: 0.01, innerRadius: 0.1, neural: { domain: { lo: [-1.5, -3], hi: [1.5, 3] }, decay: 0.1, unsafeMargin: 1e-6 } },
 };
 
 /** f of {@link INVERTED_PENDULUM} as graph nodes: [ω, (g/l)·sin φ − (d/(m l²)) ω + u/(m l²)]. */

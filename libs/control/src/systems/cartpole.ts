@@ -70,4 +70,5 @@ export const CARTPOLE: ControlSystem = {
     'none: the dynamics are rational in sin and cos; this system is for the neural track, whose verifier bounds the float graph directly',
   cost: { q: [0.1, 0.01, 1, 0.01], r: [0.001] },
   certificate: 'barrier',
+  terms: { lambdaB: -4, epsilon: 0.01, innerRadius: 0.1, neural: { domain: { lo: [-2.4, -3, -0.6, -3], hi: [2.4, 3, 0.6, 3] }, decay: 0.1, unsafeMargin: 1e-6 } },
 };

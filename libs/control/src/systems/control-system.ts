@@ -1,4 +1,5 @@
 import type { Polynomial } from '../polynomial';
+import type { CertificateTerms } from './certificate-terms';
 
 /** An axis-aligned box {x : lo ≤ x ≤ hi}. */
 export interface Box {
@@ -72,6 +73,8 @@ export interface ControlSystem {
   readonly cost: { readonly q: readonly number[]; readonly r: readonly number[]; readonly target?: readonly number[] };
   /** barrier: safety (initial set never reaches the unsafe set); lyapunov: stability of the origin. */
   readonly certificate: 'barrier' | 'lyapunov';
+  /** The terms of the certificate conditions (λ_B, ε, r₀, the neural barrier's box and decay), checked by checkedTerms. */
+  readonly terms: CertificateTerms;
 }
 
 /** The bounding box of a ball. */

@@ -54,4 +54,5 @@ export const LANE_KEEPING: ControlSystem = {
   polynomialNote: 'exact (linear)',
   cost: { q: [1, 0.1, 1, 0.1], r: [0.1] },
   certificate: 'barrier',
+  terms: { lambdaB: -4, epsilon: 0.01, innerRadius: 0.1, neural: null },
 };

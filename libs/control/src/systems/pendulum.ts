@@ -79,4 +79,5 @@ export const PENDULUM: ControlSystem = {
   polynomialNote: `sin by its degree-3 Taylor polynomial; sin(phi) - T3(phi) = phi*r with |r| <= ${PENDULUM_SIN_REMAINDER.toFixed(6)} on |phi| <= sqrt 2, as the parameter w`,
   cost: { q: [1, 0.1], r: [0.01] },
   certificate: 'lyapunov',
+  terms: { lambdaB: -4, epsilon: 0.01, innerRadius: 0.1, neural: null },
 };

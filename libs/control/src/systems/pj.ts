@@ -51,4 +51,6 @@ export const PJ: ControlSystem = {
   polynomialNote: 'exact',
   cost: { q: [1, 0], r: [0.01], target: [-1.2, 0] },
   certificate: 'barrier',
+  // the neural track's box is larger than the domain, so that S = {B ≤ 0} can stay inside it
+  terms: { lambdaB: -4, epsilon: 0.01, innerRadius: 0.1, neural: { domain: { lo: [-3, -3], hi: [3, 3] }, decay: 0.1, unsafeMargin: 1e-6 } },
 };
