@@ -5,3 +5,4 @@ export { formatAudit } from './format-audit';
 export * from './tape/index';
 export * from './interop/index';
 export * from './model/index';
+export * from './deq/index';

@@ -23,3 +23,5 @@ export * from './index-loaders';
 export * from './index-multiclass';
 export * from './index-cleaning';
 export * from './index-imaging';
+export type { EquilibriumBatch, EquilibriumProblem } from './equilibrium-problem';
+export { isEquilibriumProblem } from './equilibrium-problem';
