@@ -12,4 +12,4 @@ export { verifyBarrier } from './neural/verify-barrier';
 export { INVERTED_PENDULUM, invertedPendulumGraph } from './neural/inverted-pendulum';
 export type { NeuralTrainingOptions, NeuralTrainingDiagnostics, NeuralTrainingState, NeuralTraining } from './neural/neural-training';
 export { neuralTraining } from './neural/neural-training';
-export { CARTPOLE_RECIPROCAL_RANGE, cartpoleGraph } from './neural/cartpole-graph';
+export { cartpoleGraph } from './neural/cartpole-graph';
