@@ -23,5 +23,6 @@ export * from './index-loaders';
 export * from './index-multiclass';
 export * from './index-cleaning';
 export * from './index-imaging';
+export * from './index-fewshot';
 export type { EquilibriumBatch, EquilibriumProblem } from './equilibrium-problem';
 export { isEquilibriumProblem } from './equilibrium-problem';

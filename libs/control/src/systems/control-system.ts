@@ -87,12 +87,17 @@ export function nominalParams(sys: ControlSystem): Float64Array {
   return Float64Array.from(sys.params, (p) => p.nominal);
 }
 
-/** The 2^np vertices of the parameter box (one empty vertex when there are no parameters). */
+/**
+ * The vertices of the parameter box: 2^k for the k parameters with lo < hi (a pinned parameter, lo = hi, adds
+ * none; one vertex when every parameter is pinned or there are none).
+ */
 export function paramVertices(sys: ControlSystem): Float64Array[] {
-  const np = sys.params.length;
+  const free = sys.params.flatMap((p, k) => (p.lo < p.hi ? [k] : []));
   const out: Float64Array[] = [];
-  for (let mask = 0; mask < 1 << np; mask++) {
-    out.push(Float64Array.from(sys.params, (p, k) => ((mask >> k) & 1 ? p.hi : p.lo)));
+  for (let mask = 0; mask < 1 << free.length; mask++) {
+    const v = Float64Array.from(sys.params, (p) => p.lo);
+    free.forEach((k, j) => (v[k] = (mask >> j) & 1 ? sys.params[k].hi : sys.params[k].lo));
+    out.push(v);
   }
   return out;
 }

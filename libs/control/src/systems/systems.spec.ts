@@ -5,6 +5,10 @@ import assert from 'node:assert/strict';
 import { Rng } from '@bilevel/linalg';
 import { SYSTEMS, getSystem } from './registry';
 import { PENDULUM_SIN_REMAINDER } from './pendulum';
+import { LANE_KEEPING_A, LANE_KEEPING_B } from './lane-keeping';
+import { LANE_KEEPING_PAPER_RANGES } from './lane-keeping-paper';
+import { PJ_PAPER_RANGES } from './pj-paper';
+import { ATTITUDE_PAPER_RANGES } from './attitude';
 import { ballBox, paramVertices } from './control-system';
 import type { ControlSystem } from './control-system';
 
@@ -20,10 +24,10 @@ function draw(sys: ControlSystem, rng: Rng): { x: Float64Array; u: Float64Array;
   return { x, u, a };
 }
 
-test('the registry knows the four systems and names the unknown ones', () => {
-  assert.deepEqual(Object.keys(SYSTEMS).sort(), ['cartpole', 'lane-keeping', 'pendulum', 'pj']);
-  assert.equal(getSystem('pj').name, 'pj');
-  assert.throws(() => getSystem('acrobot'), /getSystem: name must be one of pj, pendulum, lane-keeping, cartpole, received 'acrobot'/);
+test('the registry knows the project variants and the paper systems, and names the unknown ones', () => {
+  assert.deepEqual(Object.keys(SYSTEMS).sort(), ['attitude', 'cartpole', 'lane-keeping', 'lane-keeping-paper', 'lane-keeping-paper-lyapunov', 'pendulum', 'pendulum-paper', 'pj', 'pj-paper']);
+  for (const [name, sys] of Object.entries(SYSTEMS)) assert.equal(sys.name, name);
+  assert.throws(() => getSystem('acrobot'), /getSystem: name must be one of pj, pendulum, lane-keeping, cartpole, pj-paper, .*, received 'acrobot'/);
 });
 
 test('sets lie in the domain box and dimensions agree', () => {
@@ -33,14 +37,15 @@ test('sets lie in the domain box and dimensions agree', () => {
       b.lo.every((l, i) => l >= sys.domain.lo[i] - 1e-12) && b.hi.every((h, i) => h <= sys.domain.hi[i] + 1e-12);
     assert.ok(inside(ballBox(sys.initial)), `${sys.name} initial set`);
     if (sys.unsafe) assert.ok(inside(ballBox(sys.unsafe)), `${sys.name} unsafe set`);
-    assert.equal(paramVertices(sys).length, 2 ** sys.params.length);
+    assert.equal(paramVertices(sys).length, 2 ** sys.params.filter((p) => p.lo < p.hi).length);
+    for (const p of sys.params) assert.ok(p.lo <= p.nominal && p.nominal <= p.hi, `${sys.name} ${p.name}: nominal in range`);
     if (sys.polynomial) assert.ok(sys.polynomial.every((p) => p.nvars === sys.nx + sys.nu + sys.params.length));
   }
 });
 
-test('PJ and lane keeping: polynomial form equals the float dynamics', () => {
+test('systems with an exact polynomial form: it equals the float dynamics', () => {
   const rng = Rng.fromSeed(1);
-  for (const sys of [getSystem('pj'), getSystem('lane-keeping')]) {
+  for (const sys of Object.values(SYSTEMS).filter((s) => s.polynomialNote.startsWith('exact'))) {
     const f = new Float64Array(sys.nx);
     for (let k = 0; k < POINTS; k++) {
       const { x, u, a } = draw(sys, rng);
@@ -85,7 +90,7 @@ test('pendulum: the true sine lies inside the polynomial form for some w in rang
   assert.ok(worst > 0.3 * PENDULUM_SIN_REMAINDER, `the bound is not vacuous: the relative error reaches ${worst}`);
 });
 
-test('Jacobians of all four systems match central differences', () => {
+test('Jacobians of every system match central differences', () => {
   const rng = Rng.fromSeed(3);
   for (const sys of Object.values(SYSTEMS)) {
     const { nx, nu } = sys;
@@ -113,9 +118,67 @@ test('Jacobians of all four systems match central differences', () => {
         for (let i = 0; i < nx; i++) {
           const fd = (fp[i] - fm[i]) / (2 * FD_H);
           const an = j < nx ? fx[i * nx + j] : fu[i * nu + (j - nx)];
-          assert.ok(Math.abs(fd - an) <= FD_TOL * (1 + Math.abs(fd)), `${sys.name} ∂f${i}/∂v${j}: ${an} vs ${fd}`);
+          // plus the rounding of f itself divided by 2h (PJ-paper's x₁³ reaches 1e6 on its [−100, 100]² domain)
+          const rounding = (4 * Number.EPSILON * Math.max(1, Math.abs(fp[i]), Math.abs(fm[i]))) / (2 * FD_H);
+          assert.ok(Math.abs(fd - an) <= FD_TOL * (1 + Math.abs(fd)) + rounding, `${sys.name} ∂f${i}/∂v${j}: ${an} vs ${fd}`);
         }
       }
     }
   }
+});
+
+// The paper systems against the numbers of Wang et al. (ICCPS 2023, Sec. 5) and of the authors' simulators
+// (SimonZhan-code/Certified-RL-LP: PJ_LP.py, pendulum_LP.py, LK_LP.py, AttControl_LP.py).
+test('pj-paper: x ∈ [−100, 100]², the paper\'s sets, identified α = (1, 1/3), Δt 0.1, 100 steps; the paper range ±1.5', () => {
+  const s = getSystem('pj-paper');
+  assert.deepEqual([s.domain.lo, s.domain.hi], [[-100, -100], [100, 100]]);
+  assert.deepEqual([s.initial, s.unsafe], [{ centre: [1.5, 0], radius: 0.5 }, { centre: [-0.8, -1], radius: 0.5 }]);
+  assert.deepEqual(s.params.map((p) => [p.lo, p.nominal, p.hi]), [[1, 1, 1], [1 / 3, 1 / 3, 1 / 3]]);
+  assert.deepEqual([s.dt, s.horizon, s.certificate], [0.1, 100, 'barrier']);
+  assert.deepEqual(PJ_PAPER_RANGES, [[-1.5, 1.5], [-1.5, 1.5]]);
+});
+
+test('pendulum-paper: m = l = 1, d = 0.1, identified g = 10, domain φ² + ω² ≤ 2, initial set ≤ 1, Δt 0.05', () => {
+  const s = getSystem('pendulum-paper');
+  assert.deepEqual([s.domainBall, s.initial], [{ centre: [0, 0], radius: Math.SQRT2 }, { centre: [0, 0], radius: 1 }]);
+  assert.deepEqual([s.params[0].lo, s.params[0].nominal, s.params[0].hi, s.dt, s.certificate], [10, 10, 10, 0.05, 'lyapunov']);
+  const f = new Float64Array(2);
+  s.dynamics([0.5, 0.2], [0.3], [10, 0], f);
+  assert.ok(Math.abs(f[1] - (-10 * Math.sin(0.5) - 0.1 * 0.2 + 0.3)) < 1e-15);
+});
+
+test('lane-keeping-paper: the continuous model reproduces the simulator\'s discrete matrices (ZOH, Δt 0.02) to 3 digits', () => {
+  // Arrange: x⁺ = e^{AΔt}x + (∫e^{As}ds)Bu by a 40-term Taylor series of the matrix exponential
+  const s = getSystem('lane-keeping-paper');
+  const A = new Float64Array(16);
+  const B = new Float64Array(4);
+  s.jacobians([0, 0, 0, 0], [0], [s.params[0].nominal, s.params[1].nominal], A, B);
+  const mm = (X: Float64Array, Y: Float64Array) => Float64Array.from({ length: 16 }, (_, k) => [0, 1, 2, 3].reduce((acc, j) => acc + X[Math.floor(k / 4) * 4 + j] * Y[j * 4 + (k % 4)], 0));
+  let term = Float64Array.from({ length: 16 }, (_, k) => (k % 5 === 0 ? 1 : 0));
+  const Ad = Float64Array.from(term);
+  const S = Float64Array.from(term, (v) => v * s.dt); // ∫₀^Δt e^{As} ds = Σ A^k Δt^{k+1}/(k+1)!
+  for (let k = 1; k < 40; k++) {
+    term = mm(term, A).map((v) => (v * s.dt) / k);
+    Ad.forEach((_, i) => (Ad[i] += term[i]));
+    S.forEach((_, i) => (S[i] += (term[i] * s.dt) / (k + 1)));
+  }
+  const Bd = [0, 1, 2, 3].map((i) => [0, 1, 2, 3].reduce((acc, j) => acc + S[i * 4 + j] * B[j], 0));
+  // Act / Assert: against LANE_KEEPING_A / _B (the simulator's matrices, 3 significant digits)
+  LANE_KEEPING_A.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(Ad[i * 4 + j] - v) < 2e-3, `A_d[${i}][${j}] = ${Ad[i * 4 + j]} vs ${v}`)));
+  LANE_KEEPING_B.forEach((v, i) => assert.ok(Math.abs(Bd[i] - v) < 2e-3, `B_d[${i}] = ${Bd[i]} vs ${v}`));
+  assert.deepEqual([s.initial, s.unsafe, s.domainBall], [{ centre: [0.4, 2, 0.5, 0], radius: 0.2 }, { centre: [2, 2, 0, 1], radius: 1 }, { centre: [0, 0, 0, 0], radius: 3 }]);
+  assert.ok(LANE_KEEPING_PAPER_RANGES.every(([lo, hi], k) => lo <= s.params[k].nominal && s.params[k].nominal <= hi), 'identified α inside the paper\'s ranges [−15, 5], [−10, −1]');
+  assert.equal(getSystem('lane-keeping-paper-lyapunov').certificate, 'lyapunov');
+});
+
+test('attitude: the paper\'s equations at a hand point, 6 states, 3 inputs, ‖x‖² ≤ 2, α = (0.25, 0.5) in (−1…2, −0.5…1.5)', () => {
+  const s = getSystem('attitude');
+  assert.deepEqual([s.nx, s.nu, s.dt, s.horizon, s.certificate, s.domainBall!.radius], [6, 3, 0.1, 100, 'lyapunov', Math.SQRT2]);
+  const f = new Float64Array(6);
+  // ω = (1, 2, 3), ψ = (0.1, 0.2, 0.3), u = (1, 1, 1): by hand from the paper's equations
+  s.dynamics([1, 2, 3, 0.1, 0.2, 0.3], [1, 1, 1], [0.25, 0.5], f);
+  const expected = [0.25 * (1 + 6), 0.5 * (1 - 9), 1 + 4, 0.5 * (2 * (0.02 - 0.3) + 3 * (0.03 + 0.2) + 1 * 1.01), 0.5 * (1 * (0.02 + 0.3) + 3 * (0.06 - 0.1) + 2 * 1.04), 0.5 * (1 * (0.03 - 0.2) + 2 * (0.06 + 0.1) + 3 * 1.09)];
+  expected.forEach((v, i) => assert.ok(Math.abs(f[i] - v) < 1e-14, `f${i} = ${f[i]} vs ${v}`));
+  assert.deepEqual(ATTITUDE_PAPER_RANGES, [[-1, 2], [-0.5, 1.5]]);
+  assert.deepEqual(s.params.map((p) => p.nominal), [0.25, 0.5]);
 });
