@@ -46,5 +46,7 @@ const meta: FewShotBundleMeta = {
 const dir = bundledOmniglotDir();
 const gz = gzipSync(q, { level: 9 });
 writeFileSync(join(dir, BUNDLED_OMNIGLOT_FILES.pixels), gz);
-writeFileSync(join(dir, BUNDLED_OMNIGLOT_FILES.meta), `${JSON.stringify(meta, null, 1)}\n`);
+// one class a line
+const classLines = meta.classes.map((c) => `  ${JSON.stringify(c)}`).join(',\n');
+writeFileSync(join(dir, BUNDLED_OMNIGLOT_FILES.meta), `${JSON.stringify({ ...meta, classes: '<classes>' }, null, 1).replace('"<classes>"', `[\n${classLines}\n ]`)}\n`);
 console.log(`${describeFewShot(ds)} -> ${dir}: ${gz.length} bytes of pixels (gzip of ${q.length})`);
