@@ -109,4 +109,5 @@ export const ATTITUDE: ControlSystem = {
   polynomialNote: 'exact',
   cost: { q: [1, 1, 1, 1, 1, 1], r: [0.01, 0.01, 0.01] },
   certificate: 'lyapunov',
+  terms: { lambdaB: -4, epsilon: 0.01, innerRadius: 0.1, neural: null },
 };

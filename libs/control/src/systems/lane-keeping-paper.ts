@@ -81,6 +81,7 @@ export const LANE_KEEPING_PAPER: ControlSystem = {
   polynomialNote: 'exact (linear in x, bilinear in the parameters)',
   cost: { q: [1, 0.1, 1, 0.1], r: [0.1] },
   certificate: 'barrier',
+  terms: { lambdaB: -4, epsilon: 0.01, innerRadius: 0.1, neural: null },
 };
 
 /** The same model with the paper's Lyapunov (stability) certificate of degree 2. */
