@@ -1,5 +1,5 @@
 // Exports of the few-shot area: Omniglot from its zip archives (cached decode, bundled 28×28 copy), alphabet splits,
-// (episodes follow).
+// seeded N-way K-shot episodes and fixed episodes read from folders.
 export type { FewShotClass, FewShotDataset } from './fewshot/few-shot-dataset';
 export { className, imageCount, selectClasses } from './fewshot/few-shot-dataset';
 export { areaResize, axisWeights } from './fewshot/area-resize';
@@ -13,3 +13,12 @@ export { loadOmniglot } from './fewshot/load-omniglot';
 export type { LoadOmniglotOptions, OmniglotCacheReport, OmniglotDataset } from './fewshot/load-omniglot';
 export { BUNDLED_OMNIGLOT_FILES, bundledOmniglot, bundledOmniglotDir, readFewShotBundle } from './fewshot/bundled-omniglot';
 export type { FewShotBundleMeta } from './fewshot/bundled-omniglot';
+export { splitByAlphabet } from './fewshot/split-by-alphabet';
+export type { AlphabetSplit, SplitByAlphabetOptions } from './fewshot/split-by-alphabet';
+export type { Episode, EpisodeSet } from './fewshot/episode';
+export { cloneEpisode } from './fewshot/episode';
+export { rotateSquare } from './fewshot/rotate-square';
+export { EpisodeSampler } from './fewshot/episode-sampler';
+export type { EpisodeSamplerOptions, EpisodeSamplerState } from './fewshot/episode-sampler';
+export { loadEpisodeFolders } from './fewshot/episode-folders';
+export type { EpisodeFoldersOptions } from './fewshot/episode-folders';
