@@ -16,7 +16,7 @@ import { parseOmniglot } from './parse-omniglot';
 const CASE_MS = 2000;
 /** Typed-array growth of one case: the inflated drawings (≤ 1 MiB each, one at a time), a decode (≤ 24 MiB) and the images. */
 const CASE_BYTES = 64 * 2 ** 20;
-const RUNS = { mutated: 300, truncated: 100, forgedCentral: 300, forgedEnd: 150, bombs: 20, names: 200 };
+const RUNS = { mutated: 300, truncated: 100, forgedCentral: 300, forgedEnd: 100, bombs: 20, names: 200 };
 const SOURCE = 'fuzz.zip';
 const tallies = new Map<string, FuzzTally>();
 

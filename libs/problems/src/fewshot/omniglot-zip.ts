@@ -120,7 +120,6 @@ export function listOmniglotZip(bytes: Uint8Array, source: string, limits: Omnig
   } catch (err) {
     throw libraryError(err, source, 'not a readable zip archive (adm-zip)');
   }
-  if (entries.length > maxEntries) throw new InputError(`the archive holds ${entries.length} entries, more than the limit of ${maxEntries} (option maxEntries)`, source);
   const files: { entry: AdmZip.IZipEntry; parts: string[] }[] = [];
   for (const entry of entries) {
     const name = entry.entryName;
