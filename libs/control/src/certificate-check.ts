@@ -3,6 +3,7 @@ import type { Polynomial } from './polynomial';
 import type { Policy } from './policy';
 import type { ControlSystem } from './systems/control-system';
 import { sampleBall } from './rollout';
+import { checkedTerms } from './systems/certificate-terms';
 import type { StopSignal } from '@bilevel/verify';
 import { throwIfStopped } from '@bilevel/verify';
 
@@ -10,12 +11,6 @@ import { throwIfStopped } from '@bilevel/verify';
 export interface SampledCheckOptions {
   /** Samples per condition. Default 100,000. */
   readonly samples?: number;
-  /** λ_B of the barrier's derivative condition. Default −4 (CertificateLp's default). */
-  readonly lambdaB?: number;
-  /** ε of the Lyapunov conditions. Default 0.01. */
-  readonly epsilon?: number;
-  /** Lyapunov: half-width of the excluded box around the origin. Default 0.1. */
-  readonly innerRadius?: number;
   /** Slack allowed for float rounding in each test. Default 1e-9. */
   readonly tolerance?: number;
   /** Read every {@link STOP_CHECK_SAMPLES} samples; once aborted the check throws an `AbortError`. */
@@ -43,7 +38,8 @@ export interface ConditionReport {
  *   Lyapunov:  V ≥ ε‖x‖² and ∇V·f(x, π(x); α) ≤ −ε‖x‖² on the domain box outside (−r₀, r₀)ⁿ,
  *
  * with x uniform in the set and α uniform in the parameter box; for a discrete system ∇B·f is replaced by the
- * difference quotient (B(x⁺) − B(x))/Δt, matching the LP's discrete condition.
+ * difference quotient (B(x⁺) − B(x))/Δt, matching the LP's discrete condition. λ_B, ε and r₀ are the system's terms
+ * (`sys.terms`, checked by checkedTerms), never a caller's.
  */
 export function sampledCertificateCheck(
   sys: ControlSystem,
@@ -54,9 +50,7 @@ export function sampledCertificateCheck(
   options: SampledCheckOptions = {},
 ): ConditionReport[] {
   const n = options.samples ?? 100_000;
-  const lambdaB = options.lambdaB ?? -4;
-  const eps = options.epsilon ?? 0.01;
-  const r0 = options.innerRadius ?? 0.1;
+  const { lambdaB, epsilon: eps, innerRadius: r0 } = checkedTerms(sys);
   const tol = options.tolerance ?? 1e-9;
   const signal = options.signal;
   let sinceCheck = 0;

@@ -5,6 +5,8 @@ import { Polynomial, monomialBasis } from './polynomial';
 import { handelmanProducts } from './handelman';
 import type { Ball, Box, ControlSystem } from './systems/control-system';
 import { ballBox, paramVertices } from './systems/control-system';
+import type { CertificateTerms } from './systems/certificate-terms';
+import { checkedTerms } from './systems/certificate-terms';
 import type { FeaturePolicy } from './policy';
 
 /**
@@ -19,10 +21,6 @@ export interface CertificateLpOptions {
   readonly degree?: number;
   /** Handelman degree D of every condition; raised to the condition's own degree when lower. Default 0 (= that). */
   readonly handelmanDegree?: number;
-  /** λ_B of the barrier's derivative condition ∇B·f ≤ λ_B B. Default −4 (an exponential barrier: B(t) ≤ B(0)e^{λ_B t} ≤ 0). */
-  readonly lambdaB?: number;
-  /** Margin ε: B ≥ ε on the unsafe set (barrier); V ≥ ε‖x‖², −∇V·f ≥ ε‖x‖² (Lyapunov). Default 0.01. */
-  readonly epsilon?: number;
   /** Box bound |β_i| ≤ betaBound that keeps the LP bounded. Default 1. */
   readonly betaBound?: number;
   /**
@@ -32,8 +30,6 @@ export interface CertificateLpOptions {
    * Default true when the solver has `createModel`.
    */
   readonly warmStart?: boolean;
-  /** Lyapunov only: half-width r₀ of the box around the origin left out of the decrease condition. Default 0.1. */
-  readonly innerRadius?: number;
   /**
    * Which conditions carry the slack c: 'all' (the paper's relaxation) or 'derivative' (the set conditions are
    * hard, so a constant B cannot satisfy them and c* measures how far B is from invariance). Default 'derivative'.
@@ -47,6 +43,12 @@ export interface CertificateLpOptions {
    */
   readonly shell?: number;
 }
+
+/**
+ * The LP's resolved options with the system's terms (λ_B, ε, r₀ of `system.terms`: the conditions are always the
+ * system's, so that what the LP certifies is what `verify` re-proves).
+ */
+export type CertificateLpSettings = Required<CertificateLpOptions> & Pick<CertificateTerms, 'lambdaB' | 'epsilon' | 'innerRadius'>;
 
 /** What {@link CertificateLp.solve} returns. */
 export interface CertificateSolution {
@@ -139,8 +141,8 @@ export class CertificateLp {
   private startBasis: Basis | null = null;
   private muCount = 0;
   private readonly warm: boolean;
-  /** The resolved options (defaults filled in). */
-  readonly settings: Required<CertificateLpOptions>;
+  /** The resolved options (defaults filled in) and the system's terms. */
+  readonly settings: CertificateLpSettings;
 
   constructor(
     readonly system: ControlSystem,
@@ -150,10 +152,8 @@ export class CertificateLp {
   ) {
     const fn = 'CertificateLp';
     const d = options.degree ?? 2;
-    const lambdaB = options.lambdaB ?? -4;
-    const eps = options.epsilon ?? 0.01;
+    const { lambdaB, epsilon: eps, innerRadius: r0 } = checkedTerms(system);
     this.betaBound = options.betaBound ?? 1;
-    const r0 = options.innerRadius ?? 0.1;
     const D0 = options.handelmanDegree ?? 0;
     const shell = options.shell ?? 0;
     if (!(shell >= 0 && shell < 0.5)) throw new RangeError(`${fn}: options.shell must be in [0, 0.5), received ${shell}`);
@@ -162,12 +162,7 @@ export class CertificateLp {
       throw new RangeError(`${fn}: options.slack must be 'all' or 'derivative', received '${String(options.slack)}'`);
     }
     if (!Number.isInteger(d) || d < 1) throw new RangeError(`${fn}: options.degree must be an integer ≥ 1, received ${d}`);
-    if (!Number.isFinite(lambdaB) || (system.discrete && 1 + system.dt * lambdaB < 0)) {
-      throw new RangeError(`${fn}: options.lambdaB must be finite (and ≥ −1/Δt for a discrete system), received ${lambdaB}`);
-    }
-    if (!(eps >= 0)) throw new RangeError(`${fn}: options.epsilon must be ≥ 0, received ${eps}`);
     if (!(this.betaBound > 0)) throw new RangeError(`${fn}: options.betaBound must be > 0, received ${this.betaBound}`);
-    if (!(r0 > 0)) throw new RangeError(`${fn}: options.innerRadius must be > 0, received ${r0}`);
     if (!Number.isInteger(D0) || D0 < 0) throw new RangeError(`${fn}: options.handelmanDegree must be an integer ≥ 0, received ${D0}`);
     this.warm = (options.warmStart ?? true) && typeof lp.createModel === 'function';
     this.settings = { warmStart: this.warm, degree: d, handelmanDegree: D0, shell, lambdaB, epsilon: eps, betaBound: this.betaBound, innerRadius: r0, slack: slackAll ? 'all' : 'derivative' };

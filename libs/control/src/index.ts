@@ -4,6 +4,7 @@ export type { Box, Ball, UncertainParameter, ControlSystem } from './systems/con
 export { ballBox, nominalParams, paramVertices } from './systems/control-system';
 export type { CertificateTerms, NeuralBarrierTerms } from './systems/certificate-terms';
 export { STATED_TERMS, checkedTerms, neuralBarrierTerms } from './systems/certificate-terms';
+export { certifiedProperty } from './systems/certified-property';
 export { PJ } from './systems/pj';
 export { PENDULUM, PENDULUM_SIN_REMAINDER } from './systems/pendulum';
 export { LANE_KEEPING, LANE_KEEPING_A, LANE_KEEPING_B } from './systems/lane-keeping';
@@ -20,7 +21,7 @@ export { MlpPolicy } from './mlp-policy';
 export type { Trajectory, RolloutOptions, ValueGradient } from './rollout';
 export { rollout, sampleInitialStates, sampleBall, valueGradient } from './rollout';
 export { handelmanProducts } from './handelman';
-export type { LpSolver, CertificateLpOptions, CertificateSolution } from './certificate-lp';
+export type { LpSolver, CertificateLpOptions, CertificateLpSettings, CertificateSolution } from './certificate-lp';
 export { CertificateLp, boxMinusInner, gridMinusInner } from './certificate-lp';
 export type { CertificateLpState } from './certificate-lp';
 export type { SampledCheckOptions, ConditionReport } from './certificate-check';

@@ -34,8 +34,7 @@ for (const name of ['pendulum', 'lane-keeping']) {
       `${name}: certified after ${s.iteration} iterations (${(seconds / Math.max(1, s.iteration + 1)).toFixed(3)} s per LP+rollout step), ` +
         `c* = ${sol.cStar.toFixed(4)}, LP ${sol.rows} rows × ${sol.columns} columns, θ = [${Array.from(s.theta, (v) => v.toFixed(3))}]`,
     );
-    const { lambdaB, epsilon, innerRadius } = lp.settings;
-    const reports = sampledCertificateCheck(sys, pi, s.theta, sol.certificate, Rng.fromSeed(3), { lambdaB, epsilon, innerRadius });
+    const reports = sampledCertificateCheck(sys, pi, s.theta, sol.certificate, Rng.fromSeed(3));
     for (const r of reports) assert.equal(r.violations, 0, `${name} ${r.name}: worst margin ${r.worstMargin}`);
     lp.dispose();
   });

@@ -31,7 +31,7 @@ test('PJ: joint training certifies within the iteration budget', async (t) => {
   const sol = s.diagnostics!.solution!;
   assert.ok(sol.cStar <= 0);
   t.diagnostic(`certified after ${s.iteration} iterations, c* = ${sol.cStar.toFixed(4)}, ${(seconds / Math.max(1, s.iteration)).toFixed(4)} s/iteration, θ = [${Array.from(s.theta, (v) => v.toFixed(3))}]`);
-  const reports = sampledCertificateCheck(sys, pi, s.theta, sol.certificate, Rng.fromSeed(9), { lambdaB: lp.settings.lambdaB });
+  const reports = sampledCertificateCheck(sys, pi, s.theta, sol.certificate, Rng.fromSeed(9));
   for (const r of reports) assert.equal(r.violations, 0, `${r.name}: worst margin ${r.worstMargin}`);
   lp.dispose();
   // and no simulated trajectory from the initial set enters the unsafe set

@@ -72,12 +72,12 @@ test('verifyCertificate stops at the next box of its branch and bound', async ()
   const lp = new CertificateLp(sys, pi, highs);
   const sol = lp.solve(PJ_THETA);
   lp.dispose();
-  const full = verifyCertificate(sys, pi, PJ_THETA, sol.certificate, { lambdaB: lp.settings.lambdaB });
+  const full = verifyCertificate(sys, pi, PJ_THETA, sol.certificate);
   const boxes = full.conditions.reduce((n, c) => n + c.boxes, 0);
   assert.ok(boxes > 40, `the unstopped verification bounds ${boxes} boxes`);
   const signal = stopAfter(30);
 
-  assert.throws(() => verifyCertificate(sys, pi, PJ_THETA, sol.certificate, { lambdaB: lp.settings.lambdaB, signal }), isAbort);
+  assert.throws(() => verifyCertificate(sys, pi, PJ_THETA, sol.certificate, { signal }), isAbort);
 
   assert.equal(signal.reads, 30);
 });

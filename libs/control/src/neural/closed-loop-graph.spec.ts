@@ -18,12 +18,12 @@ import type { DynamicsGraphBuilder } from './closed-loop-graph';
 /** The graph and the float code evaluate the same operations in a different order: a few ulps of O(10) values. */
 const AGREE_TOL = 1e-12;
 const FC = { seed: 7, numRuns: 30 };
-const DECAY = 0.1;
 
 function checkAgreement(sys: ControlSystem, policy: Policy, theta: Float64Array, dyn: DynamicsGraphBuilder | undefined, seed: number): void {
   const barrier = new BarrierMlp(sys.nx, { hidden: [5] });
   const psi = barrier.init(Rng.fromSeed(seed));
-  const conds = barrierConditions(sys, policy, theta, barrier, psi, { dynamicsGraph: dyn, decay: DECAY });
+  const conds = barrierConditions(sys, policy, theta, barrier, psi, { dynamicsGraph: dyn });
+  const { decay, domain } = sys.terms.neural!;
   assert.deepEqual(conds.map((c) => c.name), ['initial', 'unsafe', 'decrease', 'stay']);
   const rng = Rng.fromSeed(seed + 1);
   const dec = conds[2];
@@ -34,10 +34,10 @@ function checkAgreement(sys: ControlSystem, policy: Policy, theta: Float64Array,
     const xp = successors(sys, policy, theta, [p], false).next[0];
     const bx = barrier.forward(psi, p.subarray(0, sys.nx));
     const bxp = barrier.forward(psi, xp);
-    assert.ok(Math.abs(v[dec.objective] - (bxp - (1 - DECAY) * bx)) < AGREE_TOL, `decrease objective at ${p}`);
+    assert.ok(Math.abs(v[dec.objective] - (bxp - (1 - decay) * bx)) < AGREE_TOL, `decrease objective at ${p}`);
     assert.ok(Math.abs(v[dec.constraints[0]] - bx) < AGREE_TOL);
     let worst = -Infinity;
-    for (let i = 0; i < sys.nx; i++) worst = Math.max(worst, xp[i] - sys.domain.hi[i], sys.domain.lo[i] - xp[i]);
+    for (let i = 0; i < sys.nx; i++) worst = Math.max(worst, xp[i] - domain.hi[i], domain.lo[i] - xp[i]);
     assert.ok(Math.abs(evaluate(stay.graph, p)[stay.objective] - worst) < AGREE_TOL, `stay objective at ${p}`);
     const x = p.subarray(0, sys.nx);
     const init = conds[0];
@@ -82,6 +82,11 @@ test('barrierConditions: inputs are validated', () => {
   const psi = b.init(Rng.fromSeed(0));
   const pi = new FeaturePolicy(2, 1);
   assert.throws(() => barrierConditions(INVERTED_PENDULUM, pi, new Float64Array(2), b, psi), /has no polynomial form; pass options.dynamicsGraph/);
-  assert.throws(() => barrierConditions(PJ, pi, new Float64Array(2), b, psi, { decay: 2 }), /options.decay must be in \[0, 1\], received 2/);
+  const withNeural = (neural: Record<string, unknown> | null) => ({ ...PJ, terms: { ...PJ.terms, neural: neural === null ? null : { ...PJ.terms.neural!, ...neural } } }) as ControlSystem;
+  // the terms are the system's: vacuous ones cannot be built
+  assert.throws(() => barrierConditions(withNeural({ decay: 2 }), pi, new Float64Array(2), b, psi), /terms.neural.decay must be in \[0, 1\], received 2/);
+  assert.throws(() => barrierConditions(withNeural({ unsafeMargin: 0 }), pi, new Float64Array(2), b, psi), /terms.neural.unsafeMargin must be a finite number > 0, received 0/);
+  assert.throws(() => barrierConditions(withNeural({ domain: { lo: [1.2, -1], hi: [3, 1] } }), pi, new Float64Array(2), b, psi), /terms.neural.domain must be a box of dimension 2 .* that contains the initial ball/);
+  assert.throws(() => barrierConditions(withNeural(null), pi, new Float64Array(2), b, psi), /system 'pj' defines no neural barrier terms/);
   assert.throws(() => barrierConditions(PJ, pi, new Float64Array(2), new BarrierMlp(3), psi), /barrier must take 2 states, received 3/);
 });

@@ -1,6 +1,7 @@
 import { Graph, mlp } from '@bilevel/verify';
 import type { DenseLayer, NodeId } from '@bilevel/verify';
-import type { Ball, Box, ControlSystem } from '../systems/control-system';
+import type { Ball, ControlSystem } from '../systems/control-system';
+import { neuralBarrierTerms } from '../systems/certificate-terms';
 import type { Polynomial } from '../polynomial';
 import type { Policy } from '../policy';
 import { FeaturePolicy } from '../policy';
@@ -22,21 +23,18 @@ export interface BarrierCondition {
   readonly stateDims: number;
 }
 
-/** Options of {@link barrierConditions}. */
+/**
+ * Options of {@link barrierConditions}: how f is built. The terms of the conditions (the box D, the decay a, the
+ * margin ε of B ≥ ε on Xᵤ) are the system's (`sys.terms.neural`), never the caller's.
+ */
 export interface BarrierConditionsOptions {
-  /** The state box D of the decrease and stay conditions. Default: the system's domain. */
-  readonly domain?: Box;
   /** f as graph nodes. Default: from the system's polynomial form (throws when it has none). */
   readonly dynamicsGraph?: DynamicsGraphBuilder;
-  /** Strictness of B > 0 on the unsafe set: B ≥ unsafeMargin is proved. Default 1e-6. */
-  readonly unsafeMargin?: number;
   /**
    * Extra bounded inputs appended after α in the decrease / stay graphs (passed to dynamicsGraph with α): enclosures
    * of terms the graph cannot express exactly, e.g. a reciprocal. Default none.
    */
   readonly extraParams?: readonly { readonly lo: number; readonly hi: number }[];
-  /** Decay a ∈ [0, 1] of the decrease objective B(x⁺) − (1 − a) B(x). Default 0.1. */
-  readonly decay?: number;
 }
 
 /** Σ_k c_k Π_i v_i^{e_ki} as graph nodes, over the variable nodes `vars` (one per polynomial variable). */
@@ -121,7 +119,8 @@ function ballConstraint(g: Graph, x: readonly NodeId[], ball: Ball): NodeId {
  *   stay:     ∀(x, α) ∈ D × A with B(x) ≤ 0:   max_i max(x⁺_i − hi_i, lo_i − x⁺_i) ≤ 0   (x⁺ ∈ D)
  *
  * Then S = {x ∈ D : B(x) ≤ 0} contains X₀, misses Xᵤ and is forward invariant (decrease + stay), so no trajectory
- * from X₀ reaches Xᵤ. The "stay" condition is the fourth one a discrete-time barrier on a bounded domain needs
+ * from X₀ reaches Xᵤ. D, a and ε are the system's terms (`sys.terms.neural`, checked: X₀ ⊂ D, a ∈ [0, 1], ε > 0),
+ * so a condition built here cannot be vacuous. The "stay" condition is the fourth one a discrete-time barrier on a bounded domain needs
  * (without it x⁺ could leave D where nothing is checked). The decrease objective subtracts (1 − a) B(x) although
  * B(x⁺) ≤ 0 alone would do: both are bounded over the same box, and the linear bounds keep the correlation of the
  * two copies of B, so near the level set the verifier sees the trained slack m instead of having to split boxes
@@ -140,11 +139,7 @@ export function barrierConditions(
   if (sys.unsafe === null) throw new RangeError(`${fn}: system '${sys.name}' has no unsafe set (a barrier needs one)`);
   if (policy.nx !== sys.nx || policy.nu !== sys.nu) throw new RangeError(`${fn}: policy must map ${sys.nx} states to ${sys.nu} inputs, received ${policy.nx} → ${policy.nu}`);
   if (barrier.nx !== sys.nx) throw new RangeError(`${fn}: barrier must take ${sys.nx} states, received ${barrier.nx}`);
-  const domain = options.domain ?? sys.domain;
-  const eps = options.unsafeMargin ?? 1e-6;
-  if (!(eps > 0)) throw new RangeError(`${fn}: options.unsafeMargin must be > 0, received ${eps}`);
-  const decay = options.decay ?? 0.1;
-  if (!(decay >= 0 && decay <= 1)) throw new RangeError(`${fn}: options.decay must be in [0, 1], received ${decay}`);
+  const { domain, decay, unsafeMargin: eps } = neuralBarrierTerms(sys, fn);
   const dyn = options.dynamicsGraph ?? polynomialDynamics(sys);
   const nx = sys.nx;
   const layers = barrier.layers(psi);

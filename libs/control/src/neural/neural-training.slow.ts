@@ -54,7 +54,7 @@ const CASES: { name: string; sys: ControlSystem; policy: () => { pi: Policy; the
     name: 'PJ (linear policy)',
     sys: PJ,
     policy: () => ({ pi: new FeaturePolicy(2, 1), theta0: Float64Array.of(-2, -2) }),
-    options: { domain: { lo: [-3, -3], hi: [3, 3] }, margin: 0.1, lambda0: 50, lambdaGrowth: 1.2, verifyEvery: 3, verifyCells: 12 },
+    options: { margin: 0.1, lambda0: 50, lambdaGrowth: 1.2, verifyEvery: 3, verifyCells: 12 },
   },
   {
     name: 'inverted pendulum (MLP policy)',
@@ -79,7 +79,7 @@ for (const c of CASES) {
     assert.equal(s.outcome, 'certified', `${c.name}: ${s.outcome} after ${s.iteration} steps`);
     const v = s.diagnostics!.verification!;
     assert.ok(v.conditions.every((r) => r.result.status === 'verified'));
-    const inside = confirm(c.sys, pi, s.theta, b, s.psi, c.options.domain ?? c.sys.domain);
+    const inside = confirm(c.sys, pi, s.theta, b, s.psi, c.sys.terms.neural!.domain);
     t.diagnostic(
       `${c.name}: certified at step ${s.iteration} in ${seconds.toFixed(1)} s; ${s.verifications} verifications, ${s.verifyBoxes} boxes, ` +
         `${s.verifySeconds.toFixed(1)} s verifying; last: ${v.conditions.map((r) => `${r.name} ${r.result.stats.boxesProcessed}`).join(', ')} boxes; ` +

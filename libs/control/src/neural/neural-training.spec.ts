@@ -11,9 +11,9 @@ import { neuralTraining } from './neural-training';
 import type { NeuralTrainingOptions } from './neural-training';
 import { verifyBarrier } from './verify-barrier';
 
-/** The neural track's own domain for PJ: the paper's sets in a box large enough that S = {B ≤ 0} can stay inside. */
-const DOMAIN = { lo: [-3, -3], hi: [3, 3] };
-const FAST: NeuralTrainingOptions = { domain: DOMAIN, margin: 0.1, verifyEvery: 3, verifyCells: 12, maxBoxes: 20000 };
+/** The neural track's own box for PJ (PJ.terms.neural): large enough that S = {B ≤ 0} can stay inside. */
+const DOMAIN = PJ.terms.neural!.domain;
+const FAST: NeuralTrainingOptions = { margin: 0.1, verifyEvery: 3, verifyCells: 12, maxBoxes: 20000 };
 /** A damped linear controller u = −4x₁ − 3x₂ that keeps PJ's initial ball away from the unsafe ball. */
 const THETA_SAFE = Float64Array.of(-4, -3);
 const SAMPLES = 2000;
@@ -76,7 +76,7 @@ test('verifyBarrier: a counterexample it reports violates its condition; a tiny 
   const psi = b.init(Rng.fromSeed(3));
   for (let k = 0; k < psi.length; k++) psi[k] = 0;
   psi[psi.length - 1] = 1; // B ≡ 1: the initial condition B ≤ 0 fails everywhere on X₀
-  const conds = barrierConditions(PJ, pi, THETA_SAFE, b, psi, { domain: DOMAIN });
+  const conds = barrierConditions(PJ, pi, THETA_SAFE, b, psi);
   const v = verifyBarrier(conds, { cells: 2 });
   assert.equal(v.certified, false);
   assert.equal(v.conditions.length, 1);
@@ -85,7 +85,7 @@ test('verifyBarrier: a counterexample it reports violates its condition; a tiny 
   if (r.status === 'falsified') assert.ok(Math.hypot(r.counterexample[0] - 1.5, r.counterexample[1]) <= 0.5 + 1e-12);
   const small = new BarrierMlp(2, { hidden: [4] });
   const psi2 = small.init(Rng.fromSeed(4));
-  const open = verifyBarrier(barrierConditions(PJ, pi, THETA_SAFE, small, psi2, { domain: DOMAIN }).slice(2, 3), { maxBoxes: 1, cells: 3 });
+  const open = verifyBarrier(barrierConditions(PJ, pi, THETA_SAFE, small, psi2).slice(2, 3), { maxBoxes: 1, cells: 3 });
   if (open.conditions[0].result.status === 'unknown') assert.ok(open.conditions[0].result.unresolvedBoxes.length >= 1);
   else assert.equal(open.conditions[0].result.status, 'falsified');
 });
@@ -95,8 +95,9 @@ test('neuralTraining: options are validated, naming the field and the value', ()
   const b = new BarrierMlp(2, { hidden: [4] });
   assert.throws(() => neuralTraining(PJ, pi, b, { lowerSteps: -1 }), /neuralTraining: options.lowerSteps must be an integer ≥ 0, received -1/);
   assert.throws(() => neuralTraining(PJ, pi, b, { upper: 'implicit' as 'frozen' }), /options.upper must be 'unrolled' or 'frozen', received 'implicit'/);
-  assert.throws(() => neuralTraining(PJ, pi, b, { domain: { lo: [1, 0], hi: [0, 1] } }), /options.domain must be a box of dimension 2 with lo < hi/);
-  assert.throws(() => neuralTraining(PJ, pi, b, { decay: 1.5 }), /options.decay must be in \[0, 1\], received 1.5/);
+  // the box and the decay are the system's terms (PJ.terms.neural), checked there
+  assert.throws(() => neuralTraining({ ...PJ, terms: { ...PJ.terms, neural: { ...PJ.terms.neural!, domain: { lo: [1, 0], hi: [0, 1] } } } }, pi, b), /terms.neural.domain must be a box of dimension 2 with finite lo < hi/);
+  assert.throws(() => neuralTraining({ ...PJ, terms: { ...PJ.terms, neural: { ...PJ.terms.neural!, decay: 1.5 } } }, pi, b), /terms.neural.decay must be in \[0, 1\], received 1.5/);
   assert.throws(() => neuralTraining(PJ, pi, new BarrierMlp(3)), /barrier must take 2 states, received 3/);
   assert.throws(() => neuralTraining(PJ, pi, b).init(new Float64Array(3), b.init(Rng.fromSeed(0))), /theta0 must have length 2, received 3/);
 });

@@ -2,7 +2,8 @@ import { Rng } from '@bilevel/linalg';
 import type { RngState } from '@bilevel/linalg';
 import type { StopSignal } from '@bilevel/verify';
 import { checkedStopSignal, throwIfStopped } from '@bilevel/verify';
-import type { Box, ControlSystem } from '../systems/control-system';
+import type { ControlSystem } from '../systems/control-system';
+import { neuralBarrierTerms } from '../systems/certificate-terms';
 import type { Policy } from '../policy';
 import { sampleBall, sampleInitialStates, valueGradient } from '../rollout';
 import type { BarrierMlp } from './barrier-mlp';
@@ -14,10 +15,11 @@ import { barrierConditions } from './closed-loop-graph';
 import type { BarrierVerdict } from './verify-barrier';
 import { verifyBarrier } from './verify-barrier';
 
-/** Options of {@link neuralTraining}. Defaults in brackets. */
+/**
+ * Options of {@link neuralTraining}. Defaults in brackets. The box D of the decrease / stay conditions (and of the
+ * domain samples), the decay a and the unsafe margin are the system's terms (`system.terms.neural`).
+ */
 export interface NeuralTrainingOptions {
-  /** State box D of the decrease / stay conditions and of the domain samples [the system's domain]. */
-  readonly domain?: Box;
   /** f as graph nodes for the verifier [from the system's polynomial form], and its extra bounded inputs [none]. */
   readonly dynamicsGraph?: DynamicsGraphBuilder;
   readonly extraParams?: readonly { readonly lo: number; readonly hi: number }[];
@@ -28,9 +30,8 @@ export interface NeuralTrainingOptions {
   readonly shellSamples?: number;
   /** Width of the rim of D where B > 0 is trained, relative to each side [0.05]. */
   readonly shellWidth?: number;
-  /** Hinge margin m [0.05], decay a [0.1] and band [0.5] of the loss (see barrierLoss). */
+  /** Hinge margin m [0.05] and band [0.5] of the loss (see barrierLoss; its decay a is the system's). */
   readonly margin?: number;
-  readonly decay?: number;
   readonly band?: number;
   /** Adam steps on ψ per outer step [100], at the first step [1000], and Adam's rate [0.01]. */
   readonly lowerSteps?: number;
@@ -138,7 +139,7 @@ const ADAM_EPS = 1e-8;
  * @example
  * const pi = new FeaturePolicy(2, 1);
  * const b = new BarrierMlp(2, { hidden: [16, 16] });
- * const run = neuralTraining(PJ, pi, b, { domain: { lo: [-3, -3], hi: [3, 3] } });
+ * const run = neuralTraining(PJ, pi, b); // on PJ.terms.neural.domain = [−3, 3]²
  * let s = run.init(Float64Array.of(-1, -2), b.init(Rng.fromSeed(0)));
  * while (!s.done && s.iteration < 50) s = run.step(s);
  */
@@ -148,10 +149,7 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
   const unsafeBall = system.unsafe;
   if (policy.nx !== system.nx || policy.nu !== system.nu) throw new RangeError(`${fn}: policy must map ${system.nx} states to ${system.nu} inputs, received ${policy.nx} → ${policy.nu}`);
   if (barrier.nx !== system.nx) throw new RangeError(`${fn}: barrier must take ${system.nx} states, received ${barrier.nx}`);
-  const domain = options.domain ?? system.domain;
-  if (domain.lo.length !== system.nx || domain.hi.length !== system.nx || domain.lo.some((l, i) => !(l < domain.hi[i]))) {
-    throw new RangeError(`${fn}: options.domain must be a box of dimension ${system.nx} with lo < hi, received lo=[${String(domain.lo)}], hi=[${String(domain.hi)}]`);
-  }
+  const { domain, decay } = neuralBarrierTerms(system, fn);
   const int = (field: string, v: number, min: number): number => {
     if (!Number.isInteger(v) || v < min) throw new RangeError(`${fn}: options.${field} must be an integer ≥ ${min}, received ${v}`);
     return v;
@@ -167,10 +165,9 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
   const shellWidth = pos('shellWidth', options.shellWidth ?? 0.05);
   const settings: BarrierLossSettings = {
     margin: pos('margin', options.margin ?? 0.05, true),
-    decay: options.decay ?? 0.1,
+    decay,
     band: options.band ?? 0.5,
   };
-  if (!(settings.decay >= 0 && settings.decay <= 1)) throw new RangeError(`${fn}: options.decay must be in [0, 1], received ${settings.decay}`);
   if (!Number.isFinite(settings.band)) throw new RangeError(`${fn}: options.band must be finite, received ${settings.band}`);
   const lowerSteps = int('lowerSteps', options.lowerSteps ?? 100, 0);
   const firstLowerSteps = int('firstLowerSteps', options.firstLowerSteps ?? 1000, 0);
@@ -276,7 +273,7 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
       let verification: BarrierVerdict | null = null;
       let { verifications, verifyBoxes, verifySeconds } = state;
       if ((state.iteration + 1) % verifyEvery === 0 || fit.value.loss === 0) {
-        const conds = barrierConditions(system, policy, state.theta, barrier, fit.psi, { domain, dynamicsGraph: options.dynamicsGraph, extraParams: options.extraParams, decay: settings.decay });
+        const conds = barrierConditions(system, policy, state.theta, barrier, fit.psi, { dynamicsGraph: options.dynamicsGraph, extraParams: options.extraParams });
         verification = verifyBarrier(conds, { maxBoxes, maxSeconds, seed: seed + state.iteration, intermediate: options.intermediate, cells: options.verifyCells, ...(signal ? { signal } : {}) });
         verifications++;
         verifyBoxes += verification.boxes;

@@ -14,7 +14,7 @@ export interface PolyTrackOptions {
   readonly theta0?: Float64Array;
   /** Options of the jointTraining upper level; mode 'svg' gives the value-gradient baseline (no LP). */
   readonly training?: JointTrainingOptions;
-  /** Replaces the default verifier (sampled, 100,000 states per condition, the LP's λ_B, ε, r₀). */
+  /** Replaces the default verifier (sampled, 100,000 states per condition, the system's λ_B, ε, r₀). */
   readonly verifier?: VerifierStage;
   /** Replaces the default certificate stage (the Handelman LP). */
   readonly certificate?: CertificateStage;
@@ -41,7 +41,7 @@ export const noCertificateStage: CertificateStage = () => null;
 /**
  * The polynomial track of Wang, Zhan, Wang, Huang, Wang, Yang, Zhu (ICCPS 2023) as pipeline stages: the policy
  * stage is one jointTraining step, the certificate stage the Handelman LP (`lp`, for the same system and policy),
- * the verifier a sampled check with the LP's own λ_B, ε and r₀; each can be replaced through the options.
+ * the verifier a sampled check with the system's λ_B, ε and r₀ (the LP's too); each can be replaced through the options.
  * With `training.mode = 'svg'` the certificate stage is {@link noCertificateStage} and `lp` may be null.
  *
  * @example
@@ -58,14 +58,6 @@ export function polyTrack(system: ControlSystem, policy: FeaturePolicy, lp: Cert
   const stage = jointPolicyStage(system, policy, options.training);
   const signal = options.signal ? { signal: options.signal } : {};
   const certificate = options.certificate ?? (svg ? noCertificateStage : lpCertificateStage(lp!, { margin: options.training?.margin, ...signal }));
-  const s = lp?.settings;
-  const verifier =
-    options.verifier ??
-    sampledVerifierStage(system, policy, {
-      samples: options.samples,
-      seed: options.verifierSeed,
-      ...(s ? { lambdaB: s.lambdaB, epsilon: s.epsilon, innerRadius: s.innerRadius } : {}),
-      ...signal,
-    });
+  const verifier = options.verifier ?? sampledVerifierStage(system, policy, { samples: options.samples, seed: options.verifierSeed, ...signal });
   return { stages: { policy: stage.step, certificate, verifier }, init: stage.init(theta0) };
 }

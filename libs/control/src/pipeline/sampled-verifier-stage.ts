@@ -18,7 +18,7 @@ export interface SampledVerifierStageOptions extends SampledCheckOptions {
  * state as counterexample. The sound verifier replaces it by swapping the stage.
  *
  * @example
- * const verifier = sampledVerifierStage(PJ, policy, { lambdaB: lp.settings.lambdaB });
+ * const verifier = sampledVerifierStage(PJ, policy, { samples: 20_000 }); // PJ.terms: λ_B, ε, r₀
  */
 export function sampledVerifierStage(system: ControlSystem, policy: Policy, options: SampledVerifierStageOptions = {}): VerifierStage {
   const seed = options.seed ?? 0;

@@ -19,7 +19,7 @@ export const SOUND_VERIFIER_MAX_SECONDS = 300;
  * outside the set (`verified`), conditions with a counterexample (`falsified`), boxes left open (`unknown`).
  *
  * @example
- * const verifier = soundVerifierStage(PJ, policy, { lambdaB: lp.settings.lambdaB });
+ * const verifier = soundVerifierStage(PJ, policy); // the conditions with PJ.terms
  */
 export function soundVerifierStage(system: ControlSystem, policy: Policy, options: SoundVerifierStageOptions = {}): VerifierStage {
   const opts = { maxBoxes: SOUND_VERIFIER_MAX_BOXES, maxSeconds: SOUND_VERIFIER_MAX_SECONDS, ...options };

@@ -37,26 +37,26 @@ test('PJ: the LP certificate of a damped controller is verified on all three con
   const sol = lp.solve(PJ_THETA);
   lp.dispose();
   assert.ok(sol.cStar <= 0);
-  const r = verifyCertificate(sys, pi, PJ_THETA, sol.certificate, { lambdaB: lp.settings.lambdaB });
+  const r = verifyCertificate(sys, pi, PJ_THETA, sol.certificate);
   assert.equal(r.status, 'verified', summary(r));
   assert.ok(r.verified);
   assert.deepEqual(r.conditions.map((c) => c.name), ['initial', 'unsafe', 'derivative']);
   assert.match(r.conditions[2].region, /a1 ∈ \[0\.9, 1\.1\], a2 ∈ \[0\.3, 0\.37\]/);
-  const sampled = sampledCertificateCheck(sys, pi, PJ_THETA, sol.certificate, Rng.fromSeed(21), { samples: SAMPLES, lambdaB: lp.settings.lambdaB, tolerance: 0 });
+  const sampled = sampledCertificateCheck(sys, pi, PJ_THETA, sol.certificate, Rng.fromSeed(21), { samples: SAMPLES, tolerance: 0 });
   for (const c of sampled) assert.equal(c.violations, 0, `${c.name}: sampling contradicts verified (worst margin ${c.worstMargin})`);
   t.diagnostic(`PJ (LP at θ = [${Array.from(PJ_THETA)}]): ${summary(r)}`);
 
   // The same closed loop through an MLP: u = relu(θ₁x₁ + θ₂x₂) − relu(−θ₁x₁ − θ₂x₂) + θ₀ is the affine controller.
   const mlp = new MlpPolicy(2, 1, { hidden: [2], activation: 'relu' });
   const w = Float64Array.of(PJ_THETA[1], PJ_THETA[2], -PJ_THETA[1], -PJ_THETA[2], 0, 0, 1, -1, PJ_THETA[0]);
-  const rm = verifyCertificate(sys, mlp, w, sol.certificate, { lambdaB: lp.settings.lambdaB });
+  const rm = verifyCertificate(sys, mlp, w, sol.certificate);
   assert.equal(rm.status, 'verified', summary(rm));
   t.diagnostic(`PJ through a relu MLP policy: ${summary(rm)}`);
 
   // B + 2.5 is positive somewhere on the initial ball (B reaches about −2.04 on its boundary): the initial condition
   // is falsified, with a true counterexample.
   const shifted = sol.certificate.add(Polynomial.constant(2, 2.5));
-  const bad = verifyCertificate(sys, pi, PJ_THETA, shifted, { lambdaB: lp.settings.lambdaB });
+  const bad = verifyCertificate(sys, pi, PJ_THETA, shifted);
   assert.equal(bad.status, 'falsified');
   assert.equal(bad.verified, false);
   const init = bad.conditions.find((c) => c.name === 'initial')!;
@@ -77,19 +77,19 @@ test('pendulum: the certificate of joint training is verified with the true sine
   while (!s.done && s.iteration < 20) s = run.step(s);
   lp.dispose();
   assert.equal(s.outcome, 'certified');
-  const { epsilon, innerRadius } = lp.settings;
-  const r = verifyCertificate(sys, pi, s.theta, s.diagnostics!.solution!.certificate, { epsilon, innerRadius });
+  const { epsilon, innerRadius } = sys.terms;
+  const r = verifyCertificate(sys, pi, s.theta, s.diagnostics!.solution!.certificate);
   assert.equal(r.status, 'verified', summary(r));
   assert.match(r.model, /true sine/);
   assert.match(r.conditions[1].region, /outside \(−0\.1, 0\.1\)\^2, g ∈ \[9, 10\.5\]/);
-  const sampled = sampledCertificateCheck(sys, pi, s.theta, s.diagnostics!.solution!.certificate, Rng.fromSeed(22), { samples: SAMPLES, epsilon, innerRadius, tolerance: 0 });
+  const sampled = sampledCertificateCheck(sys, pi, s.theta, s.diagnostics!.solution!.certificate, Rng.fromSeed(22), { samples: SAMPLES, tolerance: 0 });
   for (const c of sampled) assert.equal(c.violations, 0, `${c.name}: sampling contradicts verified (worst margin ${c.worstMargin})`);
   t.diagnostic(`pendulum (θ = [${Array.from(s.theta, (v) => v.toFixed(4))}]): ${summary(r)}`);
 
   // u = 0 and V = ‖x‖²: ∇V·f = 2ω(φ − g sin φ) − 0.2ω² is positive somewhere: falsified, checked with Math.sin.
   const zero = new Float64Array(pi.nTheta);
   const V = Polynomial.variable(2, 0).pow(2).add(Polynomial.variable(2, 1).pow(2));
-  const bad = verifyCertificate(sys, pi, zero, V, { epsilon, innerRadius });
+  const bad = verifyCertificate(sys, pi, zero, V);
   const dec = bad.conditions.find((c) => c.name === 'decrease')!;
   assert.equal(dec.status, 'falsified');
   const { state: x, params } = dec.counterexample!;
@@ -108,8 +108,8 @@ test('lane keeping: a hand-made barrier that separates the sets but is not invar
   // B = 2 − ‖x − c_unsafe‖²: ≥ 1 on the unsafe ball, ≤ 2 − 1.75² < −1 on the initial ball (centres 1.95 apart)
   let B = Polynomial.constant(4, 2);
   for (let i = 0; i < 4; i++) B = B.sub(Polynomial.variable(4, i).sub(Polynomial.constant(4, c[i])).pow(2));
-  const lambdaB = -4;
-  const r = verifyCertificate(sys, pi, LANE_THETA, B, { lambdaB });
+  const { lambdaB } = sys.terms;
+  const r = verifyCertificate(sys, pi, LANE_THETA, B);
   assert.deepEqual(r.conditions.map((k) => [k.name, k.status]), [['initial', 'verified'], ['unsafe', 'verified'], ['derivative', 'falsified']]);
   const { state: x } = r.conditions[2].counterexample!;
   const u = LANE_THETA.reduce((s, th, i) => s + th * x[i], 0);
@@ -129,7 +129,7 @@ test('a budget too small to decide gives unknown, and options are validated up f
   assert.equal(r.verified, false);
   assert.ok(r.conditions.some((c) => c.status === 'unknown' && c.boxes <= 2 && c.boxesUnresolved > 0));
   assert.throws(() => verifyCertificate(sys, pi, theta, V, { maxBoxes: 0 }), /verifyCertificate: options.maxBoxes must be an integer ≥ 1, received 0/);
-  assert.throws(() => verifyCertificate(sys, pi, theta, V, { margin: -1 }), /options.margin must be a finite number ≥ 0, received -1/);
+  assert.throws(() => verifyCertificate(sys, pi, theta, V, { margin: -1 }), /options.margin must be a finite number > 0, received -1/);
   assert.throws(() => verifyCertificate(sys, pi, theta, Polynomial.zero(3)), /certificate must be a polynomial in 2 variables, received 3/);
   assert.throws(() => verifyCertificate(sys, new FeaturePolicy(3, 1), new Float64Array(3), V), /policy must have nx = 2, nu = 1/);
   assert.throws(() => verifyCertificate(getSystem('cartpole'), new FeaturePolicy(4, 1), new Float64Array(4), Polynomial.zero(4)), /no graph dynamics/);

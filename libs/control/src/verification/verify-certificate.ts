@@ -6,19 +6,17 @@ import type { Policy } from '../policy';
 import type { Box, ControlSystem } from '../systems/control-system';
 import { ballBox } from '../systems/control-system';
 import { boxMinusInner } from '../certificate-lp';
+import { checkedTerms } from '../systems/certificate-terms';
 import { dynamicsNodes } from './dynamics-nodes';
 import { policyNodes } from './policy-graph';
 import { polynomialNode } from './polynomial-graph';
 
-/** Options of {@link verifyCertificate}; λ_B, ε and r₀ must be the ones the certificate was made for. */
+/**
+ * Options of {@link verifyCertificate}: budgets and seed only. The terms of the conditions (λ_B, ε, r₀) are the
+ * system's (`system.terms`), never the caller's: a verifier checks a claim against terms the claimant did not pick.
+ */
 export interface VerifyCertificateOptions {
-  /** λ_B of the barrier's derivative condition. Default −4 (CertificateLp's default). */
-  readonly lambdaB?: number;
-  /** ε of the Lyapunov conditions V ≥ ε‖x‖², ∇V·f ≤ −ε‖x‖². Default 0.01 (CertificateLp's default). */
-  readonly epsilon?: number;
-  /** Lyapunov: half-width r₀ of the box around the origin left out of the conditions. Default 0.1. */
-  readonly innerRadius?: number;
-  /** Barrier: B ≥ margin is proved on the unsafe set (a strict B > 0). Default 1e-6. */
+  /** Barrier: B ≥ margin > 0 is proved on the unsafe set (a strict B > 0). Default 1e-6. */
   readonly margin?: number;
   /** Budget per condition: boxes bounded by branch and bound. Default 20,000. */
   readonly maxBoxes?: number;
@@ -107,7 +105,7 @@ const fmtBox = (lo: readonly number[], hi: readonly number[]): string => lo.map(
  *
  * @example
  * const sol = new CertificateLp(PJ, pi, highs).solve(theta);
- * const r = verifyCertificate(PJ, pi, theta, sol.certificate, { lambdaB: -4 });
+ * const r = verifyCertificate(PJ, pi, theta, sol.certificate); // PJ.terms: λ_B = −4
  * r.verified; // true: every condition proved
  */
 export function verifyCertificate(
@@ -118,17 +116,12 @@ export function verifyCertificate(
   options: VerifyCertificateOptions = {},
 ): CertificateVerification {
   const fn = 'verifyCertificate';
-  const lambdaB = options.lambdaB ?? -4;
-  const eps = options.epsilon ?? 0.01;
-  const r0 = options.innerRadius ?? 0.1;
+  const { lambdaB, epsilon: eps, innerRadius: r0 } = checkedTerms(system);
   const margin = options.margin ?? 1e-6;
   const maxBoxes = options.maxBoxes ?? 20_000;
   const maxSeconds = options.maxSeconds ?? 30;
   const seed = options.seed ?? 0;
-  if (!Number.isFinite(lambdaB)) throw new RangeError(`${fn}: options.lambdaB must be finite, received ${lambdaB}`);
-  if (!(eps >= 0 && Number.isFinite(eps))) throw new RangeError(`${fn}: options.epsilon must be a finite number ≥ 0, received ${eps}`);
-  if (!(r0 > 0 && Number.isFinite(r0))) throw new RangeError(`${fn}: options.innerRadius must be a finite number > 0, received ${r0}`);
-  if (!(margin >= 0 && Number.isFinite(margin))) throw new RangeError(`${fn}: options.margin must be a finite number ≥ 0, received ${margin}`);
+  if (!(margin > 0 && Number.isFinite(margin))) throw new RangeError(`${fn}: options.margin must be a finite number > 0, received ${margin}`);
   if (!Number.isInteger(maxBoxes) || maxBoxes < 1) throw new RangeError(`${fn}: options.maxBoxes must be an integer ≥ 1, received ${maxBoxes}`);
   if (!(maxSeconds > 0)) throw new RangeError(`${fn}: options.maxSeconds must be > 0, received ${maxSeconds}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: options.seed must be a safe integer, received ${seed}`);
