@@ -1,12 +1,16 @@
 import { InputError } from '@bilevel/problems';
 import type { ControlSystem } from '@bilevel/control';
-import { Polynomial } from '@bilevel/control';
+import { Polynomial, STATED_TERMS, checkedTerms } from '@bilevel/control';
 import { checkHeader, finiteArray, readJsonFile } from './read-json-file';
+import { checkStatedTerms } from './stated-terms';
 
 export const CERTIFICATE_FORMAT = 'safe-control.certificate';
 export const CERTIFICATE_VERSION = 1;
 
-/** The condition parameters the certificate was computed for (CertificateLp's settings). */
+/**
+ * The terms of the conditions, as certificate.json states them for the reader: always the system's own
+ * (`system.terms`); a file that states other values is refused, and `verify` never reads them.
+ */
 export interface CertificateConditions {
   /** Barrier: ∇B·f ≤ λ_B B on the domain box. */
   readonly lambdaB: number;
@@ -19,7 +23,9 @@ export interface CertificateConditions {
 /**
  * certificate.json, version 1: a polynomial certificate B(x) = Σ coefficient·Π x_i^exponents[i] over the state
  * (barrier: B ≤ 0 on the initial set, B > 0 on the unsafe set, ∇B·f ≤ λ_B B on the domain box; Lyapunov:
- * V ≥ ε‖x‖², ∇V·f ≤ −ε‖x‖² outside (−r₀, r₀)ⁿ), with the LP's optimal slack c* it came with.
+ * V ≥ ε‖x‖², ∇V·f ≤ −ε‖x‖² outside (−r₀, r₀)ⁿ), with the LP's optimal slack c* it came with (informative).
+ * `conditions` is optional and informative: λ_B, ε and r₀ are the system's terms; a file that states others is
+ * refused (a claimant does not pick the terms of its own claim).
  */
 export interface CertificateFile {
   readonly format: typeof CERTIFICATE_FORMAT;
@@ -28,15 +34,16 @@ export interface CertificateFile {
   readonly kind: 'polynomial';
   readonly certificate: 'barrier' | 'lyapunov';
   readonly nx: number;
-  readonly conditions: CertificateConditions;
+  readonly conditions?: CertificateConditions;
   readonly cStar: number;
   /** B as text, for reading. */
   readonly text: string;
   readonly terms: readonly { readonly exponents: readonly number[]; readonly coefficient: number }[];
 }
 
-/** The document written for a certificate of `system`. */
-export function certificateDocument(system: ControlSystem, b: Polynomial, conditions: CertificateConditions, cStar: number): CertificateFile {
+/** The document written for a certificate of `system` (its conditions stated with the system's terms). */
+export function certificateDocument(system: ControlSystem, b: Polynomial, cStar: number): CertificateFile {
+  const conditions = checkedTerms(system);
   return {
     format: CERTIFICATE_FORMAT,
     version: CERTIFICATE_VERSION,
@@ -51,16 +58,20 @@ export function certificateDocument(system: ControlSystem, b: Polynomial, condit
   };
 }
 
-/** Reads certificate.json for `system`; every mismatch is an InputError naming the file and field. */
-export function readCertificateFile(path: string, system: ControlSystem): { certificate: Polynomial; conditions: CertificateConditions; cStar: number } {
+/**
+ * Reads certificate.json for `system`: the polynomial and c*. Every mismatch is an InputError naming the file and
+ * field, and so is a stated term that differs from the system's (`conditions.lambdaB is … in the file, but the
+ * system … defines …`).
+ */
+export function readCertificateFile(path: string, system: ControlSystem): { certificate: Polynomial; cStar: number } {
   const d = checkHeader(readJsonFile(path), CERTIFICATE_FORMAT, CERTIFICATE_VERSION, system.name, path);
   if (d.kind !== 'polynomial') throw new InputError(`kind must be 'polynomial' (or 'neural', read by readNeuralCertificateFile), received ${JSON.stringify(d.kind)}`, path);
   if (d.certificate !== system.certificate) throw new InputError(`certificate must be '${system.certificate}' for '${system.name}', received ${JSON.stringify(d.certificate)}`, path);
   if (d.nx !== system.nx) throw new InputError(`nx must be ${system.nx} for '${system.name}', received ${JSON.stringify(d.nx)}`, path);
-  const c = d.conditions as Record<string, unknown> | null;
-  if (c === null || typeof c !== 'object') throw new InputError('conditions must be an object {lambdaB, epsilon, innerRadius}', path);
-  const [lambdaB, epsilon, innerRadius] = finiteArray([c.lambdaB, c.epsilon, c.innerRadius], 3, path, 'conditions{lambdaB,epsilon,innerRadius}');
-  if (!(epsilon >= 0) || !(innerRadius > 0)) throw new InputError(`conditions.epsilon must be ≥ 0 and innerRadius > 0, received ${epsilon}, ${innerRadius}`, path);
+  if (d.conditions !== undefined) {
+    const terms = checkedTerms(system);
+    checkStatedTerms(d.conditions, 'conditions', Object.fromEntries(STATED_TERMS.map((k) => [k, terms[k]])), `the system '${system.name}'`, path);
+  }
   const cStar = typeof d.cStar === 'number' && Number.isFinite(d.cStar) ? d.cStar : NaN;
   if (Number.isNaN(cStar)) throw new InputError(`cStar must be a finite number, received ${JSON.stringify(d.cStar)}`, path);
   if (!Array.isArray(d.terms) || d.terms.length === 0) throw new InputError('terms must be a non-empty array of {exponents, coefficient}', path);
@@ -72,5 +83,5 @@ export function readCertificateFile(path: string, system: ControlSystem): { cert
     const [coef] = finiteArray([r.coefficient], 1, path, `terms[${i}].coefficient`);
     return [e, coef];
   });
-  return { certificate: Polynomial.fromTerms(system.nx, terms), conditions: { lambdaB, epsilon, innerRadius }, cStar };
+  return { certificate: Polynomial.fromTerms(system.nx, terms), cStar };
 }

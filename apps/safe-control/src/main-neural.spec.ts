@@ -103,7 +103,7 @@ test('bad neural files and options: one clear error, exit 2, nothing written', a
   const kind = variant('kind.json', (d) => ({ ...d, kind: 'quadratic' }));
   const system = variant('system.json', (d) => ({ ...d, system: 'inverted-pendulum' }));
   const domain = variant('domain.json', (d) => ({ ...d, domain: { lo: [-1, -1], hi: [1, 1] } }));
-  const cells = variant('cells.json', (d) => ({ ...d, verification: { maxBoxes: 100, cells: 0 } }));
+  const cells = variant('cells.json', (d) => ({ ...d, verification: { maxBoxes: 20000, cells: 0 } }));
   const mlp = join(root, 'mlp.json');
   writeFileSync(mlp, JSON.stringify({ format: 'safe-control.policy', version: 1, system: 'pj', kind: 'mlp', nx: 2, nu: 1, sizes: [2, 8, 2], activation: 'tanh', squash: 15, theta: [] }));
   const cases: Array<[string, string[], RegExp]> = [
@@ -112,8 +112,8 @@ test('bad neural files and options: one clear error, exit 2, nothing written', a
     ['non-finite weight', ['--certificate', inf], /inf.json: layers\[0\].weights\[0\] must be a finite number, received Infinity/],
     ['wrong kind', ['--certificate', kind], /kind.json: kind must be 'polynomial' \(or 'neural'/],
     ['wrong system', ['--certificate', system], /system.json: was written for system "inverted-pendulum", not 'pj'/],
-    ['domain misses X0', ['--certificate', domain], /domain.json: domain must be a box with lo < hi that contains the initial ball's bounding box/],
-    ['bad budget', ['--certificate', cells], /cells.json: verification.maxBoxes must be an integer in 1…1000000 and cells in 1…64, received 100, 0/],
+    ['domain not the system one', ['--certificate', domain], /domain.json: domain is \{"lo":\[-1,-1\],"hi":\[1,1\]\} in the file, but the system 'pj' defines \{"lo":\[-3,-3\],"hi":\[3,3\]\}/],
+    ['budget not the verifier one', ['--certificate', cells], /cells.json: verification.cells is 0 in the file, but the verifier \(its own budget\) defines 12/],
     ['mlp policy sizes', ['--policy', mlp, '--certificate', cer], /mlp.json: sizes must be \[2, hidden widths .*, 1\], received \[2,8,2\]/],
   ];
   for (const [name, args, message] of cases) {

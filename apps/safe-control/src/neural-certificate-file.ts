@@ -1,16 +1,16 @@
 import { InputError } from '@bilevel/problems';
-import type { Box, ControlSystem } from '@bilevel/control';
-import { BarrierMlp } from '@bilevel/control';
+import type { ControlSystem } from '@bilevel/control';
+import { BarrierMlp, neuralBarrierTerms } from '@bilevel/control';
 import { CERTIFICATE_FORMAT, CERTIFICATE_VERSION } from './certificate-file';
 import { checkHeader, finiteArray, readJsonFile } from './read-json-file';
+import { checkStatedTerms } from './stated-terms';
+import { NEURAL_VERIFICATION } from './neural-setup';
 
-/** Largest hidden width, number of hidden layers, branch-and-bound boxes and cells accepted from a file. */
+/** Largest hidden width and number of hidden layers accepted from a file. */
 export const MAX_BARRIER_WIDTH = 1024;
 export const MAX_BARRIER_HIDDEN_LAYERS = 16;
-export const MAX_FILE_BOXES = 1_000_000;
-export const MAX_FILE_CELLS = 64;
 
-/** The conditions a neural barrier is proved to satisfy (see barrierConditions of libs/control). */
+/** The conditions a neural barrier is proved to satisfy (the system's terms.neural; see barrierConditions). */
 export interface NeuralConditions {
   /** Decay a ∈ [0, 1]: B(x⁺) ≤ (1 − a) B(x) wherever B(x) ≤ 0 on D × A. */
   readonly decay: number;
@@ -18,7 +18,7 @@ export interface NeuralConditions {
   readonly unsafeMargin: number;
 }
 
-/** The verifier budget the certificate was proved with (re-used by `verify`). */
+/** The verifier budget the certificate was proved with: `verify`'s own ({@link NEURAL_VERIFICATION}). */
 export interface NeuralVerification {
   /** Branch-and-bound boxes per condition. */
   readonly maxBoxes: number;
@@ -34,9 +34,11 @@ export interface NeuralVerification {
  *
  *   B ≤ 0 on X₀,  B ≥ ε on Xᵤ,  and on D × A where B(x) ≤ 0:  B(x⁺) ≤ (1 − a) B(x)  and  x⁺ ∈ D,
  *
- * D = `domain` (the box actually verified, which contains X₀), ε = conditions.unsafeMargin, a = conditions.decay;
- * then S = {x ∈ D : B(x) ≤ 0} contains X₀, misses Xᵤ and is forward invariant. `verify` re-proves them by branch
- * and bound (verifyBarrier) with the budget in `verification`; nothing in the file is trusted as a verdict.
+ * D = `domain`, ε = conditions.unsafeMargin, a = conditions.decay: the system's terms (`terms.neural`), stated for
+ * the reader; then S = {x ∈ D : B(x) ≤ 0} contains X₀, misses Xᵤ and is forward invariant. `verify` re-proves them
+ * by branch and bound (verifyBarrier) with its own budget (`verification` states it). `domain`, `conditions` and
+ * `verification` are optional: a file that states values other than the system's (and the verifier's) is refused,
+ * and nothing in the file is trusted as a verdict or as a term.
  */
 export interface NeuralCertificateFile {
   readonly format: typeof CERTIFICATE_FORMAT;
@@ -48,22 +50,20 @@ export interface NeuralCertificateFile {
   readonly sizes: readonly number[];
   readonly activation: 'tanh';
   readonly layers: readonly { readonly weights: readonly number[]; readonly bias: readonly number[] }[];
-  readonly domain: { readonly lo: readonly number[]; readonly hi: readonly number[] };
-  readonly conditions: NeuralConditions;
-  readonly verification: NeuralVerification;
+  readonly domain?: { readonly lo: readonly number[]; readonly hi: readonly number[] };
+  readonly conditions?: NeuralConditions;
+  readonly verification?: NeuralVerification;
 }
 
-/** What a neural certificate file holds, rebuilt. */
+/** What a neural certificate file holds, rebuilt: the barrier and its weights ψ (the terms are the system's). */
 export interface NeuralCertificate {
   readonly barrier: BarrierMlp;
   readonly psi: Float64Array;
-  readonly domain: Box;
-  readonly conditions: NeuralConditions;
-  readonly verification: NeuralVerification;
 }
 
-/** The document written for the barrier (barrier, ψ) of `system`, proved on `domain`. */
+/** The document written for the barrier (barrier, ψ) of `system`, stating the system's terms and the verifier's budget. */
 export function neuralCertificateDocument(system: ControlSystem, cert: NeuralCertificate): NeuralCertificateFile {
+  const terms = neuralBarrierTerms(system, 'neuralCertificateDocument');
   return {
     format: CERTIFICATE_FORMAT,
     version: CERTIFICATE_VERSION,
@@ -74,9 +74,9 @@ export function neuralCertificateDocument(system: ControlSystem, cert: NeuralCer
     sizes: [...cert.barrier.sizes],
     activation: 'tanh',
     layers: cert.barrier.layers(cert.psi).map((l) => ({ weights: Array.from(l.weights), bias: Array.from(l.bias) })),
-    domain: { lo: [...cert.domain.lo], hi: [...cert.domain.hi] },
-    conditions: { decay: cert.conditions.decay, unsafeMargin: cert.conditions.unsafeMargin },
-    verification: { maxBoxes: cert.verification.maxBoxes, cells: cert.verification.cells },
+    domain: { lo: [...terms.domain.lo], hi: [...terms.domain.hi] },
+    conditions: { decay: terms.decay, unsafeMargin: terms.unsafeMargin },
+    verification: { ...NEURAL_VERIFICATION },
   };
 }
 
@@ -86,7 +86,11 @@ export function certificateKind(path: string): unknown {
   return d !== null && typeof d === 'object' && !Array.isArray(d) ? (d as Record<string, unknown>).kind : undefined;
 }
 
-/** Reads a neural certificate.json for `system`; every mismatch is an InputError naming the file and field. */
+/**
+ * Reads a neural certificate.json for `system`: the barrier and ψ. Every mismatch is an InputError naming the file and
+ * field, and so is a stated domain, decay, margin or budget that differs from the system's terms (and the verifier's
+ * budget).
+ */
 export function readNeuralCertificateFile(path: string, system: ControlSystem): NeuralCertificate {
   const d = checkHeader(readJsonFile(path), CERTIFICATE_FORMAT, CERTIFICATE_VERSION, system.name, path);
   if (d.kind !== 'neural') throw new InputError(`kind must be 'neural', received ${JSON.stringify(d.kind)}`, path);
@@ -112,23 +116,10 @@ export function readNeuralCertificateFile(path: string, system: ControlSystem): 
     psi.set(b, off + w.length);
     off += w.length + b.length;
   });
-  const dom = d.domain as Record<string, unknown> | null;
-  if (dom === null || typeof dom !== 'object') throw new InputError('domain must be an object {lo, hi}', path);
-  const lo = finiteArray(dom.lo, system.nx, path, 'domain.lo');
-  const hi = finiteArray(dom.hi, system.nx, path, 'domain.hi');
-  const { centre, radius } = system.initial;
-  if (lo.some((l, i) => !(l < hi[i]) || l > centre[i] - radius || hi[i] < centre[i] + radius)) {
-    throw new InputError(`domain must be a box with lo < hi that contains the initial ball's bounding box, received lo=[${lo}], hi=[${hi}]`, path);
-  }
-  const c = d.conditions as Record<string, unknown> | null;
-  if (c === null || typeof c !== 'object') throw new InputError('conditions must be an object {decay, unsafeMargin}', path);
-  const [decay, unsafeMargin] = finiteArray([c.decay, c.unsafeMargin], 2, path, 'conditions{decay,unsafeMargin}');
-  if (!(decay >= 0 && decay <= 1) || !(unsafeMargin > 0)) throw new InputError(`conditions.decay must be in [0, 1] and unsafeMargin > 0, received ${decay}, ${unsafeMargin}`, path);
-  const v = d.verification as Record<string, unknown> | null;
-  if (v === null || typeof v !== 'object') throw new InputError('verification must be an object {maxBoxes, cells}', path);
-  const [maxBoxes, cells] = finiteArray([v.maxBoxes, v.cells], 2, path, 'verification{maxBoxes,cells}');
-  if (!Number.isInteger(maxBoxes) || maxBoxes < 1 || maxBoxes > MAX_FILE_BOXES || !Number.isInteger(cells) || cells < 1 || cells > MAX_FILE_CELLS) {
-    throw new InputError(`verification.maxBoxes must be an integer in 1…${MAX_FILE_BOXES} and cells in 1…${MAX_FILE_CELLS}, received ${maxBoxes}, ${cells}`, path);
-  }
-  return { barrier, psi, domain: { lo, hi }, conditions: { decay, unsafeMargin }, verification: { maxBoxes, cells } };
+  const terms = neuralBarrierTerms(system, 'readNeuralCertificateFile');
+  const top = (d.domain === undefined ? {} : { domain: d.domain }) as Record<string, unknown>;
+  checkStatedTerms(top, 'certificate', { domain: terms.domain }, `the system '${system.name}'`, path);
+  if (d.conditions !== undefined) checkStatedTerms(d.conditions, 'conditions', { decay: terms.decay, unsafeMargin: terms.unsafeMargin }, `the system '${system.name}'`, path);
+  if (d.verification !== undefined) checkStatedTerms(d.verification, 'verification', { ...NEURAL_VERIFICATION }, 'the verifier (its own budget)', path);
+  return { barrier, psi };
 }

@@ -1,8 +1,8 @@
 import { Rng } from '@bilevel/linalg';
 import type { BarrierVerdict, ConditionReport, ControlSystem, Policy } from '@bilevel/control';
-import { barrierConditions, sampleBall, successors, verifyBarrier } from '@bilevel/control';
+import { barrierConditions, neuralBarrierTerms, sampleBall, successors, verifyBarrier } from '@bilevel/control';
 import type { NeuralCertificate } from './neural-certificate-file';
-import { neuralDynamicsGraph } from './neural-setup';
+import { NEURAL_VERIFICATION, neuralDynamicsGraph } from './neural-setup';
 
 /**
  * Float rounding allowed by the sampled check: the sound verifier proves the conditions for the real-number
@@ -12,13 +12,14 @@ export const SAMPLED_TOLERANCE = 1e-9;
 
 /**
  * The four barrier conditions of a neural certificate on sampled states with the float64 dynamics (a test, not a
- * proof): `samples` states uniformly in X₀ (margin −B), in Xᵤ (margin B − ε), and `samples` pairs (x, α) uniformly
+ * proof), with the system's terms (terms.neural: D, a, ε): `samples` states uniformly in X₀ (margin −B), in Xᵤ (margin B − ε), and `samples` pairs (x, α) uniformly
  * in D × A, where for those with B(x) ≤ 0 decrease has margin (1 − a) B(x) − B(x⁺) and stay margin
  * min_i min(hi_i − x⁺_i, x⁺_i − lo_i). A margin below −SAMPLED_TOLERANCE is a violation; the worst point of a
  * violated condition is its counterexample ((x, α) for decrease and stay).
  */
 export function sampledBarrierCheck(system: ControlSystem, policy: Policy, theta: Float64Array, cert: NeuralCertificate, samples: number, seed: number): ConditionReport[] {
-  const { barrier, psi, domain, conditions } = cert;
+  const { barrier, psi } = cert;
+  const { domain, decay, unsafeMargin } = neuralBarrierTerms(system, 'sampledBarrierCheck');
   const rng = Rng.fromSeed(seed);
   const report = (name: string, points: readonly Float64Array[], margin: (p: Float64Array, n: number) => number | null): ConditionReport => {
     let violations = 0;
@@ -37,26 +38,24 @@ export function sampledBarrierCheck(system: ControlSystem, policy: Policy, theta
   };
   const unsafe = system.unsafe!;
   const initial = report('initial', sampleBall(system.initial.centre, system.initial.radius, samples, rng), (x) => -barrier.forward(psi, x));
-  const unsafeReport = report('unsafe', sampleBall(unsafe.centre, unsafe.radius, samples, rng), (x) => barrier.forward(psi, x) - conditions.unsafeMargin);
+  const unsafeReport = report('unsafe', sampleBall(unsafe.centre, unsafe.radius, samples, rng), (x) => barrier.forward(psi, x) - unsafeMargin);
   const pts = Array.from({ length: samples }, () =>
     Float64Array.from([...domain.lo.map((l, i) => l + rng.float() * (domain.hi[i] - l)), ...system.params.map((a) => a.lo + rng.float() * (a.hi - a.lo))]),
   );
   const next = successors(system, policy, theta, pts, false).next;
   const bx = pts.map((p) => barrier.forward(psi, p.subarray(0, system.nx)));
-  const decrease = report('decrease', pts, (_, n) => (bx[n] > 0 ? null : (1 - conditions.decay) * bx[n] - barrier.forward(psi, next[n])));
+  const decrease = report('decrease', pts, (_, n) => (bx[n] > 0 ? null : (1 - decay) * bx[n] - barrier.forward(psi, next[n])));
   const stay = report('stay', pts, (_, n) => (bx[n] > 0 ? null : Math.min(...Array.from(next[n], (v, i) => Math.min(domain.hi[i] - v, v - domain.lo[i])))));
   return [initial, unsafeReport, decrease, stay];
 }
 
-/** The sound check: verifyBarrier (branch and bound, outward rounding) on barrierConditions with the file's domain, conditions and budget. */
+/**
+ * The sound check: verifyBarrier (branch and bound, outward rounding) on barrierConditions with the system's terms
+ * (terms.neural: D, a, ε) and the verifier's own budget ({@link NEURAL_VERIFICATION}); nothing comes from the file.
+ */
 export function soundBarrierCheck(system: ControlSystem, policy: Policy, theta: Float64Array, cert: NeuralCertificate, seed: number): BarrierVerdict {
-  const conds = barrierConditions(system, policy, theta, cert.barrier, cert.psi, {
-    domain: cert.domain,
-    dynamicsGraph: neuralDynamicsGraph(system),
-    decay: cert.conditions.decay,
-    unsafeMargin: cert.conditions.unsafeMargin,
-  });
-  return verifyBarrier(conds, { maxBoxes: cert.verification.maxBoxes, cells: cert.verification.cells, seed });
+  const conds = barrierConditions(system, policy, theta, cert.barrier, cert.psi, { dynamicsGraph: neuralDynamicsGraph(system) });
+  return verifyBarrier(conds, { ...NEURAL_VERIFICATION, seed });
 }
 
 /** A branch-and-bound verdict as plain JSON: totals and, per condition, the status and box counts. */

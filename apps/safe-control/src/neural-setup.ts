@@ -1,23 +1,21 @@
 import { Rng } from '@bilevel/linalg';
 import { InputError } from '@bilevel/problems';
 import type { Box, ControlSystem, DynamicsGraphBuilder, NeuralTrainingOptions, Policy } from '@bilevel/control';
-import { FeaturePolicy, INVERTED_PENDULUM, MlpPolicy, PJ, invertedPendulumGraph } from '@bilevel/control';
+import { FeaturePolicy, INVERTED_PENDULUM, MlpPolicy, PJ, invertedPendulumGraph, neuralBarrierTerms } from '@bilevel/control';
 
 /** Hidden widths of the barrier MLP B_ψ of the neural track (tanh, linear output). */
 export const NEURAL_BARRIER_HIDDEN: readonly number[] = [8];
-/** Decay a of the decrease condition B(x⁺) ≤ (1 − a) B(x), shared by training, the file and `verify`. */
-export const NEURAL_DECAY = 0.1;
-/** Strictness ε of B ≥ ε on the unsafe set that the verifier proves (barrierConditions' default). */
-export const NEURAL_UNSAFE_MARGIN = 1e-6;
-/** Branch-and-bound budget per condition and state cells per dimension of every verification. */
+/** Branch-and-bound budget per condition and state cells per dimension of every verification (train and verify). */
 export const NEURAL_MAX_BOXES = 20000;
 export const NEURAL_CELLS = 12;
+/** The verifier's budget as certificate.json states it (`verify` uses its own, and refuses a file that states another). */
+export const NEURAL_VERIFICATION: { readonly maxBoxes: number; readonly cells: number } = Object.freeze({ maxBoxes: NEURAL_MAX_BOXES, cells: NEURAL_CELLS });
 
 /** How the neural track starts on a system: the policy, θ₀, the verified domain, f as graph nodes, the options. */
 export interface NeuralSetup {
   readonly policy: Policy;
   readonly theta0: Float64Array;
-  /** The box D on which decrease and stay are proved (the domain written to certificate.json). */
+  /** The box D on which decrease and stay are proved: the system's terms.neural.domain. */
   readonly domain: Box;
   /** f as graph nodes (undefined: from the system's polynomial form). */
   readonly dynamicsGraph?: DynamicsGraphBuilder;
@@ -34,13 +32,12 @@ export function neuralDynamicsGraph(system: ControlSystem): DynamicsGraphBuilder
  * (−2, −2) on the domain [−3, 3]² (large enough that S = {B ≤ 0} can stay inside; PJ's own box is [−2, 2]²), λ₀ = 50;
  * the inverted pendulum with an MLP policy 2-8-1 tanh squashed to |u| ≤ 15 from Glorot weights (seed + 1) on its
  * own domain with the true sine in the graph, λ₀ = 1. Both: margin 0.1, λ growth 1.2, verification every 3 steps
- * on 12 cells per state dimension. Seed 0 replays the slow test. Other systems are refused (their verifier graph
+ * on 12 cells per state dimension. The box, the decay and the unsafe margin are the system's (terms.neural). Seed 0 replays the slow test. Other systems are refused (their verifier graph
  * or state box is not ready for the neural track).
  */
 export function neuralSetup(system: ControlSystem, seed: number): NeuralSetup {
   const common: NeuralTrainingOptions = {
     margin: 0.1,
-    decay: NEURAL_DECAY,
     lambdaGrowth: 1.2,
     verifyEvery: 3,
     verifyCells: NEURAL_CELLS,
@@ -48,17 +45,16 @@ export function neuralSetup(system: ControlSystem, seed: number): NeuralSetup {
     seed,
   };
   if (system.name === PJ.name) {
-    const domain: Box = { lo: [-3, -3], hi: [3, 3] };
-    return { policy: new FeaturePolicy(2, 1), theta0: Float64Array.of(-2, -2), domain, options: { ...common, domain, lambda0: 50 } };
+    return { policy: new FeaturePolicy(2, 1), theta0: Float64Array.of(-2, -2), domain: neuralBarrierTerms(system, 'neuralSetup').domain, options: { ...common, lambda0: 50 } };
   }
   if (system.name === INVERTED_PENDULUM.name) {
     const policy = new MlpPolicy(2, 1, { hidden: [8], squash: 15 });
     return {
       policy,
       theta0: policy.init(Rng.fromSeed(seed + 1)),
-      domain: system.domain,
+      domain: neuralBarrierTerms(system, 'neuralSetup').domain,
       dynamicsGraph: invertedPendulumGraph,
-      options: { ...common, domain: system.domain, dynamicsGraph: invertedPendulumGraph, lambda0: 1 },
+      options: { ...common, dynamicsGraph: invertedPendulumGraph, lambda0: 1 },
     };
   }
   throw new InputError(`the neural track is set up for pj and inverted-pendulum, received '${system.name}'`, '--track neural');

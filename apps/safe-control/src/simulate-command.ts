@@ -8,6 +8,7 @@ import { readCertificateFile } from './certificate-file';
 import { certificateKind, readNeuralCertificateFile } from './neural-certificate-file';
 import type { PlottedCertificate } from './phase-picture';
 import type { Box } from '@bilevel/control';
+import { neuralBarrierTerms } from '@bilevel/control';
 import { defaultOutDir, prepareOutDir } from '@bilevel/problems';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
@@ -39,7 +40,7 @@ export async function simulateCommand(config: SimulateConfig, io: CommandIo): Pr
   if (config.certificate !== undefined && certificateKind(config.certificate) === 'neural') {
     const n = readNeuralCertificateFile(config.certificate, system);
     certificate = { evaluate: (x) => n.barrier.forward(n.psi, x) };
-    box = n.domain;
+    box = neuralBarrierTerms(system, 'simulate').domain;
   } else if (config.certificate !== undefined) certificate = readCertificateFile(config.certificate, system).certificate;
   const dir = prepareOutDir(config.out ?? defaultOutDir('simulate', system.name));
   const trajectories = closedLoop(system, policy, theta, config.trajectories, config.seed);

@@ -1,6 +1,6 @@
 import loadHighs from 'highs';
 import { InputError } from '@bilevel/problems';
-import { CertificateLp, FeaturePolicy } from '@bilevel/control';
+import { CertificateLp, FeaturePolicy, certifiedProperty } from '@bilevel/control';
 import type { CertificateLpState, PolicyState } from '@bilevel/control';
 import type { CheckpointValue } from '@bilevel/telemetry';
 import type { Finding } from '@bilevel/streams';
@@ -76,7 +76,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const { stages, init } = polyTrack(system, policy, lp, {
     theta0: Float64Array.from(setup.theta0),
     training: { seed: config.seed, ...(baseline ? { mode: 'svg' as const } : {}) },
-    ...(lp ? { verifier: appVerifier(system, policy, lp.settings, config.samples, config.seed, { signal: stop, onSound }) } : {}),
+    ...(lp ? { verifier: appVerifier(system, policy, config.samples, config.seed, { signal: stop, onSound }) } : {}),
     signal: stop,
   });
   const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} ${baseline ? 'svg' : config.track}`, stream: io.stderr });
@@ -159,7 +159,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const outputs = new OutputFiles(dir);
   outputs.write('policy.json', JSON.stringify(policyDocument(system, policy, setup.degree, setup.constant, theta), null, 2) + '\n');
   if (cert?.certificate && lp) {
-    outputs.write('certificate.json', JSON.stringify(certificateDocument(system, cert.certificate, lp.settings, cert.cStar), null, 2) + '\n');
+    outputs.write('certificate.json', JSON.stringify(certificateDocument(system, cert.certificate, cert.cStar), null, 2) + '\n');
     files.push('certificate.json');
   }
   outputs.write('phase.svg', picture.svg);
@@ -172,6 +172,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
     baseline: baseline ? 'svg' : null,
     seed: config.seed,
     certified,
+    property: baseline ? null : certifiedProperty(system, 'polynomial'),
     outcome: result.outcome,
     cStar: cert ? cert.cStar : null,
     certificateClaimed: cert?.found ?? false,
@@ -197,6 +198,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
       `after ${result.iterations} iterations (${result.outcome}), ${seconds.toFixed(2)} s` +
       `${cert ? `, c* = ${cert.cStar.toPrecision(4)}` : ''}${verdict ? `, verifier: ${verdict.method} ${verdict.status}${verdict.samples ? ` (${verdict.samples} samples per condition)` : ''}` : ''}\n` +
       `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
+      (report.property ? `  ${certified ? 'proved' : 'not proved'}: ${report.property}\n` : '') +
       (verdict?.counterexample ? `  counterexample (${verdict.violated}): [${Array.from(verdict.counterexample, (v) => v.toPrecision(6)).join(', ')}]\n` : '') +
       (outputs.failure ? '' : `Wrote ${dir}/{${report.files.join(',')}}\n`) +
       (result.outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),

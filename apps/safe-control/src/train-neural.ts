@@ -1,6 +1,6 @@
 import { Rng } from '@bilevel/linalg';
 import type { BarrierVerdict, ControlSystem, NeuralTrainingState } from '@bilevel/control';
-import { BarrierMlp, barrierVerdictFindings, neuralTraining, TRAINING_MONITORS } from '@bilevel/control';
+import { BarrierMlp, barrierVerdictFindings, certifiedProperty, neuralBarrierTerms, neuralTraining, TRAINING_MONITORS } from '@bilevel/control';
 import type { Finding } from '@bilevel/streams';
 import { findingsSummary, formatFindings } from '@bilevel/streams';
 import { findingSink } from './finding-sink';
@@ -9,7 +9,7 @@ import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
 import type { TrainConfig } from './train-config';
 import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
-import { NEURAL_BARRIER_HIDDEN, NEURAL_CELLS, NEURAL_DECAY, NEURAL_MAX_BOXES, NEURAL_UNSAFE_MARGIN, neuralSetup } from './neural-setup';
+import { NEURAL_BARRIER_HIDDEN, neuralSetup } from './neural-setup';
 import { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
@@ -128,13 +128,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   const verdict = lastVerdict as BarrierVerdict | null;
   const certified = outcome === 'certified' && verdict !== null && verdict.certified;
   const theta = s.theta;
-  const cert: NeuralCertificate = {
-    barrier,
-    psi: s.psi,
-    domain: setup.domain,
-    conditions: { decay: NEURAL_DECAY, unsafeMargin: NEURAL_UNSAFE_MARGIN },
-    verification: { maxBoxes: NEURAL_MAX_BOXES, cells: NEURAL_CELLS },
-  };
+  const cert: NeuralCertificate = { barrier, psi: s.psi };
   const sampled = sampledBarrierCheck(system, setup.policy, theta, cert, config.samples, config.seed);
   const lastCondition = verdict?.conditions[verdict.conditions.length - 1] ?? null;
   const counterexample = !certified && lastCondition?.result.status === 'falsified' ? lastCondition.result.counterexample : null;
@@ -165,6 +159,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     baseline: null,
     seed: config.seed,
     certified,
+    property: certifiedProperty(system, 'neural'),
     outcome,
     cStar: null,
     certificateClaimed: certified,
@@ -193,7 +188,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     trajectories: { count: trajectories.length, enteringUnsafe: entering.length, firstUnsafe: entering[0] ? { x0: Array.from(entering[0].x0), step: entering[0].unsafeStep } : null },
     unsafe: entering.length > 0,
     projection: picture.projection,
-    neural: { ...setup.options, dynamicsGraph: undefined, domain: undefined, decay: NEURAL_DECAY, unsafeMargin: NEURAL_UNSAFE_MARGIN },
+    neural: { ...setup.options, dynamicsGraph: undefined, decay: neuralBarrierTerms(system, 'trainNeural').decay, unsafeMargin: neuralBarrierTerms(system, 'trainNeural').unsafeMargin },
     lp: null,
     files: ['certificate.json', ...(checkpoints.iteration !== null ? ['checkpoint.bin'] : []), 'phase.png', 'phase.svg', 'policy.json', 'report.json', 'train-config.json'],
     checkpoint: checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration, written: checkpoints.written } : null,
@@ -209,6 +204,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
       `  verifyBarrier (last): ${boxesText} boxes\n` +
       `  sampled check: ${sampledBad.length === 0 ? `no violation in ${config.samples} states per condition` : sampledBad.map((r) => `${r.name} ${r.violations} violations`).join(', ')}\n` +
       `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
+      `  ${certified ? 'proved' : 'not proved'}: ${report.property}\n` +
       (counterexample ? `  counterexample (${lastCondition?.name}): [${Array.from(counterexample, (v) => v.toPrecision(6)).join(', ')}]\n` : '') +
       (outputs.failure ? '' : `Wrote ${dir}/{${report.files.join(',')}}\n`) +
       (outcome !== 'certified' && checkpoints.iteration !== null ? `  checkpoint at iteration ${checkpoints.iteration}: continue with safe-control train --resume ${dir}\n` : ''),

@@ -11,6 +11,7 @@ import { verdictSummary } from './verdict-summary';
 import { VERDICT_FORMAT, VERDICT_VERSION } from './verdict-format';
 import { certificateKind } from './neural-certificate-file';
 import { verifyNeural } from './verify-neural';
+import { certifiedProperty } from '@bilevel/control';
 
 /** Everything `safe-control verify` needs, after parsing. */
 export interface VerifyConfig {
@@ -28,10 +29,11 @@ export { VERDICT_FORMAT, VERDICT_VERSION } from './verdict-format';
 
 /**
  * `safe-control verify`: re-checks a written policy and certificate independently of the LP that produced them
- * (a certificate of kind 'neural' goes to {@link verifyNeural}),
- * with the app's verifier ({@link appVerifier}: for now sampled states with the float64 dynamics, `samples`
- * per condition, parameters drawn from their box — a test, not a proof; the sound verifier plugs in there). Prints the verdict (and writes verdict.json to --out); exit 0 when no sample violates a condition, 3 with
- * the worst counterexample otherwise.
+ * (a certificate of kind 'neural' goes to {@link verifyNeural}) with the app's verifier ({@link appVerifier}:
+ * `samples` sampled states per condition, then the sound branch and bound). The conditions are the system's (its
+ * terms λ_B, ε, r₀): a certificate file that states other terms is refused (exit 2). Prints the verdict and the
+ * property in words (and writes verdict.json to --out); exit 0 when every condition is proved, 3 otherwise (with the
+ * counterexample when there is one).
  */
 export async function verifyCommand(config: VerifyConfig, io: CommandIo): Promise<number> {
   const system = lookupSystem(config.system);
@@ -39,11 +41,12 @@ export async function verifyCommand(config: VerifyConfig, io: CommandIo): Promis
   if (certificateKind(config.certificate) === 'neural') {
     return verifyNeural({ system, policy, theta, policyPath: config.policy, certificatePath: config.certificate, samples: config.samples, seed: config.seed, ...(config.out !== undefined ? { out: config.out } : {}) }, io);
   }
-  const { certificate, conditions, cStar } = readCertificateFile(config.certificate, system);
+  const { certificate, cStar } = readCertificateFile(config.certificate, system);
+  const property = certifiedProperty(system, 'polynomial');
   const dir = config.out !== undefined ? prepareOutDir(config.out) : null;
   const log = io.log.child({ command: 'verify', system: system.name });
   const t0 = performance.now();
-  const result = appVerifier(system, policy, conditions, config.samples, config.seed)(theta, { cStar, found: true, certificate, dcdtheta: null, status: 'from file' });
+  const result = appVerifier(system, policy, config.samples, config.seed)(theta, { cStar, found: true, certificate, dcdtheta: null, status: 'from file' });
   const seconds = (performance.now() - t0) / 1000;
   // certified means proved: a sampled pass alone (systems the sound verifier cannot express) is evidence, not a proof
   const passed = result.status === 'verified';
@@ -55,6 +58,8 @@ export async function verifyCommand(config: VerifyConfig, io: CommandIo): Promis
     policy: config.policy,
     certificate: config.certificate,
     certified: passed,
+    property,
+    terms: { lambdaB: system.terms.lambdaB, epsilon: system.terms.epsilon, innerRadius: system.terms.innerRadius },
     ...verdictSummary(result),
     seed: config.seed,
     cStar,
@@ -66,6 +71,7 @@ export async function verifyCommand(config: VerifyConfig, io: CommandIo): Promis
     reports.map((r) => `  ${r.name.padEnd(10)} ${r.samples} samples, ${r.violations} violations, worst margin ${r.worstMargin.toPrecision(4)}\n`).join('') +
       `${system.name}: ${passed ? `CERTIFIED (${result.method}: ${result.status}${result.method === 'sampled' ? ', a test, not a proof' : ''})` : result.status === 'passed' ? `NOT CERTIFIED (${result.method}: no violation among the samples, but no proof)` : result.status === 'unknown' ? `NOT CERTIFIED (${result.method}: unknown, the verifier's budget ran out on ${result.violated ?? 'a'} condition)` : `NOT CERTIFIED (${result.method}: ${result.status}): ${result.violated ?? 'a'} condition violated at ${cex}`}\n`,
   );
+  io.stdout.write(`  ${passed ? 'proved' : 'not proved'}: ${property}\n`);
   if (dir) {
     writeFileAtomic(join(dir, 'verdict.json'), JSON.stringify(verdict, null, 2) + '\n');
     io.stdout.write(`Wrote ${dir}/verdict.json\n`);

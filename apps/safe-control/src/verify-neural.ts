@@ -7,6 +7,7 @@ import { readNeuralCertificateFile } from './neural-certificate-file';
 import { prepareOutDir } from '@bilevel/problems';
 import { barrierVerdictSummary, checkNeuralCertificate, sampledSummary } from './neural-check';
 import { VERDICT_FORMAT, VERDICT_VERSION } from './verdict-format';
+import { certifiedProperty, neuralBarrierTerms } from '@bilevel/control';
 
 /** What `verify` passes on for a certificate of kind 'neural'. */
 export interface VerifyNeuralInput {
@@ -24,12 +25,16 @@ export interface VerifyNeuralInput {
 /**
  * `safe-control verify` of a neural certificate: reads certificate.json (kind 'neural'), runs the sampled check of
  * the four barrier conditions (`samples` states per condition) and, when no sample violates, re-proves them with
- * verifyBarrier (branch and bound with outward rounding on policy → dynamics → barrier, the file's domain,
- * conditions and budget). Certified only when every condition is `verified`. Exit 0 certified, 3 not.
+ * verifyBarrier (branch and bound with outward rounding on policy → dynamics → barrier, with the system's terms
+ * (terms.neural: the box D, the decay, the unsafe margin) and the verifier's own budget; a file stating others is
+ * refused). Certified only when every condition is `verified`; the property is printed in words. Exit 0 certified,
+ * 3 not.
  */
 export async function verifyNeural(input: VerifyNeuralInput, io: CommandIo): Promise<number> {
   const { system } = input;
   const cert = readNeuralCertificateFile(input.certificatePath, system);
+  const property = certifiedProperty(system, 'neural');
+  const terms = neuralBarrierTerms(system, 'verify');
   const dir = input.out !== undefined ? prepareOutDir(input.out) : null;
   const log = io.log.child({ command: 'verify', system: system.name, kind: 'neural' });
   const t0 = performance.now();
@@ -44,6 +49,8 @@ export async function verifyNeural(input: VerifyNeuralInput, io: CommandIo): Pro
     certificate: input.certificatePath,
     kind: 'neural',
     certified,
+    property,
+    terms: { domain: terms.domain, decay: terms.decay, unsafeMargin: terms.unsafeMargin },
     method: check.method,
     status: check.status,
     violated: check.violated,
@@ -69,6 +76,7 @@ export async function verifyNeural(input: VerifyNeuralInput, io: CommandIo): Pro
             : `NOT CERTIFIED (${check.method}: falsified): ${check.violated} condition violated at ${cex}`
       }\n`,
   );
+  io.stdout.write(`  ${certified ? 'proved' : 'not proved'}: ${property}\n`);
   if (dir) {
     writeFileAtomic(join(dir, 'verdict.json'), JSON.stringify(verdict, null, 2) + '\n');
     io.stdout.write(`Wrote ${dir}/verdict.json\n`);
