@@ -185,3 +185,19 @@ test('BatchedBroyden: bad options are one clear RangeError naming the field', ()
   assert.throws(() => qn.solve((z, o) => o.set(z), new Float64Array(3), { tol: -1 }), /tol must be a finite number ≥ 0, received -1/);
   assert.throws(() => qn.solve((z, o) => o.set(z), new Float64Array(3), { maxItr: 3 } as never), /unknown option "maxItr"/);
 });
+
+test('BatchedBroyden.solve calls afterIteration once an iteration, with the active samples, where adjoint updates may be made', () => {
+  const B = 2;
+  const d = 4;
+  const { map } = tanhLayer(B, d, 7);
+  const qn = new BatchedBroyden(B, d);
+  const seen: number[] = [];
+  const rng = Rng.fromSeed(8);
+  const res = qn.solve(map, new Float64Array(B * d), { tol: 1e-10, maxIter: 50 }, (it, _z, active) => {
+    seen.push(it);
+    assert.equal(active.length, B);
+    if (it === 2) qn.adjointUpdate(Float64Array.from({ length: B * d }, () => rng.normal()), Float64Array.from({ length: B * d }, () => rng.normal()));
+  });
+  assert.ok(res.converged);
+  assert.deepEqual(seen, Array.from({ length: res.iterations }, (_, i) => i + 1));
+});

@@ -162,8 +162,11 @@ export class BatchedBroyden {
   /**
    * Solves z_b = f_b(z_b) for every sample from the z given (updated in place; frozen samples keep their last
    * iterate), starting from H_b = I (the previous terms are forgotten). Returns what was reached per sample.
+   * `afterIteration`, when given, is called at the end of every iteration with its number (1, 2, …), the iterate
+   * and which samples are still active: the place for extra updates of the inverse (SHINE's OPA, by
+   * {@link BatchedBroyden.adjointUpdate}).
    */
-  solve(map: BatchMap, z: Float64Array, options: FixedPointSolveOptions = {}): FixedPointResult {
+  solve(map: BatchMap, z: Float64Array, options: FixedPointSolveOptions = {}, afterIteration?: (iteration: number, z: Float64Array, active: Uint8Array) => void): FixedPointResult {
     const fn = 'BatchedBroyden.solve';
     const opts = resolveFixedPointOptions(fn, options);
     if (typeof map !== 'function') throw new TypeError(`${fn}: map must be a function (z, out) => void, received ${typeof map}`);
@@ -206,6 +209,7 @@ export class BatchedBroyden {
         if (!track.check(b, Math.sqrt(rowNorm2(g, o, d)), Math.sqrt(rowNorm2(f, o, d)), it)) continue;
         this.secantUpdate(b, dz, row, hdg);
       }
+      afterIteration?.(it, z, track.active);
     }
     return track.result(it, evaluations);
   }
