@@ -23,3 +23,5 @@ export { implicitSolveFindings, linearSolveMonitor } from './monitors/linear-sol
 export type { LinearSolveMonitorOptions, SolveFindingContext } from './monitors/linear-solve-findings';
 export type { MonitoredRun } from './monitors/with-monitors';
 export { countFindings, findingLogLevel, findingsSummary, formatFindings, SUMMARY_FINDINGS } from './monitors/format-findings';
+export { timedSolver } from './timed-solver';
+export { forwardSolveMonitor } from './monitors/forward-solve-monitor';
