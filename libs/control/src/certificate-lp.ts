@@ -42,6 +42,13 @@ export interface CertificateLpOptions {
    * that no trajectory from the initial set reaches the unsafe set while it stays in the domain box.
    */
   readonly shell?: number;
+  /**
+   * Lyapunov only: impose the decrease on the domain ball `system.domainBall` (the paper's state space, e.g.
+   * ‖x‖² ≤ 2 for attitude control) instead of the whole box: its constraint R² − ‖x − c‖² ≥ 0 joins each cell's
+   * Handelman generators, so the conditions hold on cell ∩ ball. The box's corners lie √n times farther out
+   * (√6 ≈ 2.4 in 6-D), where the cubic terms of a system dominate. Default false (the box).
+   */
+  readonly ballDomain?: boolean;
 }
 
 /**
@@ -156,6 +163,8 @@ export class CertificateLp {
     this.betaBound = options.betaBound ?? 1;
     const D0 = options.handelmanDegree ?? 0;
     const shell = options.shell ?? 0;
+    const ballDomain = options.ballDomain ?? false;
+    if (ballDomain && !system.domainBall) throw new RangeError(`${fn}: options.ballDomain needs a system with a domainBall, '${system.name}' has none`);
     if (!(shell >= 0 && shell < 0.5)) throw new RangeError(`${fn}: options.shell must be in [0, 0.5), received ${shell}`);
     const slackAll = (options.slack ?? 'derivative') === 'all';
     if (options.slack !== undefined && options.slack !== 'all' && options.slack !== 'derivative') {
@@ -165,7 +174,7 @@ export class CertificateLp {
     if (!(this.betaBound > 0)) throw new RangeError(`${fn}: options.betaBound must be > 0, received ${this.betaBound}`);
     if (!Number.isInteger(D0) || D0 < 0) throw new RangeError(`${fn}: options.handelmanDegree must be an integer ≥ 0, received ${D0}`);
     this.warm = (options.warmStart ?? true) && typeof lp.createModel === 'function';
-    this.settings = { warmStart: this.warm, degree: d, handelmanDegree: D0, shell, lambdaB, epsilon: eps, betaBound: this.betaBound, innerRadius: r0, slack: slackAll ? 'all' : 'derivative' };
+    this.settings = { warmStart: this.warm, degree: d, handelmanDegree: D0, shell, lambdaB, epsilon: eps, betaBound: this.betaBound, innerRadius: r0, slack: slackAll ? 'all' : 'derivative', ballDomain };
     const sys = system;
     if (sys.polynomial === null) throw new RangeError(`${fn}: system '${sys.name}' has no polynomial dynamics (${sys.polynomialNote})`);
     if (policy.nx !== sys.nx || policy.nu !== sys.nu) {
@@ -222,9 +231,9 @@ export class CertificateLp {
       const deg = Math.max(D0, d + 2, q0.degree());
       this.blocks.push(this.makeBlock({ name, box, fixed: q, q0, degree: deg, slack: slackAll, extra }));
     };
-    const addDeriv = (name: string, box: Box, f0: readonly Polynomial[], g: readonly (readonly Polynomial[])[], lam: number, q0: Polynomial): void => {
+    const addDeriv = (name: string, box: Box, f0: readonly Polynomial[], g: readonly (readonly Polynomial[])[], lam: number, q0: Polynomial, extra: Polynomial[] = []): void => {
       const deg = Math.max(D0, derivDeg, q0.degree());
-      this.blocks.push(this.makeBlock({ name, box, fixed: null, f0, g, lam, q0, degree: deg, slack: true }));
+      this.blocks.push(this.makeBlock({ name, box, fixed: null, f0, g, lam, q0, degree: deg, slack: true, extra }));
     };
 
     if (!lyap) {
@@ -237,8 +246,8 @@ export class CertificateLp {
       fields.forEach(({ f0, g }, v) => addDeriv(`lie${v}`, sys.domain, f0, g, lambdaB, zero));
     } else {
       const q0 = sqnorm.scale(-eps);
-      gridMinusInner(sys.domain, r0).forEach((box, b) => {
-        fields.forEach(({ f0, g }, v) => addDeriv(`dec${b}_${v}`, box, f0, g, 0, q0));
+      lyapunovCells(sys.domain, r0).forEach((box, b) => {
+        fields.forEach(({ f0, g }, v) => addDeriv(`dec${b}_${v}`, box, f0, g, 0, q0, ballDomain ? [ballGenerator(sys.domainBall!)] : []));
       });
     }
   }
@@ -474,6 +483,16 @@ export class CertificateLp {
 /** See {@link CertificateLp.state}. */
 export interface CertificateLpState {
   readonly basis: { readonly colStatus: Int32Array; readonly rowStatus: Int32Array } | null;
+}
+
+/**
+ * The boxes on which the Lyapunov LP imposes its decrease condition: the cells of {@link gridMinusInner} up to 4
+ * state dimensions (at most 4⁴ − 2⁴ = 240 cells), the 2n boxes of {@link boxMinusInner} above (the grid has 4ⁿ − 2ⁿ
+ * cells: 4,032 in 6-D, about 850,000 LP rows for a quartic condition, against 12 boxes and 2,520 rows).
+ */
+export function lyapunovCells(box: Box, r0: number): Box[] {
+  if (box.lo.length <= 4) return gridMinusInner(box, r0);
+  return boxMinusInner(box, { lo: box.lo.map(() => -r0), hi: box.hi.map(() => r0) });
 }
 
 /**

@@ -10,3 +10,5 @@ export type {
   CertificateVerification,
 } from './verification/verify-certificate';
 export { DYNAMICS_AGREEMENT_POINTS, DYNAMICS_AGREEMENT_TOL, verifyCertificate } from './verification/verify-certificate';
+export type { RegionOfAttractionOptions, RoaCondition, RegionOfAttraction } from './verification/region-of-attraction';
+export { verifyRegionOfAttraction } from './verification/region-of-attraction';

@@ -45,7 +45,7 @@ export function dynamicsNodes(g: Graph, sys: ControlSystem, x: readonly NodeId[]
       `${fn}: expected ${sys.nx} state, ${sys.nu} input and ${sys.params.length} parameter nodes for '${sys.name}', received ${x.length}, ${u.length}, ${alpha.length}`,
     );
   }
-  if (sys.name === 'pendulum') {
+  if (sys.name === 'pendulum' || sys.name === 'pendulum-paper') {
     const ml2 = PENDULUM_M * PENDULUM_L * PENDULUM_L;
     const gSin = g.mul(alpha[0], g.sin(x[0]));
     const omegaDot = g.affine([gSin, x[1], u[0]], [-1 / PENDULUM_L, -PENDULUM_D / ml2, 1 / ml2], 0);
