@@ -26,3 +26,5 @@ export * from './index-imaging';
 export * from './index-fewshot';
 export type { EquilibriumBatch, EquilibriumProblem } from './equilibrium-problem';
 export { isEquilibriumProblem } from './equilibrium-problem';
+export { loadDeqData } from './load-deq-data';
+export type { DeqDataOptions, DeqDataSets } from './load-deq-data';
