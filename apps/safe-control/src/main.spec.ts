@@ -107,8 +107,8 @@ test('bad input: one clear error, exit 2, nothing written', async () => {
   mkdirSync(nonEmpty);
   writeFileSync(join(nonEmpty, 'keep.txt'), 'x');
   const cases: Array<[string, string[], RegExp]> = [
-    ['unknown system', ['train', '--system', 'moon'], /--system: unknown system 'moon'; expected one of pj, pendulum, lane-keeping, cartpole, inverted-pendulum/],
-    ['neural track on cartpole', ['train', '--system', 'cartpole', '--track', 'neural'], /--track neural: the neural track is set up for pj and inverted-pendulum, received 'cartpole'/],
+    ['unknown system', ['train', '--system', 'moon'], /--system: unknown system 'moon'; expected one of pj, pendulum, lane-keeping, cartpole, pj-paper, pendulum-paper, lane-keeping-paper, lane-keeping-paper-lyapunov, attitude, inverted-pendulum/],
+    ['neural track on attitude', ['train', '--system', 'attitude', '--track', 'neural'], /--track neural: the neural track is set up for pj, inverted-pendulum and cartpole, received 'attitude'/],
     ['neural track with baseline', ['train', '--system', 'pj', '--track', 'neural', '--baseline', 'svg'], /--baseline: the baseline runs without a certificate/],
     ['unknown track', ['train', '--system', 'pj', '--track', 'sos'], /--track: expected poly or neural, received 'sos'/],
     ['no polynomial dynamics', ['train', '--system', 'cartpole'], /system 'cartpole' has no polynomial dynamics/],

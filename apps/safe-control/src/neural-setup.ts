@@ -1,7 +1,7 @@
 import { Rng } from '@bilevel/linalg';
 import { InputError } from '@bilevel/problems';
 import type { Box, ControlSystem, DynamicsGraphBuilder, NeuralTrainingOptions, Policy } from '@bilevel/control';
-import { FeaturePolicy, INVERTED_PENDULUM, MlpPolicy, PJ, invertedPendulumGraph, neuralBarrierTerms } from '@bilevel/control';
+import { CARTPOLE, FeaturePolicy, INVERTED_PENDULUM, MlpPolicy, PJ, cartpoleGraph, invertedPendulumGraph, neuralBarrierTerms } from '@bilevel/control';
 
 /** Hidden widths of the barrier MLP B_ψ of the neural track (tanh, linear output). */
 export const NEURAL_BARRIER_HIDDEN: readonly number[] = [8];
@@ -24,16 +24,21 @@ export interface NeuralSetup {
 
 /** f as graph nodes for `verify`: the true sine for the inverted pendulum, the polynomial form otherwise. */
 export function neuralDynamicsGraph(system: ControlSystem): DynamicsGraphBuilder | undefined {
+  if (system.name === CARTPOLE.name) return cartpoleGraph;
   return system.name === INVERTED_PENDULUM.name ? invertedPendulumGraph : undefined;
 }
+
+/** The cart-pole's linear start: the LQR gain of its linearization at m = 0.1 (Q = diag(1, 1, 10, 1), R = 0.1). */
+export const CARTPOLE_LQR_GAIN: readonly number[] = [3.162, 5.721, 46.0, 10.41];
 
 /**
  * The neural-track runs of libs/control's neural-training.slow.ts: PJ with a linear policy u = θ₁x₁ + θ₂x₂ from
  * (−2, −2) on the domain [−3, 3]² (large enough that S = {B ≤ 0} can stay inside; PJ's own box is [−2, 2]²), λ₀ = 50;
  * the inverted pendulum with an MLP policy 2-8-1 tanh squashed to |u| ≤ 15 from Glorot weights (seed + 1) on its
  * own domain with the true sine in the graph, λ₀ = 1. Both: margin 0.1, λ growth 1.2, verification every 3 steps
- * on 12 cells per state dimension. The box, the decay and the unsafe margin are the system's (terms.neural). Seed 0 replays the slow test. Other systems are refused (their verifier graph
- * or state box is not ready for the neural track).
+ * on 12 cells per state dimension. The box, the decay and the unsafe margin are the system's (terms.neural). Seed 0 replays the slow test. The cart-pole starts
+ * from its LQR gain with a linear policy, its dynamics graph dividing by M + m sin²ϑ. Other systems are refused
+ * (their verifier graph or state box is not ready for the neural track).
  */
 export function neuralSetup(system: ControlSystem, seed: number): NeuralSetup {
   const common: NeuralTrainingOptions = {
@@ -57,5 +62,15 @@ export function neuralSetup(system: ControlSystem, seed: number): NeuralSetup {
       options: { ...common, dynamicsGraph: invertedPendulumGraph, lambda0: 1 },
     };
   }
-  throw new InputError(`the neural track is set up for pj and inverted-pendulum, received '${system.name}'`, '--track neural');
+  if (system.name === CARTPOLE.name) {
+    // the graph divides by M + m sin²ϑ (the verifier's reciprocal node); the policy is linear from the LQR gain
+    return {
+      policy: new FeaturePolicy(4, 1),
+      theta0: Float64Array.from(CARTPOLE_LQR_GAIN),
+      domain: neuralBarrierTerms(system, 'neuralSetup').domain,
+      dynamicsGraph: cartpoleGraph,
+      options: { ...common, dynamicsGraph: cartpoleGraph, lambda0: 1 },
+    };
+  }
+  throw new InputError(`the neural track is set up for pj, inverted-pendulum and cartpole, received '${system.name}'`, '--track neural');
 }

@@ -60,7 +60,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const saved = resume ? polyTrainState(resume) : null;
   const policy = new FeaturePolicy(system.nx, system.nu, { degree: setup.degree, constant: setup.constant });
   const highs = baseline ? null : await loadHighs();
-  const lp = highs ? new CertificateLp(system, policy, highs) : null;
+  const lp = highs ? new CertificateLp(system, policy, highs, setup.lp) : null;
   if (saved && lp && saved.lp) lp.restoreState(saved.lp);
   const dir = resume ? resume.dir : prepareOutDir(out);
   if (!resume) saveTrainConfig(dir, config);
