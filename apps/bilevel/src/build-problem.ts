@@ -1,14 +1,16 @@
 import { statSync } from 'node:fs';
 import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
+import { buildDeqProblem, DEQ_FLAGS } from './deq-setup';
+import type { DeqCliOptions } from './deq-setup';
 import { bundledDataPath, dataCleaning, imagingProblem, InputError, loadDataFile, loadMulticlassHpo, logregHpo, logregHpoAllocations, quadraticProblem, splitDataset } from '@bilevel/problems';
 
 /** The bilevel problems of `bilevel run --problem`. */
-export const PROBLEMS = ['logreg-hpo', 'multiclass-hpo', 'datacleaning', 'denoise', 'deblur', 'quadratic'] as const;
+export const PROBLEMS = ['logreg-hpo', 'multiclass-hpo', 'datacleaning', 'denoise', 'deblur', 'quadratic', 'deq'] as const;
 export type ProblemName = (typeof PROBLEMS)[number];
 
-/** The problem part of the command line. */
-export interface ProblemConfig {
+/** The problem part of the command line (the DEQ options: see {@link DeqCliOptions}). */
+export interface ProblemConfig extends DeqCliOptions {
   readonly problem: ProblemName;
   readonly train?: string;
   readonly val?: string;
@@ -50,16 +52,17 @@ const ONLY: [keyof ProblemConfig, string, readonly ProblemName[]][] = [
   ['train', '--train', ['logreg-hpo', 'multiclass-hpo']],
   ['val', '--val', ['logreg-hpo', 'multiclass-hpo']],
   ['test', '--test', ['multiclass-hpo']],
-  ['data', '--data', ['datacleaning', 'denoise', 'deblur']],
+  ['data', '--data', ['datacleaning', 'denoise', 'deblur', 'deq']],
   ['heldOut', '--held-out', ['denoise', 'deblur']],
   ['reg', '--reg', ['logreg-hpo', 'multiclass-hpo']],
-  ['trainSize', '--train-size', ['datacleaning']],
+  ['trainSize', '--train-size', ['datacleaning', 'deq']],
   ['valSize', '--val-size', ['datacleaning']],
   ['corruption', '--corruption', ['datacleaning']],
   ['ridge', '--ridge', ['datacleaning', 'denoise', 'deblur']],
   ['regularizer', '--regularizer', ['denoise', 'deblur']],
   ['noise', '--noise', ['denoise', 'deblur']],
   ['patchSize', '--patch-size', ['denoise', 'deblur']],
+  ...DEQ_FLAGS.map(([key, flag]) => [key, flag, ['deq']] as [keyof ProblemConfig, string, readonly ProblemName[]]),
 ];
 
 /** Refuses options given for a problem they do not apply to (one clear error rather than a silently ignored flag). */
@@ -87,6 +90,7 @@ function checkApplicable(config: ProblemConfig): void {
  * - multiclass-hpo: `--train` (default: bundled UCI wine), `--val`, `--test`; see `loadMulticlassHpo`.
  * - datacleaning: `--data` (default: the bundled Fashion-MNIST subset), n, m, p, C.
  * - denoise / deblur: `--data` training images, `--held-out` images (default: the bundled crops), regularizer.
+ * - deq: `--data` a Fashion-MNIST folder or a labelled CSV (default: the bundled Fashion-MNIST subset); see buildDeqProblem.
  */
 export function buildProblem(config: ProblemConfig): BilevelProblem {
   checkApplicable(config);
@@ -94,6 +98,8 @@ export function buildProblem(config: ProblemConfig): BilevelProblem {
   switch (config.problem) {
     case 'quadratic':
       return quadraticProblem({ seed: config.seed });
+    case 'deq':
+      return buildDeqProblem(config);
     case 'multiclass-hpo':
       return loadMulticlassHpo({
         ...(config.train !== undefined ? { train: config.train } : {}),

@@ -6,6 +6,7 @@ import { EXIT, EXIT_HELP } from './exit-codes';
 import { PROBLEMS } from './build-problem';
 import { readRunConfig } from './run-config-file';
 import { DEFAULT_MAX_ITER } from './problem-defaults';
+import { DEQ_BACKWARDS } from '@bilevel/solvers';
 import { byteSize, integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, positiveNumber, probability } from './parse-values';
 import type { ResumeInfo, RunConfig } from './run-command';
 import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-command';
@@ -62,18 +63,28 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--train <file>', 'logreg-hpo: UCI header CSV or LIBSVM (default: bundled breast_cancer.csv); multiclass-hpo: UCI header or headerless CSV (default: bundled wine_data.csv); gzip accepted')
     .option('--val <file>', 'validation data, same format (default: a split of --train by the seed)')
     .option('--test <file>', 'multiclass-hpo: test data (default: a 25% split of --train when --val is not given)')
-    .option('--data <path>', 'datacleaning: Fashion-MNIST folder of the four official .gz files (default: bundled 900/200-image subset); denoise/deblur: training image file or folder (default: bundled crops)')
+    .option('--data <path>', 'datacleaning: Fashion-MNIST folder of the four official .gz files (default: bundled 900/200-image subset); denoise/deblur: training image file or folder (default: bundled crops); deq: a Fashion-MNIST folder or a labelled CSV such as digits.csv.gz (default: bundled subset)')
     .option('--held-out <path>', 'denoise/deblur: held-out image file or folder for the PSNR metric, or "none" (default: bundled crops)')
     .addOption(new Option('--format <kind>', 'logreg-hpo data file format (auto: by extension and content; gzip accepted)').choices(['auto', 'uci-csv', 'libsvm']).default('auto'))
     .addOption(new Option('--oracles <kind>', 'logreg-hpo oracles: analytic float64 kernels; tape (float64 automatic differentiation replayed from a recorded tape, ~2× the analytic cost); or tfjs autodiff (float32, ~400× slower); both audited first, with the expected cost logged').choices(['analytic', 'tape', 'autodiff']).default('analytic'))
     .addOption(new Option('--reg <kind>', 'L2 weights: one shared (scalar), one per feature, or one per class [logreg-hpo: scalar; multiclass-hpo: class]').choices(['scalar', 'feature', 'class']))
-    .option('--train-size <n>', 'datacleaning: training samples n, one outer weight each [20,000; bundled: 700]', positiveInt)
+    .option('--train-size <n>', 'datacleaning: training samples n, one outer weight each [20,000; bundled: 700]; deq: training samples kept, a seeded subset [all]', positiveInt)
     .option('--val-size <m>', 'datacleaning: clean validation samples m [5,000; bundled: 200]', positiveInt)
     .option('--corruption <p>', 'datacleaning: probability that a training label is replaced by a random one [0.5]', probability)
     .option('--ridge <c>', 'datacleaning: C of C‖z‖² [0.2]; denoise/deblur: lower-level ridge γ [0; deblur 1e-3]', positiveNumber)
     .addOption(new Option('--regularizer <kind>', 'denoise/deblur: smoothed total variation (2 parameters) or a Field of Experts (8 filters 5×5)').choices(['tv', 'foe']))
     .option('--noise <sigma>', 'denoise/deblur: noise level σ of the measurements, images in [0, 1] [0.1]', positiveNumber)
     .option('--patch-size <px>', 'denoise/deblur: side of the training patches [32]', positiveInt)
+    .addOption(new Option('--forward <solver>', 'deq (deep equilibrium classifier): forward fixed-point solver, Broyden (its inverse feeds SHINE) or Anderson (history 5, ridge 1e-4) [broyden]').choices(['broyden', 'anderson']))
+    .addOption(
+      new Option('--backward <pass>', 'deq: backward pass: exact (GMRES on (I − J)ᵀu = ∇L), shine (the forward Broyden inverse, no Jacobian product), shine-opa (with outer-problem-aware updates), jfb (Jacobian-free, u = ∇L) [shine]').choices([...DEQ_BACKWARDS]),
+    )
+    .option('--refine <k>', 'deq: refine shine or jfb by k exact GMRES iterations warm-started at their direction [0]', nonNegativeInt)
+    .option('--hidden <d>', 'deq: state size d of the dense layer, or channels of the conv layer [64; conv 8]', positiveInt)
+    .addOption(new Option('--layer <kind>', 'deq: z = tanh(zW + xU + b), or a small convolutional layer (3×3 filters, stride-2 injection) [dense]').choices(['dense', 'conv']))
+    .option('--forward-tol <tol>', 'deq: forward tolerance, every sample\'s ‖z − f(z)‖ ≤ tol·‖f(z)‖ [1e-4]', positiveNumber)
+    .option('--forward-max-iter <n>', 'deq: forward budget in iterations; a solve that misses it ends its step with a finding [30]', positiveInt)
+    .option('--test-size <n>', 'deq: test samples kept, a seeded subset [all]', positiveInt)
     .addOption(new Option('--evaluate <how>', 'trace evaluation of h: exact (inner solve, hypergradient) or at the solver\'s own z (iterate; auto: iterate for datacleaning)').choices(['auto', 'exact', 'iterate']).default('auto'))
     .addOption(new Option('--reference <when>', 'compute h* by full-batch L-BFGS for the relative suboptimality (auto: not for datacleaning, denoise, deblur)').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--standardize <how>', 'standardize features with the training mean/std, or not').choices(['train', 'none']).default('train'))
@@ -81,9 +92,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       new Option('--solver <name>', [...Object.values(SOLVERS), ...Object.values(STANDALONE)].map((s) => `\n  ${s.name}: ${s.description}`).join(''))
         .choices([...Object.keys(SOLVERS), ...Object.keys(STANDALONE)]),
     )
-    .option('--batch <n>', 'minibatch size of every oracle [32; datacleaning 64; denoise/deblur 6]', positiveInt)
+    .option('--batch <n>', 'minibatch size of every oracle [32; datacleaning 64; denoise/deblur 6; deq 64]', positiveInt)
     .option('--inner-step <rho>', 'step of z and v (ρ, or ρ₀ for SOBA) [solver default 0.1]', positiveNumber)
-    .option('--outer-step <gamma>', 'step of x (γ, or γ₀ for SOBA) [solver default 0.1]', positiveNumber)
+    .option('--outer-step <gamma>', 'step of x (γ, or γ₀ for SOBA) [solver default 0.1; deq: Adam\'s step, 1e-3]', positiveNumber)
     .addOption(new Option('--estimator <name>', 'direction estimator of all three streams (builds a single-loop solver from parts)').choices(Object.keys(ESTIMATORS)))
     .addOption(new Option('--inner-estimator <name>', 'estimator of the inner stream (z)').choices(Object.keys(ESTIMATORS)))
     .addOption(new Option('--linsys-estimator <name>', 'estimator of the linear-system stream (v)').choices(Object.keys(ESTIMATORS)))
@@ -93,9 +104,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(new Option('--linsys-step-rule <name>', 'step rule of the linear-system stream').choices(Object.keys(STEP_RULES)))
     .addOption(new Option('--outer-step-rule <name>', 'step rule of the outer stream').choices(Object.keys(STEP_RULES)))
     .option('--schedule <name>', 'jacobi | gauss-seidel | multi-rate:K[:gauss-seidel] [solver default: jacobi]')
-    .option('--max-iter <n>', `outer iterations [${DEFAULT_MAX_ITER}; datacleaning 3,000; denoise/deblur 300, foe 600]`, nonNegativeInt)
+    .option('--max-iter <n>', `outer iterations [${DEFAULT_MAX_ITER}; datacleaning 3,000; denoise/deblur 300, foe 600; deq 300]`, nonNegativeInt)
     .option('--max-seconds <s>', 'budget of solver seconds (evaluation excluded)', positiveNumber)
-    .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each) [500; denoise 50; deblur 150]', positiveInt)
+    .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each) [500; denoise 50; deblur 150; deq 50]', positiveInt)
     .option('--seed <n>', 'seed of the data split and of the samplers', integer, 0)
     .option('--x0 <values>', 'starting x: one number for every coordinate, or a comma-separated list', numberList)
     .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-<problem>-<solver>)')
@@ -140,6 +151,14 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         regularizer: opts.regularizer as RunConfig['regularizer'],
         noise: opts.noise as number | undefined,
         patchSize: opts.patchSize as number | undefined,
+        forward: opts.forward as RunConfig['forward'],
+        backward: opts.backward as RunConfig['backward'],
+        refine: opts.refine as number | undefined,
+        hidden: opts.hidden as number | undefined,
+        layer: opts.layer as RunConfig['layer'],
+        forwardTol: opts.forwardTol as number | undefined,
+        forwardMaxIter: opts.forwardMaxIter as number | undefined,
+        testSize: opts.testSize as number | undefined,
         reference: opts.reference as RunConfig['reference'],
         evaluate: opts.evaluate as RunConfig['evaluate'],
         reg: opts.reg as RunConfig['reg'],

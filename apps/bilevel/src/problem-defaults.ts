@@ -61,6 +61,10 @@ export function problemDefaults(problem: ProblemName, regularizer: 'tv' | 'foe' 
         reference: false,
         evaluation: 'iterate',
       };
+    case 'deq':
+      // DEQ training (deqTraining): Adam on minibatches of 64; the exact evaluation of h (every training sample's
+      // equilibrium, the implicit gradient by GMRES) takes ~1 s on the bundled 900 images
+      return { solver: 'deq', solverOptions: {}, batch: 64, maxIter: 300, evalEvery: 50, reference: false, evaluation: 'exact' };
     case 'denoise':
     case 'deblur':
       return {

@@ -21,6 +21,8 @@ import { buildProblem, startingX } from './build-problem';
 import { EXIT } from './exit-codes';
 import { DEFAULT_MAX_ITER, problemDefaults } from './problem-defaults';
 import { fractionalTask, runFractional } from './fractional-command';
+import { deqMetricsFor, deqSolver, deqStartingPoint } from './deq-setup';
+import { forwardSolveMonitor } from '@bilevel/streams';
 
 /**
  * Relative precision of an evaluated h(x): the inner solve stops at ‖∇_z G‖ ≤ 1e-10 (Newton usually lands far
@@ -235,7 +237,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   const withReference = config.reference === 'on' || ((config.reference ?? 'auto') === 'auto' && defaults.reference);
   const problem = buildProblem(config as RunConfig & { problem: ProblemConfig['problem'] });
   // --x0, else the problem's own starting point (imaging: θ = (−5, −5)), else the solver's default
-  const x0 = startingX(config.x0, problem.dimX) ?? (problem instanceof ImagingProblem ? problem.startingPoint() : undefined);
+  const x0 = startingX(config.x0, problem.dimX) ?? (problem instanceof ImagingProblem ? problem.startingPoint() : undefined) ?? deqStartingPoint(problem);
   if (config.x0 !== undefined && x0) checkStartingPoint(problem, x0);
   // the problem the solver sees: the analytic one, or the same problem differentiated by tfjs
   let solverProblem = problem;
@@ -243,7 +245,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   let disposeAutodiff = () => undefined as void;
   let solver;
   try {
-    solver = chooseSolver(config as RunConfig & { solver: string; batch: number }, solverName === defaults.solver ? defaults.solverOptions : {});
+    // a DEQ trains with its own parts (forward solver, backward pass, Adam), timed per stream
+    solver = config.problem === 'deq' ? deqSolver(config) : chooseSolver(config as RunConfig & { solver: string; batch: number }, solverName === defaults.solver ? defaults.solverOptions : {});
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError((err as Error).message, '--solver');
@@ -263,6 +266,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     }
   }
   if (config.strict && monitors.length === 0) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
+  // a DEQ's forward solves that miss their budget are always reported (their steps are skipped)
+  if (config.problem === 'deq') monitors = [...monitors, forwardSolveMonitor()];
   const resume = io.resume;
   if (resume) checkWritableDir(resume.dir, '--resume');
   const outDir = resume ? resume.dir : prepareOutDir(config.out ?? defaultOutDir(problem.name, solver.name));
@@ -310,6 +315,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   } else runLog.info('no reference h* (off by default for this problem; --reference on computes it)');
   const relSubopt = (value: number) => (ref ? (value - ref.value) / Math.abs(ref.value) : undefined);
   const metricsOf = (problem as BilevelProblem).metrics?.bind(problem);
+  /** DEQ: seconds per step of each stream, forward iterations, the cosine to the exact backward direction. */
+  const deqMetrics = deqMetricsFor(problem, config);
   const xForTrace = (x: Float64Array) => (x.length <= TRACE_X_MAX ? { x: Array.from(x) } : { xNorm: nrm2(x) });
 
   // 3. the run
@@ -372,7 +379,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       innerGradNorm: e.innerGradNorm,
       oracleCalls: totalCalls(c),
       calls: { ...c },
-      ...(metricsOf ? { metrics: metricsOf(s.x, e.z) } : {}),
+      ...(metricsOf ? { metrics: { ...metricsOf(s.x, e.z), ...deqMetrics?.(s) } } : {}),
     };
     rows.push(row);
     trace.write(row as unknown as Record<string, unknown>);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseByteSize, readOptionsFile } from '@bilevel/problems';
 import { LOG_LEVELS } from '@bilevel/telemetry';
-import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
+import { DEQ_BACKWARDS, ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { PROBLEMS } from './build-problem';
 
 const names = (r: Record<string, unknown>) => Object.keys(r) as [string, ...string[]];
@@ -30,6 +30,14 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   regularizer: z.enum(['tv', 'foe']),
   noise: positive,
   patchSize: count,
+  forward: z.enum(['broyden', 'anderson']),
+  backward: z.enum(DEQ_BACKWARDS),
+  refine: z.number().int().min(0),
+  hidden: count,
+  layer: z.enum(['dense', 'conv']),
+  forwardTol: positive,
+  forwardMaxIter: count,
+  testSize: count,
   reference: z.enum(['auto', 'on', 'off']),
   evaluate: z.enum(['auto', 'exact', 'iterate']),
   solver: z.enum([...names(SOLVERS), ...Object.keys(STANDALONE)]),

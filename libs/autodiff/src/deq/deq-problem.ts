@@ -509,38 +509,68 @@ export class DeqProblem implements EquilibriumProblem {
 
   /**
    * h(x) = F(z*(x), x) and the implicit gradient ∇_xF + Σ_chunks (∂f/∂x)ᵀu, (I − J)ᵀu = ∇_zF per chunk by GMRES
-   * (spec backwardTol, backwardMaxIter); v = −n·w with (I − J)w = u (the contract's v = −(∇²_zzG)⁻¹∇_zF at the
-   * equilibria).
+   * (spec backwardTol, backwardMaxIter). The contract's v = −(∇²_zzG)⁻¹∇_zF = −n·w with (I − J)w = u (at the
+   * equilibria) costs a second solve per chunk: it is computed when `v` is first read.
    */
   hypergradient(x: Float64Array, options: InnerSolveOptions = {}): Hypergradient {
     const inner = this.solveInner(x, options);
     const { z } = inner;
-    const d = this.stateDim;
     const grad = new Float64Array(this.dimX);
-    const v = new Float64Array(this.dimZ);
     const gx = new Float64Array(this.dimX);
+    const us: { idx: Int32Array; u: Float64Array }[] = [];
     let value = 0;
     this.outerChunks(z, x, this.fullOuter, (b, zc, idx, w) => {
       const rhs = new Float64Array(zc.length);
       value += w * b.loss(zc, rhs, gx);
       for (let i = 0; i < this.dimX; i++) grad[i] += w * gx[i];
       for (let i = 0; i < rhs.length; i++) rhs[i] *= w;
-      const t = new Float64Array(zc.length);
       const u = new Float64Array(zc.length);
-      gmres((q, out) => {
-        b.vjpZ(zc, q, t);
-        for (let i = 0; i < q.length; i++) out[i] = q[i] - t[i];
-      }, rhs, u, { rtol: this.backwardTol, maxIter: this.backwardMaxIter });
+      this.solveLinear(b, zc, rhs, u, 'adjoint');
       b.vjpX(zc, u, gx);
       for (let i = 0; i < this.dimX; i++) grad[i] += gx[i];
-      const wv = new Float64Array(zc.length);
-      gmres((q, out) => {
-        b.jvpZ(zc, q, t);
-        for (let i = 0; i < q.length; i++) out[i] = q[i] - t[i];
-      }, u, wv, { rtol: this.backwardTol, maxIter: this.backwardMaxIter });
-      for (let k = 0; k < idx.length; k++) for (let j = 0; j < d; j++) v[idx[k] * d + j] = -this.nInner * wv[k * d + j];
+      us.push({ idx: Int32Array.from(idx), u });
     });
-    return { value, grad, z, v, innerGradNorm: inner.gradNorm, innerConverged: inner.converged, innerTol: inner.tol };
+    let v: Float64Array | undefined;
+    const vOf = () => {
+      if (v) return v;
+      const out = new Float64Array(this.dimZ);
+      const d = this.stateDim;
+      for (const { idx, u } of us) {
+        const b = this.binding('train', idx, x);
+        const zc = this.gather(idx, z, new Float64Array(idx.length * d));
+        const wv = new Float64Array(zc.length);
+        this.solveLinear(b, zc, u, wv, 'forward');
+        for (let k = 0; k < idx.length; k++) for (let j = 0; j < d; j++) out[idx[k] * d + j] = -this.nInner * wv[k * d + j];
+      }
+      v = out;
+      return v;
+    };
+    return {
+      value,
+      grad,
+      z,
+      get v() {
+        return vOf();
+      },
+      innerGradNorm: inner.gradNorm,
+      innerConverged: inner.converged,
+      innerTol: inner.tol,
+    };
+  }
+
+  /** GMRES on (I − J)ᵀu = rhs (`adjoint`) or (I − J)u = rhs (`forward`) at the chunk's equilibria. */
+  private solveLinear(b: EquilibriumBatch, zc: Float64Array, rhs: Float64Array, out: Float64Array, which: 'adjoint' | 'forward'): void {
+    const t = new Float64Array(zc.length);
+    gmres(
+      (q, o) => {
+        if (which === 'adjoint') b.vjpZ(zc, q, t);
+        else b.jvpZ(zc, q, t);
+        for (let i = 0; i < q.length; i++) o[i] = q[i] - t[i];
+      },
+      rhs,
+      out,
+      { rtol: this.backwardTol, maxIter: this.backwardMaxIter },
+    );
   }
 
   /** Accuracy of the states z on the training samples, and on the held-out samples after their forward solves. */
