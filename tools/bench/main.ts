@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { benchGrid, benchSweepPool } from '@bilevel/cli';
 import { benchControl } from './control';
 import { benchDataCleaning } from './datacleaning';
+import { benchDeq } from './deq';
 import { benchImaging } from './imaging';
 import { benchLogreg } from './logreg';
 import { benchMulticlass } from './multiclass';
@@ -25,6 +26,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   solvers: benchSolvers,
   multiclass: benchMulticlass,
   datacleaning: benchDataCleaning,
+  deq: benchDeq,
   imaging: benchImaging,
   control: benchControl,
   peer: benchPeer,

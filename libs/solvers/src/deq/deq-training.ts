@@ -188,6 +188,8 @@ interface ForwardState {
   failDiverged: number;
   failResidual: number;
   opaUpdates: number;
+  /** Vector-Jacobian products made by the OPA updates (one per update round), since the start. */
+  opaProducts: number;
 }
 
 interface BackwardState {
@@ -272,6 +274,7 @@ export function deqTraining(options: DeqTrainingOptions = {}): Solver {
         failDiverged: 0,
         failResidual: NaN,
         opaUpdates: 0,
+        opaProducts: 0,
       };
     },
     step(s, { z, x }, t, out) {
@@ -290,6 +293,7 @@ export function deqTraining(options: DeqTrainingOptions = {}): Solver {
         const qn = buf.broyden;
         const opaUpdate = (zi: Float64Array) => {
           s.opaUpdates += adjointAlongLoss(eq, qn, zi, buf);
+          s.opaProducts++;
         };
         res = qn.solve(map, zc, forwardOptions, opa ? (it, zi) => it % o.opaEvery === 0 && opaUpdate(zi) : undefined);
         if (opa && res.converged) opaUpdate(zc);
@@ -334,7 +338,7 @@ export function deqTraining(options: DeqTrainingOptions = {}): Solver {
       lastFailureUnconverged: s.failUnconverged,
       lastFailureDiverged: s.failDiverged,
       lastFailureResidual: s.failResidual,
-      ...(opa ? { opaUpdates: s.opaUpdates } : {}),
+      ...(opa ? { opaUpdates: s.opaUpdates, opaProducts: s.opaProducts } : {}),
     }),
   };
 
