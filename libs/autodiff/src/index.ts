@@ -5,4 +5,5 @@ export { formatAudit } from './format-audit';
 export * from './tape/index';
 export * from './interop/index';
 export * from './model/index';
+export * from './meta/index';
 export * from './deq/index';

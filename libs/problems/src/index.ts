@@ -23,6 +23,7 @@ export * from './index-loaders';
 export * from './index-multiclass';
 export * from './index-cleaning';
 export * from './index-imaging';
+export * from './index-meta';
 export * from './index-fewshot';
 export type { EquilibriumBatch, EquilibriumProblem } from './equilibrium-problem';
 export { isEquilibriumProblem } from './equilibrium-problem';

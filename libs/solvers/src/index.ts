@@ -40,4 +40,5 @@ export type { EstimatorEntry, StepRuleEntry, StepRuleParams } from './parts/part
 export { ESTIMATORS, STEP_RULES } from './parts/parts-registry';
 export type { CustomSolverOptions, StreamPartsByName } from './parts/custom-solver';
 export { customSolver } from './parts/custom-solver';
+export * from './index-meta';
 export * from './index-deq';

@@ -33,3 +33,5 @@ export type { CheckpointErrorCode } from './checkpoint-error';
 export { checkpointDifference } from './checkpoint-difference';
 export { CHECKPOINT_DEFAULT_MAX_BYTES, CHECKPOINT_VERSION } from './checkpoint-format';
 export type { CheckpointTypedArray, CheckpointValue } from './checkpoint-format';
+export { metricPlotSpec, metricPlotSvg } from './metric-plot-svg';
+export type { MetricPlotOptions, MetricPoint, MetricSeries } from './metric-plot-svg';

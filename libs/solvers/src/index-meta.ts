@@ -1,0 +1,21 @@
+// Exports of the meta-learning solver group: iMAML, first-order MAML, Reptile, ESJ-S on meta-learning problems.
+export { adaptTask } from './meta/adapt-task';
+export type { AdaptResult } from './meta/adapt-task';
+export { implicitMetaGradient } from './meta/implicit-meta-gradient';
+export type { ImplicitMetaGradientOptions, ImplicitMetaGradientResult } from './meta/implicit-meta-gradient';
+export { resolveAdapt, resolveOuter } from './meta/meta-options';
+export type { AdaptOptions, MetaOuterOptions, ResolvedAdapt } from './meta/meta-options';
+export { isMetaBatchAux } from './meta/meta-parts';
+export type { MetaBatchAux } from './meta/meta-parts';
+export { imaml } from './meta/imaml';
+export type { ImamlOptions } from './meta/imaml';
+export { fomaml } from './meta/fomaml';
+export type { FomamlOptions } from './meta/fomaml';
+export { reptile } from './meta/reptile';
+export type { ReptileOptions } from './meta/reptile';
+export { esjMeta } from './meta/esj-meta';
+export type { EsjMetaAux, EsjMetaOptions } from './meta/esj-meta';
+export { metaTest } from './meta/meta-test';
+export type { MeanInterval, MetaTestOptions, MetaTestResult } from './meta/meta-test';
+export { META_SOLVERS, createMetaSolver } from './meta/meta-registry';
+export type { MetaSolverEntry } from './meta/meta-registry';
