@@ -1,8 +1,12 @@
 import type { StreamName } from '@bilevel/solvers';
 import type { Variable } from '../schedule';
 
-/** How serious a finding is: `info` (a measurement), `warning` (a guarantee may not hold), `violation` (it does not). */
-export type FindingLevel = 'info' | 'warning' | 'violation';
+/**
+ * How serious a finding is: `info` (a measurement), `counterexample` (a counterexample that a counterexample-guided
+ * loop found and used on its way, e.g. an intermediate falsification during certified training: not a failure of the
+ * result), `warning` (a guarantee may not hold), `violation` (it does not).
+ */
+export type FindingLevel = 'info' | 'counterexample' | 'warning' | 'violation';
 
 /**
  * What a monitor reports about a run: a typed record for the trace, the summary and the log. `value` is what was

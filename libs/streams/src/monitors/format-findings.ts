@@ -2,7 +2,7 @@ import type { Finding, FindingLevel } from './finding';
 
 /** Findings per level. */
 export function countFindings(findings: readonly Finding[]): Record<FindingLevel, number> {
-  const counts = { info: 0, warning: 0, violation: 0 };
+  const counts = { info: 0, counterexample: 0, warning: 0, violation: 0 };
   for (const f of findings) counts[f.level]++;
   return counts;
 }
@@ -37,7 +37,7 @@ export function formatFindings(findings: readonly Finding[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** The pino level a finding is logged at: violation → error, warning → warn, info → info. */
+/** The pino level a finding is logged at: violation → error, warning → warn, info and counterexample → info. */
 export function findingLogLevel(f: Finding): 'error' | 'warn' | 'info' {
   return f.level === 'violation' ? 'error' : f.level === 'warning' ? 'warn' : 'info';
 }
