@@ -10,6 +10,6 @@ export { barrierConditions, polynomialDynamics, mlpPolicyLayers } from './neural
 export type { VerifyBarrierOptions, ConditionVerdict, BarrierVerdict } from './neural/verify-barrier';
 export { verifyBarrier } from './neural/verify-barrier';
 export { INVERTED_PENDULUM, invertedPendulumGraph } from './neural/inverted-pendulum';
-export type { NeuralTrainingOptions, NeuralTrainingDiagnostics, NeuralTrainingState, NeuralTraining } from './neural/neural-training';
-export { neuralTraining } from './neural/neural-training';
+export type { NeuralTrainingOptions, NeuralTrainingDiagnostics, NeuralTrainingState, NeuralTraining, NeuralTrainingParts } from './neural/neural-training';
+export { neuralTraining, neuralTrainingParts } from './neural/neural-training';
 export { cartpoleGraph } from './neural/cartpole-graph';

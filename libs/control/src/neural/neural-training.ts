@@ -115,6 +115,23 @@ export interface NeuralTraining {
   step(state: NeuralTrainingState): NeuralTrainingState;
 }
 
+/** The pieces of one outer step of {@link neuralTraining}, which the neural track's pipeline stages run apart. */
+export interface NeuralTrainingParts {
+  init(theta0: Float64Array, psi0: Float64Array): NeuralTrainingState;
+  /** Lower level: ψ fitted for state.theta by Adam from state.psi and its moments, on state.set. */
+  fit(state: NeuralTrainingState): { readonly psi: Float64Array; readonly adam: NeuralTrainingState['adam']; readonly value: BarrierLossValue };
+  /** Whether outer step k verifies (every verifyEvery steps, or when the training loss is 0). */
+  verifies(iteration: number, loss: number): boolean;
+  /** verifyBarrier on the four conditions for (θ, ψ), seeded by the step. */
+  verify(theta: Float64Array, psi: Float64Array, iteration: number): BarrierVerdict;
+  /** The set with a verdict's counterexample and its jittered copies (drawn from rng), or the open boxes' centres. */
+  absorb(set: BarrierTrainingSet, verification: BarrierVerdict, rng: Rng): BarrierTrainingSet;
+  /** The set with a counterexample of condition `condition` (a state, or (x, α)) and its jittered copies. */
+  absorbPoint(set: BarrierTrainingSet, condition: string, point: Float64Array, rng: Rng): BarrierTrainingSet;
+  /** Upper level: θ_{k+1} from the fit (and the verification that ran, for the diagnostics), with `set`. */
+  upper(state: NeuralTrainingState, fit: ReturnType<NeuralTrainingParts['fit']>, set: BarrierTrainingSet, rng: Rng, verification: BarrierVerdict | null): NeuralTrainingState;
+}
+
 const ADAM_B1 = 0.9;
 const ADAM_B2 = 0.999;
 const ADAM_EPS = 1e-8;
@@ -134,7 +151,8 @@ const ADAM_EPS = 1e-8;
  *
  * Each step returns a new state (the training set is shared, extended by copy); deterministic for a seed while
  * maxSeconds does not cut a verification. With `signal`, a step can be stopped part-way (it throws an `AbortError`
- * and the state it was given stays valid).
+ * and the state it was given stays valid). neuralTrainingParts returns the pieces of a step apart (the pipeline
+ * stages of neuralTrack run them); {@link neuralTraining} composes them into init/step.
  *
  * @example
  * const pi = new FeaturePolicy(2, 1);
@@ -143,7 +161,7 @@ const ADAM_EPS = 1e-8;
  * let s = run.init(Float64Array.of(-1, -2), b.init(Rng.fromSeed(0)));
  * while (!s.done && s.iteration < 50) s = run.step(s);
  */
-export function neuralTraining(system: ControlSystem, policy: Policy, barrier: BarrierMlp, options: NeuralTrainingOptions = {}): NeuralTraining {
+export function neuralTrainingParts(system: ControlSystem, policy: Policy, barrier: BarrierMlp, options: NeuralTrainingOptions = {}): NeuralTrainingParts {
   const fn = 'neuralTraining';
   if (system.unsafe === null) throw new RangeError(`${fn}: system '${system.name}' has no unsafe set (a barrier needs one)`);
   const unsafeBall = system.unsafe;
@@ -238,76 +256,67 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
     return { psi, adam: { m, v, t }, value };
   };
 
-  return {
-    init(theta0, psi0) {
-      if (theta0.length !== policy.nTheta) throw new RangeError(`${fn}.init: theta0 must have length ${policy.nTheta}, received ${theta0.length}`);
-      if (psi0.length !== barrier.nPsi) throw new RangeError(`${fn}.init: psi0 must have length ${barrier.nPsi}, received ${psi0.length}`);
-      const rng = Rng.fromSeed(seed);
-      const set: BarrierTrainingSet = {
-        initial: sampleInitialStates(system, nInit, rng),
-        unsafe: sampleBall(unsafeBall.centre, unsafeBall.radius, nUnsafe, rng),
-        domain: Array.from({ length: nDomain }, () => sampleDomain(rng)),
-        shell: Array.from({ length: nShell }, () => sampleShell(rng)),
-      };
-      return {
-        theta: Float64Array.from(theta0),
-        psi: Float64Array.from(psi0),
-        adam: { m: new Float64Array(barrier.nPsi), v: new Float64Array(barrier.nPsi), t: 0 },
-        lambda: lambda0,
-        iteration: 0,
-        rng: rng.state(),
-        set,
-        outcome: 'running',
-        done: false,
-        verifications: 0,
-        verifyBoxes: 0,
-        verifySeconds: 0,
-        diagnostics: null,
-      };
+  const init = (theta0: Float64Array, psi0: Float64Array): NeuralTrainingState => {
+    if (theta0.length !== policy.nTheta) throw new RangeError(`${fn}.init: theta0 must have length ${policy.nTheta}, received ${theta0.length}`);
+    if (psi0.length !== barrier.nPsi) throw new RangeError(`${fn}.init: psi0 must have length ${barrier.nPsi}, received ${psi0.length}`);
+    const rng = Rng.fromSeed(seed);
+    const set: BarrierTrainingSet = {
+      initial: sampleInitialStates(system, nInit, rng),
+      unsafe: sampleBall(unsafeBall.centre, unsafeBall.radius, nUnsafe, rng),
+      domain: Array.from({ length: nDomain }, () => sampleDomain(rng)),
+      shell: Array.from({ length: nShell }, () => sampleShell(rng)),
+    };
+    return {
+      theta: Float64Array.from(theta0),
+      psi: Float64Array.from(psi0),
+      adam: { m: new Float64Array(barrier.nPsi), v: new Float64Array(barrier.nPsi), t: 0 },
+      lambda: lambda0,
+      iteration: 0,
+      rng: rng.state(),
+      set,
+      outcome: 'running',
+      done: false,
+      verifications: 0,
+      verifyBoxes: 0,
+      verifySeconds: 0,
+      diagnostics: null,
+    };
+  };
+  const setSize = (set: BarrierTrainingSet): number => set.initial.length + set.unsafe.length + set.domain.length + set.shell.length;
+  /** The set with `points` (states, or (x, α) for decrease) added to the part of condition `name`. */
+  const addTo = (set: BarrierTrainingSet, name: string, pts: readonly Float64Array[]): BarrierTrainingSet => {
+    const stateOnly = pts.map((p) => p.slice(0, nx));
+    // (x, α) without the extra verifier inputs; a point that carries the state only gets the nominal parameters
+    const stateParams = pts.map((p) => (p.length >= nx + params.length ? p.slice(0, nx + params.length) : Float64Array.from([...p.subarray(0, nx), ...params.map((a) => a.nominal)])));
+    return {
+      initial: name === 'initial' ? [...set.initial, ...stateOnly] : set.initial,
+      unsafe: name === 'unsafe' ? [...set.unsafe, ...stateOnly] : set.unsafe,
+      domain: name === 'decrease' ? [...set.domain, ...stateParams] : set.domain,
+      shell: name === 'stay' ? [...set.shell, ...stateOnly] : set.shell,
+    };
+  };
+  const parts: NeuralTrainingParts = {
+    init,
+    fit: (state) => fitLower(state.theta, state.psi, state.adam, state.set, state.iteration === 0 ? firstLowerSteps : lowerSteps),
+    verifies: (iteration, loss) => (iteration + 1) % verifyEvery === 0 || loss === 0,
+    verify(theta, psi, iteration) {
+      const conds = barrierConditions(system, policy, theta, barrier, psi, { dynamicsGraph: options.dynamicsGraph, extraParams: options.extraParams });
+      return verifyBarrier(conds, { maxBoxes, maxSeconds, seed: seed + iteration, intermediate: options.intermediate, cells: options.verifyCells, ...(signal ? { signal } : {}) });
     },
-    step(state) {
-      if (state.done) return state;
-      const rng = Rng.fromState(state.rng);
-      const fit = fitLower(state.theta, state.psi, state.adam, state.set, state.iteration === 0 ? firstLowerSteps : lowerSteps);
-      let set = state.set;
-      let verification: BarrierVerdict | null = null;
-      let { verifications, verifyBoxes, verifySeconds } = state;
-      if ((state.iteration + 1) % verifyEvery === 0 || fit.value.loss === 0) {
-        const conds = barrierConditions(system, policy, state.theta, barrier, fit.psi, { dynamicsGraph: options.dynamicsGraph, extraParams: options.extraParams });
-        verification = verifyBarrier(conds, { maxBoxes, maxSeconds, seed: seed + state.iteration, intermediate: options.intermediate, cells: options.verifyCells, ...(signal ? { signal } : {}) });
-        verifications++;
-        verifyBoxes += verification.boxes;
-        verifySeconds += verification.seconds;
-        const diag = (): NeuralTrainingDiagnostics => ({
-          lower: fit.value,
-          value: NaN,
-          valueGradientNorm: 0,
-          certificateGradientNorm: 0,
-          stepNorm: 0,
-          lambda: state.lambda,
-          verification,
-          trainingSetSize: set.initial.length + set.unsafe.length + set.domain.length + set.shell.length,
-        });
-        if (verification.certified) {
-          return { ...state, psi: fit.psi, adam: fit.adam, rng: rng.state(), outcome: 'certified', done: true, verifications, verifyBoxes, verifySeconds, diagnostics: diag() };
-        }
-        const last = verification.conditions[verification.conditions.length - 1];
-        const pts: Float64Array[] = [];
-        if (last.result.status === 'falsified') pts.push(...withCopies(last.result.counterexample, rng));
-        else if (last.result.status === 'unknown') {
-          const open = [...last.result.unresolvedBoxes].sort((a, b) => b.upperBound - a.upperBound).slice(0, nOpen);
-          for (const o of open) pts.push(Float64Array.from(o.box.lo, (l, i) => l + (o.box.hi[i] - l) / 2));
-        }
-        const stateOnly = pts.map((p) => p.slice(0, nx));
-        const stateParams = pts.map((p) => p.slice(0, nx + params.length)); // without the extra verifier inputs
-        set = {
-          initial: last.name === 'initial' ? [...set.initial, ...stateOnly] : set.initial,
-          unsafe: last.name === 'unsafe' ? [...set.unsafe, ...stateOnly] : set.unsafe,
-          domain: last.name === 'decrease' ? [...set.domain, ...stateParams] : set.domain,
-          shell: last.name === 'stay' ? [...set.shell, ...stateOnly] : set.shell,
-        };
+    absorb(set, verification, rng) {
+      const last = verification.conditions[verification.conditions.length - 1];
+      const pts: Float64Array[] = [];
+      if (last.result.status === 'falsified') pts.push(...withCopies(last.result.counterexample, rng));
+      else if (last.result.status === 'unknown') {
+        const open = [...last.result.unresolvedBoxes].sort((a, b) => b.upperBound - a.upperBound).slice(0, nOpen);
+        for (const o of open) pts.push(Float64Array.from(o.box.lo, (l, i) => l + (o.box.hi[i] - l) / 2));
       }
-      const trainingSetSize = set.initial.length + set.unsafe.length + set.domain.length + set.shell.length;
+      return addTo(set, last.name, pts);
+    },
+    absorbPoint: (set, condition, point, rng) => addTo(set, condition, withCopies(point, rng)),
+    upper(state, fit, set, rng, verification) {
+      const { verifications, verifyBoxes, verifySeconds } = state;
+      const trainingSetSize = setSize(set);
       if (!trainPolicy) {
         return {
           ...state,
@@ -316,9 +325,6 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
           set,
           iteration: state.iteration + 1,
           rng: rng.state(),
-          verifications,
-          verifyBoxes,
-          verifySeconds,
           diagnostics: { lower: fit.value, value: NaN, valueGradientNorm: 0, certificateGradientNorm: 0, stepNorm: 0, lambda: state.lambda, verification, trainingSetSize },
         };
       }
@@ -359,6 +365,47 @@ export function neuralTraining(system: ControlSystem, policy: Policy, barrier: B
         verifySeconds,
         diagnostics: diagnostics(rawNorm * scale),
       };
+    },
+  };
+  return parts;
+}
+
+/**
+ * The init/step pair of the neural track (see {@link neuralTrainingParts}): one step is the lower fit, the
+ * verification when due (certified: done), the counterexamples joining the training set, and the upper step.
+ */
+export function neuralTraining(system: ControlSystem, policy: Policy, barrier: BarrierMlp, options: NeuralTrainingOptions = {}): NeuralTraining {
+  const parts = neuralTrainingParts(system, policy, barrier, options);
+  return {
+    init: parts.init,
+    step(state) {
+      if (state.done) return state;
+      const rng = Rng.fromState(state.rng);
+      const fit = parts.fit(state);
+      let set = state.set;
+      let verification: BarrierVerdict | null = null;
+      let { verifications, verifyBoxes, verifySeconds } = state;
+      if (parts.verifies(state.iteration, fit.value.loss)) {
+        verification = parts.verify(state.theta, fit.psi, state.iteration);
+        verifications++;
+        verifyBoxes += verification.boxes;
+        verifySeconds += verification.seconds;
+        if (verification.certified) {
+          const diagnostics: NeuralTrainingDiagnostics = {
+            lower: fit.value,
+            value: NaN,
+            valueGradientNorm: 0,
+            certificateGradientNorm: 0,
+            stepNorm: 0,
+            lambda: state.lambda,
+            verification,
+            trainingSetSize: set.initial.length + set.unsafe.length + set.domain.length + set.shell.length,
+          };
+          return { ...state, psi: fit.psi, adam: fit.adam, rng: rng.state(), outcome: 'certified', done: true, verifications, verifyBoxes, verifySeconds, diagnostics };
+        }
+        set = parts.absorb(set, verification, rng);
+      }
+      return parts.upper({ ...state, verifications, verifyBoxes, verifySeconds }, fit, set, rng, verification);
     },
   };
 }

@@ -2,6 +2,8 @@ import type { Polynomial } from '../polynomial';
 import type { CertificateSolution } from '../certificate-lp';
 import type { ConditionReport } from '../certificate-check';
 import type { CertificateVerification } from '../verification/verify-certificate';
+import type { BarrierLossValue } from '../neural/barrier-loss';
+import type { BarrierVerdict } from '../neural/verify-barrier';
 
 /**
  * One version of the policy, as the policy stream publishes it: θ_k and what the upper-level step that produced it
@@ -36,8 +38,20 @@ export interface CertificateResult {
   readonly dcdtheta: Float64Array | null;
   /** The LP's full answer, for stages built on {@link CertificateSolution}. */
   readonly solution?: CertificateSolution;
+  /** The neural track's lower level: the fitted barrier weights ψ, Adam's state and the training loss. */
+  readonly barrier?: BarrierFit;
   /** Status of the underlying solver, e.g. HiGHS's 'Optimal'. */
   readonly status: string;
+}
+
+/** What the neural track's certificate stage fitted for θ_k (see neuralTrack). */
+export interface BarrierFit {
+  /** k: the version of θ the barrier was fitted for. */
+  readonly iteration: number;
+  readonly psi: Float64Array;
+  /** Adam's moments and step count on ψ after the fit (warm start of the next one). */
+  readonly adam: { readonly m: Float64Array; readonly v: Float64Array; readonly t: number };
+  readonly loss: BarrierLossValue;
 }
 
 /** Box counts of a branch-and-bound verifier. */
@@ -68,6 +82,8 @@ export interface VerifierResult {
   readonly samples?: number;
   /** The sound verifier's full answer (per-condition statements, regions, box counts, seconds). */
   readonly sound?: CertificateVerification;
+  /** The neural track's verifier: verifyBarrier's verdict (per condition, with counterexamples or open boxes). */
+  readonly barrier?: BarrierVerdict;
 }
 
 /** Whether a verdict accepts the certificate ('verified' or 'passed'). */
@@ -75,10 +91,17 @@ export function acceptsCertificate(verdict: VerifierResult | null): boolean {
   return verdict !== null && (verdict.status === 'verified' || verdict.status === 'passed');
 }
 
-/** The upper level: θ_{k+1} from θ_k and the certificate stream's answer for θ_k (null: no certificate track). */
-export type PolicyStage = (state: PolicyState, certificate: CertificateResult | null) => PolicyState;
-/** The lower level: c*(θ) and a certificate for θ, or null when the run has no certificate (the SVG baseline). */
-export type CertificateStage = (theta: Float64Array) => CertificateResult | null;
+/**
+ * The upper level: θ_{k+1} from θ_k, the certificate stream's answer for θ_k (null: no certificate track) and the
+ * verifier's verdict on it (null when none ran; a counterexample-guided stage feeds it back to its training set).
+ */
+export type PolicyStage = (state: PolicyState, certificate: CertificateResult | null, verdict: VerifierResult | null) => PolicyState;
+/**
+ * The lower level: c*(θ) and a certificate for θ, or null when the run has no certificate (the SVG baseline). `state`
+ * is the policy version θ came with: a lower level that warm-starts from state the policy stream carries (the neural
+ * track's barrier weights and counterexample set, in `state.inner`) reads it there.
+ */
+export type CertificateStage = (theta: Float64Array, state: PolicyState) => CertificateResult | null;
 /** Verification of a certificate the certificate stage claims for θ. */
 export type VerifierStage = (theta: Float64Array, certificate: CertificateResult) => VerifierResult;
 

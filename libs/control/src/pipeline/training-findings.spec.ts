@@ -14,7 +14,8 @@ import type { CertificateResult, PolicyState, VerifierResult } from './pipeline-
 import type { PipelineEvent } from './training-pipeline';
 import { polyTrack } from './poly-track';
 import { runTrainingPipeline } from './run-training-pipeline';
-import { barrierVerdictFindings, pipelineFindings, TRAINING_MONITORS } from './training-findings';
+import { barrierVerdictFindings, finalFindings, pipelineFindings, TRAINING_MONITORS } from './training-findings';
+import type { CertificateSolution } from '../certificate-lp';
 
 const policy = (status: PolicyState['status'] = 'running'): PolicyState => ({ iteration: 7, theta: Float64Array.of(1), status, value: -3, lambda: 1, stepNorm: 0 });
 const certificate = (status = 'Optimal'): CertificateResult => ({ cStar: -0.25, found: true, certificate: Polynomial.constant(2, -1), dcdtheta: null, status });
@@ -29,23 +30,28 @@ const verdict = (status: VerifierResult['status']): VerifierResult => ({
 const event = (v: VerifierResult | null, c: CertificateResult | null = certificate(), p = policy()): PipelineEvent => ({ iteration: 7, policy: p, certificate: c, verdict: v, stop: null });
 const levels = (fs: Finding[]) => fs.map((f) => `${f.monitor}:${f.level}`);
 
-test('pipelineFindings: verified is info, passed and unknown are warnings, falsified a violation with its counterexample', () => {
+test('pipelineFindings: verified is info, passed and unknown are warnings, falsified a counterexample found on the way (not a violation)', () => {
   assert.deepEqual(levels(pipelineFindings(event(verdict('verified')))), ['certificate-verifier:info']);
   assert.deepEqual(levels(pipelineFindings(event(verdict('passed')))), ['certificate-verifier:warning']);
   assert.deepEqual(levels(pipelineFindings(event(verdict('unknown')))), ['certificate-verifier:warning']);
   const [bad] = pipelineFindings(event(verdict('falsified')));
-  assert.equal(bad.level, 'violation');
+  assert.equal(bad.level, 'counterexample');
   assert.equal(bad.iteration, 7);
   assert.equal(bad.value, 0.125, 'the worst sampled margin');
   assert.equal(bad.bound, 0);
-  assert.match(bad.message, /condition unsafe violated at \[0\.5000, -1\.000\]/);
+  assert.match(bad.message, /^test: counterexample found: unsafe fails at \[0\.5000, -1\.000\]/);
+  // the run's result is judged at its end: a falsified last verdict is the violation
+  assert.deepEqual(levels(finalFindings(9, false, verdict('falsified'))), ['certificate-verifier:violation']);
+  assert.deepEqual(finalFindings(9, false, verdict('unknown')), []);
+  assert.deepEqual(finalFindings(9, true, verdict('falsified')), []);
   assert.deepEqual(pipelineFindings(event(null)), [], 'no verdict, no finding');
-  assert.deepEqual(levels(pipelineFindings(event(null, certificate('Infeasible')))), ['certificate-lp:warning']);
+  assert.deepEqual(levels(pipelineFindings(event(null, { ...certificate('Infeasible'), solution: {} as CertificateSolution }))), ['certificate-lp:warning']);
+  assert.deepEqual(pipelineFindings(event(null, certificate('fitted'))), [], 'a stage without an LP (the neural fit) has no LP status');
   assert.deepEqual(levels(pipelineFindings(event(null, null, policy('diverged')))), ['policy-stream:violation']);
   assert.deepEqual(levels(pipelineFindings(event(null, null, policy('stalled')))), ['policy-stream:warning']);
 });
 
-test('barrierVerdictFindings: a proof is one info, each falsified condition a violation, each undecided one a warning', () => {
+test('barrierVerdictFindings: a proof is one info, each falsified condition a counterexample found and used, each undecided one a warning', () => {
   const stats = { boxesProcessed: 4, boxesVerified: 4, boxesInfeasible: 0, maxDepth: 1, seconds: 0 };
   const proof: BarrierVerdict = { certified: true, boxes: 8, seconds: 0, conditions: [{ name: 'initial', result: { status: 'verified', stats } }] };
   assert.deepEqual(levels(barrierVerdictFindings(3, proof)), ['certificate-verifier:info']);
@@ -60,11 +66,12 @@ test('barrierVerdictFindings: a proof is one info, each falsified condition a vi
     ],
   };
   const fs = barrierVerdictFindings(3, mixed);
-  assert.deepEqual(levels(fs), ['certificate-verifier:violation', 'certificate-verifier:warning']);
+  assert.deepEqual(levels(fs), ['certificate-verifier:counterexample', 'certificate-verifier:warning']);
+  assert.match(fs[0].message, /^verifyBarrier: counterexample found and used: unsafe fails at \[1\.000, 2\.000\]/);
   assert.equal(fs[0].value, 0.3);
 });
 
-test('PJ pipeline: no violation on the good run (one sampled pass); a wrong certificate handed to the verifier is a violation on findings$', async () => {
+test('PJ pipeline: no violation on the good run (one sampled pass); a wrong certificate handed to the verifier is a counterexample on findings$ and the violation of the final result', async () => {
   const highs = await loadHighs();
   const run = async (corrupt: boolean) => {
     const pi = new FeaturePolicy(2, 1, { degree: 1, constant: true });
@@ -73,8 +80,9 @@ test('PJ pipeline: no violation on the good run (one sampled pass); a wrong cert
     // the constructed bad run: the verifier checks −B instead of the LP's B (positive on the initial set)
     const verifier = corrupt ? (theta: Float64Array, c: CertificateResult) => track.stages.verifier(theta, { ...c, certificate: c.certificate!.scale(-1) }) : track.stages.verifier;
     const findings: Finding[] = [];
-    const result = await runTrainingPipeline({ ...track.stages, verifier }, track.init, { maxIter: 40, onFinding: (f) => findings.push(f) });
-    return { findings, result };
+    let last: VerifierResult | null = null;
+    const result = await runTrainingPipeline({ ...track.stages, verifier }, track.init, { maxIter: 40, onFinding: (f) => findings.push(f), onEvent: (e) => (last = e.verdict ?? last) });
+    return { findings, result, last: last as VerifierResult | null };
   };
   const good = await run(false);
   assert.equal(good.result.outcome, 'certified');
@@ -82,9 +90,12 @@ test('PJ pipeline: no violation on the good run (one sampled pass); a wrong cert
   assert.deepEqual(levels(good.findings), ['certificate-verifier:warning']);
   assert.match(good.findings[0].message, /evidence, not a proof/);
   const bad = await run(true);
-  const violations = bad.findings.filter((f) => f.level === 'violation');
-  assert.ok(violations.length >= 1, JSON.stringify(bad.findings));
-  assert.equal(violations[0].monitor, TRAINING_MONITORS.verifier);
-  assert.match(violations[0].message, /violated at \[/);
+  const found = bad.findings.filter((f) => f.level === 'counterexample');
+  assert.ok(found.length >= 1, JSON.stringify(bad.findings));
+  assert.equal(found[0].monitor, TRAINING_MONITORS.verifier);
+  assert.match(found[0].message, /counterexample found: \w+ fails at \[/);
   assert.notEqual(bad.result.outcome, 'certified');
+  const [final] = finalFindings(bad.result.iterations, false, bad.last);
+  assert.equal(final.level, 'violation');
+  assert.match(final.message, /^final result not certified: sampled falsified condition/);
 });

@@ -50,7 +50,7 @@ export interface TrainingPipeline {
  * streams coupled through observable state, the way libs/streams couples the inner, linear-system and outer
  * streams:
  *
- *   policy$      = zip(clock ticks, event$ ▹ not stopped) ▹ map(policy stage)        θ_{k+1} from θ_k and c*(θ_k)
+ *   policy$      = zip(clock ticks, event$ ▹ not stopped) ▹ map(policy stage)        θ_{k+1} from θ_k, c*(θ_k), verdict
  *   certificate$ = policy$ ▹ map(certificate stage)                                   c*(θ_k), β*(θ_k), ∂c* / ∂θ
  *   event$       = certificate$ ▹ map(verifier stage when a certificate is claimed)    verdict, stop?
  *
@@ -80,7 +80,7 @@ export function trainingPipeline(stages: PipelineStages, init: PolicyState): Tra
 
   subscription.add(
     policy
-      .pipe(map((p): CertificateVersion => ({ iteration: p.iteration, policy: p, certificate: p.status === 'running' ? stages.certificate(p.theta) : null })))
+      .pipe(map((p): CertificateVersion => ({ iteration: p.iteration, policy: p, certificate: p.status === 'running' ? stages.certificate(p.theta, p) : null })))
       .subscribe(certificate),
   );
   subscription.add(
@@ -101,7 +101,7 @@ export function trainingPipeline(stages: PipelineStages, init: PolicyState): Tra
       clock,
       event.pipe(filter((e) => e.stop === null)),
     )
-      .pipe(map(([, e]) => stages.policy(e.policy, e.certificate)))
+      .pipe(map(([, e]) => stages.policy(e.policy, e.certificate, e.verdict)))
       .subscribe(policy),
   );
   let started = false;
