@@ -1,3 +1,3 @@
 // The pipeline API of @bilevel/control that the app uses, in one place.
-export { polyTrack, runTrainingPipeline, sampledVerifierStage, soundVerifierStage } from '@bilevel/control';
-export type { CertificateResult, PipelineEvent, VerifierResult, VerifierStage } from '@bilevel/control';
+export { barrierVerifierResult, finalFindings, neuralTrack, polyTrack, runTrainingPipeline, sampledVerifierStage, soundVerifierStage } from '@bilevel/control';
+export type { CertificateResult, PipelineEvent, PolicyState, VerifierResult, VerifierStage } from '@bilevel/control';

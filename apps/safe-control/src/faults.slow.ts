@@ -124,20 +124,21 @@ test('Ctrl-C during the sound verification of lane keeping\'s certifying step: e
   rmSync(base, { recursive: true, force: true });
 });
 
-test('Ctrl-C during a long neural step (inverted pendulum, the branch and bound of step 9): exit 130 within seconds, and --resume reaches the uninterrupted bits', async () => {
+test('Ctrl-C during a long neural step (inverted pendulum, the branch and bound of θ_8): exit 130 within seconds, and --resume reaches the uninterrupted bits', async () => {
   const base = mkdtempSync(join(tmpdir(), 'safe-control-stop-'));
   const args = ['train', '--system', 'inverted-pendulum', '--track', 'neural', '--samples', '5000', '--trajectories', '3', '--max-iter', '12'];
   const straight = join(base, 'straight');
   assert.equal(runToEnd([...args, '--json', '--log-level', 'error', '--out', straight]).code, 3);
   const dir = join(base, 'stopped');
 
-  const r = await interruptedWhen([...args, '--json', '--log-level', 'debug', '--checkpoint-every', '0', '--out', dir], (l) => l.msg === 'step started' && l.iteration === 9);
+  // verifications every 3 steps: θ_2, θ_5, θ_8; the one of θ_8 is the branch and bound interrupted
+  const r = await interruptedWhen([...args, '--json', '--log-level', 'debug', '--checkpoint-every', '0', '--out', dir], (l) => l.msg === 'verification started' && l.iteration === 8);
 
-  console.log(`inverted pendulum (neural): SIGINT at the start of step 9 → exit after ${r.seconds.toFixed(2)} s`);
-  assert.ok(r.signalled, 'step 9 started');
+  console.log(`inverted pendulum (neural): SIGINT at the start of the verification of θ_8 → exit after ${r.seconds.toFixed(2)} s`);
+  assert.ok(r.signalled, 'the verification of θ_8 started');
   assert.equal(r.code, 130);
   assert.ok(r.seconds < STOP_BOUND_SECONDS, `stopped after ${r.seconds.toFixed(2)} s`);
-  assert.equal((report(dir) as unknown as { checkpoint: { iteration: number } }).checkpoint.iteration, 8, 'the checkpoint of the last completed step');
+  assert.equal((report(dir) as unknown as { checkpoint: { iteration: number } }).checkpoint.iteration, 7, 'the checkpoint of the last completed iteration');
   const resumed = runToEnd(['train', '--resume', dir, '--json', '--log-level', 'error']);
   assert.equal(resumed.code, 3, resumed.stderr);
   assert.deepEqual(report(dir).theta, report(straight).theta);

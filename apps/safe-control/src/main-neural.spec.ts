@@ -39,6 +39,11 @@ test('train --track neural on PJ certifies by branch and bound and writes report
   assert.equal(sound.reduce((a: number, c: { boxesProcessed: number }) => a + c.boxesProcessed, 0), report.verifier.boxes);
   for (const c of report.verifier.conditions) assert.equal(c.violations, 0, `sampled ${c.name}`);
   assert.equal(report.trajectories.enteringUnsafe, 0);
+  // the falsifications met on the way are counterexamples found and used, not violations of the certified result
+  assert.equal(report.monitors.counts.violation, 0);
+  assert.ok(report.monitors.counts.counterexample >= 1, JSON.stringify(report.monitors.counts));
+  for (const f of report.monitors.findings.filter((x: { level: string }) => x.level === 'counterexample')) assert.match(f.message, /^verifyBarrier: counterexample found and used: \w+ fails at \[/);
+  assert.match(report.property, /^no trajectory of the Euler closed loop .* ever reaches Xᵤ/);
   const policy = json(pol);
   assert.deepEqual([policy.kind, policy.theta], ['feature', report.theta]);
   const cert = json(cer);

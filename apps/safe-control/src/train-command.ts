@@ -7,7 +7,7 @@ import type { Finding } from '@bilevel/streams';
 import { findingsSummary, formatFindings } from '@bilevel/streams';
 import { TRAINING_MONITORS } from '@bilevel/control';
 import { findingSink } from './finding-sink';
-import { polyTrack, runTrainingPipeline } from './control-pipeline';
+import { finalFindings, polyTrack, runTrainingPipeline } from './control-pipeline';
 import type { CertificateResult, PipelineEvent, VerifierResult } from './control-pipeline';
 import { createProgress } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
@@ -136,6 +136,8 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const cert = held?.certificate ?? null;
   const verdict = lastVerdict as HeldVerdict | null;
   const seconds = savedSeconds + result.seconds;
+  // the falsifications met on the way are counterexamples; a falsified final result is the violation
+  if (!baseline) for (const f of finalFindings(result.iterations, certified, verdict)) sink.add(f);
 
   // 3. trajectories, picture, files
   const trajectories = closedLoop(system, policy, theta, config.trajectories, config.seed + 1);

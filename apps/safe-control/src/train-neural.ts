@@ -1,6 +1,9 @@
 import { Rng } from '@bilevel/linalg';
 import type { BarrierVerdict, ControlSystem, NeuralTrainingState } from '@bilevel/control';
-import { BarrierMlp, barrierVerdictFindings, certifiedProperty, neuralBarrierTerms, neuralTraining, TRAINING_MONITORS } from '@bilevel/control';
+import { BarrierMlp, certifiedProperty, neuralBarrierTerms, TRAINING_MONITORS } from '@bilevel/control';
+import { barrierVerifierResult, finalFindings, neuralTrack, runTrainingPipeline } from './control-pipeline';
+import type { CertificateResult, PipelineEvent, PolicyState } from './control-pipeline';
+import type { CheckpointValue } from '@bilevel/telemetry';
 import type { Finding } from '@bilevel/streams';
 import { findingsSummary, formatFindings } from '@bilevel/streams';
 import { findingSink } from './finding-sink';
@@ -20,30 +23,28 @@ import { barrierVerdictSummary, sampledBarrierCheck, sampledSummary } from './ne
 import type { TrainResume } from './train-checkpoint';
 import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, keptCheckpoint, OutputFiles, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
 import { InputError } from '@bilevel/problems';
-import { isStopError } from '@bilevel/verify';
 
-/** How a neural run ended: the trainer's own stops, or the driver's budget / Ctrl-C. */
-export type NeuralOutcome = 'certified' | 'diverged' | 'max-iter' | 'max-seconds' | 'interrupted';
+/** How a neural run ended: the pipeline's own stops, or the driver's budget / Ctrl-C. */
+export type NeuralOutcome = 'certified' | 'diverged' | 'stalled' | 'max-iter' | 'max-seconds' | 'interrupted';
 
 /**
- * `safe-control train --track neural`: the neural track of libs/control (neuralTraining: policy π_θ and barrier MLP
- * B_ψ as a bilevel problem with counterexample-guided branch-and-bound verification; Wang et al., ICCPS 2023, with
- * the neural certificates of Chang, Roohi, Gao, NeurIPS 2019), set up by {@link neuralSetup}.
+ * `safe-control train --track neural`: the neural track of libs/control (policy π_θ and barrier MLP B_ψ as a bilevel
+ * problem with counterexample-guided branch-and-bound verification; Wang et al., ICCPS 2023, with the neural
+ * certificates of Chang, Roohi, Gao, NeurIPS 2019), set up by {@link neuralSetup}, run as the pipeline's three
+ * streams like the polynomial track: neuralTrack's stages (certificate$: the warm-started barrier fit for θ_k;
+ * event$: verifyBarrier on a claimed (θ_k, ψ); policy$: the counterexamples join the training set, then the upper
+ * step) driven by runTrainingPipeline — one step per event-loop turn (Ctrl-C lands between steps, and inside one when
+ * `io.stop` is shared: the step is abandoned), --max-iter steps, --max-seconds of stepping, the progress bar, the logs.
  *
- * Driven through neuralTraining's init/step directly, not through the RxJS pipeline: one neural step is lower fit,
- * verification and upper step in one, with ψ, Adam's moments and the counterexample set carried in its state, so
- * it does not split into the pipeline's independent policy / certificate (θ ↦ certificate) / verifier stages without
- * re-implementing the trainer. The driver gives it the same handling as the pipeline: one step per event-loop turn
- * (so Ctrl-C lands between steps, and inside one when `io.stop` is shared: the step is abandoned), --max-iter steps,
- * --max-seconds of stepping, the progress bar and the logs.
- *
- * Certified only when verifyBarrier proved all four conditions (`verified`) for the final (θ, ψ). Writes
- * report.json (verdict, boxes per condition, iterations, seconds, a sampled cross-check of `samples` states per
- * condition), policy.json (kind 'feature' or 'mlp'), certificate.json (kind 'neural', the last barrier, certified
- * or not) and phase.svg/png (the level set B = 0 on the verified domain). Exit 0 certified, 3 not, 130 interrupted.
- * Checkpoints as the poly track (train-config.json, then checkpoint.bin every `checkpointEvery` seconds, when
- * interrupted and on a budget stop): the whole trainer state (θ, ψ, Adam's moments, λ, RNG, counterexample set)
- * and the last verdict; `resume` continues from it to the bit.
+ * Certified only when verifyBarrier proved all four conditions (`verified`) for the final (θ, ψ), with the system's
+ * terms (terms.neural). Writes report.json (verdict, boxes per condition, iterations, seconds, a sampled cross-check
+ * of `samples` states per condition, the property in words), policy.json (kind 'feature' or 'mlp'), certificate.json
+ * (kind 'neural', the last barrier, certified or not) and phase.svg/png (the level set B = 0 on the verified domain).
+ * The monitors' table labels the falsifications met on the way as counterexamples found and used; only a falsified
+ * final result is a violation. Exit 0 certified, 3 not, 130 interrupted. Checkpoints as the poly track
+ * (train-config.json, then checkpoint.bin every `checkpointEvery` seconds, when interrupted and on a budget stop):
+ * the policy version (θ and, in its inner state, ψ, Adam's moments, λ, the RNG, the counterexample set) and the last
+ * verdict; `resume` repeats the saved iteration and continues to the bit.
  */
 export async function trainNeural(config: TrainConfig, system: ControlSystem, io: CommandIo, resume?: TrainResume): Promise<number> {
   // 1. bad input before anything is written
@@ -58,77 +59,86 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   // Ctrl-C is seen between steps, and inside them (the lower fit, the verification) when io.stop is shared
   const ac = new AbortController();
   const stop = { get aborted(): boolean { return ac.signal.aborted || io.stop?.aborted === true; } };
-  const run = neuralTraining(system, setup.policy, barrier, { ...setup.options, signal: stop });
+  const track = neuralTrack(system, setup.policy, barrier, setup.theta0, barrier.init(Rng.fromSeed(config.seed)), { ...setup.options, signal: stop });
   const dir = resume ? resume.dir : prepareOutDir(out);
   if (!resume) saveTrainConfig(dir, config);
   const log = io.log.child({ command: 'train', system: system.name, track: 'neural', seed: config.seed });
   const checkpoints = new TrainCheckpointer(dir, every, log);
-  if (resume) log.info({ iteration: saved!.steps, file: resume.file, fromPrevious: resume.fromPrevious }, 'resuming from the checkpoint');
+  if (resume) log.info({ iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious }, 'resuming from the checkpoint');
 
   // 2. the run
   void io.interrupted?.then(() => ac.abort());
   const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} neural`, stream: io.stderr });
-  const maxSeconds = config.maxSeconds ?? Infinity;
+  const savedSeconds = saved?.seconds ?? 0;
   log.info({ maxIter: config.maxIter, nTheta: setup.policy.nTheta, barrier: barrier.sizes, domain: setup.domain }, 'training started');
-  let s: NeuralTrainingState = saved?.state ?? run.init(setup.theta0, barrier.init(Rng.fromSeed(config.seed)));
-  let steps = saved?.steps ?? 0;
-  let ms = (saved?.seconds ?? 0) * 1000;
   let lastVerdict: BarrierVerdict | null = saved?.verdict ?? null;
+  let lastFit: CertificateResult | null = null;
   const sink = findingSink(log, saved?.findings);
-  const save = () => checkpoints.save({ track: 'neural', state: plainTree(withoutDiagnostics(s)), steps, seconds: ms / 1000, verdict: plainTree(lastVerdict), findings: plainTree(sink.findings) }, steps);
-  let outcome: NeuralOutcome;
+  const stateAt = (p: PolicyState, seconds: number): Record<string, CheckpointValue> => ({
+    track: 'neural',
+    policy: plainTree({ ...p, inner: withoutDiagnostics(p.inner as NeuralTrainingState) }),
+    verdict: plainTree(lastVerdict),
+    findings: plainTree(sink.findings),
+    seconds,
+  });
+  let trainingMs = 0;
+  let tick = performance.now();
+  // the verification is the long part of a step: a log line when it starts
+  const stages = {
+    ...track.stages,
+    verifier: (theta: Float64Array, c: CertificateResult) => {
+      log.debug({ iteration: c.barrier?.iteration }, 'verification started');
+      return track.stages.verifier(theta, c);
+    },
+  };
+  let result;
   try {
-    for (;;) {
-      if (s.done) {
-        outcome = s.outcome === 'certified' ? 'certified' : 'diverged';
-        if (outcome === 'diverged') sink.add({ level: 'violation', monitor: TRAINING_MONITORS.policy, iteration: steps, message: 'a rollout left float range: θ is the last finite policy' });
-        break;
-      }
-      if (steps >= config.maxIter) {
-        outcome = 'max-iter';
-        break;
-      }
-      if (ms / 1000 >= maxSeconds) {
-        outcome = 'max-seconds';
-        break;
-      }
-      await new Promise<void>((r) => setImmediate(r));
-      if (stop.aborted) {
-        outcome = 'interrupted';
-        break;
-      }
-      log.debug({ iteration: steps + 1 }, 'step started');
-      const t0 = performance.now();
-      try {
-        s = run.step(s);
-      } catch (err) {
-        // stopped part-way: the step is abandoned, s is still the last completed one
-        if (!(stop.aborted && isStopError(err))) throw err;
-        outcome = 'interrupted';
-        break;
-      }
-      ms += performance.now() - t0;
-      steps++;
-      const d = s.diagnostics;
-      if (d?.verification) {
-        lastVerdict = d.verification;
-        for (const f of barrierVerdictFindings(steps, d.verification)) sink.add(f);
-        log.info({ iteration: steps, certified: d.verification.certified, conditions: d.verification.conditions.map((c) => `${c.name} ${c.result.status} ${c.result.stats.boxesProcessed}`), boxes: d.verification.boxes }, 'barrier checked');
-      }
-      log.debug({ iteration: steps, loss: d?.lower.loss, value: d?.value, lambda: d?.lambda, stepNorm: d?.stepNorm, trainingSet: d?.trainingSetSize }, 'iteration');
-      progress.update(steps, { L: d?.lower.loss ?? NaN, V: d?.value ?? NaN });
-      if (!s.done && checkpoints.due()) save();
+    result = await runTrainingPipeline(stages, saved?.policy ?? track.init, {
+      maxIter: config.maxIter,
+      ...(config.maxSeconds !== undefined ? { maxSeconds: Math.max(1e-9, config.maxSeconds - savedSeconds) } : {}),
+      signal: stop,
+      // a resumed pipeline repeats the checkpoint's iteration, whose findings the checkpoint already holds
+      onFinding: (f) => (saved && f.iteration === saved.policy.iteration ? undefined : sink.add(f)),
+      onEvent: (e: PipelineEvent) => {
+        const now = performance.now();
+        trainingMs += now - tick;
+        tick = now;
+        if (e.certificate !== null) lastFit = e.certificate;
+        const v = e.verdict?.barrier;
+        if (v) {
+          lastVerdict = v;
+          log.info({ iteration: e.iteration, certified: v.certified, conditions: v.conditions.map((c) => `${c.name} ${c.result.status} ${c.result.stats.boxesProcessed}`), boxes: v.boxes }, 'barrier checked');
+        }
+        log.debug({ iteration: e.iteration, loss: e.certificate?.cStar, value: e.policy.value, lambda: e.policy.lambda, stepNorm: e.policy.stepNorm, trainingSet: trainingSetSize(e.policy) }, 'iteration');
+        progress.update(e.iteration, { L: e.certificate?.cStar ?? NaN, V: e.policy.value });
+        if (e.stop === null && checkpoints.due()) checkpoints.save(stateAt(e.policy, savedSeconds + trainingMs / 1000), e.iteration);
+        tick = performance.now();
+      },
+    });
+    if (result.outcome === 'interrupted') log.warn({ iteration: result.last.iteration }, 'interrupted: saving what was computed up to this iteration');
+    if (result.outcome === 'interrupted' || result.outcome === 'max-iter' || result.outcome === 'max-seconds') {
+      checkpoints.save(stateAt(result.last.policy, savedSeconds + result.seconds), result.last.iteration);
     }
-    if (outcome === 'interrupted') log.warn({ iteration: steps }, 'interrupted: saving what was computed up to this iteration');
-    if (outcome === 'interrupted' || outcome === 'max-iter' || outcome === 'max-seconds') save();
   } finally {
     progress.stop();
   }
-  const seconds = ms / 1000;
+  const outcome: NeuralOutcome = result.outcome;
+  const steps = result.iterations;
+  const seconds = savedSeconds + result.seconds;
   const verdict = lastVerdict as BarrierVerdict | null;
   const certified = outcome === 'certified' && verdict !== null && verdict.certified;
-  const theta = s.theta;
-  const cert: NeuralCertificate = { barrier, psi: s.psi };
+  const last = result.last;
+  const inner = last.policy.inner as NeuralTrainingState;
+  const theta = last.policy.theta;
+  // the barrier fitted for the last θ (a diverged θ has none: the last fit the policy version carries)
+  const fit = (lastFit as CertificateResult | null)?.barrier;
+  const cert: NeuralCertificate = { barrier, psi: last.certificate?.barrier?.psi ?? fit?.psi ?? inner.psi };
+  const lastRun = last.verdict?.barrier ?? null;
+  const verifications = inner.verifications + (last.verdict ? 1 : 0);
+  const verifyBoxes = inner.verifyBoxes + (lastRun?.boxes ?? 0);
+  const verifySeconds = inner.verifySeconds + (lastRun?.seconds ?? 0);
+  const finalVerdict = verdict ? barrierVerifierResult(verdict, system.nx) : null;
+  for (const f of finalFindings(steps, certified, finalVerdict)) sink.add(f);
   const sampled = sampledBarrierCheck(system, setup.policy, theta, cert, config.samples, config.seed);
   const lastCondition = verdict?.conditions[verdict.conditions.length - 1] ?? null;
   const counterexample = !certified && lastCondition?.result.status === 'falsified' ? lastCondition.result.counterexample : null;
@@ -151,6 +161,7 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   outputs.write('certificate.json', JSON.stringify(neuralCertificateDocument(system, cert), null, 2) + '\n');
   outputs.write('phase.svg', picture.svg);
   outputs.write('phase.png', picture.png);
+  const terms = neuralBarrierTerms(system, 'trainNeural');
   const report = {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
@@ -178,9 +189,9 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     iterations: steps,
     seconds,
     secondsPerIteration: seconds / Math.max(1, steps),
-    verifications: s.verifications,
-    verifyBoxes: s.verifyBoxes,
-    verifySeconds: s.verifySeconds,
+    verifications,
+    verifyBoxes,
+    verifySeconds,
     theta: Array.from(theta),
     policy: anyPolicyDocument(system, setup.policy, theta).kind,
     barrier: { sizes: [...barrier.sizes], activation: 'tanh' },
@@ -188,19 +199,19 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
     trajectories: { count: trajectories.length, enteringUnsafe: entering.length, firstUnsafe: entering[0] ? { x0: Array.from(entering[0].x0), step: entering[0].unsafeStep } : null },
     unsafe: entering.length > 0,
     projection: picture.projection,
-    neural: { ...setup.options, dynamicsGraph: undefined, decay: neuralBarrierTerms(system, 'trainNeural').decay, unsafeMargin: neuralBarrierTerms(system, 'trainNeural').unsafeMargin },
+    neural: { ...setup.options, dynamicsGraph: undefined, decay: terms.decay, unsafeMargin: terms.unsafeMargin },
     lp: null,
     files: ['certificate.json', ...(checkpoints.iteration !== null ? ['checkpoint.bin'] : []), 'phase.png', 'phase.svg', 'policy.json', 'report.json', 'train-config.json'],
     checkpoint: checkpoints.iteration !== null ? { file: checkpoints.path, iteration: checkpoints.iteration, written: checkpoints.written } : null,
-    resumedFrom: resume ? { iteration: saved!.steps, file: resume.file, fromPrevious: resume.fromPrevious } : null,
+    resumedFrom: resume ? { iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious } : null,
     monitors: findingsSummary([TRAINING_MONITORS.verifier, TRAINING_MONITORS.policy], false, sink.findings),
   };
   outputs.write('report.json', JSON.stringify(report, null, 2) + '\n');
-  log.info({ outcome, certified, iterations: steps, seconds, verifications: s.verifications, verifyBoxes: s.verifyBoxes }, 'training finished');
+  log.info({ outcome, certified, iterations: steps, seconds, verifications, verifyBoxes }, 'training finished');
   const sampledBad = sampled.filter((r) => r.violations > 0);
   io.stdout.write(
     `${system.name} (neural track): ${certified ? 'CERTIFIED' : 'NOT CERTIFIED'} after ${steps} iterations (${outcome}), ${seconds.toFixed(2)} s, ` +
-      `${s.verifications} verifications, ${s.verifyBoxes} boxes\n` +
+      `${verifications} verifications, ${verifyBoxes} boxes\n` +
       `  verifyBarrier (last): ${boxesText} boxes\n` +
       `  sampled check: ${sampledBad.length === 0 ? `no violation in ${config.samples} states per condition` : sampledBad.map((r) => `${r.name} ${r.violations} violations`).join(', ')}\n` +
       `  ${entering.length}/${trajectories.length} closed-loop trajectories enter the unsafe set\n` +
@@ -211,18 +222,32 @@ export async function trainNeural(config: TrainConfig, system: ControlSystem, io
   );
   if (io.json) io.stdout.write(JSON.stringify(report) + '\n');
   else io.stdout.write(`\n${formatFindings(sink.findings)}\n`);
-  outputs.throwIfFailed({ outcome, iterations: steps, checkpoint: keptCheckpoint(checkpoints, resume ? { file: resume.file, iteration: saved!.steps } : null) });
+  outputs.throwIfFailed({ outcome, iterations: steps, checkpoint: keptCheckpoint(checkpoints, resume ? { file: resume.file, iteration: saved!.policy.iteration } : null) });
   if (outcome === 'interrupted') return EXIT.interrupted;
   return certified ? EXIT.ok : EXIT.notCertified;
 }
 
+/** The size of the counterexample-guided training set a policy version carries. */
+function trainingSetSize(p: PolicyState): number {
+  const set = (p.inner as NeuralTrainingState | undefined)?.set;
+  return set ? set.initial.length + set.unsafe.length + set.domain.length + set.shell.length : 0;
+}
+
 /** The neural track's saved state, checked for shape (a checkpoint of another version is refused, not half-loaded). */
-function neuralTrainState(resume: TrainResume): { state: NeuralTrainingState; steps: number; seconds: number; verdict: BarrierVerdict | null; findings: Finding[] } {
+function neuralTrainState(resume: TrainResume): { policy: PolicyState; seconds: number; verdict: BarrierVerdict | null; findings: Finding[] } {
   const st = resume.state as Record<string, unknown>;
-  const state = st.state as NeuralTrainingState | undefined;
+  const policy = st.policy as PolicyState | undefined;
+  const inner = policy?.inner as NeuralTrainingState | undefined;
   const ok =
-    state && typeof state === 'object' && state.theta instanceof Float64Array && state.psi instanceof Float64Array && state.adam?.m instanceof Float64Array && state.set && Number.isInteger(st.steps) && typeof st.seconds === 'number';
+    policy &&
+    typeof policy === 'object' &&
+    policy.theta instanceof Float64Array &&
+    Number.isInteger(policy.iteration) &&
+    inner?.psi instanceof Float64Array &&
+    inner.adam?.m instanceof Float64Array &&
+    inner.set &&
+    typeof st.seconds === 'number';
   if (!ok) throw new InputError('the checkpoint does not hold a neural-track training state', resume.file);
   const findings = Array.isArray(st.findings) ? (st.findings as Finding[]) : [];
-  return { state, steps: st.steps as number, seconds: st.seconds as number, verdict: (st.verdict as BarrierVerdict | null) ?? null, findings };
+  return { policy, seconds: st.seconds as number, verdict: (st.verdict as BarrierVerdict | null) ?? null, findings };
 }
