@@ -42,3 +42,4 @@ export type { CustomSolverOptions, StreamPartsByName } from './parts/custom-solv
 export { customSolver } from './parts/custom-solver';
 export * from './index-meta';
 export * from './index-deq';
+export * from './index-recent';
