@@ -72,9 +72,9 @@ type Figures = { readonly grad: DualMedians | null; readonly hvp: DualMedians | 
  * repeats the call; one call where it is longer), after a warm-up, the blocks of all cases of one implementation
  * interleaved; CPU time (process.cpuUsage, time.process_time: what the process computed, robust on this shared
  * machine) and wall time are both reported. The engine's gradient and HVP are checked against PyTorch's to
- * {@link SAME_COMPUTATION_TOL} relative (the same computation is compared), tfjs's are reported. The heap: heapUsed
- * before and after `heap-hvps` HVPs of the MLP at batch 4 (forced collections around them) and the garbage
- * collections V8 ran meanwhile. The last stdout line is the JSON result.
+ * {@link SAME_COMPUTATION_TOL} relative (the same computation is compared), tfjs's are reported. The heap, in a fresh
+ * process: heapUsed before and after `heap-hvps` HVPs of the MLP at batch 4 (after as many as a warm-up, forced
+ * collections around them) and the garbage collections V8 ran meanwhile. The last stdout line is the JSON result.
  */
 export async function benchModels(args: Record<string, number> = {}) {
   for (const key of Object.keys(args)) {
@@ -98,10 +98,15 @@ export async function benchModels(args: Record<string, number> = {}) {
     writeModelData(dir, cases, cases.map((c, i) => makeModelData(c, seed + i)));
     const loadBefore = loadavg();
 
-    const engine = (kernels: 'auto' | 'js', heap: number) =>
-      spawnJson<ModelsEngineChildResult>('./models-engine-child.ts', { dir, kernels, reps, blockMs, heapHvps: heap, heapCase: 'mlp4' } satisfies ModelsEngineChildArgs);
-    const wasm = await engine('auto', heapHvps);
-    const js = withJs ? await engine('js', 0) : null;
+    const engine = (kernels: 'auto' | 'js') => spawnJson<ModelsEngineChildResult>('./models-engine-child.ts', { dir, kernels, reps, blockMs } satisfies ModelsEngineChildArgs);
+    const wasm = await engine('auto');
+    const js = withJs ? await engine('js') : null;
+    const heapRun =
+      heapHvps > 0
+        ? await spawnJson<ModelsEngineChildResult>('./models-engine-child.ts', {
+            dir, kernels: 'auto', reps, blockMs, only: ['mlp4'], heapHvps, heapCase: 'mlp4', heapOnly: true,
+          } satisfies ModelsEngineChildArgs)
+        : null;
 
     let tfjs: ModelsTfjsChildResult | null = null;
     let tfjsCpu: ModelsTfjsChildResult | null = null;
@@ -213,7 +218,8 @@ export async function benchModels(args: Record<string, number> = {}) {
         };
       }),
     );
-    const heap = wasm.heap ? { ...wasm.heap, flat: wasm.heap.growth <= HEAP_SLACK && wasm.heap.collections === 0, slack: HEAP_SLACK } : null;
+    const h = heapRun?.heap ?? null;
+    const heap = h ? { ...h, flat: h.growth <= HEAP_SLACK && h.collections === 0, slack: HEAP_SLACK } : null;
 
     return {
       benchmark: 'models',

@@ -26,9 +26,14 @@ export interface ModelsEngineChildArgs {
   readonly blockMs: number;
   /** Only these cases (ids); default all. */
   readonly only?: readonly string[];
-  /** HVPs whose heap is measured (0: none), of the case `heapCase` (default the first). */
+  /**
+   * HVPs whose heap is measured (0: none), of the case `heapCase` (default the first), after as many again as a
+   * warm-up; with `heapOnly` nothing else is run (a fresh process, as the heap tests: no garbage of the timings
+   * pending).
+   */
   readonly heapHvps?: number;
   readonly heapCase?: string;
+  readonly heapOnly?: boolean;
   /** Write a V8 CPU profile of `profileCalls` gradients and HVPs of each case here (after the timings). */
   readonly profilePath?: string;
   readonly profileCalls?: number;
@@ -55,7 +60,15 @@ export interface ModelsEngineChildResult {
   readonly kernels: 'auto' | 'js';
   readonly simd: boolean;
   readonly cases: ModelsEngineCaseResult[];
-  readonly heap: { readonly case: string; readonly hvps: number; readonly before: number; readonly after: number; readonly growth: number; readonly collections: number } | null;
+  readonly heap: {
+    readonly case: string;
+    readonly hvps: number;
+    readonly before: number;
+    readonly after: number;
+    readonly growth: number;
+    readonly allocatedPerHvp: number;
+    readonly collections: number;
+  } | null;
 }
 
 const KERNEL_NAMES = ['matmul', 'conv2d', 'conv2dInputGrad', 'conv2dFilterGrad'] as const;
@@ -116,8 +129,9 @@ const { cases, data } = readModelData(args.dir);
 const chosen = cases.map((c, i) => ({ c, d: data[i] })).filter(({ c }) => !args.only || args.only.includes(c.id));
 const models = chosen.map(({ c, d }) => tapeModel(c, d, args.kernels));
 
+const heapOnly = args.heapOnly === true;
 // the results first (the comparison with PyTorch), then the timings
-const files = chosen.map(({ c }, i) => {
+const files = (heapOnly ? [] : chosen).map(({ c }, i) => {
   const m = models[i];
   m.grad.run(m.batch);
   const gradFile = join(args.dir, `engine-${args.kernels}-${c.id}-grad.bin`);
@@ -129,11 +143,11 @@ const files = chosen.map(({ c }, i) => {
 });
 
 // the blocks of all cases interleaved: round r times every case's gradient and HVP once
-const timers = models.flatMap((m) => [dualTimer(() => m.grad.run(m.batch), args.blockMs, 3), dualTimer(() => m.hvp.run(m.batch), args.blockMs, 3)]);
+const timers = (heapOnly ? [] : models).flatMap((m) => [dualTimer(() => m.grad.run(m.batch), args.blockMs, 3), dualTimer(() => m.hvp.run(m.batch), args.blockMs, 3)]);
 const blocks: BlockTime[][] = timers.map(() => []);
 for (let r = 0; r < args.reps; r++) timers.forEach((t, i) => blocks[i].push(t.block()));
 
-const results: ModelsEngineCaseResult[] = chosen.map(({ c }, i) => {
+const results: ModelsEngineCaseResult[] = (heapOnly ? [] : chosen).map(({ c }, i) => {
   const m = models[i];
   const K = m.tape.kernels as TensorKernels;
   const floorReps = Math.max(3, Math.min(args.reps, 11));
@@ -155,6 +169,7 @@ if (hvps > 0 && models.length > 0) {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const m = models[heapAt];
+  for (let i = 0; i < hvps; i++) m.hvp.run(m.batch);
   const settle = () => {
     gc();
     gc();
@@ -164,9 +179,11 @@ if (hvps > 0 && models.length > 0) {
   const profiler = new GCProfiler();
   profiler.start();
   for (let i = 0; i < hvps; i++) m.hvp.run(m.batch);
+  const unsettled = process.memoryUsage().heapUsed;
   const collections = profiler.stop()?.statistics.length ?? 0;
   const after = settle();
-  heap = { case: chosen[heapAt].c.id, hvps, before, after, growth: after - before, collections };
+  // allocated: the growth before the forced collections (garbage included; meaningful when no collection ran)
+  heap = { case: chosen[heapAt].c.id, hvps, before, after, growth: after - before, allocatedPerHvp: (unsettled - before) / hvps, collections };
 }
 
 if (args.profilePath) await profile(models, args.profilePath, args.profileCalls ?? 20);

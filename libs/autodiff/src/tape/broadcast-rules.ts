@@ -60,16 +60,17 @@ const S_BDOT = 27;
 
 /**
  * Walks the node's coalesced iteration and runs `code` on each run: (len, main offset o, a offset ia and stride sa,
- * b offset ib and stride sb). `aLive`/`bLive` tell the div rules which tangents to read. No allocation.
+ * b offset ib and stride sb). `aLive`/`bLive` tell the div rules which tangents to read, `set` the reverse rules to
+ * assign. No allocation (no argument is a non-integer number: see SCALE).
  */
-function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolean, set: boolean): void {
+function walk(y: TapeNode, code: number, aLive: boolean, bLive: boolean, set: boolean): void {
   const dims = y.itDims;
   const q = dims.length;
   const sa = y.itSa;
   const sb = y.itSb;
   const d0 = y.itPer > 0 ? y.ctx.size * y.itPer : dims[0];
   if (q === 1) {
-    run(y, code, c, aLive, bLive, set, d0, 0, 0, sa[0], 0, sb[0]);
+    run(y, code, aLive, bLive, set, d0, 0, 0, sa[0], 0, sb[0]);
     return;
   }
   const len = dims[q - 1];
@@ -78,7 +79,7 @@ function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boole
   if (q === 2) {
     const a0 = sa[0];
     const b0 = sb[0];
-    for (let i = 0; i < d0; i++) run(y, code, c, aLive, bLive, set, len, i * len, i * a0, ra, i * b0, rb);
+    for (let i = 0; i < d0; i++) run(y, code, aLive, bLive, set, len, i * len, i * a0, ra, i * b0, rb);
     return;
   }
   const cnt = y.itCnt;
@@ -91,7 +92,7 @@ function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boole
   let ib = 0;
   let o = 0;
   for (let t = 0; t < outer; t++) {
-    run(y, code, c, aLive, bLive, set, len, o, ia, ra, ib, rb);
+    run(y, code, aLive, bLive, set, len, o, ia, ra, ib, rb);
     o += len;
     for (let d = q - 2; d >= 0; d--) {
       const lim = d === 0 ? d0 : dims[d];
@@ -105,7 +106,7 @@ function walk(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boole
   }
 }
 
-function run(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolean, set: boolean, len: number, o: number, ia: number, sa: number, ib: number, sb: number): void {
+function run(y: TapeNode, code: number, aLive: boolean, bLive: boolean, set: boolean, len: number, o: number, ia: number, sa: number, ib: number, sb: number): void {
   const a = y.a;
   const b = y.b;
   switch (code) {
@@ -182,16 +183,16 @@ function run(y: TapeNode, code: number, c: number, aLive: boolean, bLive: boolea
       divBdotB(len, y.bdot, y.bar, y.val, o, b.bdot, ib, sb, b.val, bLive ? b.dot : ZERO, bLive ? 1 : 0, aLive ? a.dot : ZERO, aLive ? ia : 0, aLive ? sa : 0);
       return;
     case S_VAL:
-      spread(len, a.val, o, c, y.val, ib, sb, false);
+      sumInto(len, a.val, o, y.val, ib, sb);
       return;
     case S_TAN:
-      spread(len, a.dot, o, c, y.dot, ib, sb, false);
+      sumInto(len, a.dot, o, y.dot, ib, sb);
       return;
     case S_BAR:
-      gatherAdd(len, a.bar, o, c, y.bar, ib, sb, set);
+      gatherAdd(len, a.bar, o, y.bar, ib, sb, set);
       return;
     case S_BDOT:
-      gatherAdd(len, a.bdot, o, c, y.bdot, ib, sb, set);
+      gatherAdd(len, a.bdot, o, y.bdot, ib, sb, set);
       return;
     default:
       return;
@@ -225,8 +226,28 @@ function spread(len: number, Y: Float64Array, o: number, c: number, D: Float64Ar
   else for (let k = 0; k < len; k++) D[id + k * sd] += c * Y[o + k];
 }
 
-/** D[o+k] (+)= c·S[is+k·ss] (a broadcast read; `set`: =). */
-function gatherAdd(len: number, D: Float64Array, o: number, c: number, S: Float64Array, is: number, ss: number, set: boolean): void {
+/**
+ * The scale of the sum being replayed, c (1/count for a mean): read from this array by the sum's runs rather than
+ * passed to them, since a call that V8 does not inline receives a non-integer number boxed, a heap allocation per
+ * call. (A mean allocated 16 bytes a replay, measured; the box came from a conditional expression that merged the
+ * field c₁ with a computed 1/count, see setScale.)
+ */
+const SCALE = new Float64Array(1);
+
+/** Y[o+k] scaled by c = SCALE[0], summed into D[id+k·sd] (as {@link spread}, never assigned). */
+function sumInto(len: number, Y: Float64Array, o: number, D: Float64Array, id: number, sd: number): void {
+  const c = SCALE[0];
+  if (sd === 0) {
+    let s = 0;
+    for (let k = 0; k < len; k++) s += Y[o + k];
+    D[id] += c * s;
+  } else if (sd === 1) for (let k = 0; k < len; k++) D[id + k] += c * Y[o + k];
+  else for (let k = 0; k < len; k++) D[id + k * sd] += c * Y[o + k];
+}
+
+/** D[o+k] (+)= c·S[is+k·ss] with c = SCALE[0] (a broadcast read; `set`: =). */
+function gatherAdd(len: number, D: Float64Array, o: number, S: Float64Array, is: number, ss: number, set: boolean): void {
+  const c = SCALE[0];
   if (ss === 0) {
     const w = c * S[is];
     if (set) for (let k = 0; k < len; k++) D[o + k] = w;
@@ -329,71 +350,73 @@ function divBdotB(
 // ---- rules -----------------------------------------------------------------------------------------------------
 
 export function affineForward(y: TapeNode, mode: number, tanMask: number): void {
-  if ((mode & FWD_VALUE) !== 0) walk(y, V_AFFINE, 0, false, false, false);
-  if (tanMask === 3) walk(y, T_AFFINE_AB, 0, true, true, false);
-  else if (tanMask === 1) walk(y, T_AFFINE_A, 0, true, false, false);
-  else if (tanMask === 2) walk(y, T_AFFINE_B, 0, false, true, false);
+  if ((mode & FWD_VALUE) !== 0) walk(y, V_AFFINE, false, false, false);
+  if (tanMask === 3) walk(y, T_AFFINE_AB, true, true, false);
+  else if (tanMask === 1) walk(y, T_AFFINE_A, true, false, false);
+  else if (tanMask === 2) walk(y, T_AFFINE_B, false, true, false);
 }
 
 export function affineReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
-  if ((barMask & 1) !== 0) walk(y, R_AFFINE_A, 0, false, false, (barSet & 1) !== 0);
-  if ((barMask & 2) !== 0) walk(y, R_AFFINE_B, 0, false, false, (barSet & 2) !== 0);
-  if ((bdotMask & 1) !== 0) walk(y, D_AFFINE_A, 0, false, false, (bdotSet & 1) !== 0);
-  if ((bdotMask & 2) !== 0) walk(y, D_AFFINE_B, 0, false, false, (bdotSet & 2) !== 0);
+  if ((barMask & 1) !== 0) walk(y, R_AFFINE_A, false, false, (barSet & 1) !== 0);
+  if ((barMask & 2) !== 0) walk(y, R_AFFINE_B, false, false, (barSet & 2) !== 0);
+  if ((bdotMask & 1) !== 0) walk(y, D_AFFINE_A, false, false, (bdotSet & 1) !== 0);
+  if ((bdotMask & 2) !== 0) walk(y, D_AFFINE_B, false, false, (bdotSet & 2) !== 0);
 }
 
 export function mulForward(y: TapeNode, mode: number, tanMask: number): void {
-  if ((mode & FWD_VALUE) !== 0) walk(y, V_MUL, 0, false, false, false);
-  if (tanMask === 3) walk(y, T_MUL_AB, 0, true, true, false);
-  else if (tanMask === 1) walk(y, T_MUL_A, 0, true, false, false);
-  else if (tanMask === 2) walk(y, T_MUL_B, 0, false, true, false);
+  if ((mode & FWD_VALUE) !== 0) walk(y, V_MUL, false, false, false);
+  if (tanMask === 3) walk(y, T_MUL_AB, true, true, false);
+  else if (tanMask === 1) walk(y, T_MUL_A, true, false, false);
+  else if (tanMask === 2) walk(y, T_MUL_B, false, true, false);
 }
 
 export function mulReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number, barSet: number, bdotSet: number): void {
-  if ((barMask & 1) !== 0) walk(y, R_MUL_A, 0, false, false, (barSet & 1) !== 0);
-  if ((barMask & 2) !== 0) walk(y, R_MUL_B, 0, false, false, (barSet & 2) !== 0);
-  if ((bdotMask & 1) !== 0) walk(y, (tanMask & 2) !== 0 ? D_MUL_A2 : D_MUL_A, 0, false, false, (bdotSet & 1) !== 0);
-  if ((bdotMask & 2) !== 0) walk(y, (tanMask & 1) !== 0 ? D_MUL_B2 : D_MUL_B, 0, false, false, (bdotSet & 2) !== 0);
+  if ((barMask & 1) !== 0) walk(y, R_MUL_A, false, false, (barSet & 1) !== 0);
+  if ((barMask & 2) !== 0) walk(y, R_MUL_B, false, false, (barSet & 2) !== 0);
+  if ((bdotMask & 1) !== 0) walk(y, (tanMask & 2) !== 0 ? D_MUL_A2 : D_MUL_A, false, false, (bdotSet & 1) !== 0);
+  if ((bdotMask & 2) !== 0) walk(y, (tanMask & 1) !== 0 ? D_MUL_B2 : D_MUL_B, false, false, (bdotSet & 2) !== 0);
 }
 
 export function divForward(y: TapeNode, mode: number, tanMask: number): void {
-  if ((mode & FWD_VALUE) !== 0) walk(y, V_DIV, 0, false, false, false);
-  if (tanMask !== 0) walk(y, T_DIV, 0, (tanMask & 1) !== 0, (tanMask & 2) !== 0, false);
+  if ((mode & FWD_VALUE) !== 0) walk(y, V_DIV, false, false, false);
+  if (tanMask !== 0) walk(y, T_DIV, (tanMask & 1) !== 0, (tanMask & 2) !== 0, false);
 }
 
 export function divReverse(y: TapeNode, barMask: number, bdotMask: number, tanMask: number): void {
   const aLive = (tanMask & 1) !== 0;
   const bLive = (tanMask & 2) !== 0;
-  if ((barMask & 1) !== 0) walk(y, R_DIV_A, 0, false, false, false);
-  if ((barMask & 2) !== 0) walk(y, R_DIV_B, 0, false, false, false);
-  if ((bdotMask & 1) !== 0) walk(y, D_DIV_A, 0, aLive, bLive, false);
-  if ((bdotMask & 2) !== 0) walk(y, D_DIV_B, 0, aLive, bLive, false);
+  if ((barMask & 1) !== 0) walk(y, R_DIV_A, false, false, false);
+  if ((barMask & 2) !== 0) walk(y, R_DIV_B, false, false, false);
+  if ((bdotMask & 1) !== 0) walk(y, D_DIV_A, aLive, bLive, false);
+  if ((bdotMask & 2) !== 0) walk(y, D_DIV_B, aLive, bLive, false);
 }
 
-/** The sum's scale: c₁, or 1/count for a mean (c₁ = NaN; c₂ the count of reduced entries per sample or in all). */
-function sumScale(y: TapeNode): number {
-  if (!Number.isNaN(y.c1)) return y.c1;
-  // c2: reduced entries at a fixed size; ip[0] = 1 when the batch axis is reduced (the count scales with the batch)
-  return y.ip[0] === 1 ? 1 / (y.c2 * y.ctx.size) : 1 / y.c2;
+/** SCALE[0] ← the sum's scale: c₁, or 1/count for a mean (c₁ = NaN; c₂ the count of reduced entries per sample or in all). */
+function setScale(y: TapeNode): void {
+  // c2: reduced entries at a fixed size; ip[0] = 1 when the batch axis is reduced (the count scales with the batch).
+  // One store per branch: a conditional expression merging the field c₁ with a computed quotient boxes the result.
+  if (!Number.isNaN(y.c1)) SCALE[0] = y.c1;
+  else if (y.ip[0] === 1) SCALE[0] = 1 / (y.c2 * y.ctx.size);
+  else SCALE[0] = 1 / y.c2;
 }
 
 export function sumForward(y: TapeNode, mode: number, tanMask: number): void {
-  const c = sumScale(y);
+  setScale(y);
   const n = y.n;
   if ((mode & FWD_VALUE) !== 0) {
     const v = y.val;
     for (let k = 0; k < n; k++) v[k] = 0;
-    walk(y, S_VAL, c, false, false, false);
+    walk(y, S_VAL, false, false, false);
   }
   if (tanMask !== 0) {
     const d = y.dot;
     for (let k = 0; k < n; k++) d[k] = 0;
-    walk(y, S_TAN, c, false, false, false);
+    walk(y, S_TAN, false, false, false);
   }
 }
 
 export function sumReverse(y: TapeNode, barMask: number, bdotMask: number, barSet: number, bdotSet: number): void {
-  const c = sumScale(y);
-  if ((barMask & 1) !== 0) walk(y, S_BAR, c, false, false, (barSet & 1) !== 0);
-  if ((bdotMask & 1) !== 0) walk(y, S_BDOT, c, false, false, (bdotSet & 1) !== 0);
+  setScale(y);
+  if ((barMask & 1) !== 0) walk(y, S_BAR, false, false, (barSet & 1) !== 0);
+  if ((bdotMask & 1) !== 0) walk(y, S_BDOT, false, false, (bdotSet & 1) !== 0);
 }

@@ -1,0 +1,50 @@
+// A dense layer whose loss ends in a mean replays without allocating, measured as the heap's growth with no
+// collection in between (the heap tests' forced collections hide garbage that no scavenge has reached yet): a mean's
+// 1/count, merged with the node's scale field in one conditional expression, was boxed, 16 bytes a replay (and the
+// models benchmark's MLP saw a collection over 10⁵ HVPs). Recorded first in a fresh process (each spec file runs in
+// its own), where V8's field layout for the tape's nodes is the one under which the box appeared.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GCProfiler, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { sampleData, SAMPLES } from '../fixtures/tape-cases';
+import { Tape } from './tape';
+
+const WARMUP = 5_000;
+const REPLAYS = 50_000;
+/** Bytes a replay allowed: the JIT's late code and feedback (a few KB in all); one boxed number is 16. */
+const PER_REPLAY = 4;
+
+/** heapUsed growth over `count` calls with no collection forced in between, and the collections V8 ran. */
+function allocation(step: (i: number) => void): { growth: number; collections: number } {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < WARMUP; i++) step(i);
+  gc();
+  gc();
+  const profiler = new GCProfiler();
+  profiler.start();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < REPLAYS; i++) step(i);
+  const after = process.memoryUsage().heapUsed;
+  const collections = profiler.stop()?.statistics.length ?? 0;
+  return { growth: after - before, collections };
+}
+
+for (const order of [0, 1, 2] as const) {
+  test(`a dense layer's ${['values', 'gradients', 'HVPs'][order]} ending in a mean allocate nothing`, (t) => {
+    const tape = new Tape({ maxBatch: 4 });
+    const W = tape.input([20, 10], 'W');
+    const b = tape.input([10], 'b');
+    const labels = tape.gatherLabels(Int32Array.from({ length: SAMPLES }, (_, j) => j % 10));
+    tape.output(tape.mean(tape.softmaxCrossEntropy(tape.relu(tape.linear(tape.gatherRows(sampleData(20), [20]), W, b)), labels)));
+    const params = [W, b];
+    params.forEach((p, k) => p.val.forEach((_, i) => (p.val[i] = p.dot[i] = Math.sin(i + k))));
+    const plan = tape.plan({ order, wrt: params, direction: params });
+    const batch = Int32Array.of(0, 2, 4, 6);
+    const r = allocation(() => plan.run(batch));
+    t.diagnostic(`heapUsed growth over ${REPLAYS} replays, no collection forced: ${r.growth} bytes, ${r.collections} collections`);
+    assert.equal(r.collections, 0, `garbage collections during ${REPLAYS} replays: ${r.collections}`);
+    assert.ok(r.growth <= PER_REPLAY * REPLAYS, `${(r.growth / REPLAYS).toFixed(1)} bytes allocated a replay`);
+  });
+}
