@@ -14,7 +14,7 @@ export { blackBoxSolver, BLACK_BOX_KEYS } from './black-box/black-box-search';
 export type { BlackBoxOptions, CandidateProposer, Incumbent, SearchHistory } from './black-box/black-box-search';
 export { randomSearch } from './black-box/random-search';
 export type { RandomSearchOptions } from './black-box/random-search';
-export { goodIndices, tpe } from './black-box/tpe';
+export { goodIndices, tpe, tpeProposer } from './black-box/tpe';
 export type { TpeOptions } from './black-box/tpe';
 export { normalCdf, parzenEstimator, parzenLogPdf, parzenSample } from './black-box/parzen';
 export type { Parzen } from './black-box/parzen';

@@ -37,7 +37,7 @@ export function goodIndices(values: readonly number[], gamma: number): Set<numbe
  * maximizes the expected improvement of the paper's model. Coordinates are modelled independently, as hyperopt does
  * for independent hyperparameters. Before `startup` evaluations, candidates are uniform in the box.
  */
-function tpeProposer(gamma: number, startup: number, candidates: number): CandidateProposer<TpeState> {
+export function tpeProposer(gamma: number, startup: number, candidates: number): CandidateProposer<TpeState> {
   return {
     needsHistory: true,
     init: (_dimX, rng) => ({ rng, gamma, startup, candidates }),
