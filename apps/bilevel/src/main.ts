@@ -218,15 +218,16 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .command('bench')
     .description('Benchmark grid solver × problem × seed: writes results.json, table.md and <problem>.svg/png (median and 20–80% band over seeds, against solver time and oracle calls)')
     .option('--full', 'the complete grid (10 seeds, more solvers, Fashion-MNIST n = 20,000 when ../shared/data has it; about an hour)', false)
+    .option('--grid <name>', 'the grid: default, full (as --full) or all-solvers (every registered solver with tuned steps, seeds 0–2) [default]')
     .option('--seeds <n>', 'seeds 0…n−1 [5; full 10]', positiveInt)
     .option('--problems <list>', 'comma-separated problem rows to keep', (v: string) => v.split(',').filter(Boolean))
     .option('--solvers <list>', 'comma-separated solvers to keep', (v: string) => v.split(',').filter(Boolean))
     .option('--out <dir>', 'new or empty folder [bench-results/grid-<time>]')
     .option('--json', 'print the aggregate as JSON on the last stdout line', false)
     .option('--workers <n>', 'run on a pool of n worker processes (the sweep engine) [in this process, one run at a time]', positiveInt)
-    .action(async (o: { full: boolean; seeds?: number; problems?: string[]; solvers?: string[]; out?: string; json: boolean; workers?: number }) => {
+    .action(async (o: { full: boolean; grid?: string; seeds?: number; problems?: string[]; solvers?: string[]; out?: string; json: boolean; workers?: number }) => {
       code = await benchCommand(
-        { full: o.full, seeds: o.seeds, problems: o.problems, solvers: o.solvers, out: o.out, json: o.json, workers: o.workers },
+        { full: o.full, grid: o.grid, seeds: o.seeds, problems: o.problems, solvers: o.solvers, out: o.out, json: o.json, workers: o.workers },
         { stdout, stderr, progress: tty && !o.json },
       );
     });

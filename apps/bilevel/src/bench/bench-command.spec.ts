@@ -43,7 +43,7 @@ test('bench end to end on one run: the table, the files, and --json as the last 
   const last = JSON.parse(stdout.text.trim().split('\n').at(-1)!);
   assert.equal(last.runs, 1);
   assert.equal(last.failed, 0);
-  assert.deepEqual([...last.files].sort(), ['logreg-hpo.png', 'logreg-hpo.svg', 'results.json', 'table.md']);
+  assert.deepEqual([...last.files].sort(), ['logreg-hpo.png', 'logreg-hpo.svg', 'results.csv', 'results.json', 'table.md']);
   const cell = last.aggregate[0].cells[0];
   assert.equal(cell.solver, 'saba');
   // 2 s of SABA reach 1e-2 on this task (README: 1e-6 relative suboptimality within seconds)

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { InputError } from '@bilevel/problems';
 import { createProgress } from '@bilevel/telemetry';
 import { EXIT } from '../exit-codes';
-import { DEFAULT_GRID, FULL_GRID } from './default-grids';
+import { allSolversGrid, DEFAULT_GRID, FULL_GRID } from './default-grids';
 import type { GridInput } from './grid-spec';
 import { GridSpecError } from './grid-spec';
 import { MAX_POOL_WORKERS, ProcessPool } from '../sweep/process-pool';
@@ -12,6 +12,11 @@ import { runGrid } from './run-grid';
 export interface BenchOptions {
   /** The complete grid ({@link FULL_GRID}) instead of {@link DEFAULT_GRID}. Default false. */
   readonly full?: boolean;
+  /**
+   * The grid by name: `default` ({@link DEFAULT_GRID}), `full` ({@link FULL_GRID}) or `all-solvers` (every registered
+   * bilevel solver with tuned steps, {@link allSolversGrid}). Default: `full` when `full` is set, else `default`.
+   */
+  readonly grid?: string;
   /** Seeds 0…n−1 instead of the grid's. */
   readonly seeds?: number;
   /** Output folder, new or empty. Default `bench-results/grid-<time>/`. */
@@ -50,7 +55,11 @@ export function defaultBenchDir(now: Date = new Date()): string {
  * and `solvers` keep only those rows and solvers (an unknown name is an InputError listing the known ones).
  */
 export function selectGrid(options: BenchOptions): GridInput {
-  const base = options.full ? FULL_GRID : DEFAULT_GRID;
+  const named: Record<string, () => GridInput> = { default: () => DEFAULT_GRID, full: () => FULL_GRID, 'all-solvers': allSolversGrid };
+  const name = options.grid ?? (options.full ? 'full' : 'default');
+  if (!Object.hasOwn(named, name)) throw new InputError(`unknown grid "${name}"; expected one of ${Object.keys(named).join(', ')}`, '--grid');
+  if (options.full && name !== 'full') throw new InputError(`--full selects the full grid; it cannot be combined with --grid ${name}`, '--grid');
+  const base = named[name]();
   let grid: GridInput = { ...base, problems: [...base.problems] };
   if (options.seeds !== undefined) {
     if (!Number.isInteger(options.seeds) || options.seeds < 1 || options.seeds > MAX_SEEDS) {

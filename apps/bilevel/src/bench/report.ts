@@ -6,6 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { svgToPng, writeFileAtomic } from '@bilevel/telemetry';
 import type { ProblemAggregate } from './aggregate';
 import { benchPlotSpec } from './bench-plot-spec';
+import { toBenchoptCsv } from './benchopt-csv';
 import { formatBenchTable } from './bench-table';
 import type { RunResult } from './execute-run';
 import type { Grid } from './grid-spec';
@@ -45,6 +46,7 @@ export function budgetsOf(grid: Grid): Record<string, string> {
 /**
  * Writes a grid's results into `dir` (created if needed), each file atomically ({@link writeFileAtomic}):
  * - `results.json`: the grid, the machine, every run (spec, status, evaluated points) and the aggregate;
+ * - `results.csv`: every evaluated point in the public benchmark's (benchopt's) column layout ({@link toBenchoptCsv});
  * - `table.md`: the machine line and {@link formatBenchTable};
  * - `<problem>.svg` and `<problem>.png`: the two-panel chart of {@link benchPlotSpec}, rendered headless by vega.
  */
@@ -57,6 +59,7 @@ export async function writeReport(dir: string, report: BenchReport): Promise<Wri
     files.push(name);
   };
   write('results.json', JSON.stringify(report, null, 1) + '\n');
+  write('results.csv', toBenchoptCsv(report.results));
   const plots: string[] = [];
   for (const agg of report.aggregate) {
     if (agg.timeAxis.length === 0 && agg.callsAxis.length === 0) {

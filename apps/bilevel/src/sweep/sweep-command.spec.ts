@@ -92,7 +92,7 @@ test('sweep command end to end (in process): the table and the counts line, then
   const code = await sweepCommand({ grid, out }, { stdout, stderr, progress: false, executor: new InProcessExecutor() });
   assert.equal(code, 0, stderr.text);
   assert.match(stdout.text, /## Benchmark grid "cmd"/);
-  assert.match(stdout.text, /2 runs: 0 skipped \(complete\), 2 ran, 0 failed; wrote .*out\/\{results.json,logreg-hpo.svg,logreg-hpo.png,table.md\}\n$/);
+  assert.match(stdout.text, /2 runs: 0 skipped \(complete\), 2 ran, 0 failed; wrote .*out\/\{results.json,results.csv,logreg-hpo.svg,logreg-hpo.png,table.md\}\n$/);
 
   const again = new Capture();
   assert.equal(await sweepCommand({ grid, out, json: true }, { stdout: again, stderr, progress: false, executor: new InProcessExecutor() }), 0);
