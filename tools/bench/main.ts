@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { benchGrid, benchSweepPool } from '@bilevel/cli';
 import { benchControl } from './control';
 import { benchDataCleaning } from './datacleaning';
+import { benchFewshot } from './fewshot';
 import { benchDeq } from './deq';
 import { benchImaging } from './imaging';
 import { benchLogreg } from './logreg';
@@ -28,6 +29,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   datacleaning: benchDataCleaning,
   deq: benchDeq,
   imaging: benchImaging,
+  fewshot: benchFewshot,
   control: benchControl,
   peer: benchPeer,
   kernels: benchKernels,

@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/problems';
-import { ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
+import { ESTIMATORS, META_SOLVERS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
 import { EXIT, EXIT_HELP } from './exit-codes';
 import { PROBLEMS } from './build-problem';
+import { META_PROBLEMS } from './meta/meta-setup';
+import { scoreCommand } from './meta/score-command';
 import { readRunConfig } from './run-config-file';
 import { DEFAULT_MAX_ITER } from './problem-defaults';
 import { DEQ_BACKWARDS } from '@bilevel/solvers';
@@ -55,9 +57,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(
       new Option(
         '--problem <name>',
-        'problem: logreg-hpo (binary L2 selection), multiclass-hpo (multinomial, per-class L2), datacleaning (Fashion-MNIST label cleaning), denoise | deblur (learned image regularizer), quadratic (closed form), fractional (sparse fractional program, --solver fractional-cd)',
+        'problem: logreg-hpo (binary L2 selection), multiclass-hpo (multinomial, per-class L2), datacleaning (Fashion-MNIST label cleaning), denoise | deblur (learned image regularizer), quadratic (closed form), fractional (sparse fractional program, --solver fractional-cd), fewshot (Omniglot N-way K-shot meta-learning), sinusoid (MAML\'s few-shot regression)',
       )
-        .choices([...PROBLEMS, 'fractional'])
+        .choices([...PROBLEMS, 'fractional', ...META_PROBLEMS])
         .default('logreg-hpo'),
     )
     .option('--train <file>', 'logreg-hpo: UCI header CSV or LIBSVM (default: bundled breast_cancer.csv); multiclass-hpo: UCI header or headerless CSV (default: bundled wine_data.csv); gzip accepted')
@@ -89,11 +91,14 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(new Option('--reference <when>', 'compute h* by full-batch L-BFGS for the relative suboptimality (auto: not for datacleaning, denoise, deblur)').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--standardize <how>', 'standardize features with the training mean/std, or not').choices(['train', 'none']).default('train'))
     .addOption(
-      new Option('--solver <name>', [...Object.values(SOLVERS), ...Object.values(STANDALONE)].map((s) => `\n  ${s.name}: ${s.description}`).join(''))
-        .choices([...Object.keys(SOLVERS), ...Object.keys(STANDALONE)]),
+      new Option(
+        '--solver <name>',
+        [...Object.values(SOLVERS), ...Object.values(STANDALONE)].map((s) => `\n  ${s.name}: ${s.description}`).join('') +
+          `\n  fewshot and sinusoid: ${Object.values(META_SOLVERS).map((s) => `${s.name} (${s.description})`).join('; ')}`,
+      ).choices([...new Set([...Object.keys(SOLVERS), ...Object.keys(STANDALONE), ...Object.keys(META_SOLVERS)])]),
     )
     .option('--batch <n>', 'minibatch size of every oracle [32; datacleaning 64; denoise/deblur 6; deq 64]', positiveInt)
-    .option('--inner-step <rho>', 'step of z and v (ρ, or ρ₀ for SOBA) [solver default 0.1]', positiveNumber)
+    .option('--inner-step <rho>', 'step of z and v (ρ, or ρ₀ for SOBA) [solver default 0.1; fewshot: adaptation step 0.1; sinusoid 0.01]', positiveNumber)
     .option('--outer-step <gamma>', 'step of x (γ, or γ₀ for SOBA) [solver default 0.1; deq: Adam\'s step, 1e-3]', positiveNumber)
     .addOption(new Option('--estimator <name>', 'direction estimator of all three streams (builds a single-loop solver from parts)').choices(Object.keys(ESTIMATORS)))
     .addOption(new Option('--inner-estimator <name>', 'estimator of the inner stream (z)').choices(Object.keys(ESTIMATORS)))
@@ -117,6 +122,23 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${DEFAULT_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
     .option('--monitor <list>', 'runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end')
     .option('--strict', 'end the run at the first monitor violation (exit 4)', false)
+    .option('--ways <n>', 'fewshot: classes per task N [5]', positiveInt)
+    .option('--shots <k>', 'fewshot, sinusoid: support examples per class (per task for sinusoid) K [fewshot 1; sinusoid 10]', positiveInt)
+    .option('--queries <q>', 'fewshot, sinusoid: query examples per class (per task) [= --shots]', positiveInt)
+    .option('--meta-batch <b>', 'fewshot, sinusoid: tasks per outer step [fewshot 32; sinusoid 25]', positiveInt)
+    .option('--lambda <l>', 'fewshot, sinusoid: weight λ of the proximal term (λ/2)‖φ − θ‖² of every task [fewshot 2; sinusoid 100]', positiveNumber)
+    .option('--inner-steps <n>', 'fewshot, sinusoid: adaptation steps per task (gradient steps of --inner-step, or Newton steps) [fewshot 16; sinusoid 1]', positiveInt)
+    .addOption(new Option('--inner-method <m>', 'fewshot, sinusoid: adaptation by gradient descent or line-search Newton–CG (to --inner-tol) [gd]').choices(['gd', 'newton-cg']))
+    .option('--inner-tol <t>', 'fewshot, sinusoid: stop adapting once ‖∇_φ g‖ ≤ t [0: all --inner-steps]', nonNegativeNumber)
+    .option('--cg-steps <n>', 'imaml: conjugate-gradient steps on (I + H/λ)g = ∇L_query per task [5]', positiveInt)
+    .addOption(new Option('--model <kind>', 'fewshot: the 4-layer convnet or an MLP 256-128-64-64; sinusoid: the MLP 40-40 [fewshot conv]').choices(['conv', 'mlp']))
+    .option('--channels <c>', 'fewshot --model conv: filters per layer (the papers use 64) [32]', positiveInt)
+    .option('--test-alphabets <list>', 'fewshot: the held-out (meta-test) alphabets, comma-separated, or how many to draw [2]')
+    .addOption(new Option('--rotations <on|off>', 'fewshot: each character rotated by 90°, 180°, 270° is a class of its own [on]').choices(['on', 'off']))
+    .option('--test-episodes <n>', 'fewshot, sinusoid: meta-test episodes per evaluation (mean and 95% interval) [600]', positiveInt)
+    .option('--test-inner-steps <n>', 'fewshot, sinusoid: adaptation steps at meta-test [fewshot = --inner-steps; sinusoid 1, MAML\'s protocol]', positiveInt)
+    .option('--test-inner-step <a>', 'fewshot, sinusoid: adaptation step size at meta-test [fewshot = --inner-step; sinusoid 0.01]', positiveNumber)
+    .option('--tasks <n>', 'fewshot, sinusoid: meta-training tasks the meta-batches are drawn from [200,000]', positiveInt)
     .option('--resume <dir>', 'continue the run in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --monitor, --strict, --json and --log-level may be given)')
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       let resumeInfo: ResumeInfo | undefined;
@@ -192,6 +214,23 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         strict: Boolean(opts.strict),
         json,
         progress: tty && !json,
+        ways: opts.ways as number | undefined,
+        shots: opts.shots as number | undefined,
+        queries: opts.queries as number | undefined,
+        metaBatch: opts.metaBatch as number | undefined,
+        lambda: opts.lambda as number | undefined,
+        innerSteps: opts.innerSteps as number | undefined,
+        innerMethod: opts.innerMethod as RunConfig['innerMethod'],
+        innerTol: opts.innerTol as number | undefined,
+        cgSteps: opts.cgSteps as number | undefined,
+        model: opts.model as RunConfig['model'],
+        channels: opts.channels as number | undefined,
+        testAlphabets: opts.testAlphabets as string | undefined,
+        rotations: opts.rotations as RunConfig['rotations'],
+        testEpisodes: opts.testEpisodes as number | undefined,
+        testInnerSteps: opts.testInnerSteps as number | undefined,
+        testInnerStep: opts.testInnerStep as number | undefined,
+        tasks: opts.tasks as number | undefined,
       };
       let interrupt: ((signal: string) => void) | undefined;
       const interrupted = new Promise<string>((r) => (interrupt = r));
@@ -212,6 +251,22 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
       }
+    });
+
+  program
+    .command('score')
+    .description('Meta-test saved meta-parameters (meta-params.json of `bilevel run --problem fewshot|sinusoid`) with the adaptation they were trained with; prints accuracy (and loss) as JSON: mean and 95% interval over the episodes')
+    .requiredOption('--params <file>', 'meta-params.json written by bilevel run')
+    .option('--data <zips>', 'Omniglot zip archives (comma-separated) or a folder of them: draw episodes from their classes [the run\'s own data and held-out alphabets]')
+    .option('--alphabets <list>', 'with --data: only these alphabets (comma-separated)')
+    .option('--episodes <dir>', 'a folder of fixed episodes: <episode>/support/<class>/*.png and <episode>/query/<class>/*.png')
+    .option('--ways <n>', 'classes per episode (must be the model\'s) [the run\'s]', positiveInt)
+    .option('--shots <k>', 'support images per class [the run\'s]', positiveInt)
+    .option('--queries <q>', 'query images per class [the run\'s]', positiveInt)
+    .option('--test-episodes <n>', 'episodes drawn [600]', positiveInt)
+    .option('--seed <n>', 'seed of the episodes drawn [the run\'s seed + 1,000,003: its own meta-test episodes]', integer)
+    .action((o: { params: string; data?: string; alphabets?: string; episodes?: string; ways?: number; shots?: number; queries?: number; testEpisodes?: number; seed?: number }) => {
+      code = scoreCommand(o, { stdout });
     });
 
   program

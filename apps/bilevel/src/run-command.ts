@@ -23,6 +23,9 @@ import { DEFAULT_MAX_ITER, problemDefaults } from './problem-defaults';
 import { fractionalTask, runFractional } from './fractional-command';
 import { deqMetricsFor, deqSolver, deqStartingPoint } from './deq-setup';
 import { forwardSolveMonitor } from '@bilevel/streams';
+import type { MetaCliOptions, MetaProblemName } from './meta/meta-setup';
+import { isMetaProblem, rejectMetaOptions } from './meta/meta-setup';
+import { runMetaCommand } from './meta/meta-command';
 
 /**
  * Relative precision of an evaluated h(x): the inner solve stops at ‖∇_z G‖ ≤ 1e-10 (Newton usually lands far
@@ -34,8 +37,8 @@ const PRECISION_OF_H = 1e-9;
 const TRACE_X_MAX = 1000;
 
 /** Everything `bilevel run` needs, after parsing. */
-export interface RunConfig extends Omit<ProblemConfig, 'problem'> {
-  readonly problem: ProblemConfig['problem'] | 'fractional';
+export interface RunConfig extends Omit<ProblemConfig, 'problem'>, MetaCliOptions {
+  readonly problem: ProblemConfig['problem'] | 'fractional' | MetaProblemName;
   /** The solver; default: the problem's ({@link problemDefaults}). */
   readonly solver?: string;
   /** Minibatch size; default: the problem's. */
@@ -209,7 +212,16 @@ function computeReference(problem: BilevelProblem): Omit<ReferenceSolution, 'met
 export async function runCommand(config: RunConfig, io: RunIo): Promise<number> {
   const { log } = io;
   const wallStart = performance.now();
-  // 0. the standalone fractional task
+  // 0. the meta-learning problems (their own command: per-task inner problems, meta-test evaluation), and the
+  // standalone fractional task
+  if (isMetaProblem(config.problem)) {
+    const problem = config.problem;
+    return runMetaCommand(
+      { ...config, problem },
+      { ...io, files: { ...RUN_FILES, kind: CHECKPOINT_KIND }, persist: (c) => persistableConfig(c as unknown as RunConfig), defaultCheckpointSeconds: DEFAULT_CHECKPOINT_SECONDS },
+    );
+  }
+  rejectMetaOptions(config, config.problem);
   if (config.problem === 'fractional' && config.solver === undefined) config = { ...config, solver: 'fractional-cd' };
   if (config.problem === 'fractional' || config.solver === 'fractional-cd') {
     if (config.problem !== 'fractional') {
@@ -222,7 +234,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     return runFractional({ ...config, maxIter: config.maxIter ?? DEFAULT_MAX_ITER }, dir, io);
   }
   // 1. everything that can fail on bad input, before any file is written
-  const defaults = problemDefaults(config.problem, config.regularizer);
+  const defaults = problemDefaults(config.problem as ProblemConfig['problem'], config.regularizer);
   const solverName = config.solver ?? defaults.solver;
   config = {
     ...config,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseByteSize, readOptionsFile } from '@bilevel/problems';
 import { LOG_LEVELS } from '@bilevel/telemetry';
-import { DEQ_BACKWARDS, ESTIMATORS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
+import { DEQ_BACKWARDS, ESTIMATORS, META_SOLVERS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { PROBLEMS } from './build-problem';
+import { META_PROBLEMS } from './meta/meta-setup';
 
 const names = (r: Record<string, unknown>) => Object.keys(r) as [string, ...string[]];
 const count = z.number().int().min(1);
@@ -13,7 +14,7 @@ const positive = z.number().positive().finite();
  * kebab-case `max-iter` is accepted too), with the same types and ranges. Unknown keys are errors.
  */
 export const RUN_CONFIG_SCHEMA = z.strictObject({
-  problem: z.enum([...PROBLEMS, 'fractional']),
+  problem: z.enum([...PROBLEMS, 'fractional', ...META_PROBLEMS]),
   train: z.string().min(1),
   val: z.string().min(1),
   test: z.string().min(1),
@@ -40,7 +41,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   testSize: count,
   reference: z.enum(['auto', 'on', 'off']),
   evaluate: z.enum(['auto', 'exact', 'iterate']),
-  solver: z.enum([...names(SOLVERS), ...Object.keys(STANDALONE)]),
+  solver: z.enum([...new Set([...names(SOLVERS), ...Object.keys(STANDALONE), ...Object.keys(META_SOLVERS)])] as [string, ...string[]]),
   batch: count,
   innerStep: positive,
   outerStep: positive,
@@ -61,6 +62,23 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   out: z.string().min(1),
   json: z.boolean(),
   logLevel: z.enum(LOG_LEVELS),
+  ways: count,
+  shots: count,
+  queries: count,
+  metaBatch: count,
+  lambda: positive,
+  innerSteps: count,
+  innerMethod: z.enum(['gd', 'newton-cg']),
+  innerTol: z.number().min(0).finite(),
+  cgSteps: count,
+  model: z.enum(['conv', 'mlp']),
+  channels: count,
+  testAlphabets: z.union([z.string().min(1), count]).transform(String),
+  rotations: z.enum(['on', 'off']),
+  testEpisodes: count,
+  testInnerSteps: count,
+  testInnerStep: positive,
+  tasks: count,
   memoryBudget: z
     .union([z.number().int().positive().refine(Number.isSafeInteger, 'expected a safe integer'), z.string()], { error: 'expected a size: bytes, or a string such as "4GiB" or "512MiB"' })
     .transform((v, ctx) => {
