@@ -43,3 +43,4 @@ export { customSolver } from './parts/custom-solver';
 export * from './index-meta';
 export * from './index-deq';
 export * from './index-recent';
+export * from './index-benchmark';

@@ -50,6 +50,12 @@ export interface Solver {
   readonly citation: string;
   /** Schedule of the paper: `jacobi` for SOBA/SABA (all three read iterate t), `gauss-seidel` for loop methods. */
   readonly schedule: string;
+  /**
+   * True when a part reads what another part published at the same point (e.g. MRBO's x step follows the direction
+   * its v step computed at the same x), so the solver is only correct under `schedule`: the CLI refuses another
+   * `--schedule`, and such a step throws when it reads a version from another point. Default false.
+   */
+  readonly fixedSchedule?: boolean;
   readonly inner: StreamPart;
   readonly linsys: StreamPart;
   readonly outer: StreamPart;
