@@ -269,6 +269,9 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   } catch (err) {
     throw new InputError((err as Error).message, '--schedule');
   }
+  if (solver.fixedSchedule && parseSchedule(schedule).name !== parseSchedule(solver.schedule).name) {
+    throw new InputError(`${solver.name} runs under its own schedule ${solver.schedule} only (a part reads what another computed at the same point); received ${schedule}`, '--schedule');
+  }
   let monitors: Monitor[] = [];
   if (config.monitors !== undefined) {
     try {
