@@ -49,9 +49,9 @@ interface InnerState {
  *   φ_k = η‖∇q̂‖²,   λ_k = max(φ_k − ⟨∇F, ∇q̂⟩, 0) / ‖∇q̂‖²      (λ_k = 0 when ∇q̂ = 0)
  *   (z_{k+1}, x_{k+1}) = (z_k, x_k) − (α, ξ)·(∇F(z_k, x_k) + λ_k ∇q̂)
  * the dynamic-barrier step: it follows −∇F as far as that keeps q̂ decreasing at rate φ, so the value-function gap
- * q shrinks while F decreases. No second-order oracle; it needs ∇_x g (`innerGradX`). The paper's theorem: for a
- * lower level with a unique minimizer (Polyak-Łojasiewicz), a KKT-type stationarity measure goes to 0 at rate
- * Õ(K^−1/4) with T = O(log K) inner steps.
+ * q shrinks while F decreases. No second-order oracle; it needs ∇_x g (`innerGradX`). The paper proves
+ * non-asymptotic convergence to stationary points of the reformulation for nonconvex F (a lower level whose
+ * minimizer z_T approaches as T grows).
  *
  * Streams (schedule `gauss-seidel`): the inner part computes z_T, λ_k and both halves of the joint direction from
  * (z_k, x_k), steps z and publishes the x half with z_{k+1} ({@link HypergradientDirection}); the outer part steps x

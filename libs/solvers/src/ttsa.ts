@@ -36,7 +36,8 @@ const KEYS = ['batchSize', 'innerStep', 'innerDecay', 'outerStep', 'outerDecay',
  *   v_{t+1} = −Nη (I − ηH_{B_p})⋯(I − ηH_{B_1}) ∇_z f_I(z_{t+1}, x_t),   p ~ U{0..N−1}    (Ghadimi & Wang's estimator)
  *   x_{t+1} = x_t − α_t (∇_x f_{I'}(z_{t+1}, x_t) + ∇²_xz g_{J'}(z_{t+1}, x_t)·v_{t+1})
  * with β_t = β₀(t+1)^−2/5 and α_t = α₀(t+1)^−3/5: α_t/β_t → 0, so z tracks z*(x_t) while x moves. The paper's
- * nonconvex result: E‖∇h‖² = O(T^−2/5) with these exponents.
+ * result: an O(K^−2/5)-stationary point after K iterations for a weakly convex h (O(K^−2/3)-optimal when strongly
+ * convex, with other exponents).
  * Streams: SGD + power step on z; {@link seriesLinsys} (`hia`) on v, rebuilt at every step; SGD + power step on the
  * outer direction D_x. Oracle calls per step: z: 1 ∇_z g; v: 1 ∇_z f and p HVPs (p ≤ N − 1); x: 1 ∇_x f, 1 cross.
  * Defaults: the benchmark's (steps 0.1, exponents 0.4 and 0.6, η 0.1, N = 10, batch 64). The benchmark reuses the
