@@ -4,12 +4,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DualMedians } from './probe/dual-timer';
+import { mergeMedians } from './probe/dual-timer';
 import { ensureTorch } from './probe/ensure-torch';
 import type { ModelCase } from './probe/model-cases';
 import { makeModelData, MODEL_CASES, readFloat64, relativeError, writeModelData } from './probe/model-cases';
-import type { ModelsEngineChildArgs, ModelsEngineChildResult } from './probe/models-engine-child';
+import type { KernelFloor, ModelsEngineChildArgs, ModelsEngineChildResult } from './probe/models-engine-child';
 import type { ModelsTfjsChildArgs, ModelsTfjsChildResult } from './probe/models-tfjs-child';
 import { spawnJson } from './probe/spawn-json';
+import { median } from './probe/time-call';
 
 /** The PyTorch peer (a file beside the other probes). */
 const TORCH_SCRIPT = fileURLToPath(new URL('./probe/torch_models.py', import.meta.url));
@@ -21,7 +23,7 @@ const HEAP_SLACK = 256 * 1024;
 const TARGETS = { withinTorch: 2, smallFasterBatch: 16, overTfjs: 20 } as const;
 
 const round = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || !Number.isFinite(x) ? null : +x.toFixed(digits));
-const KNOWN = ['reps', 'block-ms', 'torch', 'tfjs', 'tfjs-cpu', 'js', 'heap-hvps', 'seed'];
+const KNOWN = ['reps', 'rounds', 'block-ms', 'torch', 'tfjs', 'tfjs-cpu', 'js', 'heap-hvps', 'seed'];
 
 function positiveInt(name: string, v: number): number {
   if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`benchModels: --${name} must be a positive integer, received ${v}`);
@@ -52,8 +54,35 @@ function runTorch(python: string, dir: string, reps: number, blockMs: number): T
 
 type Figures = { readonly grad: DualMedians | null; readonly hvp: DualMedians | null };
 
+/** The per-case figures of several runs of one implementation, pooled (cases and files as in the first run). */
+function mergeCases<C extends { readonly id: string } & Figures>(runs: readonly { readonly cases: readonly C[] }[]): C[] {
+  return runs[0].cases.map((c) => {
+    const all = (what: 'grad' | 'hvp') => runs.map((r) => r.cases.find((x) => x.id === c.id)?.[what] ?? null).filter((f): f is DualMedians => f !== null);
+    const grad = all('grad');
+    const hvp = all('hvp');
+    return { ...c, grad: grad.length > 0 ? mergeMedians(grad) : null, hvp: hvp.length > 0 ? mergeMedians(hvp) : null };
+  });
+}
+
+function mergeEngine(runs: readonly ModelsEngineChildResult[]): ModelsEngineChildResult {
+  const floor = (id: string, what: 'gradFloor' | 'hvpFloor') => {
+    const all = runs.map((r) => r.cases.find((x) => x.id === id)?.[what]).filter((f): f is KernelFloor => f !== undefined);
+    return { calls: all[0].calls, ms: median(all.map((f) => f.ms)) };
+  };
+  const cases = mergeCases(runs).map((c) => ({ ...c, gradFloor: floor(c.id, 'gradFloor'), hvpFloor: floor(c.id, 'hvpFloor') }));
+  return { ...runs[0], cases };
+}
+
+function mergeTfjs(runs: readonly ModelsTfjsChildResult[]): ModelsTfjsChildResult {
+  return { ...runs[0], cases: mergeCases(runs) };
+}
+
+function mergeTorch(runs: readonly TorchResult[]): TorchResult {
+  return { ...runs[0], cases: mergeCases(runs) };
+}
+
 /**
- * `npm run bench -- models [--reps 21] [--block-ms 20] [--torch 1] [--tfjs 1] [--tfjs-cpu 1] [--js 1]
+ * `npm run bench -- models [--reps 21] [--rounds 3] [--block-ms 20] [--torch 1] [--tfjs 1] [--tfjs-cpu 1] [--js 1]
  * [--heap-hvps 100000] [--seed 17]`: issue 17's model benchmark. The models (probe/model-cases.ts): an MLP 784-256-10
  * (relu, mean softmax cross-entropy) at batch 64, and at 16 and 4 (the "small model" target), and a convnet 4 × [conv
  * 3×3, 32 channels, padding 1, relu, 2×2 max pool] + dense 32 → 10 on 28 × 28 images at batch 16. For each, the time
@@ -70,7 +99,8 @@ type Figures = { readonly grad: DualMedians | null; readonly hvp: DualMedians | 
  * All on the same weights, direction, images and labels (seeded, written to a temporary folder the children and
  * Python read). Each figure is the median over `reps` blocks of at least `block-ms` ms of CPU time each (a block
  * repeats the call; one call where it is longer), after a warm-up, the blocks of all cases of one implementation
- * interleaved; CPU time (process.cpuUsage, time.process_time: what the process computed, robust on this shared
+ * interleaved; the engine on SIMD kernels, tfjs and PyTorch run in `rounds` alternating rounds of reps/rounds blocks
+ * each (fresh processes), their blocks pooled, so that a change of the machine's load falls on each alike; CPU time (process.cpuUsage, time.process_time: what the process computed, robust on this shared
  * machine) and wall time are both reported. The engine's gradient and HVP are checked against PyTorch's to
  * {@link SAME_COMPUTATION_TOL} relative (the same computation is compared), tfjs's are reported. The heap, in a fresh
  * process: heapUsed before and after `heap-hvps` HVPs of the MLP at batch 4 (after as many as a warm-up, forced
@@ -81,6 +111,7 @@ export async function benchModels(args: Record<string, number> = {}) {
     if (!KNOWN.includes(key)) throw new RangeError(`benchModels: unknown option --${key}; expected one of ${KNOWN.map((k) => `--${k}`).join(', ')}`);
   }
   const reps = positiveInt('reps', args.reps ?? 21);
+  const rounds = positiveInt('rounds', args.rounds ?? 3);
   const blockMs = args['block-ms'] ?? 20;
   if (!(blockMs > 0 && Number.isFinite(blockMs))) throw new RangeError(`benchModels: --block-ms must be a positive number, received ${blockMs}`);
   const withTorch = flag('torch', args.torch, 1);
@@ -98,38 +129,48 @@ export async function benchModels(args: Record<string, number> = {}) {
     writeModelData(dir, cases, cases.map((c, i) => makeModelData(c, seed + i)));
     const loadBefore = loadavg();
 
-    const engine = (kernels: 'auto' | 'js') => spawnJson<ModelsEngineChildResult>('./models-engine-child.ts', { dir, kernels, reps, blockMs } satisfies ModelsEngineChildArgs);
-    const wasm = await engine('auto');
-    const js = withJs ? await engine('js') : null;
+    let torchNote = 'not run (--torch 0)';
+    let torchSetup: ReturnType<typeof ensureTorch> | null = null;
+    if (withTorch) {
+      torchSetup = ensureTorch();
+      if (torchSetup.python === null) {
+        torchNote = torchSetup.skipped;
+        console.error(`benchModels: ${torchNote}`);
+      }
+    }
+    const torchPython = torchSetup?.python ?? null;
+
+    // the engine (SIMD kernels), tfjs and PyTorch in alternating rounds, so that the load of this shared machine
+    // falls on all three alike; each figure pools the blocks of every round
+    const perRound = Math.ceil(reps / rounds);
+    const wasmRuns: ModelsEngineChildResult[] = [];
+    const tfjsRuns: ModelsTfjsChildResult[] = [];
+    const torchRuns: TorchResult[] = [];
+    for (let r = 0; r < rounds; r++) {
+      wasmRuns.push(await spawnJson<ModelsEngineChildResult>('./models-engine-child.ts', { dir, kernels: 'auto', reps: perRound, blockMs } satisfies ModelsEngineChildArgs));
+      if (withTfjs) tfjsRuns.push(await spawnJson<ModelsTfjsChildResult>('./models-tfjs-child.ts', { dir, reps: perRound, blockMs } satisfies ModelsTfjsChildArgs));
+      if (torchPython !== null) torchRuns.push(runTorch(torchPython, dir, perRound, blockMs));
+    }
+    const wasm = mergeEngine(wasmRuns);
+    const tfjs = tfjsRuns.length > 0 ? mergeTfjs(tfjsRuns) : null;
+    const torch = torchRuns.length > 0 ? mergeTorch(torchRuns) : null;
+    if (torch !== null && torchSetup !== null) {
+      torchNote = `${torchPython}: torch ${torch.torch}, ${torch.threads} thread, BLAS ${torch.loadedBlas.join(', ') || 'unknown'}${torchSetup.notes.length ? `; ${torchSetup.notes.join('; ')}` : ''}`;
+    }
+    // the JavaScript kernels (for reference) and tfjs's cpu backend (a model the first backend cannot differentiate:
+    // about 8 s a convnet gradient) once
+    const js = withJs ? await spawnJson<ModelsEngineChildResult>('./models-engine-child.ts', { dir, kernels: 'js', reps: perRound * rounds, blockMs } satisfies ModelsEngineChildArgs) : null;
+    let tfjsCpu: ModelsTfjsChildResult | null = null;
+    const failed = tfjs?.cases.filter((c) => c.grad === null).map((c) => c.id) ?? [];
+    if (withTfjsCpu && tfjs !== null && failed.length > 0 && tfjs.backend !== 'cpu') {
+      tfjsCpu = await spawnJson<ModelsTfjsChildResult>('./models-tfjs-child.ts', { dir, reps: perRound * rounds, blockMs, only: failed, prefer: 'cpu', warmup: 1 } satisfies ModelsTfjsChildArgs);
+    }
     const heapRun =
       heapHvps > 0
         ? await spawnJson<ModelsEngineChildResult>('./models-engine-child.ts', {
             dir, kernels: 'auto', reps, blockMs, only: ['mlp4'], heapHvps, heapCase: 'mlp4', heapOnly: true,
           } satisfies ModelsEngineChildArgs)
         : null;
-
-    let tfjs: ModelsTfjsChildResult | null = null;
-    let tfjsCpu: ModelsTfjsChildResult | null = null;
-    if (withTfjs) {
-      tfjs = await spawnJson<ModelsTfjsChildResult>('./models-tfjs-child.ts', { dir, reps, blockMs } satisfies ModelsTfjsChildArgs);
-      const failed = tfjs.cases.filter((c) => c.grad === null).map((c) => c.id);
-      if (withTfjsCpu && failed.length > 0 && tfjs.backend !== 'cpu') {
-        tfjsCpu = await spawnJson<ModelsTfjsChildResult>('./models-tfjs-child.ts', { dir, reps, blockMs, only: failed, prefer: 'cpu', warmup: 1 } satisfies ModelsTfjsChildArgs);
-      }
-    }
-
-    let torch: TorchResult | null = null;
-    let torchNote = 'not run (--torch 0)';
-    let torchSetup: ReturnType<typeof ensureTorch> | null = null;
-    if (withTorch) {
-      torchSetup = ensureTorch();
-      if (torchSetup.python === null) torchNote = torchSetup.skipped;
-      else {
-        torch = runTorch(torchSetup.python, dir, reps, blockMs);
-        torchNote = `${torchSetup.python}: torch ${torch.torch}, ${torch.threads} thread, BLAS ${torch.loadedBlas.join(', ') || 'unknown'}${torchSetup.notes.length ? `; ${torchSetup.notes.join('; ')}` : ''}`;
-      }
-      if (torchNote.startsWith('PyTorch peer skipped')) console.error(`benchModels: ${torchNote}`);
-    }
     const loadAfter = loadavg();
 
     // the same computation: engine (both kernels) against PyTorch float64; tfjs (float32) reported
@@ -225,7 +266,8 @@ export async function benchModels(args: Record<string, number> = {}) {
       benchmark: 'models',
       machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadAverage: { before: loadBefore.map((l) => round(l, 2)), after: loadAfter.map((l) => round(l, 2)) } },
       note: 'ms per call: CPU-time medians over the same run (wall times beside); ratios of CPU medians; engine = tape, forward-over-reverse, float64',
-      reps,
+      reps: perRound * rounds,
+      rounds,
       blockMs,
       engine: { simd: wasm.simd },
       tfjs: tfjs ? { version: tfjs.tfjs, backend: tfjs.backend, fallback: tfjsCpu ? { backend: tfjsCpu.backend, cases: tfjsCpu.cases.map((c) => c.id) } : null } : 'not run (--tfjs 0)',

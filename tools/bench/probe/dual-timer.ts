@@ -7,12 +7,17 @@ export interface BlockTime {
   readonly wall: number;
 }
 
-/** Medians over blocks, in milliseconds per call, and the number of blocks and calls per block they come from. */
+/**
+ * Medians over blocks, in milliseconds per call, the number of blocks and calls per block (the median over the
+ * merged runs) they come from, and every block's figure (to merge runs, and to show the spread).
+ */
 export interface DualMedians {
   readonly cpuMs: number;
   readonly wallMs: number;
   readonly reps: number;
   readonly callsPerBlock: number;
+  readonly cpuBlocksMs: readonly number[];
+  readonly wallBlocksMs: readonly number[];
 }
 
 /**
@@ -49,10 +54,22 @@ export function dualTimer(fn: () => void, blockMs: number, warmup: number): { re
 
 /** Medians (ms per call) of blocks timed by {@link dualTimer}. */
 export function dualMedians(blocks: readonly BlockTime[], callsPerBlock: number): DualMedians {
+  const cpuBlocksMs = blocks.map((b) => b.cpu * 1e3);
+  const wallBlocksMs = blocks.map((b) => b.wall * 1e3);
+  return { cpuMs: median(cpuBlocksMs), wallMs: median(wallBlocksMs), reps: blocks.length, callsPerBlock, cpuBlocksMs, wallBlocksMs };
+}
+
+/** The medians of the blocks of several runs of one timing taken together (runs alternated with other programs'). */
+export function mergeMedians(runs: readonly DualMedians[]): DualMedians {
+  if (runs.length === 0) throw new RangeError('mergeMedians: no runs, expected at least one');
+  const cpuBlocksMs = runs.flatMap((r) => r.cpuBlocksMs);
+  const wallBlocksMs = runs.flatMap((r) => r.wallBlocksMs);
   return {
-    cpuMs: median(blocks.map((b) => b.cpu)) * 1e3,
-    wallMs: median(blocks.map((b) => b.wall)) * 1e3,
-    reps: blocks.length,
-    callsPerBlock,
+    cpuMs: median(cpuBlocksMs),
+    wallMs: median(wallBlocksMs),
+    reps: cpuBlocksMs.length,
+    callsPerBlock: median(runs.map((r) => r.callsPerBlock)),
+    cpuBlocksMs,
+    wallBlocksMs,
   };
 }

@@ -12,7 +12,8 @@ each the median over `reps` blocks of at least `blockMs` ms of CPU time (time.pr
 on a busy machine does not count; time.perf_counter alongside), after a warm-up, the blocks of all cases interleaved.
 Writes each case's gradient and HVP to dir/torch-<id>-grad.bin and -hvp.bin (float64, parameters concatenated in
 order) for the benchmark's comparison with the engine. The caller sets OMP/OPENBLAS/MKL threads to 1;
-torch.set_num_threads(1) is called as well. Prints one JSON line.
+torch.set_num_threads(1) is called as well. Prints one JSON line (medians and every block's figure, so that the
+benchmark can pool the blocks of several runs).
 """
 import json
 import os
@@ -132,6 +133,8 @@ def main():
                 "wallMs": median([x[1] for x in b]) * 1e3,
                 "reps": len(b),
                 "callsPerBlock": calls,
+                "cpuBlocksMs": [x[0] * 1e3 for x in b],
+                "wallBlocksMs": [x[1] * 1e3 for x in b],
             }
     print(
         json.dumps(
