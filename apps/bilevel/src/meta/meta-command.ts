@@ -90,6 +90,13 @@ export interface MetaTraceRow {
   episodes: number;
   /** Seconds the meta-test took (not solver time). */
   evalSeconds: number;
+  /**
+   * CPU seconds of this process so far outside the meta-tests (user + system; the solver's work, the load of other
+   * programs on the machine excluded, unlike `solverSeconds`; a resumed run goes on from its last trace row's count),
+   * and in this meta-test.
+   */
+  cpuSeconds: number;
+  evalCpuSeconds: number;
   thetaNorm: number;
   oracleCalls: number;
   calls: Record<string, number>;
@@ -189,9 +196,19 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
   });
   const stop = new Subject<void>();
   const progress = createProgress({ total: Math.max(1, maxIter), enabled: config.progress, label: solver.name });
+  const cpu0 = process.cpuUsage();
+  let evalCpu = 0;
+  const cpuBase = resume ? (rows.at(-1)?.cpuSeconds ?? 0) : 0;
+  const cpuNow = () => {
+    const c = process.cpuUsage(cpu0);
+    return (c.user + c.system) / 1e6;
+  };
   const evaluate = (s: Snapshot): MetaTraceRow => {
     const t0 = performance.now();
+    const c0 = cpuNow();
     const r: MetaTestResult = metaTest(test, s.x, { episodes: test.tasks.count, ...adapt });
+    const c1 = cpuNow();
+    evalCpu += c1 - c0;
     const row: MetaTraceRow = {
       iter: s.iteration,
       solverSeconds: s.solverSeconds,
@@ -201,6 +218,8 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
       lossBefore: r.lossBefore.mean,
       episodes: r.episodes,
       evalSeconds: (performance.now() - t0) / 1000,
+      cpuSeconds: cpuBase + c0 - (evalCpu - (c1 - c0)),
+      evalCpuSeconds: c1 - c0,
       thetaNorm: norm(s.x),
       oracleCalls: totalCalls(s.counts.total),
       calls: { ...s.counts.total },
@@ -322,6 +341,7 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
     ...(lastSnapshot?.reason && status === 'finished' ? { stopReason: lastSnapshot.reason } : {}),
     iterations,
     solverSeconds: lastSnapshot?.solverSeconds ?? 0,
+    solverCpuSeconds: cpuBase + cpuNow() - evalCpu,
     metaTest: metaTestSummary,
     ...(config.problem === 'sinusoid' ? { published: { mamlOneStepMse10Shot: MAML_SINUSOID_10SHOT_MSE, source: 'Li et al. 2017 (Meta-SGD), Table 1: MAML, 10-shot, one step' } } : {}),
     model: train.model.spec,
