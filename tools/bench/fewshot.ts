@@ -19,6 +19,8 @@ interface Case {
   /** Solver seconds of each method (equal time). */
   readonly seconds: number;
   readonly classification: boolean;
+  /** The methods compared, run at once (one child process each). */
+  readonly solvers: readonly string[];
   readonly reference?: { y: number; label: string };
 }
 
@@ -47,9 +49,10 @@ function child(args: readonly string[], log: string): Promise<number> {
 /**
  * `npm run bench -- fewshot [--minutes M] [--channels C] [--meta-batch B] [--meta-batch-20 B] [--lambda L] [--inner-steps N]
  * [--inner-step A] [--only 1|2|3] [--seed S]`:
- * issue 18's meta-learning figures. Each case meta-trains iMAML and first-order MAML for the same budget of solver
- * seconds (`--max-seconds`; evaluation excluded), the two as concurrent child processes of `bilevel run` (one core
- * each, under the same machine load), and meta-tests them on held-out tasks at evaluation points:
+ * issue 18's meta-learning figures. Each case meta-trains iMAML and first-order MAML (and, on sinusoid regression,
+ * Reptile and the Hessian-free ESJ-S) for the same budget of solver seconds (`--max-seconds`; evaluation excluded),
+ * all as concurrent child processes of `bilevel run` (under the same machine load), and meta-tests them on held-out
+ * tasks at evaluation points:
  *   - Omniglot 5-way 1-shot and 20-way 1-shot on the bundled 8 alphabets (6 meta-train, 2 held out: Greek and
  *     Sanskrit with the default seed), rotations as classes, the strided 4-layer convnet with C channels (default 16:
  *     on 2 shared cores iterations matter more than width), meta-batches of B tasks (default 16; 8 for 20-way), the
@@ -83,6 +86,7 @@ export async function benchFewshot(args: Record<string, number>): Promise<{ rows
       args: ['--problem', 'fewshot', '--ways', '5', '--shots', '1', '--channels', String(channels), '--eval-every', '200', '--max-iter', '100000', '--meta-batch', String(metaBatch), ...adaptation],
       seconds,
       classification: true,
+      solvers: ['imaml', 'fomaml'],
       reference: { y: PAPER['5way1shot'], label: `iMAML paper (30 alphabets, 64 ch): ${PAPER['5way1shot']}%` },
     },
     {
@@ -91,6 +95,7 @@ export async function benchFewshot(args: Record<string, number>): Promise<{ rows
       args: ['--problem', 'fewshot', '--ways', '20', '--shots', '1', '--channels', String(channels), '--eval-every', '100', '--max-iter', '100000', '--meta-batch', String(metaBatch20), ...adaptation],
       seconds,
       classification: true,
+      solvers: ['imaml', 'fomaml'],
       reference: { y: PAPER['20way1shot'], label: `iMAML paper (30 alphabets, 64 ch): ${PAPER['20way1shot']}%` },
     },
     {
@@ -99,6 +104,7 @@ export async function benchFewshot(args: Record<string, number>): Promise<{ rows
       args: ['--problem', 'sinusoid', '--shots', '10', '--eval-every', '2000', '--max-iter', '1000000'],
       seconds: Math.max(60, Math.round(seconds / 3)),
       classification: false,
+      solvers: ['imaml', 'fomaml', 'reptile', 'esj-s'],
       reference: { y: MAML_SINUSOID_10SHOT, label: `MAML, one step: ${MAML_SINUSOID_10SHOT}` },
     },
   ].filter((_, k) => only === 0 || only === k + 1);
@@ -109,7 +115,7 @@ export async function benchFewshot(args: Record<string, number>): Promise<{ rows
   for (const c of cases) {
     const started = performance.now();
     const load = loadavg()[0];
-    const runs = ['imaml', 'fomaml'].map((solver) => {
+    const runs = c.solvers.map((solver) => {
       const out = join(base, c.id, solver);
       rmSync(out, { recursive: true, force: true });
       mkdirSync(join(base, c.id), { recursive: true });
@@ -139,7 +145,7 @@ export async function benchFewshot(args: Record<string, number>): Promise<{ rows
       series.push({ label: r.solver, points: trace.map((t) => (c.classification ? { x: t.solverSeconds, mean: t.accuracy ?? NaN, halfWidth: t.accuracyCi95 } : { x: t.solverSeconds, mean: t.loss, halfWidth: t.lossCi95 })) });
     }
     const svg = await metricPlotSvg(series, {
-      title: `${c.label}: iMAML vs first-order MAML at equal solver time`,
+      title: `${c.label}: ${c.solvers.join(', ')} at equal solver time`,
       xTitle: 'solver time (s), evaluation excluded',
       yTitle: c.classification ? 'meta-test accuracy (%), 600 episodes, 95% band' : 'meta-test MSE after one step, 600 tasks',
       logY: !c.classification,

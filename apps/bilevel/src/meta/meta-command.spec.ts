@@ -146,3 +146,14 @@ test('bad input to run and score: one line naming the option, exit 2, nothing wr
     assert.match(r.stderr, pattern);
   }
 });
+
+test('run --config FILE takes the meta-learning options (camelCase keys)', async () => {
+  const base = tmp();
+  const file = join(base, 'meta.json');
+  writeFileSync(file, JSON.stringify({ problem: 'sinusoid', solver: 'reptile', metaBatch: 5, innerSteps: 2, maxIter: 10, evalEvery: 10, testEpisodes: 10, lambda: 50 }));
+  const out = join(base, 'run');
+  const r = await cli(['run', '--config', file, '--out', out, '--json', '--log-level', 'fatal']);
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const s = summaryOf(out);
+  assert.deepEqual([s.solver, s.solverOptions.metaBatch, s.solverOptions.innerSteps, s.problemInfo.lambda, s.iterations], ['reptile', 5, 2, 50, 10]);
+});
