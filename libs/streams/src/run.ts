@@ -44,6 +44,14 @@ export interface RunOptions {
    * `run` only; unsubscribing instead stops at once without either.
    */
   readonly stop?: Observable<unknown>;
+  /**
+   * Called each time the run yields to the event loop (after about `yieldMs` of work, outside solver time), `run`
+   * only: `peek()` copies the current state into a snapshot that subscribers never see (`final` false), for a live
+   * view sampled at the caller's rate. Returning a promise holds the run until it settles (a pause: no step is
+   * taken and no solver time passes); a `stop` requested meanwhile takes effect after it, and unsubscribing
+   * meanwhile cancels the run. Default: none.
+   */
+  readonly onYield?: (peek: () => Snapshot) => PromiseLike<void> | void;
 }
 
 /** Everything a run is built from, shared by the stream driver and the plain-loop driver. */
@@ -246,7 +254,13 @@ export function run(problem: BilevelProblem, solver: Solver, options: RunOptions
         if (checkpoint && atBoundary() && !stopRequested && reached < maxIter && checkpoint.due(reached, solverMs / 1000)) checkpoint.save(capture());
         if (reached % sampleEvery === 0 && reached < maxIter && reached === nextSample) subscriber.next(snapshot(false));
         if (performance.now() - sliceStart >= yieldMs) {
-          handle = setImmediate(loop);
+          const hold = options.onYield?.(() => snapshot(false));
+          if (hold) {
+            const next = () => {
+              if (!cancelled) handle = setImmediate(loop);
+            };
+            hold.then(next, next);
+          } else handle = setImmediate(loop);
           return;
         }
       }
