@@ -76,6 +76,27 @@ test('warm-started re-solves (coefficient changes on one HiGHS model) equal cold
   warm.dispose();
 });
 
+test('the warm path (the LP passed as arrays, A(θ) = A₀ + Σ θ_p D_p for continuous systems) equals the LP text on Lyapunov and discrete systems', async () => {
+  const highs = await loadHighs();
+  for (const [name, thetas] of [
+    ['pendulum', [[0, 0], [-1, -2], [0.0571, -0.9935]]],
+    ['lane-keeping', [[-0.5, 0, 0.5, 0], [-1, -0.3, -0.2, 0.1]]],
+  ] as const) {
+    const sys = getSystem(name);
+    const pi = new FeaturePolicy(sys.nx, 1);
+    const warm = new CertificateLp(sys, pi, highs);
+    const cold = new CertificateLp(sys, pi, highs, { warmStart: false });
+    for (const th of thetas) {
+      const a = warm.solve(Float64Array.from(th));
+      const b = cold.solve(Float64Array.from(th));
+      assert.deepEqual([a.status, a.rows, a.columns], [b.status, b.rows, b.columns], `${name} ${th}`);
+      assert.ok(Math.abs(a.cStar - b.cStar) <= 1e-8 * (1 + Math.abs(b.cStar)), `${name} ${th}: ${a.cStar} vs ${b.cStar}`);
+      for (let p = 0; p < th.length; p++) assert.ok(Math.abs(a.dcdtheta[p] - b.dcdtheta[p]) <= 1e-5 * (1 + Math.abs(b.dcdtheta[p])), `${name} ${th} ∂c*/∂θ_${p}: ${a.dcdtheta[p]} vs ${b.dcdtheta[p]}`);
+    }
+    warm.dispose();
+  }
+});
+
 test('options are validated up front', async () => {
   const highs = await loadHighs();
   const pj = getSystem('pj');

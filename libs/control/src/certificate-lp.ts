@@ -25,9 +25,10 @@ export interface CertificateLpOptions {
   readonly betaBound?: number;
   /**
    * Start each re-solve from the previous solve's optimal basis (HiGHS model, setBasis), so the simplex only repairs
-   * what the new θ changed. The model is rebuilt from the LP text each time, so a solve depends on (θ, that basis)
-   * alone, not on the history of earlier solves: a run resumed from {@link CertificateLp.state} repeats the bits.
-   * Default true when the solver has `createModel`.
+   * what the new θ changed. The model is passed to HiGHS as arrays (a CSR matrix; its θ-independent parts built
+   * once, the θ-dependent ones as A₀ + Σ θ_p D_p for continuous systems) and rebuilt each time, so a solve depends on
+   * (θ, that basis) alone, not on the history of earlier solves: a run resumed from {@link CertificateLp.state}
+   * repeats the bits. Default true when the solver has `createModel`; false writes and solves CPLEX LP text.
    */
   readonly warmStart?: boolean;
   /**
@@ -95,6 +96,28 @@ interface Block {
   readonly rowKeys: readonly string[];
 }
 
+/** A block as arrays (see CertificateLp.compile): rows from `row`, μ entries per row (CSR), the certificate columns. */
+interface CompiledBlock {
+  readonly block: Block;
+  /** Index of its first row in the LP. */
+  readonly row: number;
+  readonly rows: number;
+  readonly rhs: Float64Array;
+  /** The row of the constant monomial (where the slack c enters). */
+  readonly constRow: number;
+  readonly muStart: Int32Array;
+  /** μ index (0-based over all blocks) and coefficient of each entry. */
+  readonly muCol: Int32Array;
+  readonly muVal: Float64Array;
+  /** Fixed blocks: A (rows × J, row-major). */
+  fixed: Float64Array | null;
+  /** Continuous derivative blocks: A₀ (rows × J) and D (rows × J × P): A(θ) = A₀ + Σ_p θ_p D[·, ·, p]. */
+  a0: Float64Array | null;
+  d: Float64Array | null;
+  /** Adds a polynomial's coefficients row by row (by monomial). */
+  readonly place: (p: Polynomial, fn: (r: number, c: number) => void) => void;
+}
+
 /**
  * The lower level of the polynomial track of Wang, Zhan, Wang, Huang, Wang, Yang, Zhu (ICCPS 2023): for a
  * policy π_θ linear in monomial features, the smallest slack c for which a polynomial certificate
@@ -112,7 +135,7 @@ interface Block {
  *
  * Each condition is p + c = Σ_k μ_k H_k with the Handelman products H_k of its box, μ ≥ 0, matched coefficient
  * by coefficient: the LP  min c  over (β, c, μ) s.t. A(θ)·(β, c, μ) = b, |β_i| ≤ betaBound, μ ≥ 0, solved by
- * HiGHS from CPLEX LP text. The initial and unsafe conditions use the sets' bounding boxes with the ball
+ * HiGHS (from arrays when warm-started, from CPLEX LP text otherwise). The initial and unsafe conditions use the sets' bounding boxes with the ball
  * constraint r² − ‖x − c‖² ≥ 0 as an extra generator (their Handelman degree is d + 2 by default); the vertices of
  * α stand for the whole parameter box (f is affine in α for every system here). All of this is conservative, hence
  * sound: c* ≤ 0 proves the conditions on the sets themselves.
@@ -141,8 +164,10 @@ export class CertificateLp {
   private readonly betaBound: number;
   private readonly lyapunov: boolean;
   private readonly epsilon: number;
-  /** The CPLEX LP text of the latest solve, for inspection. */
+  /** The CPLEX LP text of the latest cold solve (warmStart false), for inspection; warm solves pass arrays. */
   lastText = '';
+  /** The blocks compiled to arrays for the warm path (built at the first warm solve). */
+  private compiled: CompiledBlock[] | null = null;
   /** The basis the latest solve ended at (where the next one starts) and the one it started from. */
   private lastBasis: Basis | null = null;
   private startBasis: Basis | null = null;
@@ -337,6 +362,7 @@ export class CertificateLp {
     if (theta.length !== this.policy.nTheta) {
       throw new RangeError(`CertificateLp.solve: theta must have length ${this.policy.nTheta}, received ${theta.length}`);
     }
+    if (this.warm) return this.solveArrays(theta, signal);
     const J = this.basis.length;
     const P = this.policy.nTheta;
     const lines: string[] = ['Minimize', ' obj: c', 'Subject To'];
@@ -400,28 +426,7 @@ export class CertificateLp {
     throwIfStopped(signal);
     this.lastText = lines.join('\n');
     this.muCount = mu;
-    if (this.warm) {
-      const model = this.lp.createModel!({ format: 'lp', data: this.lastText });
-      try {
-        model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex' });
-        const start = this.lastBasis;
-        if (start) model.setBasis(start);
-        this.startBasis = start;
-        const run = model.run();
-        this.lastBasis = model.getBasis();
-        status = run.modelStatus === 7 ? 'Optimal' : `HiGHS model status ${run.modelStatus}`;
-        if (status === 'Optimal') {
-          const sol = model.getSolution();
-          cStar = model.getObjectiveValue();
-          for (let j = 0; j < J; j++) beta[j] = sol.colValue[model.getColByName(`b${j}`)];
-          rowDual = sol.rowDual;
-        }
-      } catch (err) {
-        status = `Solve error: ${(err as Error).message}`;
-      } finally {
-        model.dispose();
-      }
-    } else {
+    {
       try {
         const sol = this.lp.solve(this.lastText, { presolve: 'off', solver: 'simplex' });
         status = sol.Status;
@@ -435,8 +440,22 @@ export class CertificateLp {
         status = `Solve error: ${(err as Error).message}`;
       }
     }
+    return this.finish(status, cStar, beta, rowDual, dqRows, row, J + 1 + this.muCount);
+  }
+
+  /** c*, β and ∂c* / ∂θ from an optimal primal/dual pair (sensitivity rows: ∂A_{row,j}/∂θ_p at [j·P + p]). */
+  private finish(
+    status: string,
+    cStar: number,
+    beta: Float64Array,
+    rowDual: ArrayLike<number>,
+    dqRows: readonly { row: number; coef: Float64Array }[],
+    row: number,
+    columns: number,
+  ): CertificateSolution {
+    const J = this.basis.length;
+    const P = this.policy.nTheta;
     const dcdtheta = new Float64Array(P);
-    const columns = J + 1 + this.muCount;
     if (status !== 'Optimal') return { status, cStar: NaN, beta, dcdtheta, certificate: Polynomial.zero(this.system.nx), rows: row, columns };
     for (const { row: r, coef } of dqRows) {
       const y = rowDual[r];
@@ -449,6 +468,189 @@ export class CertificateLp {
     }
     const certificate = this.mono.reduce((acc, m, j) => acc.add(m.scale(beta[j])), Polynomial.zero(this.system.nx));
     return { status, cStar, beta, dcdtheta, certificate, rows: row, columns };
+  }
+
+  /**
+   * The blocks as arrays, once: per block its rows' right-hand sides, the Handelman products' entries (μ columns,
+   * fixed), and the certificate columns' coefficients — fixed blocks as they are; derivative blocks of a continuous
+   * system affine in θ, A(θ) = A₀ + Σ_p θ_p D_p (q_j is linear in f(x, π_θ(x)), which is affine in θ), so a solve only
+   * adds P multiples of D; discrete systems (B(x⁺) is polynomial in θ) recompute their blocks per θ.
+   */
+  private compile(): CompiledBlock[] {
+    const J = this.basis.length;
+    const P = this.policy.nTheta;
+    const zeroTheta = new Float64Array(P);
+    const out: CompiledBlock[] = [];
+    let row = 0;
+    let mu = 0;
+    for (const block of this.blocks) {
+      const n = block.rowKeys.length;
+      const rowOf = new Map<string, number>(block.rowKeys.map((k, r) => [k, r]));
+      const place = (p: Polynomial, fn: (r: number, c: number) => void): void => {
+        for (const [e, c] of p.terms()) {
+          const r = rowOf.get(e.join(','));
+          if (r === undefined) throw new RangeError(`CertificateLp: block ${block.name} has a monomial of degree above its Handelman degree ${block.degree}`);
+          fn(r, c);
+        }
+      };
+      const rhs = new Float64Array(n);
+      place(block.q0, (r, c) => (rhs[r] -= c));
+      const perRow: number[][] = Array.from({ length: n }, () => []);
+      block.products.forEach((h, k) => place(h, (r, c) => perRow[r].push(mu + k, -c)));
+      const muStart = new Int32Array(n + 1);
+      perRow.forEach((e, r) => (muStart[r + 1] = muStart[r] + e.length / 2));
+      const muCol = new Int32Array(muStart[n]);
+      const muVal = new Float64Array(muStart[n]);
+      perRow.forEach((e, r) => {
+        for (let t = 0; t < e.length; t += 2) {
+          muCol[muStart[r] + t / 2] = e[t];
+          muVal[muStart[r] + t / 2] = e[t + 1];
+        }
+      });
+      const compiled: CompiledBlock = { block, row, rows: n, rhs, constRow: rowOf.get(new Array<number>(this.system.nx).fill(0).join(','))!, muStart, muCol, muVal, fixed: null, a0: null, d: null, place };
+      const dense = (q: readonly Polynomial[]): Float64Array => {
+        const a = new Float64Array(n * J);
+        q.forEach((qj, j) => place(qj, (r, c) => (a[r * J + j] += c)));
+        return a;
+      };
+      if (block.fixed) compiled.fixed = dense(block.fixed);
+      else if (!this.system.discrete) {
+        const { q, dq } = this.derivTerms(block, zeroTheta);
+        compiled.a0 = dense(q);
+        const d = new Float64Array(n * J * P);
+        dq.forEach((dqj, j) => dqj.forEach((p, pp) => place(p, (r, c) => (d[(r * J + j) * P + pp] += c))));
+        compiled.d = d;
+      }
+      out.push(compiled);
+      row += n;
+      mu += block.products.length;
+    }
+    this.muCount = mu;
+    return out;
+  }
+
+  /**
+   * The warm path of {@link solve}: the LP passed to HiGHS as arrays (a CSR matrix over the columns b_0…b_{J−1}, c,
+   * μ_0…, then the diagonal-dominance t_ik of a Lyapunov LP), its simplex started from the previous optimal basis.
+   * Same LP as the text of the cold path, without writing and parsing it.
+   */
+  private solveArrays(theta: Float64Array, signal: StopSignal | undefined): CertificateSolution {
+    const compiled = (this.compiled ??= this.compile());
+    const J = this.basis.length;
+    const P = this.policy.nTheta;
+    const nx = this.system.nx;
+    const M = this.muCount;
+    const pairs: [number, number][] = [];
+    if (this.lyapunov) for (let i = 0; i < nx; i++) for (let k = i + 1; k < nx; k++) pairs.push([i, k]);
+    const T = pairs.length;
+    const nCols = J + 1 + M + T;
+    const blockRows = compiled.reduce((t, c) => t + c.rows, 0);
+    const nRows = blockRows + (this.lyapunov ? nx + 2 * T : 0);
+    const rowLower = new Float64Array(nRows);
+    const rowUpper = new Float64Array(nRows);
+    const starts = new Int32Array(nRows + 1);
+    const idx: number[] = [];
+    const val: number[] = [];
+    const put = (col: number, v: number): void => {
+      idx.push(col);
+      val.push(v);
+    };
+    const dqRows: { row: number; coef: Float64Array }[] = [];
+    for (const c of compiled) {
+      throwIfStopped(signal);
+      let a: Float64Array;
+      if (c.fixed) a = c.fixed;
+      else if (c.a0 && c.d) {
+        a = Float64Array.from(c.a0);
+        const d = c.d;
+        for (let rj = 0; rj < a.length; rj++) {
+          let v = a[rj];
+          for (let p = 0; p < P; p++) v += d[rj * P + p] * theta[p];
+          a[rj] = v;
+        }
+        for (let r = 0; r < c.rows; r++) dqRows.push({ row: c.row + r, coef: d.subarray(r * J * P, (r + 1) * J * P) });
+      } else {
+        const { q, dq } = this.derivTerms(c.block, theta);
+        a = new Float64Array(c.rows * J);
+        q.forEach((qj, j) => c.place(qj, (r, v) => (a[r * J + j] += v)));
+        const coefs = new Float64Array(c.rows * J * P);
+        dq.forEach((dqj, j) => dqj.forEach((p, pp) => c.place(p, (r, v) => (coefs[(r * J + j) * P + pp] += v))));
+        for (let r = 0; r < c.rows; r++) dqRows.push({ row: c.row + r, coef: coefs.subarray(r * J * P, (r + 1) * J * P) });
+      }
+      for (let r = 0; r < c.rows; r++) {
+        const R = c.row + r;
+        for (let j = 0; j < J; j++) {
+          const v = a[r * J + j];
+          if (v !== 0) put(j, v);
+        }
+        if (c.block.slack && r === c.constRow) put(J, 1);
+        for (let t = c.muStart[r]; t < c.muStart[r + 1]; t++) put(J + 1 + c.muCol[t], c.muVal[t]);
+        rowLower[R] = c.rhs[r];
+        rowUpper[R] = c.rhs[r];
+        starts[R + 1] = idx.length;
+      }
+    }
+    if (this.lyapunov) {
+      // Q − εI diagonally dominant: b_(i,i) − Σ_k t_ik ≥ ε, t_ik ∓ ½ b_(i,k) ≥ 0 (see diagonalDominanceRows)
+      const bIndex = (i: number, k: number): number => this.basis.findIndex((e) => (i === k ? e[i] === 2 : e[i] === 1 && e[k] === 1));
+      const tCol = (i: number, k: number): number => J + 1 + M + pairs.findIndex(([a, b]) => a === Math.min(i, k) && b === Math.max(i, k));
+      let R = blockRows;
+      const close = (lower: number) => {
+        rowLower[R] = lower;
+        rowUpper[R] = Infinity;
+        starts[++R] = idx.length;
+      };
+      for (let i = 0; i < nx; i++) {
+        put(bIndex(i, i), 1);
+        for (let k = 0; k < nx; k++) if (k !== i) put(tCol(i, k), -1);
+        close(this.epsilon);
+      }
+      for (const [i, k] of pairs) {
+        put(bIndex(i, k), -0.5);
+        put(tCol(i, k), 1);
+        close(0);
+        put(bIndex(i, k), 0.5);
+        put(tCol(i, k), 1);
+        close(0);
+      }
+    }
+    const colCost = new Float64Array(nCols);
+    colCost[J] = 1;
+    const colLower = new Float64Array(nCols);
+    const colUpper = new Float64Array(nCols).fill(Infinity);
+    for (let j = 0; j < J; j++) {
+      colLower[j] = -this.betaBound;
+      colUpper[j] = this.betaBound;
+    }
+    colLower[J] = -Infinity;
+    throwIfStopped(signal);
+    const matrix = { format: 'csr' as const, numRows: nRows, numCols: nCols, starts, indices: Int32Array.from(idx), values: Float64Array.from(val) };
+    let status: string;
+    let cStar = NaN;
+    const beta = new Float64Array(J);
+    let rowDual: ArrayLike<number> = [];
+    let model: ReturnType<NonNullable<LpSolver['createModel']>> | null = null;
+    try {
+      model = this.lp.createModel!({ numCols: nCols, numRows: nRows, colCost, colLower, colUpper, rowLower, rowUpper, matrix });
+      model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex' });
+      const start = this.lastBasis;
+      if (start) model.setBasis(start);
+      this.startBasis = start;
+      const run = model.run();
+      this.lastBasis = model.getBasis();
+      status = run.modelStatus === 7 ? 'Optimal' : `HiGHS model status ${run.modelStatus}`;
+      if (status === 'Optimal') {
+        const sol = model.getSolution();
+        cStar = model.getObjectiveValue();
+        for (let j = 0; j < J; j++) beta[j] = sol.colValue[j];
+        rowDual = sol.rowDual;
+      }
+    } catch (err) {
+      status = `Solve error: ${(err as Error).message}`;
+    } finally {
+      model?.dispose();
+    }
+    return this.finish(status, cStar, beta, rowDual, dqRows, blockRows, J + 1 + M);
   }
 
   /**
