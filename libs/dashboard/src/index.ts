@@ -1,0 +1,12 @@
+export type { DashboardJson, DashboardKind, DashboardMessage, DashboardMeta, DashboardPoint, DashboardSink } from './dashboard-message';
+export { finiteOrNull } from './dashboard-message';
+export { createToken, sameToken } from './dashboard-token';
+export { checkRequest, TOKEN_HEADER } from './request-guard';
+export type { Refusal } from './request-guard';
+export { DecimatedSeries } from './decimated-series';
+export { DashboardHub } from './dashboard-hub';
+export type { DashboardEvent, DashboardHubOptions, DashboardInit, DashboardUpdate } from './dashboard-hub';
+export { startDashboardServer } from './dashboard-server';
+export type { DashboardAction, DashboardServer, DashboardServerOptions } from './dashboard-server';
+export { DashboardSession, openDashboard } from './dashboard-session';
+export type { DashboardSessionOptions } from './dashboard-session';
