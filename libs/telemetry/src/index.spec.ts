@@ -25,6 +25,7 @@ test('the public surface exports exactly the documented values', () => {
     'encodeCheckpoint',
     'errorCode',
     'formatSummaryTable',
+    'metricPlotSpec',
     'metricPlotSvg',
     'readCheckpoint',
     'readTrace',
