@@ -1,28 +1,35 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { firstReach, median, microsPerIter } from './peer/curve-stats';
 import type { PeerTask } from './peer/peer-task';
 import { dataCleaningTask, fashionMnistDir, logregTask } from './peer/peer-task';
+import type { Peer } from './peer/run-peer';
+import { PEERS } from './peer/run-peer';
 import { peerSelfCheck } from './peer/self-check';
+import type { TaskTiming } from './peer/time-task';
 import { timeTask } from './peer/time-task';
+import { ensureNumba } from './probe/ensure-numba';
 
 /** Arguments of {@link benchPeer} (numbers, from `npm run bench -- peer --seeds 3 …`; 0/1 for switches). */
 export interface PeerBenchArgs {
   /** Seeds per implementation; times are medians over them. Default 3. */
   readonly seeds?: number;
-  /** 1: only check that the numpy code is the same algorithm (tools/bench/peer/self-check.ts). Default 0. */
+  /** 1: only check that the numpy and numba code is the same algorithm (tools/bench/peer/self-check.ts). Default 0. */
   readonly check?: number;
-  /** 1: longer runs and tighter targets. Default 0. */
+  /** 1: longer runs and more targets. Default 0. */
   readonly full?: number;
-  /** BLAS threads of the numpy process. Default 1 (our side runs on one thread). */
+  /** BLAS threads of the Python peers. Default 1 (our side runs on one thread). */
   readonly threads?: number;
   /** 0 skips the task. Default 1 each. */
   readonly logreg?: number;
   readonly datacleaning?: number;
-  /** Run lengths and checkpoint spacing (the same on both sides). */
+  /** 0 skips the numba peer (and its installation). Default 1. */
+  readonly numba?: number;
+  /** Run lengths and checkpoint spacing (the same for every implementation). */
   readonly logregIters?: number;
   readonly logregEvery?: number;
   readonly dcIters?: number;
   readonly dcEvery?: number;
-  /** A single target instead of the defaults: relative suboptimality (logreg), validation loss F(z_t) (cleaning). */
+  /** A single target instead of the defaults: relative suboptimality (logreg), test error (cleaning). */
   readonly tol?: number;
   readonly dcTarget?: number;
 }
@@ -46,61 +53,109 @@ function flag(name: string, value: number | undefined, fallback: 0 | 1): boolean
 /** Where the per-checkpoint curves of every run go (relative to the working directory, as bench-results/<name>.json). */
 const CURVES_FILE = 'bench-results/peer-curves.json';
 
-const KNOWN = ['seeds', 'check', 'full', 'threads', 'logreg', 'datacleaning', 'logregIters', 'logregEvery', 'dcIters', 'dcEvery', 'tol', 'dcTarget'];
+const KNOWN = ['seeds', 'check', 'full', 'threads', 'logreg', 'datacleaning', 'numba', 'logregIters', 'logregEvery', 'dcIters', 'dcEvery', 'tol', 'dcTarget'];
+
+/** A figure to 3 significant digits, null when not finite (a target not reached). */
+const fig = (t: number, digits = 3) => (Number.isFinite(t) ? +t.toPrecision(digits) : null);
 
 /**
- * `npm run bench -- peer`: SABA against a straightforward numpy implementation of the same algorithm
- * (tools/bench/peer/saba_numpy.py: same data, five SAGA memories over the same kind of blocks, same batch and steps,
- * a Python loop over iterations with vectorized numpy oracles), on the default logistic task and on Fashion-MNIST
- * data cleaning. Reports, per target, the median over seeds of the solver time to reach it, a first time and to stay
- * at or below it until the run's end (SABA's h oscillates on the way), evaluation excluded on both sides (numpy is
- * timed by its own clock around its iterations); the ratio numpy / ours for our plain loop and for our RxJS streams
- * (the product path); iterations to reach it; µs per iteration; the python and numpy versions. The per-checkpoint
- * curves of every run go to bench-results/peer-curves.json.
- * Targets: relative suboptimality 1e-4 and 1e-6 (logreg); validation loss at the iterate 0.6 and 0.5 (cleaning; on
- * the bundled subset, used when ../shared/data/fashion-mnist is missing, 0.6 and 0.45). Default: 40,000 / 3,000
- * iterations, about 3.5 minutes on the shared 2-core machine; `--full 1`: 60,000 / 8,000 and one more target each.
- * `--check 1` only runs the self-check that the numpy code is the same algorithm.
+ * The headline figures of one task, per implementation: median µs per iteration (solver CPU), median CPU seconds to
+ * the first checkpoint at or below the headline target, median peak resident memory; and each Python peer's figure
+ * divided by our loop's and our streams' (> 1: ours is faster or smaller).
+ */
+export function headline(task: PeerTask, timing: TaskTiming, peers: readonly Peer[]) {
+  const target = task.targets[0];
+  const per = Object.fromEntries(
+    peers.map((p) => {
+      const cs = timing.curves[p] ?? [];
+      return [
+        p,
+        {
+          usPerIter: median(cs.map(microsPerIter)),
+          secondsToTarget: median(cs.map((c) => firstReach(c, target).seconds)),
+          peakMB: median(timing.peaks[p] ?? []),
+        },
+      ];
+    }),
+  ) as Record<Peer, { usPerIter: number; secondsToTarget: number; peakMB: number }>;
+  const ratios: Record<string, Record<string, number | null>> = {};
+  for (const theirs of peers.filter((p) => p === 'numpy' || p === 'numba')) {
+    for (const ours of peers.filter((p) => p === 'loop' || p === 'streams')) {
+      ratios[`${theirs}/${ours}`] = {
+        usPerIter: fig(per[theirs].usPerIter / per[ours].usPerIter),
+        timeToTarget: fig(per[theirs].secondsToTarget / per[ours].secondsToTarget),
+        peakMB: fig(per[theirs].peakMB / per[ours].peakMB),
+      };
+    }
+  }
+  const figures = Object.fromEntries(
+    peers.map((p) => [p, { usPerIter: fig(per[p].usPerIter), secondsToTarget: fig(per[p].secondsToTarget), peakMB: fig(per[p].peakMB) }]),
+  );
+  return { target, figures, ratios };
+}
+
+/**
+ * `npm run bench -- peer`: SABA against two Python implementations of the same algorithm, on the same data, block
+ * orders' kind, batch and steps: a numpy one (tools/bench/peer/saba_numpy.py: a Python loop over iterations, BLAS
+ * matmuls on the gathered minibatch, no per-sample Python loops) and a numba one (saba_numba.py: the same, the run
+ * between two checkpoints one `@njit` function with `np.dot` inside; Debian's python3-numba, installed with apt-get
+ * when missing, skipped with a message when it cannot be). Every implementation runs in its own process (ours in
+ * tools/bench/peer/toolkit-child.ts, with runLoop and with the RxJS streams), one BLAS thread, interleaved seed by
+ * seed. Tasks: the default logistic task (breast cancer, targets: relative suboptimality 1e-4 and 1e-6) and
+ * Fashion-MNIST data cleaning (n = 20,000, targets: test error 17.5% and 18%; the bundled subset when
+ * ../shared/data/fashion-mnist is missing). Per target and implementation: median over seeds of µs per iteration
+ * (CPU and wall), of the solver CPU seconds to reach the target a first time and to stay at or below it to the end,
+ * iterations, and peak resident memory. The last stdout line is the JSON result; its `headline` holds µs per
+ * iteration, time to the first target and peak memory per implementation and the Python/ours ratios. The
+ * per-checkpoint curves go to bench-results/peer-curves.json. Default: 40,000 / 4,000 iterations (about 6 minutes
+ * on the shared 2-core machine); `--full 1`: 60,000 / 8,000 and one more target each. `--check 1` only runs the
+ * self-check that both Python peers are the same algorithm (replayed minibatches).
  */
 export async function benchPeer(args: PeerBenchArgs = {}) {
   for (const key of Object.keys(args)) {
     if (!KNOWN.includes(key)) throw new RangeError(`benchPeer: unknown option --${key}; expected one of ${KNOWN.map((k) => `--${k}`).join(', ')}`);
   }
-  if (flag('check', args.check, 0)) {
-    const check = await peerSelfCheck();
-    return { benchmark: 'peer', mode: 'check', passed: check.passed, rows: check.rows };
-  }
+  const check = flag('check', args.check, 0);
   const full = flag('full', args.full, 0);
+  const withNumba = flag('numba', args.numba, 1);
   const seeds = positiveInt('seeds', args.seeds ?? 3);
   const threads = positiveInt('threads', args.threads ?? 1);
-  const tasks: PeerTask[] = [];
-  if (flag('logreg', args.logreg, 1)) {
-    tasks.push(
-      logregTask({
-        maxIter: positiveInt('logregIters', args.logregIters ?? (full ? 60_000 : 40_000)),
-        every: positiveInt('logregEvery', args.logregEvery ?? 100),
-        targets: args.tol !== undefined ? [positive('tol', args.tol)] : full ? [1e-4, 1e-6, 1e-8] : [1e-4, 1e-6],
-      }),
-    );
+  const wantLogreg = flag('logreg', args.logreg, 1);
+  const wantCleaning = flag('datacleaning', args.datacleaning, 1);
+  const logregIters = positiveInt('logregIters', args.logregIters ?? (full ? 60_000 : 40_000));
+  const logregEvery = positiveInt('logregEvery', args.logregEvery ?? 100);
+  const tol = args.tol !== undefined ? positive('tol', args.tol) : undefined;
+  const dcTarget = args.dcTarget !== undefined ? positive('dcTarget', args.dcTarget) : undefined;
+  const dcEvery = positiveInt('dcEvery', args.dcEvery ?? 100);
+  const dcItersArg = args.dcIters !== undefined ? positiveInt('dcIters', args.dcIters) : undefined;
+
+  let numbaPython: string | null = null;
+  let numbaNote = 'not run (--numba 0)';
+  if (withNumba) {
+    const setup = ensureNumba();
+    numbaPython = setup.python;
+    if (setup.python === null) {
+      numbaNote = setup.skipped;
+      console.error(`benchPeer: ${numbaNote}`);
+    } else numbaNote = setup.installed.length ? `installed ${setup.installed.join(', ')}; ${setup.python}` : setup.python;
   }
-  if (flag('datacleaning', args.datacleaning, 1)) {
+  if (check) {
+    const res = await peerSelfCheck(numbaPython);
+    return { benchmark: 'peer', mode: 'check', numba: numbaNote, passed: res.passed, rows: res.rows };
+  }
+  const peers: Peer[] = PEERS.filter((p) => p !== 'numba' || numbaPython !== null);
+
+  const tasks: PeerTask[] = [];
+  if (wantLogreg) tasks.push(logregTask({ maxIter: logregIters, every: logregEvery, targets: tol !== undefined ? [tol] : full ? [1e-4, 1e-6, 1e-8] : [1e-4, 1e-6] }));
+  if (wantCleaning) {
     const dir = fashionMnistDir();
-    const targets = dir ? (full ? [0.6, 0.5, 0.45] : [0.6, 0.5]) : full ? [0.6, 0.45, 0.35] : [0.6, 0.45];
-    tasks.push(
-      dataCleaningTask({
-        dir,
-        maxIter: positiveInt('dcIters', args.dcIters ?? (full ? 8_000 : dir ? 3_000 : 2_000)),
-        every: positiveInt('dcEvery', args.dcEvery ?? 100),
-        targets: args.dcTarget !== undefined ? [positive('dcTarget', args.dcTarget)] : targets,
-      }),
-    );
+    const targets = dir ? (full ? [0.175, 0.18, 0.17] : [0.175, 0.18]) : full ? [0.3, 0.25, 0.22] : [0.3, 0.25];
+    tasks.push(dataCleaningTask({ dir, maxIter: dcItersArg ?? (full ? 8_000 : dir ? 4_000 : 2_000), every: dcEvery, targets: dcTarget !== undefined ? [dcTarget] : targets }));
   }
   const results = [];
   const curves: Record<string, unknown> = {};
-  let versions = { python: '?', numpy: '?' };
   for (const task of tasks) {
-    const t = await timeTask(task, seeds, threads);
-    versions = t.versions;
+    const t = await timeTask(task, { seeds, threads, peers, ...(numbaPython ? { numbaPython } : {}) });
     const round = (c: { iter: number; seconds: number; metric: number }) => [c.iter, +c.seconds.toFixed(4), +c.metric.toPrecision(6)];
     results.push({
       task: task.name,
@@ -110,20 +165,24 @@ export async function benchPeer(args: PeerBenchArgs = {}) {
       maxIter: task.maxIter,
       every: task.every,
       exportedMB: t.exportedMB,
+      versions: t.versions,
+      ...(t.numbaCompileSeconds !== undefined ? { numbaCompileSeconds: t.numbaCompileSeconds } : {}),
       ...task.info,
+      headline: headline(task, t, peers),
       rows: t.rows,
     });
-    curves[task.name] = { loop: t.curves.loop.map((c) => c.map(round)), streams: t.curves.streams.map((c) => c.map(round)), numpy: t.curves.numpy.map((c) => c.map(round)) };
+    curves[task.name] = Object.fromEntries(peers.map((p) => [p, (t.curves[p] ?? []).map((c) => c.map(round))]));
   }
   // the curves are long: beside the summary rather than in it (main.ts prints the summary)
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync(CURVES_FILE, JSON.stringify({ format: '[iteration, solver seconds, metric] per checkpoint, one array per seed', curves }) + '\n');
+  writeFileSync(CURVES_FILE, JSON.stringify({ format: '[iteration, solver CPU seconds, metric] per checkpoint, one array per seed', curves }) + '\n');
   return {
     benchmark: 'peer',
-    versions: { node: process.version, ...versions },
-    numpyBlasThreads: threads,
+    peers,
+    numba: numbaNote,
+    blasThreads: threads,
     seeds,
-    note: 'times: median over seeds of solver seconds to the first checkpoint at or below the target, or from which the metric stays at or below it to the end (evaluation excluded); numpy/loop > 1 means ours is faster',
+    note: 'times: median over seeds of solver CPU seconds (checkpoint I/O and numba compilation excluded) to the first checkpoint at or below the target, or from which the metric stays at or below it to the end; peak MB: peak resident memory of each process; ratios python/ours > 1 mean ours is faster or smaller',
     curvesFile: CURVES_FILE,
     tasks: results.map(({ rows: _rows, ...rest }) => rest),
     rows: results.flatMap((r) => r.rows),

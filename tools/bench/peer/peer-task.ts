@@ -5,20 +5,25 @@ import type { DataCleaning, LogregHpo } from '@bilevel/problems';
 import { DATA_CLEANING_STEPS, dataCleaning, referenceSolution } from '@bilevel/problems';
 import type { PeerSteps } from './export-problem';
 
+/** The problems of the peer comparison. */
+export type PeerTaskName = 'logreg-hpo' | 'datacleaning';
+
 /** One problem of the peer comparison: the problem, SABA's settings, the run length and what "reached" means. */
 export interface PeerTask {
-  readonly name: 'logreg-hpo' | 'datacleaning';
+  readonly name: PeerTaskName;
   readonly description: string;
   readonly problem: LogregHpo | DataCleaning;
+  /** Fashion-MNIST folder of the data-cleaning task (undefined: the bundled subset; unused for logreg-hpo). */
+  readonly dir: string | undefined;
   readonly steps: PeerSteps;
-  /** Outer iterations of every run (both sides run the same number). */
+  /** Outer iterations of every run (every implementation runs the same number). */
   readonly maxIter: number;
-  /** Evaluate every this many iterations (the same checkpoints on both sides). */
+  /** Evaluate every this many iterations (the same checkpoints everywhere). */
   readonly every: number;
-  /** Iterations of the untimed warm-up of our two drivers (lets the JIT settle). */
+  /** Iterations of the untimed warm-up of our drivers, in their own process (lets the JIT settle). */
   readonly warmupIter: number;
   readonly metricName: string;
-  /** The evaluation, identical for both sides: a function of the iterate (x, z); lower is better. */
+  /** The evaluation, identical for every implementation: a function of the iterate (x, z); lower is better. */
   readonly metric: (x: Float64Array, z: Float64Array) => number;
   /** A run reaches target τ at the first checkpoint with metric ≤ τ. The first target is the headline one. */
   readonly targets: readonly number[];
@@ -27,6 +32,22 @@ export interface PeerTask {
 
 /** The SABA steps of `bilevel run` on logreg-hpo: batch 32, the solver's default ρ = γ = 0.1 (apps/bilevel/src/problem-defaults.ts). */
 export const LOGREG_STEPS: PeerSteps = { batchSize: 32, innerStep: 0.1, outerStep: 0.1 };
+
+/** SABA's settings of a task. */
+export function peerSteps(name: PeerTaskName): PeerSteps {
+  return name === 'logreg-hpo' ? LOGREG_STEPS : DATA_CLEANING_STEPS;
+}
+
+/**
+ * The problem of a task, built as `bilevel run` builds it (the parent evaluates on it, our child process times SABA
+ * on its own copy): logreg-hpo on the bundled breast cancer split 60/40 by seed 0, standardized on the training
+ * split, scalar L2 weight; data cleaning on Fashion-MNIST from `dir` with the problem's defaults (n = 20,000,
+ * m = 5,000, p = 0.5, C = 0.01, data seed 0), or on the bundled subset when `dir` is undefined.
+ */
+export function peerProblem(name: PeerTaskName, dir: string | undefined): LogregHpo | DataCleaning {
+  if (name === 'logreg-hpo') return buildProblem({ problem: 'logreg-hpo', reg: 'scalar', standardize: 'train', seed: 0 }) as LogregHpo;
+  return dir ? dataCleaning({ dir }) : dataCleaning({});
+}
 
 /** Options of {@link logregTask}. */
 export interface LogregTaskOptions {
@@ -42,12 +63,13 @@ export interface LogregTaskOptions {
  * evaluation as `bilevel run` and `npm run bench -- solvers`.
  */
 export function logregTask(options: LogregTaskOptions): PeerTask {
-  const problem = buildProblem({ problem: 'logreg-hpo', reg: 'scalar', standardize: 'train', seed: 0 }) as LogregHpo;
+  const problem = peerProblem('logreg-hpo', undefined) as LogregHpo;
   const ref = referenceSolution(problem);
   return {
     name: 'logreg-hpo',
     description: `breast cancer ${problem.nInner}/${problem.nOuter}, d ${problem.dimZ}, scalar reg, SABA batch 32, ρ = γ = 0.1`,
     problem,
+    dir: undefined,
     steps: LOGREG_STEPS,
     maxIter: options.maxIter,
     every: options.every,
@@ -78,27 +100,28 @@ export interface DataCleaningTaskOptions {
  * Data hyper-cleaning as `bilevel run --problem datacleaning`: n = 20,000, m = 5,000 (bundled subset: 700, 200),
  * p = 0.5, C = 0.01, data seed 0; SABA batch 64, ρ = 0.02, γ = 100 ({@link DATA_CLEANING_STEPS}).
  *
- * Metric: the validation loss at the iterate, F(z_t) = (1/m) Σ CE(z_tᵀb_j, y_j), full batch. Why not h(x_t) =
- * F(z*(x_t)): one exact inner solve at n = 20,000 takes 50–100 s here, so a curve of them would dwarf the runs; F(z_t)
- * is what `bilevel run` traces for this problem (`--evaluate iterate`), it costs one pass over the 5,000 validation
- * rows (~0.1 s), both implementations produce a z_t, and it decreases steadily along SABA's run (2.30 at z = 0, ≈ 0.63
- * after 1,000 iterations, ≈ 0.52 after 2,000, ≈ 0.43 after 7,000 on the full data), so a level both reach in a few
- * thousand iterations is a fair "same tolerance".
+ * Metric: the test error of the iterate's model z_t (fraction of the 10,000 t10k images, 200 on the subset, whose
+ * argmax class is wrong), what the issue's "time to a test error" asks for and what `npm run bench -- datacleaning`
+ * tracks. Evaluating it is one pass over the test rows (~25 ms), and every implementation produces a z_t. Along
+ * SABA's run at these steps it falls from 90% (z = 0) to ≈ 17.8% after 1,500 iterations and ≈ 17.5% after 2,000
+ * (full data; measured over 3 seeds), then settles around 17.0–17.5%, so 17.5% is a level every implementation
+ * reaches in a few thousand iterations; a curve dips and rises by a few tenths of a point, hence the "and stays" row.
  */
 export function dataCleaningTask(options: DataCleaningTaskOptions): PeerTask {
-  const problem = options.dir ? dataCleaning({ dir: options.dir }) : dataCleaning({});
+  const problem = peerProblem('datacleaning', options.dir) as DataCleaning;
   const source = options.dir ? `Fashion-MNIST (${options.dir})` : 'bundled Fashion-MNIST subset (the shared data folder is missing)';
   return {
     name: 'datacleaning',
     description: `${source}, n ${problem.nInner}, m ${problem.nOuter}, p 0.5, C ${problem.C}, SABA batch ${DATA_CLEANING_STEPS.batchSize}, ρ ${DATA_CLEANING_STEPS.innerStep}, γ ${DATA_CLEANING_STEPS.outerStep}`,
     problem,
+    dir: options.dir,
     steps: DATA_CLEANING_STEPS,
     maxIter: options.maxIter,
     every: options.every,
     warmupIter: 200,
-    metricName: 'F(z_t), validation loss at the iterate',
-    metric: (x, z) => problem.outerValue(z, x, problem.fullOuter),
+    metricName: 'test error of z_t',
+    metric: (_x, z) => problem.errors(z).testError,
     targets: options.targets,
-    info: { bundledSubset: !options.dir, wrongLabels: problem.corruptedCount },
+    info: { bundledSubset: !options.dir, wrongLabels: problem.corruptedCount, testImages: problem.test.rows },
   };
 }

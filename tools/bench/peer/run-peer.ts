@@ -3,13 +3,23 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The numpy implementation of SABA (a file beside this one). */
-export const NUMPY_SCRIPT = fileURLToPath(new URL('./saba_numpy.py', import.meta.url));
+/** The implementations of SABA the peer benchmark runs, each in its own process. */
+export const PEERS = ['loop', 'streams', 'numpy', 'numba'] as const;
+export type Peer = (typeof PEERS)[number];
 
-/** Options of {@link runNumpy}. */
-export interface RunNumpyOptions {
-  /** Folder written by exportProblem. */
+/** The Python peers' scripts (files beside this one) and our child (toolkit-child.ts). */
+export const PEER_SCRIPTS = {
+  numpy: fileURLToPath(new URL('./saba_numpy.py', import.meta.url)),
+  numba: fileURLToPath(new URL('./saba_numba.py', import.meta.url)),
+  toolkit: fileURLToPath(new URL('./toolkit-child.ts', import.meta.url)),
+} as const;
+
+/** Options of {@link runPeer}. */
+export interface RunPeerOptions {
+  /** Python peers: the folder written by exportProblem. */
   readonly data: string;
+  /** Our drivers: the task the child builds (peerProblem's arguments), and its untimed warm-up. */
+  readonly task?: { readonly name: 'logreg-hpo' | 'datacleaning'; readonly dir: string | undefined; readonly warmupIter: number };
   readonly seed: number;
   readonly maxIter: number;
   /** Checkpoint every this many iterations (and at 0 and at the end). */
@@ -17,74 +27,112 @@ export interface RunNumpyOptions {
   /** Sizes of x and z, to cut the checkpoint file. */
   readonly dimX: number;
   readonly dimZ: number;
-  /** Folder written by writeSabaOrders: replay our samplers' minibatches. */
+  /** Python peers: folder written by writeSabaOrders, to replay our samplers' minibatches. */
   readonly replay?: string;
-  /** BLAS threads of the numpy process (OPENBLAS/OMP/MKL_NUM_THREADS). Default 1, as our side runs on one thread. */
+  /** BLAS threads of the Python peers (OPENBLAS/OMP/MKL_NUM_THREADS). Default 1, as our side runs on one thread. */
   readonly threads?: number;
-  /** Python interpreter. Default `python3`. */
+  /** Interpreter of a Python peer. Default `python3` (numpy) and `/usr/bin/python3` (numba, Debian's python3-numba). */
   readonly python?: string;
 }
 
-/** One checkpoint of the numpy run: solver seconds (its own clock, I/O excluded) and copies of x, z, v. */
-export interface NumpyCheckpoint {
+/** One checkpoint: the solver's wall and process-CPU seconds so far (checkpoint I/O excluded) and copies of x, z, v. */
+export interface PeerCheckpoint {
   readonly iter: number;
   readonly seconds: number;
+  readonly cpuSeconds: number;
   readonly x: Float64Array;
   readonly z: Float64Array;
   readonly v: Float64Array;
 }
 
-/** Result of {@link runNumpy}. */
-export interface NumpyRun {
-  readonly versions: { readonly python: string; readonly numpy: string };
-  readonly checkpoints: NumpyCheckpoint[];
-  /** Wall time of the whole process (data loading included), seconds. */
+/** Result of {@link runPeer}. */
+export interface PeerRun {
+  readonly peer: Peer;
+  /** Runtime and library versions the process reported (python, numpy, numba; node). */
+  readonly versions: Readonly<Record<string, string>>;
+  readonly checkpoints: PeerCheckpoint[];
+  /** Peak resident memory of the process, MB (data, runtime and compiler included). */
+  readonly peakRssMB: number;
+  /** numba: seconds spent compiling before the timed run. */
+  readonly compileSeconds?: number;
+  /** Wall time of the whole process (start-up and data loading included), seconds. */
   readonly wallSeconds: number;
 }
 
 /**
- * Runs tools/bench/peer/saba_numpy.py once (no shell: the interpreter and its arguments are passed as a list) and
- * reads its JSON lines and its binary checkpoints back. Throws with the interpreter's stderr when it fails.
+ * Runs one implementation of SABA in a child process (no shell: the program and its arguments are passed as a list)
+ * and reads its JSON lines and its binary checkpoints back. Every peer speaks the same protocol (saba_numpy.py's
+ * docstring): a versions line, one line per checkpoint {iter, seconds, cpuSeconds}, a last {peakRssMB} line, and
+ * x, z, v of every checkpoint appended as float64 to the file given with --out. Throws with the child's stderr
+ * when it fails.
  */
-export function runNumpy(options: RunNumpyOptions): NumpyRun {
-  const fn = 'runNumpy';
+export function runPeer(peer: Peer, options: RunPeerOptions): PeerRun {
+  const fn = 'runPeer';
   for (const key of ['seed', 'maxIter', 'every', 'dimX', 'dimZ'] as const) {
     if (!Number.isSafeInteger(options[key]) || options[key] < 0) throw new RangeError(`${fn}: ${key} must be an integer ≥ 0, received ${options[key]}`);
   }
   if (options.every < 1) throw new RangeError(`${fn}: every must be ≥ 1, received ${options.every}`);
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`${fn}: threads must be an integer ≥ 1, received ${threads}`);
-  const out = join(options.data, `checkpoints-${options.seed}${options.replay ? '-replay' : ''}.bin`);
-  const args = [NUMPY_SCRIPT, '--data', options.data, '--seed', String(options.seed), '--max-iter', String(options.maxIter), '--every', String(options.every), '--out', out];
-  if (options.replay) args.push('--replay', options.replay);
+  const out = join(options.data, `checkpoints-${peer}-${options.seed}${options.replay ? '-replay' : ''}.bin`);
+  const common = ['--seed', String(options.seed), '--max-iter', String(options.maxIter), '--every', String(options.every), '--out', out];
+  let command: string;
+  let args: string[];
+  if (peer === 'numpy' || peer === 'numba') {
+    command = options.python ?? (peer === 'numba' ? '/usr/bin/python3' : 'python3');
+    args = [PEER_SCRIPTS[peer], '--data', options.data, ...common];
+    if (options.replay) args.push('--replay', options.replay);
+  } else {
+    if (!options.task) throw new RangeError(`${fn}: the ${peer} driver needs options.task (the problem the child builds)`);
+    if (options.replay) throw new RangeError(`${fn}: replay is for the Python peers; our drivers draw their own minibatches`);
+    command = process.execPath;
+    const task = { name: options.task.name, dir: options.task.dir ?? null, warmupIter: options.task.warmupIter };
+    args = ['--import', 'tsx', PEER_SCRIPTS.toolkit, '--driver', peer, '--task', JSON.stringify(task), ...common];
+  }
   const t = String(threads);
   const env = { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
   const t0 = performance.now();
-  const res = spawnSync(options.python ?? 'python3', args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const res = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallSeconds = (performance.now() - t0) / 1000;
-  if (res.error) throw new Error(`${fn}: could not start ${options.python ?? 'python3'}: ${res.error.message}`);
-  if (res.status !== 0) throw new Error(`${fn}: saba_numpy.py exited with ${res.status}: ${res.stderr.trim().slice(-2000)}`);
-  const lines = res.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const versions = lines.find((l) => l.versions)?.versions as NumpyRun['versions'] | undefined;
-  if (!versions) throw new Error(`${fn}: saba_numpy.py printed no versions line`);
-  const records = lines.filter((l) => typeof l.iter === 'number') as { iter: number; seconds: number }[];
-  const buf = readFileSync(out);
-  rmSync(out);
+  if (res.error) throw new Error(`${fn}: could not start ${command} for the ${peer} peer: ${res.error.message}`);
+  if (res.status !== 0) throw new Error(`${fn}: the ${peer} peer (${command}) exited with ${res.status}: ${res.stderr.trim().slice(-2000)}`);
+  return readPeerOutput(peer, res.stdout, out, options.dimX, options.dimZ, wallSeconds);
+}
+
+/** Parses a peer's stdout and checkpoint file (removed afterwards) into a {@link PeerRun}. */
+export function readPeerOutput(peer: Peer, stdout: string, checkpointFile: string, dimX: number, dimZ: number, wallSeconds: number): PeerRun {
+  const fn = 'readPeerOutput';
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const head = lines.find((l) => l.versions);
+  if (!head) throw new Error(`${fn}: the ${peer} peer printed no versions line`);
+  const tail = lines.find((l) => typeof l.peakRssMB === 'number');
+  if (!tail) throw new Error(`${fn}: the ${peer} peer printed no peakRssMB line`);
+  const records = lines.filter((l) => typeof l.iter === 'number') as { iter: number; seconds: number; cpuSeconds: number }[];
+  const buf = readFileSync(checkpointFile);
+  rmSync(checkpointFile);
   const bytes = new Uint8Array(buf); // a copy, aligned for the Float64Array view
   const all = new Float64Array(bytes.buffer, 0, bytes.byteLength >> 3);
-  const stride = options.dimX + 2 * options.dimZ;
+  const stride = dimX + 2 * dimZ;
   if (all.length !== stride * records.length) {
-    throw new Error(`${fn}: checkpoint file holds ${all.length} values, expected ${records.length} checkpoints × ${stride}`);
+    throw new Error(`${fn}: the ${peer} peer's checkpoint file holds ${all.length} values, expected ${records.length} checkpoints × ${stride}`);
   }
   const checkpoints = records.map((r, k) => {
     const off = k * stride;
     return {
       iter: r.iter,
       seconds: r.seconds,
-      x: all.slice(off, off + options.dimX),
-      z: all.slice(off + options.dimX, off + options.dimX + options.dimZ),
-      v: all.slice(off + options.dimX + options.dimZ, off + stride),
+      cpuSeconds: r.cpuSeconds,
+      x: all.slice(off, off + dimX),
+      z: all.slice(off + dimX, off + dimX + dimZ),
+      v: all.slice(off + dimX + dimZ, off + stride),
     };
   });
-  return { versions, checkpoints, wallSeconds };
+  return {
+    peer,
+    versions: head.versions as Record<string, string>,
+    checkpoints,
+    peakRssMB: tail.peakRssMB as number,
+    ...(typeof head.compileSeconds === 'number' ? { compileSeconds: head.compileSeconds } : {}),
+    wallSeconds,
+  };
 }

@@ -25,9 +25,11 @@ Problems (the matrices come from TypeScript, already standardized, see tools/ben
 with z stored pixel-major (z[p*10 + c]) for data cleaning, as in libs/problems/src/data-cleaning.ts.
 
 Input: a folder with header.json and raw little-endian float64 / int32 files (read with numpy.fromfile).
-Output: on stdout, JSON lines: first {"versions": ...}, then one {"iter", "seconds", ["x"]} per checkpoint
-(iteration 0 and every --every iterations; "seconds" is solver time, excluding this I/O; "x" inline when it has at
-most 64 entries); x, z, v of every checkpoint are appended as float64 to --out, in that order.
+Output: on stdout, JSON lines: first {"versions": ...}, then one {"iter", "seconds", "cpuSeconds", ["x"]} per
+checkpoint (iteration 0 and every --every iterations; "seconds" is the solver's wall time and "cpuSeconds" the
+process CPU time spent in it, both excluding this I/O; "x" inline when it has at most 64 entries), last
+{"peakRssMB"} (the process's peak resident memory); x, z, v of every checkpoint are appended as float64 to --out,
+in that order. saba_numba.py reuses the samplers, the loaders and this output.
 With --replay DIR the samplers take their sample order and block sequence from DIR (written by TypeScript from our
 own samplers), so both implementations see the same minibatches and their iterates can be compared closely.
 """
@@ -36,6 +38,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import time
 
@@ -214,7 +217,8 @@ class Saba:
     """The three SABA updates over explicit state; step() advances (z, v, x) by one jacobi iteration."""
 
     def __init__(self, p, batch, rho, gamma, seed, replay=None):
-        rngs = np.random.default_rng(seed).spawn(len(SAMPLERS))
+        # = default_rng(seed).spawn(5) of numpy >= 1.25, spelled so that older numpy (Debian's, numba's) runs it too
+        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(SAMPLERS))]
         sizes = {"inner": p.n, "hvp": p.n, "outerZ": p.m, "cross": p.n, "outerX": p.m}
 
         def sampler(k, name):
@@ -261,8 +265,9 @@ class Saba:
         self.z, self.v, self.x = z_new, v_new, x_new
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(description):
+    """The command line shared by both peers (this file and saba_numba.py)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--data", required=True, help="folder with header.json and the raw matrices")
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--max-iter", type=int, required=True)
@@ -271,39 +276,68 @@ def main():
     ap.add_argument("--replay", default=None, help="folder with the samplers' orders and block sequences")
     a = ap.parse_args()
     if a.max_iter < 0 or a.every < 1:
-        raise SystemExit(f"saba_numpy: --max-iter must be >= 0 and --every >= 1, received {a.max_iter}, {a.every}")
-    with open(os.path.join(a.data, "header.json")) as f:
-        h = json.load(f)
+        raise SystemExit(f"saba peer: --max-iter must be >= 0 and --every >= 1, received {a.max_iter}, {a.every}")
+    return a
+
+
+def load_problem(h, folder):
     problems = {"logreg-hpo": LogregHpo, "datacleaning": DataCleaning}
     if h["problem"] not in problems:
-        raise SystemExit(f"saba_numpy: problem {h['problem']!r} is not one of {sorted(problems)}")
-    p = problems[h["problem"]](h, a.data)
-    solver = Saba(p, h["batch"], h["innerStep"], h["outerStep"], a.seed, a.replay)
-    for name, s in solver.s.items():
-        if s.sequence is not None and len(s.sequence) < a.max_iter:
-            raise SystemExit(f"saba_numpy: the replayed {name} sequence has {len(s.sequence)} blocks, fewer than --max-iter {a.max_iter}")
-    print(json.dumps({"versions": {"python": platform.python_version(), "numpy": np.__version__}}), flush=True)
+        raise SystemExit(f"saba peer: problem {h['problem']!r} is not one of {sorted(problems)}")
+    return problems[h["problem"]](h, folder)
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process so far, MB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def checkpoint_loop(solver, a, advance):
+    """Runs `advance(k)` (k iterations of the solver) up to --max-iter, with a checkpoint at 0 and every --every
+    iterations: its x, z, v appended to --out, a JSON line with the iteration, the solver's wall seconds and process
+    CPU seconds so far (this I/O excluded). Last line: the peak resident memory."""
     with open(a.out, "wb") as out:
 
-        def checkpoint(t, seconds):
+        def checkpoint(t, seconds, cpu):
             for w in (solver.x, solver.z, solver.v):
                 out.write(np.ascontiguousarray(w, dtype="<f8").tobytes())
-            rec = {"iter": t, "seconds": seconds}
+            rec = {"iter": t, "seconds": seconds, "cpuSeconds": cpu}
             if solver.x.size <= 64:
                 rec["x"] = solver.x.tolist()
             print(json.dumps(rec), flush=True)
 
         seconds = 0.0
+        cpu = 0.0
         t = 0
-        checkpoint(0, 0.0)
+        checkpoint(0, 0.0, 0.0)
         while t < a.max_iter:
-            stop = min(a.max_iter, t + a.every)
+            k = min(a.max_iter, t + a.every) - t
             t0 = time.perf_counter()
-            while t < stop:
-                solver.step()
-                t += 1
+            c0 = time.process_time()
+            advance(k)
+            cpu += time.process_time() - c0
             seconds += time.perf_counter() - t0
-            checkpoint(t, seconds)
+            t += k
+            checkpoint(t, seconds, cpu)
+    print(json.dumps({"peakRssMB": peak_rss_mb()}), flush=True)
+
+
+def main():
+    a = parse_args(__doc__.split("\n")[0])
+    with open(os.path.join(a.data, "header.json")) as f:
+        h = json.load(f)
+    p = load_problem(h, a.data)
+    solver = Saba(p, h["batch"], h["innerStep"], h["outerStep"], a.seed, a.replay)
+    for name, s in solver.s.items():
+        if s.sequence is not None and len(s.sequence) < a.max_iter:
+            raise SystemExit(f"saba_numpy: the replayed {name} sequence has {len(s.sequence)} blocks, fewer than --max-iter {a.max_iter}")
+    print(json.dumps({"versions": {"python": platform.python_version(), "numpy": np.__version__}}), flush=True)
+
+    def advance(k):
+        for _ in range(k):
+            solver.step()
+
+    checkpoint_loop(solver, a, advance)
     return 0
 
 

@@ -10,7 +10,8 @@ import { median } from './curve-stats';
 import type { PeerSteps } from './export-problem';
 import { exportProblem } from './export-problem';
 import { LOGREG_STEPS } from './peer-task';
-import { runNumpy } from './run-numpy';
+import type { Peer } from './run-peer';
+import { runPeer } from './run-peer';
 import { writeSabaOrders } from './write-saba-orders';
 
 /** Iterations of every self-check run and their checkpoint spacing. */
@@ -52,12 +53,12 @@ function maxRelDiff(a: Float64Array, ours: Float64Array): number {
 }
 
 /** Both sides on the same minibatches: the largest relative difference of the iterates over the checkpoints. */
-function replayDifference(problem: BilevelProblem, steps: PeerSteps, dir: string): number {
+function replayDifference(problem: BilevelProblem, steps: PeerSteps, dir: string, peer: Peer, python?: string): number {
   const seed = 7;
   writeSabaOrders(problem, steps.batchSize, seed, CHECK_ITERS, join(dir, 'replay'));
   const ours = new Map<number, { x: Float64Array; z: Float64Array; v: Float64Array }>();
   runLoop(problem, saba(steps), { maxIter: CHECK_ITERS, sampleEvery: CHECK_EVERY, seed }, (s) => ours.set(s.iteration, s));
-  const theirs = runNumpy({ data: dir, seed, maxIter: CHECK_ITERS, every: CHECK_EVERY, dimX: problem.dimX, dimZ: problem.dimZ, replay: join(dir, 'replay') });
+  const theirs = runPeer(peer, { data: dir, seed, maxIter: CHECK_ITERS, every: CHECK_EVERY, dimX: problem.dimX, dimZ: problem.dimZ, replay: join(dir, 'replay'), ...(python ? { python } : {}) });
   let worst = 0;
   for (const c of theirs.checkpoints) {
     const o = ours.get(c.iter);
@@ -81,7 +82,7 @@ function hCurves(problem: LogregHpo, dir: string): { ours: number[]; theirs: num
     });
     ours.push(h);
     iters = it;
-    const res = runNumpy({ data: dir, seed, maxIter: CHECK_ITERS, every: CHECK_EVERY, dimX: problem.dimX, dimZ: problem.dimZ });
+    const res = runPeer('numpy', { data: dir, seed, maxIter: CHECK_ITERS, every: CHECK_EVERY, dimX: problem.dimX, dimZ: problem.dimZ });
     theirs.push(res.checkpoints.map((c) => problem.hypergradient(c.x).value));
   }
   const med = (runs: number[][]) => iters.map((_, k) => median(runs.map((r) => r[k])));
@@ -100,27 +101,31 @@ function progressGap(c: { ours: number[]; theirs: number[]; iters: number[] }): 
 }
 
 /**
- * `npm run bench -- peer --check 1`: checks that tools/bench/peer/saba_numpy.py is the same algorithm as our SABA.
- * 1. logreg-hpo and 2. data cleaning (bundled subset, fast) with our samplers' minibatches replayed in numpy: the
- *    iterates must agree to {@link REPLAY_TOL}; 3. logreg-hpo with each side's own block orders: the median h(x_t)
- *    must agree on the progress to {@link PROGRESS_TOL}; 4. the negative control, numpy with γ doubled, must not.
- * Sets `process.exitCode = 1` when a check fails.
+ * `npm run bench -- peer --check 1`: checks that tools/bench/peer/saba_numpy.py and saba_numba.py are the same
+ * algorithm as our SABA.
+ * 1. logreg-hpo and 2. data cleaning (bundled subset, fast) with our samplers' minibatches replayed in numpy and in
+ *    numba (when `numbaPython` is given): the iterates must agree to {@link REPLAY_TOL}; 3. logreg-hpo with each
+ *    side's own block orders: the median h(x_t) of numpy must agree on the progress to {@link PROGRESS_TOL}; 4. the
+ *    negative control, numpy with γ doubled, must not. (The numba peer draws the numpy peer's block orders from the
+ *    same generators, so 3 covers it through 1–2.) Sets `process.exitCode = 1` when a check fails.
  */
-export async function peerSelfCheck(): Promise<{ passed: boolean; rows: Record<string, unknown>[] }> {
+export async function peerSelfCheck(numbaPython: string | null = null): Promise<{ passed: boolean; rows: Record<string, unknown>[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'bilevel-peer-check-'));
   try {
     const rows: Record<string, unknown>[] = [];
     const logreg = buildProblem({ problem: 'logreg-hpo', reg: 'scalar', standardize: 'train', seed: 0 }) as LogregHpo;
     const logregDir = join(dir, 'logreg');
     exportProblem(logreg, LOGREG_STEPS, logregDir);
-    const d1 = replayDifference(logreg, LOGREG_STEPS, logregDir);
-    rows.push({ check: 'logreg-hpo, replayed minibatches: max rel. diff of z, v, x', value: d1, tolerance: `≤ ${REPLAY_TOL}`, pass: d1 <= REPLAY_TOL });
-
     const cleaning = dataCleaning({});
     const cleaningDir = join(dir, 'cleaning');
     exportProblem(cleaning, DATA_CLEANING_STEPS, cleaningDir);
-    const d2 = replayDifference(cleaning, DATA_CLEANING_STEPS, cleaningDir);
-    rows.push({ check: 'datacleaning (bundled subset), replayed minibatches: max rel. diff', value: d2, tolerance: `≤ ${REPLAY_TOL}`, pass: d2 <= REPLAY_TOL });
+    const peers: { peer: Peer; python?: string }[] = [{ peer: 'numpy' }, ...(numbaPython ? [{ peer: 'numba' as const, python: numbaPython }] : [])];
+    for (const { peer, python } of peers) {
+      const d1 = replayDifference(logreg, LOGREG_STEPS, logregDir, peer, python);
+      rows.push({ check: `${peer}: logreg-hpo, replayed minibatches: max rel. diff of z, v, x`, value: d1, tolerance: `≤ ${REPLAY_TOL}`, pass: d1 <= REPLAY_TOL });
+      const d2 = replayDifference(cleaning, DATA_CLEANING_STEPS, cleaningDir, peer, python);
+      rows.push({ check: `${peer}: datacleaning (bundled subset), replayed minibatches: max rel. diff`, value: d2, tolerance: `≤ ${REPLAY_TOL}`, pass: d2 <= REPLAY_TOL });
+    }
 
     const curves = hCurves(logreg, logregDir);
     const g3 = progressGap(curves);
