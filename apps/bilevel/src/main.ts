@@ -15,8 +15,6 @@ import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-comman
 import { benchCommand } from './bench/bench-command';
 import { readGridFile, sweepCommand } from './sweep/sweep-command';
 import { checkRunCount, DEFAULT_MAX_RUNS, sweepJobs } from './sweep/sweep-engine';
-import { QueueExecutor } from './sweep/queue/queue-executor';
-import { queueStatusCommand } from './sweep/queue/queue-status';
 import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_TIMEOUT_SECONDS } from './sweep/queue/queue-protocol';
 import { readQueueSecret, SECRET_ENV } from './sweep/queue/queue-secret';
 import { PASSWORD_ENV } from './sweep/queue/redis-url';
@@ -312,6 +310,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         if (o.queue === undefined) throw new InputError('shows the runs of a queue; give --queue redis://HOST:PORT', '--status');
         const parsed = readGridFile(grid);
         checkRunCount(parsed, o.maxRuns, grid);
+        // the queue client (BullMQ, ioredis) is loaded by the commands that use a queue only
+        const { queueStatusCommand } = await import('./sweep/queue/queue-status');
         code = await queueStatusCommand({ queue: o.queue, ...auth, name: o.queueName, json: o.json }, sweepJobs(parsed), { stdout });
         return;
       }
@@ -332,6 +332,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         process.once('SIGTERM', onSignal);
       }
       const log = createLogger({ pretty: tty && !o.json, destination: stderr, level: 'info', name: 'bilevel-sweep' });
+      const { QueueExecutor } = queue !== undefined ? await import('./sweep/queue/queue-executor') : { QueueExecutor: undefined };
       try {
         code = await sweepCommand(
           { grid, out: o.out, workers: o.workers, json: o.json, maxRuns: o.maxRuns },
@@ -340,7 +341,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
             stderr,
             progress: tty && !o.json,
             signal: controller.signal,
-            ...(queue !== undefined && secret
+            ...(queue !== undefined && secret && QueueExecutor
               ? { openExecutor: () => QueueExecutor.open({ queue, ...auth, secret, name: o.queueName, attempts: o.attempts, timeoutMs: o.queueTimeout * 1000, log }) }
               : {}),
           },

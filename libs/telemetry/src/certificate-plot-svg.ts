@@ -1,9 +1,8 @@
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { certificatePlotContour, validateBox, validateGrid } from './certificate-plot-contour';
 import type { CertificatePlotBox, CertificatePlotGrid } from './certificate-plot-contour';
 import { describeValue } from './describe-value';
+import { renderVegaLiteSvg } from './render-vega-lite-svg';
 
 /** 2-D points: an array of [x₁, x₂] pairs, or a Float64Array packed [x₁, x₂, x₁, x₂, …]. */
 export type CertificatePlotPoints = readonly (readonly [number, number])[] | Float64Array;
@@ -106,21 +105,7 @@ const FN = 'certificatePlotSvg';
  * writeFileAtomic('runs/pj/picture.png', svgToPng(svg));
  */
 export async function certificatePlotSvg(input: CertificatePlotInput, options: CertificatePlotOptions): Promise<string> {
-  const spec = certificatePlotSpec(input, options);
-  const warnings: string[] = [];
-  const logger = vega.logger(vega.Warn, undefined, (method, _level, args) => {
-    if (method !== 'log') warnings.push(args.map(String).join(' '));
-  });
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logger });
-  try {
-    return await view.toSVG();
-  } catch (err) {
-    throw new Error(`${FN}: rendering failed (${(err as Error).message})${warnings.length ? `; vega said: ${warnings.join('; ')}` : ''}`, {
-      cause: err,
-    });
-  } finally {
-    view.finalize();
-  }
+  return renderVegaLiteSvg(certificatePlotSpec(input, options), FN);
 }
 
 /**

@@ -1,7 +1,6 @@
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { describeValue } from './describe-value';
+import { renderVegaLiteSvg } from './render-vega-lite-svg';
 
 /** One point of a run, as written to the trace. */
 export interface ConvergenceRecord {
@@ -63,21 +62,7 @@ const FIELDS = ['iter', 'solverSeconds', 'value', 'hypergradNorm'] as const;
  * writeFileAtomic('runs/soba-1/convergence.svg', svg);
  */
 export async function convergencePlotSvg(records: readonly ConvergenceRecord[], options: ConvergencePlotOptions): Promise<string> {
-  const spec = convergencePlotSpec(records, options);
-  const warnings: string[] = [];
-  const logger = vega.logger(vega.Warn, undefined, (method, _level, args) => {
-    if (method !== 'log') warnings.push(args.map(String).join(' '));
-  });
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logger });
-  try {
-    return await view.toSVG();
-  } catch (err) {
-    throw new Error(`convergencePlotSvg: rendering failed (${(err as Error).message})${warnings.length ? `; vega said: ${warnings.join('; ')}` : ''}`, {
-      cause: err,
-    });
-  } finally {
-    view.finalize();
-  }
+  return renderVegaLiteSvg(convergencePlotSpec(records, options), 'convergencePlotSvg');
 }
 
 /** The Vega-Lite spec behind {@link convergencePlotSvg}, exposed for tests and for custom rendering. */

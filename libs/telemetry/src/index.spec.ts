@@ -29,6 +29,7 @@ test('the public surface exports exactly the documented values', () => {
     'metricPlotSvg',
     'readCheckpoint',
     'readTrace',
+    'renderVegaLiteSvg',
     'silentLogger',
     'svgToPng',
     'writeCheckpoint',

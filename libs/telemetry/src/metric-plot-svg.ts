@@ -1,6 +1,5 @@
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { renderVegaLiteSvg } from './render-vega-lite-svg';
 
 /** One evaluation point of a series: x (e.g. solver seconds), the metric's mean and its interval half-width. */
 export interface MetricPoint {
@@ -96,11 +95,5 @@ export function metricPlotSpec(series: readonly MetricSeries[], options: MetricP
  * @example await metricPlotSvg([{ label: 'imaml', points: [{ x: 12.5, mean: 91.2, halfWidth: 0.8 }] }], { title: '5-way 1-shot', xTitle: 'solver time (s)', yTitle: 'accuracy (%)' })
  */
 export async function metricPlotSvg(series: readonly MetricSeries[], options: MetricPlotOptions): Promise<string> {
-  const spec = metricPlotSpec(series, options);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  return renderVegaLiteSvg(metricPlotSpec(series, options), 'metricPlotSvg');
 }

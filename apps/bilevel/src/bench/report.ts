@@ -1,9 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
-import type { TopLevelSpec } from 'vega-lite';
-import { svgToPng, writeFileAtomic } from '@bilevel/telemetry';
+import { renderVegaLiteSvg, svgToPng, writeFileAtomic } from '@bilevel/telemetry';
 import type { ProblemAggregate } from './aggregate';
 import { benchPlotSpec } from './bench-plot-spec';
 import { toBenchoptCsv } from './benchopt-csv';
@@ -67,7 +64,7 @@ export async function writeReport(dir: string, report: BenchReport): Promise<Wri
       continue;
     }
     try {
-      const svg = await renderSvg(benchPlotSpec(agg));
+      const svg = await renderVegaLiteSvg(benchPlotSpec(agg), 'writeReport');
       write(`${agg.problem}.svg`, svg);
       write(`${agg.problem}.png`, svgToPng(svg));
       plots.push(agg.problem);
@@ -92,18 +89,3 @@ export async function writeReport(dir: string, report: BenchReport): Promise<Wri
   return { dir, files, markdown, plotErrors };
 }
 
-/** Compiles a Vega-Lite spec and renders it to SVG headless (no browser or canvas), as the telemetry plots do. */
-async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const warnings: string[] = [];
-  const logger = vega.logger(vega.Warn, undefined, (method, _level, args) => {
-    if (method !== 'log') warnings.push(args.map(String).join(' '));
-  });
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logger });
-  try {
-    return await view.toSVG();
-  } catch (err) {
-    throw new Error(`rendering failed (${(err as Error).message})${warnings.length ? `; vega said: ${warnings.join('; ')}` : ''}`, { cause: err });
-  } finally {
-    view.finalize();
-  }
-}

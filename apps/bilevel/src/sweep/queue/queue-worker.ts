@@ -13,26 +13,14 @@ import { runKey } from '../run-key';
 import type { DataRoot } from './data-roots';
 import { confineDataPaths, DataPathError, resolveDataRoots } from './data-roots';
 import type { QueueJobData, QueueJobProgress } from './queue-protocol';
-import { checkAttempts, checkQueueName, DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME, QUEUE_PREFIX } from './queue-protocol';
+import { checkAttempts, checkQueueName, DEFAULT_ATTEMPTS, DEFAULT_LOCK_MS, DEFAULT_MAX_RUN_SECONDS, DEFAULT_QUEUE_NAME, DEFAULT_STALLED_MS, QUEUE_PREFIX } from './queue-protocol';
 import type { SignedResult } from './queue-secret';
 import { signResult, verifyJob } from './queue-secret';
 import type { RedisAuthSource } from './redis-url';
 import { checkRedis, redisConnection, resolveRedisTarget } from './redis-url';
 import { RunThread } from './run-thread';
 
-/**
- * How long a worker holds a run's lock without renewing it (it renews every half of that): the event loop of a run
- * is free at least every 20 ms (`yieldMs` of `run`), so only a dead or frozen worker loses a lock.
- */
-export const DEFAULT_LOCK_MS = 10_000;
-/** How often a worker looks for runs whose lock expired (their worker died) and puts them back on the queue. */
-export const DEFAULT_STALLED_MS = 5_000;
-/**
- * Default wall time a worker gives one run, problem building and evaluations included (`--max-run-seconds`): a run
- * still going then is ended and recorded as an error, so no job holds a worker forever (its lock is renewed while
- * it computes, so it would never count as stalled).
- */
-export const DEFAULT_MAX_RUN_SECONDS = 4 * 3600;
+export { DEFAULT_LOCK_MS, DEFAULT_MAX_RUN_SECONDS, DEFAULT_STALLED_MS } from './queue-protocol';
 /** Largest `--max-run-seconds`: a week. */
 export const MAX_RUN_SECONDS_LIMIT = 7 * 86_400;
 

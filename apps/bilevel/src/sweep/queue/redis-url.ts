@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { RedisOptions } from 'bullmq';
 import { InputError } from '@bilevel/problems';
 import { readPrivateFile } from './private-file';
@@ -126,6 +125,8 @@ export async function checkRedis(target: RedisTarget, options: { readonly timeou
     throw new RangeError(`checkRedis: options.timeoutMs is ${timeoutMs}; expected a positive number of milliseconds`);
   }
   let lastError: Error | undefined;
+  // ioredis is imported when a queue is used, not by every start of the program
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     host: target.host,
     port: target.port,

@@ -3,10 +3,9 @@ import { Option } from 'commander';
 import { LOG_LEVELS } from '@bilevel/telemetry';
 import { MAX_RUN_ITER } from '../../bench/grid-spec';
 import { positiveInt } from '../../parse-values';
-import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME } from './queue-protocol';
+import { DEFAULT_ATTEMPTS, DEFAULT_LOCK_MS, DEFAULT_MAX_RUN_SECONDS, DEFAULT_QUEUE_NAME, DEFAULT_STALLED_MS } from './queue-protocol';
 import { readQueueSecret, SECRET_ENV } from './queue-secret';
 import type { QueueWorkerIo } from './queue-worker';
-import { DEFAULT_LOCK_MS, DEFAULT_MAX_RUN_SECONDS, DEFAULT_STALLED_MS, workerCommand } from './queue-worker';
 import { PASSWORD_ENV } from './redis-url';
 
 /** The options of `bilevel worker` as commander parses them. */
@@ -56,9 +55,13 @@ export function addWorkerOptions(command: Command): Command {
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'));
 }
 
-/** Runs {@link workerCommand} with parsed options: the secret read from its file or the environment first. */
+/**
+ * Runs `workerCommand` with parsed options: the secret read from its file or the environment first. The worker (and
+ * BullMQ with it) is imported here, so that `bilevel --help` does not load the queue client.
+ */
 export async function runWorkerCli(o: WorkerCliOptions, io: QueueWorkerIo = {}): Promise<number> {
   const secret = readQueueSecret(o.secretFile !== undefined ? { secretFile: o.secretFile } : {});
+  const { workerCommand } = await import('./queue-worker');
   return workerCommand(
     {
       queue: o.queue,
