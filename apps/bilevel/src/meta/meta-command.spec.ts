@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AdmZip from 'adm-zip';
 import { bundledOmniglot, encodeGrayPng, EpisodeSampler, splitByAlphabet } from '@bilevel/problems';
 import { createLogger } from '@bilevel/telemetry';
 import { EXIT } from '../exit-codes';
@@ -79,6 +80,25 @@ test('run --problem fewshot (bundled Omniglot) then score: the parameters reprod
   const f = JSON.parse(fixed.stdout.trim());
   assert.deepEqual([f.episodes, f.ways, f.shots, f.queries], [3, 5, 1, 2]);
   assert.ok(f.accuracy.mean >= 0 && f.accuracy.mean <= 100);
+  // malformed episode folders and episodes that do not fit the model: one line naming the path or option, exit 2
+  const bad = tmp();
+  mkdirSync(join(bad, 'noquery', 'e1', 'support', 'a'), { recursive: true });
+  writeFileSync(join(bad, 'noquery', 'e1', 'support', 'a', '0.png'), encodeGrayPng(28, 28, new Array(784).fill(1)));
+  mkdirSync(join(bad, 'empty', 'e1', 'support', 'a'), { recursive: true });
+  mkdirSync(join(bad, 'empty', 'e1', 'query', 'a'), { recursive: true });
+  for (const [args, pattern] of [
+    [['--episodes', join(bad, 'noquery')], /noquery[/\\]e1: no query\/ folder; expected <episode>\/support\/<class>\/<image>\.png/],
+    [['--episodes', join(bad, 'empty')], /e1[/\\]support[/\\]a: the class folder holds no images/],
+    [['--episodes', join(bad, 'missing')], /missing: no such folder/],
+    [['--ways', '20', '--test-episodes', '5'], /--ways: the model has 5 outputs \(trained 5-way\) but the episodes are 20-way/],
+    [['--shots', '21'], /--shots: 21 shots need 21 drawings per class, .* expected --shots ≤ 20/],
+  ] as [string[], RegExp][]) {
+    const e = await cli(['score', '--params', params, ...args]);
+    assert.equal(e.code, EXIT.badInput, `${args.join(' ')}: ${e.stderr}`);
+    assert.match(e.stderr, pattern);
+    assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
+    assert.equal(e.stdout, '');
+  }
 });
 
 test('run --problem sinusoid interrupted at a checkpoint and resumed: the same θ to the bit and the same oracle counts', async () => {
@@ -112,6 +132,10 @@ test('run --problem sinusoid interrupted at a checkpoint and resumed: the same �
 
 test('bad input to run and score: one line naming the option, exit 2, nothing written', async () => {
   const base = tmp();
+  const flatZip = join(base, 'flat.zip');
+  const zip = new AdmZip();
+  zip.addFile('notes.txt', Buffer.from('not a drawing'));
+  zip.writeZip(flatZip);
   const cases: [string[], RegExp][] = [
     [['run', '--problem', 'fewshot', '--ways', '300'], /--ways: 300-way tasks need 300 classes, but the meta-test alphabets \(Greek, Sanskrit\) have 66 characters \(264 classes with rotations\); expected --ways ≤ 264/],
     [['run', '--problem', 'fewshot', '--ways', '30', '--rotations', 'off', '--test-alphabets', 'Greek'], /--ways: 30-way tasks need 30 classes, but the meta-test alphabets \(Greek\) have 24 characters; expected --ways ≤ 24/],
@@ -126,13 +150,20 @@ test('bad input to run and score: one line naming the option, exit 2, nothing wr
     [['run', '--problem', 'sinusoid', '--schedule', 'jacobi'], /--schedule: .* only gauss-seidel applies/],
     [['run', '--problem', 'logreg-hpo', '--shots', '5'], /--shots: applies to the meta-learning problems \(--problem fewshot \| sinusoid\), not to logreg-hpo/],
     [['run', '--problem', 'fewshot', '--data', join(base, 'missing.zip')], /missing\.zip: no such file or folder/],
+    [['run', '--problem', 'fewshot', '--data', flatZip], /flat\.zip: not an Omniglot archive: entry "notes\.txt" is not <alphabet>\/<character>\/<drawing>\.png/],
+    [['run', '--problem', 'fewshot', '--test-alphabets', '8'], /--test-alphabets: 8 alphabets held out of 8 .* expected a number from 1 to 7 or alphabet names/],
+    [['run', '--problem', 'fewshot', '--test-alphabets', '0'], /--test-alphabets: 0 alphabets held out of 8 .* expected a number from 1 to 7 or alphabet names/],
+    [['run', '--problem', 'fewshot', '--ridge', '1'], /--ridge: does not apply to meta-learning problems/],
+    [['run', '--problem', 'fewshot', '--ways', '0'], /option '--ways <n>' argument '0' is invalid\. expected a positive integer/],
+    [['run', '--problem', 'sinusoid', '--shots', '0'], /option '--shots <k>' argument '0' is invalid/],
   ];
   for (const [args, pattern] of cases) {
     const out = join(base, `out${readdirSync(base).length}`);
     const r = await cli([...args, '--out', out]);
     assert.equal(r.code, EXIT.badInput, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, pattern);
-    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    // one error line, and at most commander's hint after it
+    assert.equal(r.stderr.trim().split('\n').filter((l) => l !== '(run with --help for the options)').length, 1, r.stderr);
     assert.ok(!existsSync(out), `${args.join(' ')} wrote ${out}`);
   }
   const junk = join(base, 'junk.json');

@@ -168,7 +168,14 @@ export function buildMetaSetup(config: MetaConfig): MetaSetup {
   const ways = config.ways ?? d.ways ?? 5;
   const rotations = (config.rotations ?? d.rotations) === 'on';
   const { ds, paths } = loadFewShotData(config.data);
-  const split = splitByAlphabet(ds, { ...(config.testAlphabets !== undefined ? { testAlphabets: parseTestAlphabets(config.testAlphabets) } : {}), seed });
+  const testAlphabets = parseTestAlphabets(config.testAlphabets);
+  if (typeof testAlphabets === 'number') {
+    const count = new Set(ds.classes.map((c) => c.alphabet)).size;
+    if (testAlphabets < 1 || testAlphabets >= count) {
+      throw new InputError(`${testAlphabets} alphabets held out of ${count} leaves ${testAlphabets < 1 ? 'none for meta-testing' : 'none for meta-training'}; expected a number from 1 to ${count - 1} or alphabet names`, '--test-alphabets');
+    }
+  }
+  const split = splitByAlphabet(ds, { ...(testAlphabets !== undefined ? { testAlphabets } : {}), seed });
   checkEpisodes(split.train, 'meta-training', ways, shots, queries, rotations);
   checkEpisodes(split.test, 'meta-test', ways, shots, queries, rotations);
   const model: MetaModelSpec =
