@@ -14,7 +14,7 @@ import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } 
  * `logSoftmax`, `elu`, `pow`, …) are right at first order but their second derivative is silently wrong or throws
  * (tfjs issue #3252): e.g. `tf.log1p(tf.exp(t))` and `tf.losses.sigmoidCrossEntropy` give wrong HVPs. Such an op is
  * harmless where it only multiplies z from outside the second-order path (e.g. `exp(x)` in `½ Σ exp(x_k) z_k²`),
- * but audit every problem with {@link auditOracles}.
+ * but audit every problem with `auditOracles` (`@bilevel/autodiff`).
  */
 export type TfLoss = (z: tf.Tensor1D, x: tf.Tensor1D, batch: tf.Tensor1D) => tf.Scalar;
 
@@ -165,7 +165,7 @@ function sameContent(a: Float64Array | Int32Array, b: Float64Array | Int32Array)
  * on z (G is strongly convex in z); if tfjs finds no path, `innerHvp`/`innerCross` throw an error that names the
  * likely cause (tfjs issue #3252). Such an error may leave a few tfjs-internal saved tensors undisposed.
  *
- * Second derivatives of some tfjs ops are wrong (tfjs issue #3252): audit with {@link auditOracles}.
+ * Second derivatives of some tfjs ops are wrong (tfjs issue #3252): audit with `auditOracles` (`@bilevel/autodiff`).
  *
  * @example
  *   const A = tf.tensor2d(features, [n, d]); const y = tf.tensor1d(labels); // ±1

@@ -77,7 +77,7 @@ async function activate(choice: EngineChoice): Promise<string> {
  * its options) resolves to the same {@link EngineInfo} object. Call it before creating tensors.
  *
  * All backends compute in float32; second derivatives of some ops are wrong on every backend (tfjs issue #3252),
- * which is why {@link auditOracles} exists.
+ * which is why `auditOracles` (`@bilevel/autodiff`) exists.
  *
  * @example
  *   const engine = await initEngine();

@@ -13,7 +13,7 @@ export interface SampledCheckOptions {
   readonly samples?: number;
   /** Slack allowed for float rounding in each test. Default 1e-9. */
   readonly tolerance?: number;
-  /** Read every {@link STOP_CHECK_SAMPLES} samples; once aborted the check throws an `AbortError`. */
+  /** Read every `STOP_CHECK_SAMPLES` samples; once aborted the check throws an `AbortError`. */
   readonly signal?: StopSignal;
 }
 

@@ -8,6 +8,8 @@ import { CertificateLp } from './certificate-lp';
 import { FeaturePolicy } from './policy';
 import { sampledCertificateCheck } from './certificate-check';
 import { getSystem } from './systems/registry';
+import { sampleBall } from './rollout';
+import type { Polynomial } from './polynomial';
 
 const H = 1e-5;
 const SENS_TOL = 1e-5; // c* is piecewise linear-rational in θ; within one basis the central difference is exact to O(h²)
@@ -146,4 +148,90 @@ test('pendulum (Lyapunov: diagonally dominant V, decrease on grid cells): sensit
   assert.ok(q11 - 0.01 >= Math.abs(q12) - 1e-9 && q22 - 0.01 >= Math.abs(q12) - 1e-9);
   assert.equal(sol.certificate.coefficient([0, 0]), 0);
   lp.dispose();
+});
+
+/** Attitude control's linear damping u_a = −(2ω_a + ψ_a)/α_a in the cubic feature basis of the polynomial track. */
+function attitudeDamping(pi: FeaturePolicy): Float64Array {
+  const alpha = [0.25, 0.5, 1];
+  const theta = new Float64Array(pi.nTheta);
+  const nF = pi.nFeatures;
+  pi.exponents.forEach((e, k) => {
+    if (e.reduce((a, b) => a + b, 0) !== 1) return;
+    const i = e.indexOf(1);
+    for (let a = 0; a < 3; a++) {
+      if (i === a) theta[a * nF + k] = -2 / alpha[a];
+      if (i === a + 3) theta[a * nF + k] = -1 / alpha[a];
+    }
+  });
+  return theta;
+}
+
+/** Smallest −∇V·f − ε‖x‖² over `n` seeded states of the domain ball (float). */
+function worstDecrease(sys: ReturnType<typeof getSystem>, pi: FeaturePolicy, theta: Float64Array, V: Polynomial, n: number): number {
+  const grad = V.gradient();
+  const u = new Float64Array(sys.nu);
+  const f = new Float64Array(sys.nx);
+  const alpha = sys.params.map((p) => p.nominal);
+  let worst = Infinity;
+  for (const x of sampleBall(sys.domainBall!.centre, sys.domainBall!.radius, n, Rng.fromSeed(3))) {
+    pi.act(theta, x, u);
+    sys.dynamics(x, u, alpha, f);
+    let lie = 0;
+    let sq = 0;
+    for (let i = 0; i < sys.nx; i++) {
+      lie += grad[i].evaluate(x) * f[i];
+      sq += x[i] * x[i];
+    }
+    worst = Math.min(worst, -lie - sys.terms.epsilon * sq);
+  }
+  return worst;
+}
+
+test("attitude, decrease 'dsos' on the ball ‖x‖² ≤ 2: warm equals text, a certified V decreases at 100,000 sampled states, regionOfAttraction bounds Q's spectrum", async () => {
+  const highs = await loadHighs();
+  const sys = getSystem('attitude');
+  const pi = new FeaturePolicy(6, 3, { degree: 3, constant: false });
+  const theta = attitudeDamping(pi);
+  const direction = Float64Array.from({ length: pi.nTheta }, (_, p) => ((p * 7919) % 13) / 13 - 0.5);
+  for (const roa of [0, 0.98]) {
+    const warm = new CertificateLp(sys, pi, highs, { decrease: 'dsos', regionOfAttraction: roa });
+    const cold = new CertificateLp(sys, pi, highs, { decrease: 'dsos', regionOfAttraction: roa, warmStart: false });
+    const a = warm.solve(theta);
+    const b = cold.solve(theta);
+    assert.deepEqual([a.status, a.rows, a.columns], ['Optimal', b.rows, b.columns]);
+    assert.ok(Math.abs(a.cStar - b.cStar) <= 1e-8 * (1 + Math.abs(b.cStar)), `roa ${roa}: ${a.cStar} vs ${b.cStar}`);
+    const Q = [0, 1, 2, 3, 4, 5].map((i) => [0, 1, 2, 3, 4, 5].map((k) => a.certificate.coefficient([0, 1, 2, 3, 4, 5].map((j) => (j === i ? 1 : 0) + (j === k ? 1 : 0))) / (i === k ? 1 : 2)));
+    const gersh = Q.map((row, i) => [row[i] - row.reduce((s, v, k) => s + (k === i ? 0 : Math.abs(v)), 0), row[i] + row.reduce((s, v, k) => s + (k === i ? 0 : Math.abs(v)), 0)]);
+    const lamMin = Math.min(...gersh.map((g) => g[0]));
+    const lamMax = Math.max(...gersh.map((g) => g[1]));
+    assert.ok(lamMin >= sys.terms.epsilon - 1e-9, `V ≥ ε‖x‖²: Gershgorin lower bound ${lamMin}`);
+    if (roa === 0) {
+      // the linear damping is certified on the ball (the 12 Handelman slabs of the box leave c* ≈ 0.31 > 0 here)
+      assert.ok(a.cStar < 0, `c* = ${a.cStar}`);
+      assert.ok(worstDecrease(sys, pi, theta, a.certificate, 100_000) >= 0, 'the decrease holds at every sampled state');
+    } else {
+      // max V on the initial ball ≤ λ_max r² < 0.98 λ_min R² ≤ min V on the sphere ‖x‖ = R
+      assert.ok(lamMax * sys.initial.radius ** 2 <= roa * lamMin * sys.domainBall!.radius ** 2 + 1e-9, `λ ∈ [${lamMin}, ${lamMax}]`);
+      assert.ok(a.cStar > 0, `the constraint makes the damping uncertified: c* = ${a.cStar}`);
+      // the sensitivity along one direction equals a central difference (away from θ₀, where the three axes'
+      // symmetric damping makes c* kink: one-sided differences of opposite signs)
+      const th2 = Float64Array.from(theta, (t, p) => t + 0.3 * direction[p] * ((p % 3) - 1));
+      const sol2 = warm.solve(th2);
+      const at = (s: number) => warm.solve(Float64Array.from(th2, (t, p) => t + s * direction[p])).cStar;
+      const fd = (at(H) - at(-H)) / (2 * H);
+      const dd = sol2.dcdtheta.reduce((s, g, p) => s + g * direction[p], 0);
+      assert.ok(Math.abs(fd - dd) <= SENS_TOL * Math.abs(fd), `directional ∂c*: ${dd} vs ${fd}`);
+      assert.ok(Math.abs(dd) > 1e-4, 'a non-trivial gradient');
+    }
+    warm.dispose();
+  }
+});
+
+test("options decrease and regionOfAttraction are validated up front", async () => {
+  const highs = await loadHighs();
+  const pi = new FeaturePolicy(2, 1);
+  assert.throws(() => new CertificateLp(getSystem('pj'), pi, highs, { decrease: 'dsos' }), /CertificateLp: options.decrease 'dsos' needs a Lyapunov system with a domainBall centred at 0, 'pj' is not one/);
+  assert.throws(() => new CertificateLp(getSystem('pendulum'), pi, highs, { decrease: 'sos' as 'dsos' }), /CertificateLp: options.decrease must be 'handelman' or 'dsos', received 'sos'/);
+  assert.throws(() => new CertificateLp(getSystem('pendulum'), pi, highs, { regionOfAttraction: 1.5 }), /CertificateLp: options.regionOfAttraction must be in \[0, 1\], received 1.5/);
+  assert.throws(() => new CertificateLp(getSystem('pj'), pi, highs, { regionOfAttraction: 0.9 }), /CertificateLp: options.regionOfAttraction needs a Lyapunov system with a domainBall and an initial ball centred at 0, 'pj' is not one/);
 });

@@ -50,6 +50,25 @@ export interface CertificateLpOptions {
    * (√6 ≈ 2.4 in 6-D), where the cubic terms of a system dominate. Default false (the box).
    */
   readonly ballDomain?: boolean;
+  /**
+   * Lyapunov only: how the decrease condition p = −∇V·f − ε‖x‖² ≥ 0 is certified. 'handelman' (default): Handelman
+   * products on the cells of `lyapunovCells`, outside the small box (−r₀, r₀)ⁿ. 'dsos': on the whole domain
+   * ball ‖x‖ ≤ R (`system.domainBall`, centred at 0) as p + c·s = zᵀMz + σ·(R² − ‖x‖²), with z the monomials of
+   * degree 1…h (2h ≥ deg p), M and σ's Gram matrix diagonally dominant (DSOS: non-negative combinations μ of z_a²
+   * and (z_a ± z_b)², an LP; Ahmadi and Majumdar, 2019) and the slack weighted by s = Σ_a z_a² (p vanishes at 0, so
+   * a constant slack could not enter). No cells, no excluded box: one block per parameter vertex, where the
+   * Handelman cells cannot separate a condition whose minimum lies inside a cell (6-D attitude control: 12 slabs,
+   * c* > 0 for controllers that a quadratic V certifies). c* ≤ 0 proves −∇V·f ≥ ε‖x‖² on the ball.
+   */
+  readonly decrease?: 'handelman' | 'dsos';
+  /**
+   * Lyapunov only: also require a sublevel set of V that contains the initial ball and lies inside the domain ball
+   * (the region of attraction the paper claims): with the spectrum of Q bounded by diagonal dominance, Q − mI and
+   * MI − Q diagonally dominant (m ≥ ε), and M·r² ≤ fraction·m·R² for the initial ball's radius r (centred at 0)
+   * and the domain ball's R, max V on X₀ ≤ M r² < m R² ≤ min V on ‖x‖ = R. The value is the fraction (0 < f ≤ 1;
+   * 0: off, the default), e.g. 0.98 as region-of-attraction.ts proves the level.
+   */
+  readonly regionOfAttraction?: number;
 }
 
 /**
@@ -92,6 +111,8 @@ interface Block {
   readonly products: readonly Polynomial[];
   /** Extra non-negative generators of the set (the ball constraint). */
   readonly extra?: readonly Polynomial[];
+  /** The polynomial that multiplies the slack c (null: the constant 1). */
+  readonly slackPoly?: Polynomial | null;
   /** Row monomial keys of this block. */
   readonly rowKeys: readonly string[];
 }
@@ -103,8 +124,8 @@ interface CompiledBlock {
   readonly row: number;
   readonly rows: number;
   readonly rhs: Float64Array;
-  /** The row of the constant monomial (where the slack c enters). */
-  readonly constRow: number;
+  /** The slack c's coefficient in each row (the constant row's 1, or the block's slackPoly). */
+  readonly slackVal: Float64Array;
   readonly muStart: Int32Array;
   /** μ index (0-based over all blocks) and coefficient of each entry. */
   readonly muCol: Int32Array;
@@ -173,6 +194,8 @@ export class CertificateLp {
   private startBasis: Basis | null = null;
   private muCount = 0;
   private readonly warm: boolean;
+  /** regionOfAttraction: M ≤ roaRatio·m (fraction·R²/r²); 0 when off. */
+  private readonly roaRatio: number = 0;
   /** The resolved options (defaults filled in) and the system's terms. */
   readonly settings: CertificateLpSettings;
 
@@ -189,6 +212,20 @@ export class CertificateLp {
     const D0 = options.handelmanDegree ?? 0;
     const shell = options.shell ?? 0;
     const ballDomain = options.ballDomain ?? false;
+    const decrease = options.decrease ?? 'handelman';
+    const roa = options.regionOfAttraction ?? 0;
+    if (!(roa >= 0 && roa <= 1)) throw new RangeError(`${fn}: options.regionOfAttraction must be in [0, 1], received ${roa}`);
+    if (roa > 0) {
+      const ball = system.domainBall;
+      if (system.certificate !== 'lyapunov' || !ball || ball.centre.some((c) => c !== 0) || system.initial.centre.some((c) => c !== 0)) {
+        throw new RangeError(`${fn}: options.regionOfAttraction needs a Lyapunov system with a domainBall and an initial ball centred at 0, '${system.name}' is not one`);
+      }
+      this.roaRatio = (roa * ball.radius * ball.radius) / (system.initial.radius * system.initial.radius);
+    }
+    if (decrease !== 'handelman' && decrease !== 'dsos') throw new RangeError(`${fn}: options.decrease must be 'handelman' or 'dsos', received '${String(decrease)}'`);
+    if (decrease === 'dsos' && (system.certificate !== 'lyapunov' || !system.domainBall || system.domainBall.centre.some((c) => c !== 0))) {
+      throw new RangeError(`${fn}: options.decrease 'dsos' needs a Lyapunov system with a domainBall centred at 0, '${system.name}' is not one`);
+    }
     if (ballDomain && !system.domainBall) throw new RangeError(`${fn}: options.ballDomain needs a system with a domainBall, '${system.name}' has none`);
     if (!(shell >= 0 && shell < 0.5)) throw new RangeError(`${fn}: options.shell must be in [0, 0.5), received ${shell}`);
     const slackAll = (options.slack ?? 'derivative') === 'all';
@@ -199,7 +236,7 @@ export class CertificateLp {
     if (!(this.betaBound > 0)) throw new RangeError(`${fn}: options.betaBound must be > 0, received ${this.betaBound}`);
     if (!Number.isInteger(D0) || D0 < 0) throw new RangeError(`${fn}: options.handelmanDegree must be an integer ≥ 0, received ${D0}`);
     this.warm = (options.warmStart ?? true) && typeof lp.createModel === 'function';
-    this.settings = { warmStart: this.warm, degree: d, handelmanDegree: D0, shell, lambdaB, epsilon: eps, betaBound: this.betaBound, innerRadius: r0, slack: slackAll ? 'all' : 'derivative', ballDomain };
+    this.settings = { warmStart: this.warm, degree: d, handelmanDegree: D0, shell, lambdaB, epsilon: eps, betaBound: this.betaBound, innerRadius: r0, slack: slackAll ? 'all' : 'derivative', ballDomain, decrease, regionOfAttraction: roa };
     const sys = system;
     if (sys.polynomial === null) throw new RangeError(`${fn}: system '${sys.name}' has no polynomial dynamics (${sys.polynomialNote})`);
     if (policy.nx !== sys.nx || policy.nu !== sys.nu) {
@@ -271,14 +308,20 @@ export class CertificateLp {
       fields.forEach(({ f0, g }, v) => addDeriv(`lie${v}`, sys.domain, f0, g, lambdaB, zero));
     } else {
       const q0 = sqnorm.scale(-eps);
-      lyapunovCells(sys.domain, r0).forEach((box, b) => {
+      if (decrease === 'dsos') {
+        const h = Math.ceil(Math.max(derivDeg, 2) / 2);
+        const { products, slackPoly } = dsosProducts(nx, h, ballGenerator(sys.domainBall!));
+        fields.forEach(({ f0, g }, v) => {
+          this.blocks.push(this.makeBlock({ name: `dec_${v}`, box: sys.domain, fixed: null, f0, g, lam: 0, q0, degree: 2 * h, slack: true, slackPoly }, products));
+        });
+      } else lyapunovCells(sys.domain, r0).forEach((box, b) => {
         fields.forEach(({ f0, g }, v) => addDeriv(`dec${b}_${v}`, box, f0, g, 0, q0, ballDomain ? [ballGenerator(sys.domainBall!)] : []));
       });
     }
   }
 
-  private makeBlock(spec: Omit<Block, 'products' | 'rowKeys'>): Block {
-    const products = handelmanProducts(spec.box, spec.degree, spec.extra ?? []);
+  private makeBlock(spec: Omit<Block, 'products' | 'rowKeys'>, given?: readonly Polynomial[]): Block {
+    const products = given ?? handelmanProducts(spec.box, spec.degree, spec.extra ?? []);
     const rowKeys = monomialBasis(this.system.nx, spec.degree).map((e) => e.join(','));
     return { ...spec, products, rowKeys };
   }
@@ -292,11 +335,18 @@ export class CertificateLp {
     const nx = this.system.nx;
     const idx = (i: number, k: number): number => this.basis.findIndex((e) => (i === k ? e[i] === 2 : e[i] === 1 && e[k] === 1));
     const rows: string[] = [];
+    const roa = this.roaRatio > 0;
     for (let i = 0; i < nx; i++) {
       const terms = [`+ 1 b${idx(i, i)}`];
       for (let k = 0; k < nx; k++) if (k !== i) terms.push(`- 1 t${Math.min(i, k)}_${Math.max(i, k)}`);
-      rows.push(` dd${i}: ${terms.join(' ')} >= ${fmtRhs(this.epsilon)}`);
+      rows.push(roa ? ` dd${i}: ${terms.join(' ')} - 1 lm >= 0` : ` dd${i}: ${terms.join(' ')} >= ${fmtRhs(this.epsilon)}`);
+      if (roa) {
+        const upper = [`+ 1 lM`, `- 1 b${idx(i, i)}`];
+        for (let k = 0; k < nx; k++) if (k !== i) upper.push(`- 1 t${Math.min(i, k)}_${Math.max(i, k)}`);
+        rows.push(` ddu${i}: ${upper.join(' ')} >= 0`);
+      }
     }
+    if (roa) rows.push(` roa: + ${this.roaRatio} lm - 1 lM >= 0`);
     for (let i = 0; i < nx; i++) {
       for (let k = i + 1; k < nx; k++) {
         rows.push(` ddp${i}_${k}: + 1 t${i}_${k} - 0.5 b${idx(i, k)} >= 0`, ` ddm${i}_${k}: + 1 t${i}_${k} + 0.5 b${idx(i, k)} >= 0`);
@@ -405,7 +455,8 @@ export class CertificateLp {
       const rhs = new Float64Array(block.rowKeys.length);
       place(block.q0, (r, c) => (rhs[r] -= c));
       const constRow = rowOf.get(new Array<number>(this.system.nx).fill(0).join(','))!;
-      if (block.slack) terms[constRow].push('+ 1 c');
+      if (block.slack && block.slackPoly) place(block.slackPoly, (r, c) => terms[r].push(`${fmt(c)} c`));
+      else if (block.slack) terms[constRow].push('+ 1 c');
       for (const h of block.products) {
         place(h, (r, c) => terms[r].push(`${fmt(-c)} m${mu}`));
         mu++;
@@ -422,7 +473,9 @@ export class CertificateLp {
     if (this.lyapunov) lines.push(...this.diagonalDominanceRows());
     lines.push('Bounds');
     for (let j = 0; j < J; j++) lines.push(` ${fmtRhs(-this.betaBound)} <= b${j} <= ${fmtRhs(this.betaBound)}`);
-    lines.push(' c free', 'End');
+    lines.push(' c free');
+    if (this.lyapunov && this.roaRatio > 0) lines.push(` lm >= ${fmtRhs(this.epsilon)}`);
+    lines.push('End');
     throwIfStopped(signal);
     this.lastText = lines.join('\n');
     this.muCount = mu;
@@ -507,7 +560,10 @@ export class CertificateLp {
           muVal[muStart[r] + t / 2] = e[t + 1];
         }
       });
-      const compiled: CompiledBlock = { block, row, rows: n, rhs, constRow: rowOf.get(new Array<number>(this.system.nx).fill(0).join(','))!, muStart, muCol, muVal, fixed: null, a0: null, d: null, place };
+      const slackVal = new Float64Array(n);
+      if (block.slack && block.slackPoly) place(block.slackPoly, (r, c) => (slackVal[r] += c));
+      else if (block.slack) slackVal[rowOf.get(new Array<number>(this.system.nx).fill(0).join(','))!] = 1;
+      const compiled: CompiledBlock = { block, row, rows: n, rhs, slackVal, muStart, muCol, muVal, fixed: null, a0: null, d: null, place };
       const dense = (q: readonly Polynomial[]): Float64Array => {
         const a = new Float64Array(n * J);
         q.forEach((qj, j) => place(qj, (r, c) => (a[r * J + j] += c)));
@@ -543,9 +599,10 @@ export class CertificateLp {
     const pairs: [number, number][] = [];
     if (this.lyapunov) for (let i = 0; i < nx; i++) for (let k = i + 1; k < nx; k++) pairs.push([i, k]);
     const T = pairs.length;
-    const nCols = J + 1 + M + T;
+    const roa = this.lyapunov && this.roaRatio > 0;
+    const nCols = J + 1 + M + T + (roa ? 2 : 0);
     const blockRows = compiled.reduce((t, c) => t + c.rows, 0);
-    const nRows = blockRows + (this.lyapunov ? nx + 2 * T : 0);
+    const nRows = blockRows + (this.lyapunov ? nx + 2 * T : 0) + (roa ? nx + 1 : 0);
     const rowLower = new Float64Array(nRows);
     const rowUpper = new Float64Array(nRows);
     const starts = new Int32Array(nRows + 1);
@@ -583,7 +640,7 @@ export class CertificateLp {
           const v = a[r * J + j];
           if (v !== 0) put(j, v);
         }
-        if (c.block.slack && r === c.constRow) put(J, 1);
+        if (c.slackVal[r] !== 0) put(J, c.slackVal[r]);
         for (let t = c.muStart[r]; t < c.muStart[r + 1]; t++) put(J + 1 + c.muCol[t], c.muVal[t]);
         rowLower[R] = c.rhs[r];
         rowUpper[R] = c.rhs[r];
@@ -600,10 +657,25 @@ export class CertificateLp {
         rowUpper[R] = Infinity;
         starts[++R] = idx.length;
       };
+      // regionOfAttraction: ≥ m instead of ≥ ε (m ≥ ε), M − b_(i,i) − Σ_k t_ik ≥ 0, roaRatio·m − M ≥ 0
+      const mCol = J + 1 + M + T;
+      const bigMCol = mCol + 1;
       for (let i = 0; i < nx; i++) {
         put(bIndex(i, i), 1);
         for (let k = 0; k < nx; k++) if (k !== i) put(tCol(i, k), -1);
-        close(this.epsilon);
+        if (roa) {
+          put(mCol, -1);
+          close(0);
+          put(bIndex(i, i), -1);
+          for (let k = 0; k < nx; k++) if (k !== i) put(tCol(i, k), -1);
+          put(bigMCol, 1);
+          close(0);
+        } else close(this.epsilon);
+      }
+      if (roa) {
+        put(mCol, this.roaRatio);
+        put(bigMCol, -1);
+        close(0);
       }
       for (const [i, k] of pairs) {
         put(bIndex(i, k), -0.5);
@@ -623,6 +695,7 @@ export class CertificateLp {
       colUpper[j] = this.betaBound;
     }
     colLower[J] = -Infinity;
+    if (roa) colLower[J + 1 + M + T] = this.epsilon;
     throwIfStopped(signal);
     const matrix = { format: 'csr' as const, numRows: nRows, numCols: nCols, starts, indices: Int32Array.from(idx), values: Float64Array.from(val) };
     let status: string;
@@ -711,6 +784,31 @@ export function gridMinusInner(box: Box, r0: number): Box[] {
     cells = next;
   });
   return cells.filter((c) => c.lo.some((l, i) => l >= r0 || c.hi[i] <= -r0));
+}
+
+/**
+ * The generators of {@link CertificateLpOptions.decrease} 'dsos' in n variables: with z the monomials of degree
+ * 1…h, z_a², (z_a + z_b)², (z_a − z_b)² (the extreme rays of the diagonally dominant Gram matrices: non-negative
+ * combinations of them are the DSOS polynomials zᵀMz), and g·y_a², g·(y_a ± y_b)² with y the monomials of degree
+ * 1…h−1 (σ·g, σ DSOS: non-negative where g ≥ 0); the slack's weight Σ_a z_a².
+ */
+export function dsosProducts(n: number, h: number, g: Polynomial): { products: Polynomial[]; slackPoly: Polynomial } {
+  const gram = (deg: number, times: Polynomial | null): Polynomial[] => {
+    const z = monomialBasis(n, deg, 1).map((e) => Polynomial.fromTerms(n, [[e, 1]]));
+    const out: Polynomial[] = [];
+    const push = (p: Polynomial) => out.push(times ? p.mul(times) : p);
+    z.forEach((za, a) => {
+      push(za.mul(za));
+      for (let b = a + 1; b < z.length; b++) {
+        push(za.add(z[b]).pow(2));
+        push(za.sub(z[b]).pow(2));
+      }
+    });
+    return out;
+  };
+  const products = [...gram(h, null), ...(h >= 2 ? gram(h - 1, g) : [])];
+  const slackPoly = monomialBasis(n, h, 1).reduce((acc, e) => acc.add(Polynomial.fromTerms(n, [[e.map((k) => 2 * k), 1]])), Polynomial.zero(n));
+  return { products, slackPoly };
 }
 
 /** r² − ‖x − c‖², non-negative exactly on the ball. */

@@ -139,7 +139,7 @@ export function fullBatch(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
-/** Numbers of inner and outer batches for a batch size (blocks of a {@link BlockSampler}). */
+/** Numbers of inner and outer batches for a batch size (blocks of a `BlockSampler`). */
 export function batchCounts(problem: BilevelProblem, batchSize: number): { inner: number; outer: number } {
   return {
     inner: Math.ceil(problem.nInner / Math.min(batchSize, problem.nInner)),

@@ -7,7 +7,7 @@ import { createLinearSolver } from './parts/linear/linear-solvers';
 import { solveDiagnostics } from './parts/linear/solve-diagnostics';
 import { enumOption, knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
-/** Lower-level solvers of {@link LowerLevelSolver}: gradient descent, strongly convex FISTA, L-BFGS. */
+/** Lower-level solvers of `LowerLevelSolver`: gradient descent, strongly convex FISTA, L-BFGS. */
 export type InnerMethod = 'gd' | 'fista' | 'lbfgs';
 const INNER_METHODS: readonly InnerMethod[] = ['gd', 'fista', 'lbfgs'];
 

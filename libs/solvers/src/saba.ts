@@ -111,7 +111,7 @@ function sparseOuterStep(
  *
  * Structured outer variable: when the problem has one outer weight per inner sample and says so
  * ({@link SampleWeightOracles}, e.g. data hyper-cleaning), the cross term of block j lives on block j's own
- * coordinates, so its SAGA memory keeps one number per sample ({@link BlockSparseSagaMemory}: 2n numbers instead of
+ * coordinates, so its SAGA memory keeps one number per sample (`BlockSparseSagaMemory`: 2n numbers instead of
  * (n/b + 1)·n) and the oracle returns only the block's entries; when ∇_x F ≡ 0 its memory and calls are skipped.
  * The iterates are bit-identical to the dense path (same samplers, same arithmetic on every coordinate).
  *

@@ -199,7 +199,7 @@ function pairSteps(
  * versions of z, v and x it reads (each variable's stream through the schedule's view for S: `zip` semantics) and
  * maps them through S's step into its own variable's subject, so the n-th step of S reads exactly the versions
  * the schedule names and runs only when its tick has come and every version it needs has been published. A tick
- * never triggers more than one step per stream, and publication is trampolined (see {@link Trampoline}), so the
+ * never triggers more than one step per stream, and publication is trampolined (see `Trampoline`), so the
  * synchronous feedback loop cannot recurse and every subscriber sees each variable's versions in order.
  *
  * A step that throws ends all three streams with that error; a non-finite iterate ends them with a

@@ -70,7 +70,7 @@ export const NO_DATA: Int32Array = Int32Array.of(0);
  *     u's adjoint tangent);
  *   - head: L = (1/B) Σ_b [logΣexp(logits_b) − ⟨Y_b, logits_b⟩] with Y one-hot, plans: L and its gradient in (z, Wc,
  *     bc), the logits for predictions.
- * The residual energy of the BilevelProblem oracles has its own tape ({@link energyTape}), recorded on first use.
+ * The residual energy of the BilevelProblem oracles has its own tape (`energyTape`), recorded on first use.
  */
 export class DeqTapes {
   readonly injection: { readonly A: TapeVar; readonly U: TapeVar; readonly b: TapeVar; readonly ubar: TapeVar; readonly X: TapeVar; readonly value: ReplayPlan; readonly grad: ReplayPlan };

@@ -29,7 +29,7 @@ export const LAYERS_MODEL_DEFAULTS = { maxModelJsonBytes: 16 << 20, maxWeightByt
  * the manifest). Layers: InputLayer, Dense, Conv2D (valid or same padding, strides), MaxPooling2D and
  * AveragePooling2D (valid), GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Activation, ReLU, LeakyReLU,
  * Softmax, Dropout (the identity: inference); activations linear, relu, tanh, sigmoid, softplus, softmax, log_softmax,
- * swish. Anything else, and every defect of the files, is one {@link InputError} naming the file and, for a layer, its
+ * swish. Anything else, and every defect of the files, is one `InputError` naming the file and, for a layer, its
  * position, name and class.
  *
  * The result's `build(t, input, p)` records the model on a {@link Tape} (its outputs equal tfjs's `model.predict` to

@@ -21,7 +21,7 @@ export interface ImageLoadOptions {
   /** Refuse files larger than this many bytes, before reading them ({@link loadImage} only). Default 64 MiB. */
   readonly maxBytes?: number;
   /**
-   * Refuse an image whose decoding would allocate more than this many bytes ({@link DECODE_BYTES_PER_PIXEL} per pixel
+   * Refuse an image whose decoding would allocate more than this many bytes (`DECODE_BYTES_PER_PIXEL` per pixel
    * of the size its header announces), before decoding it. Default 2 GiB ({@link DEFAULT_MEMORY_BUDGET}).
    */
   readonly memoryBudget?: number;
