@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const slow = args.includes('--slow');
@@ -26,9 +27,12 @@ if (files.length === 0) {
   process.exit(0);
 }
 const reporter = process.env.TEST_REPORTER ?? 'spec';
+// tsx maps the @bilevel/* imports to the sources (the packages' `exports` lead to the compiled dist/) through the
+// `paths` of the root tsconfig.json, named here for the tests and every process they start (as bin/*.mjs do)
+const env = { ...process.env, TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH ?? fileURLToPath(new URL('../tsconfig.json', import.meta.url)) };
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, ...files.map((f) => relative(process.cwd(), f))],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);
