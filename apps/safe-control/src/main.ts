@@ -13,6 +13,7 @@ import { MAX_SAMPLES, MAX_TRAJECTORIES } from './limits';
 import { trainCommand } from './train-command';
 import { verifyCommand } from './verify-command';
 import { simulateCommand } from './simulate-command';
+import { packageVersion } from './package-version';
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -51,6 +52,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const systems = Object.keys(APP_SYSTEMS).join(', ');
   const program = new Command('safe-control')
     .description('Jointly learn a controller and a barrier (or Lyapunov) certificate, verify it, simulate it, draw it.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) })
     .showHelpAfterError('(run with --help for the options)')
@@ -100,11 +102,11 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .addOption(new Option('--track <kind>', 'certificate track: poly (Handelman LP, HiGHS) or neural (barrier MLP, branch and bound; pj, inverted-pendulum)').default('poly'))
       .option('--seed <n>', 'seed of the batch sampler, the verifier and the drawn trajectories', integer, 0)
       .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-train-<system>)')
-      .option('--max-iter <n>', `upper-level iterations [${DEFAULT_MAX_ITER}]`, nonNegativeInt, DEFAULT_MAX_ITER)
+      .option('--max-iter <n>', 'upper-level iterations', nonNegativeInt, DEFAULT_MAX_ITER)
       .option('--max-seconds <s>', 'budget of seconds of training', positiveNumber)
       .option('--baseline <kind>', 'svg: the value-gradient-only baseline (no certificate), judged by its trajectories')
-      .option('--samples <n>', `states per condition of the sampled verifier, at most ${MAX_SAMPLES} [${DEFAULT_SAMPLES}]`, countAtMost(MAX_SAMPLES), DEFAULT_SAMPLES)
-      .option('--trajectories <n>', `closed-loop trajectories drawn, at most ${MAX_TRAJECTORIES} [${DEFAULT_TRAJECTORIES}]`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
+      .option('--samples <n>', `states per condition of the sampled verifier, at most ${MAX_SAMPLES}`, countAtMost(MAX_SAMPLES), DEFAULT_SAMPLES)
+      .option('--trajectories <n>', `closed-loop trajectories drawn, at most ${MAX_TRAJECTORIES}`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
       .option('--checkpoint-every <s>', `write the training state (atomically) to <out>/checkpoint.bin every s seconds, and when interrupted or out of budget; 0: only then [${DEFAULT_TRAIN_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
       .option('--config <file>', 'JSON file of these options (camelCase keys, e.g. {"system": "pj", "maxIter": 100}); options on the command line win')
       .option('--resume <dir>', 'continue the training in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)'),
@@ -156,7 +158,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .requiredOption('--system <name>', `benchmark system: ${systems}`)
       .requiredOption('--policy <file>', 'policy.json written by train')
       .requiredOption('--certificate <file>', 'certificate.json written by train')
-      .option('--samples <n>', `states per condition, at most ${MAX_SAMPLES} [${DEFAULT_SAMPLES}]`, countAtMost(MAX_SAMPLES), DEFAULT_SAMPLES)
+      .option('--samples <n>', `states per condition, at most ${MAX_SAMPLES}`, countAtMost(MAX_SAMPLES), DEFAULT_SAMPLES)
       .option('--seed <n>', 'seed of the sampler', integer, 0)
       .option('--out <dir>', 'also write verdict.json to this new or empty folder'),
   ).action(
@@ -175,7 +177,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .requiredOption('--system <name>', `benchmark system: ${systems}`)
       .requiredOption('--policy <file>', 'policy.json written by train')
       .option('--certificate <file>', 'certificate.json whose level set is drawn too')
-      .option('--trajectories <n>', `number of rollouts, at most ${MAX_TRAJECTORIES} [${DEFAULT_TRAJECTORIES}]`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
+      .option('--trajectories <n>', `number of rollouts, at most ${MAX_TRAJECTORIES}`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
       .option('--seed <n>', 'seed of the initial states', integer, 0)
       .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-simulate-<system>)'),
   ).action(

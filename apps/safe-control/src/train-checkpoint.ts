@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '@bilevel/problems';
+import { fsErrorReason, InputError } from '@bilevel/problems';
 import type { CheckpointValue, Logger } from '@bilevel/telemetry';
 import { readCheckpoint, WriteBackoff, writeCheckpoint, WriteError, writeFileAtomic } from '@bilevel/telemetry';
 import type { TrainConfig } from './train-config';
@@ -33,7 +33,7 @@ export function saveTrainConfig(dir: string, config: TrainConfig): void {
   try {
     writeFileAtomic(join(dir, TRAIN_FILES.config), JSON.stringify({ ...config, out: dir }, null, 2) + '\n');
   } catch (err) {
-    throw new InputError(`cannot write to the output folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); free space or choose another --out`, dir);
+    throw new InputError(`cannot write to the output folder (${fsErrorReason(err)}); free space or choose another --out`, dir);
   }
 }
 
@@ -44,12 +44,16 @@ export function saveTrainConfig(dir: string, config: TrainConfig): void {
 export function readTrainResume(dir: string): { config: TrainConfig; resume: TrainResume } {
   const abs = resolve(dir);
   const configPath = join(abs, TRAIN_FILES.config);
+  const folder = statSync(abs, { throwIfNoEntry: false });
+  if (!folder) throw new InputError('no such folder; expected the folder of a `safe-control train` run', `--resume ${dir}`);
+  if (!folder.isDirectory()) throw new InputError('not a folder; expected the folder of a `safe-control train` run', `--resume ${dir}`);
   let config: TrainConfig;
   try {
     config = JSON.parse(readFileSync(configPath, 'utf8')) as TrainConfig;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `no ${TRAIN_FILES.config}: not a folder written by \`safe-control train\`` : `unreadable training configuration (${(err as Error).message})`, configPath);
+    const why = code === 'ENOENT' ? `no ${TRAIN_FILES.config}: not a folder written by \`safe-control train\`` : err instanceof SyntaxError ? `not valid JSON (${err.message})` : `unreadable training configuration (${fsErrorReason(err)})`;
+    throw new InputError(why, configPath);
   }
   if (config === null || typeof config !== 'object' || typeof config.system !== 'string' || typeof config.track !== 'string') {
     throw new InputError('not a training configuration written by `safe-control train`', configPath);

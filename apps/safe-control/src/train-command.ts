@@ -1,4 +1,3 @@
-import loadHighs from 'highs';
 import { InputError } from '@bilevel/problems';
 import { CertificateLp, FeaturePolicy, certifiedProperty } from '@bilevel/control';
 import type { CertificateLpState, PolicyState } from '@bilevel/control';
@@ -59,7 +58,8 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   if (!(every >= 0)) throw new InputError(`expected seconds ≥ 0, received ${every}`, '--checkpoint-every');
   const saved = resume ? polyTrainState(resume) : null;
   const policy = new FeaturePolicy(system.nx, system.nu, { degree: setup.degree, constant: setup.constant });
-  const highs = baseline ? null : await loadHighs();
+  // HiGHS (WebAssembly) is loaded by the polynomial track's training only, not by every start of the program
+  const highs = baseline ? null : await (await import('highs')).default();
   const lp = highs ? new CertificateLp(system, policy, highs, setup.lp) : null;
   if (saved && lp && saved.lp) lp.restoreState(saved.lp);
   const dir = resume ? resume.dir : prepareOutDir(out);

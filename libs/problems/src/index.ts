@@ -6,6 +6,7 @@ export { MAX_OPTIONS_FILE_BYTES, readJsonFile, readOptionsFile } from './options
 export { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, formatBytes, MAX_TYPED_ARRAY_LENGTH, memoryBudgetOf, parseByteSize } from './memory-budget';
 export type { Allocation, Reserve } from './memory-budget';
 export { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from './output-folder';
+export { fsErrorReason } from './fs-error-reason';
 export type { Dataset } from './dataset';
 export { featureMoments, selectRows, splitDataset, standardize } from './dataset';
 export { loadUciCsv, parseUciCsv } from './uci-csv';

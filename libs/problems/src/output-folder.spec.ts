@@ -62,5 +62,5 @@ test('a writable folder passes; a path through a file is reported with its cause
 
   assert.equal(prepareOutDir(join(base, 'a', 'b')), join(base, 'a', 'b'));
   checkWritableDir(join(base, 'a', 'b'), '--resume');
-  assert.throws(() => prepareOutDir(join(base, 'file', 'run')), /cannot create or write the output folder \(ENOTDIR/);
+  assert.throws(() => prepareOutDir(join(base, 'file', 'run')), /cannot create or write the output folder \(a part of the path is not a folder\)/);
 });

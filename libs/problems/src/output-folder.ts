@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from './input-error';
+import { fsErrorReason } from './fs-error-reason';
 
 /** The default output folder of a command-line run: runs/<time>-<first>-<second>. */
 export function defaultOutDir(first: string, second: string): string {
@@ -37,7 +38,7 @@ export function prepareOutDir(dir: string): string {
     accessSync(abs, constants.W_OK);
   } catch (err) {
     const refusing = notWritable(abs);
-    const why = refusing ? `: ${refusing.dir === abs ? 'it' : refusing.dir} is not writable (${refusing.reason})` : ` (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    const why = refusing ? `: ${refusing.dir === abs ? 'it' : refusing.dir} is not writable (${refusing.reason})` : ` (${fsErrorReason(err)})`;
     throw new InputError(`cannot create or write the output folder${why}`, `--out ${dir}`);
   }
   return abs;

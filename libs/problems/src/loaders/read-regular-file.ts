@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../input-error';
+import { fsErrorReason } from '../fs-error-reason';
 
 /** Options of {@link readRegularFile}. */
 export interface ReadRegularFileOptions {
@@ -32,11 +33,9 @@ const NOT_REGULAR = (kind: string) => `not a regular file but ${kind}; devices, 
 function why(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
-  if (code === 'ENOTDIR') return 'a part of the path is not a folder';
   if (code === 'ENXIO') return NOT_REGULAR('a socket');
-  return (err as Error).message ?? String(err);
+  return fsErrorReason(err);
 }
 
 /** Reads of at most this many bytes each (the buffer grows by doubling up to the size found). */
