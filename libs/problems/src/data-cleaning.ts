@@ -8,7 +8,7 @@ import { loadFashionMnist } from './loaders/fashion-mnist';
 import type { LabelledImages } from './loaders/labelled-idx';
 import { sigmoidNeg } from './logistic-kernels';
 import type { PixelRows, PixelScaling, PixelSimd } from './pixel-rows';
-import { countStored, pixelRows, pixelScaling } from './pixel-rows';
+import { countStored, pixelRows, pixelScaling, scalingIn } from './pixel-rows';
 import { powerIteration } from './power-iteration';
 import type { SampleWeightOracles } from './sample-weight-oracles';
 import { CLASSES, batchGradient, batchLogits, batchLogits2, foldScaling, softmaxHessianRows, softmaxRows } from './softmax-kernels';
@@ -203,7 +203,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
     this.train = pixelRows(trainFile.pixels, d, trainIdx, simd);
     this.val = pixelRows(trainFile.pixels, d, valIdx, simd);
     this.test = pixelRows(testFile.pixels, d, testIdx, simd);
-    this.scaling = pixelScaling(this.train);
+    this.scaling = simd ? scalingIn(pixelScaling(this.train), simd.arena) : pixelScaling(this.train);
     this.trueLabels = Int32Array.from(trainIdx, (i) => trainFile.labels[i]);
     this.valLabels = Int32Array.from(valIdx, (i) => trainFile.labels[i]);
     this.testLabels = Int32Array.from(testFile.labels);
@@ -618,8 +618,8 @@ export function dataCleaning(options: DataCleaningOptions = {}): DataCleaning {
 
 /**
  * One WebAssembly arena for the three pixel sets (stored entries `nnz[i]` of `rowCounts[i]` rows) and the SIMD
- * kernels' buffers: batch indices, the gradient accumulator, z and v folded, their offsets, two logit blocks and
- * the class weights W (the sizes {@link DataCleaning}'s constructor carves out).
+ * kernels' buffers: batch indices, the gradient accumulator, z and v folded, their offsets, two logit blocks,
+ * the class weights W and the pixel scaling (the sizes {@link DataCleaning}'s constructor carves out).
  */
 function pixelArena(cols: number, rows: number, nnz: readonly number[], rowCounts: readonly number[]): PixelSimd {
   const dim = cols * CLASSES;
@@ -628,7 +628,7 @@ function pixelArena(cols: number, rows: number, nnz: readonly number[], rowCount
       u16: nnz,
       u8: nnz,
       i32: [...rowCounts.map((r) => r + 1), rows],
-      f64: [dim, dim, dim, CLASSES, CLASSES, rows * CLASSES, rows * CLASSES, rows * CLASSES],
+      f64: [dim, dim, dim, CLASSES, CLASSES, rows * CLASSES, rows * CLASSES, rows * CLASSES, cols, cols],
     }),
   );
   return { arena, batch: arena.i32(rows), acc: arena.f64(dim) };

@@ -49,6 +49,13 @@ export function countStored(pixels: Uint8Array, cols: number, select: ArrayLike<
 export interface PixelScaling {
   readonly mean: Float64Array;
   readonly invStd: Float64Array;
+  /** The arena `mean` and `invStd` live in, if any: then foldScaling and batchGradient run their passes in SIMD. */
+  readonly arena?: SimdArena;
+}
+
+/** A copy of `scaling` in `arena` (2 × cols float64 of its space), for the SIMD passes of the pixel kernels. */
+export function scalingIn(scaling: PixelScaling, arena: SimdArena): PixelScaling {
+  return { mean: arena.copyF64(scaling.mean), invStd: arena.copyF64(scaling.invStd), arena };
 }
 
 /**

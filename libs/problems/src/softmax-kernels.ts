@@ -18,9 +18,20 @@ import type { PixelRows, PixelScaling, PixelSimd } from './pixel-rows';
 /** Number of classes the kernels are unrolled for (MNIST, Fashion-MNIST). */
 export const CLASSES = 10;
 
-/** zt ← z with row p divided by s_p, and offset[c] ← Σ_p μ_p zt[p, c], so that `A z = U zt − 1·offsetᵀ`. */
+/**
+ * zt ← z with row p divided by s_p, and offset[c] ← Σ_p μ_p zt[p, c], so that `A z = U zt − 1·offsetᵀ`. In SIMD
+ * (the same bits) when the scaling, zt and offset live in one arena (`scalingIn`): z is copied into zt and
+ * folded there.
+ */
 export function foldScaling(z: Float64Array, scaling: PixelScaling, zt: Float64Array, offset: Float64Array): void {
   const { mean, invStd } = scaling;
+  const arena = scaling.arena;
+  const dim = mean.length * 10;
+  if (arena !== undefined && arena.holds(zt) && arena.holds(offset) && zt.length >= dim && offset.length >= 10) {
+    zt.set(z.length === dim ? z : z.subarray(0, dim));
+    arena.fold10(zt, invStd, mean, offset);
+    return;
+  }
   let o0 = 0, o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0, o8 = 0, o9 = 0;
   for (let p = 0; p < mean.length; p++) {
     const s = invStd[p];
@@ -131,7 +142,13 @@ export function batchGradient(X: PixelRows, scaling: PixelScaling, batch: Int32A
   }
 }
 
-/** {@link batchGradient} with the accumulation in SIMD (same bits): sums of W, accumulate, then the scaling pass. */
+/** Scratch of {@link batchGradientSimd}: the class sums handed to the SIMD scaling pass (read at once, never kept). */
+const CLASS_SUMS = new Float64Array(CLASSES);
+
+/**
+ * {@link batchGradient} with the accumulation in SIMD (same bits): sums of W, accumulate, then the scaling pass, in
+ * SIMD too when the scaling lives in the rows' arena (`scalingIn`).
+ */
 function batchGradientSimd(X: PixelRows, simd: PixelSimd, scaling: PixelScaling, batch: Int32Array, W: Float64Array, alpha: number, out: Float64Array): void {
   const { mean, invStd } = scaling;
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0, s9 = 0;
@@ -144,6 +161,14 @@ function batchGradientSimd(X: PixelRows, simd: PixelSimd, scaling: PixelScaling,
   acc.fill(0, 0, X.cols * 10);
   simd.batch.set(batch);
   simd.arena.csr10Accumulate(X, simd.batch, batch.length, W, acc);
+  if (scaling.arena === simd.arena) {
+    const sums = CLASS_SUMS;
+    sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3; sums[4] = s4;
+    sums[5] = s5; sums[6] = s6; sums[7] = s7; sums[8] = s8; sums[9] = s9;
+    simd.arena.scale10(acc, invStd, mean, alpha, sums);
+    out.set(acc.subarray(0, X.cols * 10));
+    return;
+  }
   for (let p = 0; p < X.cols; p++) {
     const s = alpha * invStd[p];
     const m = mean[p];

@@ -6,12 +6,17 @@ interface SimdExports {
   gemvRows(a: number, n: number, rows: number, m: number, x: number, out: number): void;
   gemvRows2(a: number, n: number, rows: number, m: number, x: number, out: number, y: number, outY: number): void;
   gemvRowsT(alpha: number, a: number, n: number, rows: number, m: number, w: number, out: number): void;
-  csr10Logits(rowStart: number, pixel: number, value: number, batch: number, m: number, zt: number, offset: number, out: number): void;
+  csr10Logits(rowStart: number, pixel: number, value: number, batch: number, m: number, zt: number, offset: number, out: number, tab: number): void;
   csr10Logits2(
     rowStart: number, pixel: number, value: number, batch: number, m: number,
-    zt: number, offset: number, out: number, vt: number, offsetV: number, outV: number,
+    zt: number, offset: number, out: number, vt: number, offsetV: number, outV: number, tab: number,
   ): void;
-  csr10Accumulate(rowStart: number, pixel: number, value: number, batch: number, m: number, W: number, out: number): void;
+  csr10Accumulate(rowStart: number, pixel: number, value: number, batch: number, m: number, W: number, out: number, tab: number): void;
+  fold10(zt: number, scale: number, mean: number, cols: number, offset: number): void;
+  scale10(
+    acc: number, scale: number, mean: number, cols: number, alpha: number,
+    s0: number, s1: number, s2: number, s3: number, s4: number, s5: number, s6: number, s7: number, s8: number, s9: number,
+  ): void;
 }
 
 /** Compressed sparse rows of 8-bit values with 16-bit column indices (the layout of the pixel kernels). */
@@ -35,6 +40,8 @@ const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly
 
 const PAGE = 65536;
 const ALIGN = 16;
+/** The table of the 256 byte values as float64 that the pixel kernels read (tab[b] = b), at the arena's start. */
+const BYTE_TABLE = 256;
 let compiled: object | null | undefined;
 
 /** The compiled kernel module, or null where WebAssembly SIMD is missing. Compiled once, synchronously. */
@@ -70,11 +77,13 @@ export class SimdArena {
   private readonly k: SimdExports;
   private used = 0;
   private readonly capacity: number;
+  /** Byte offset of the table of byte values (tab[b] = b) that the pixel kernels read their 8-bit values from. */
+  private readonly byteTable: number;
 
-  /** Bytes to reserve for arrays of these lengths (with alignment padding). */
+  /** Bytes to reserve for arrays of these lengths (with alignment padding), the arena's own table included. */
   static bytesFor(lengths: { f64?: readonly number[]; i32?: readonly number[]; u16?: readonly number[]; u8?: readonly number[] }): number {
     const pad = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
-    let total = 0;
+    let total = 8 * BYTE_TABLE;
     for (const n of lengths.f64 ?? []) total += pad(8 * n);
     for (const n of lengths.i32 ?? []) total += pad(4 * n);
     for (const n of lengths.u16 ?? []) total += pad(2 * n);
@@ -91,6 +100,9 @@ export class SimdArena {
     this.memory = new wasmApi.Memory({ initial: pages, maximum: pages });
     this.k = new wasmApi.Instance(mod, { env: { memory: this.memory } }).exports as SimdExports;
     this.capacity = pages * PAGE;
+    this.byteTable = this.take(8 * BYTE_TABLE);
+    const tab = new Float64Array(this.memory.buffer, this.byteTable, BYTE_TABLE);
+    for (let b = 0; b < BYTE_TABLE; b++) tab[b] = b;
   }
 
   private take(bytes: number): number {
@@ -150,10 +162,10 @@ export class SimdArena {
 
   /** out[k·10 + c] = Σ_e value_e zt[pixel_e·10 + c] − offset[c] over row batch[k]'s entries (twin of batchLogits). */
   csr10Logits(X: CsrU8, batch: Int32Array, m: number, zt: Float64Array, offset: Float64Array, out: Float64Array): void {
-    this.k.csr10Logits(X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m, zt.byteOffset, offset.byteOffset, out.byteOffset);
+    this.k.csr10Logits(X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m, zt.byteOffset, offset.byteOffset, out.byteOffset, this.byteTable);
   }
 
-  /** {@link SimdArena.csr10Logits} of two weight matrices in one pass over the rows. */
+  /** {@link SimdArena.csr10Logits} of two weight matrices on the same rows (same bits as two calls). */
   csr10Logits2(
     X: CsrU8, batch: Int32Array, m: number,
     zt: Float64Array, offset: Float64Array, out: Float64Array,
@@ -161,12 +173,31 @@ export class SimdArena {
   ): void {
     this.k.csr10Logits2(
       X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m,
-      zt.byteOffset, offset.byteOffset, out.byteOffset, vt.byteOffset, offsetV.byteOffset, outV.byteOffset,
+      zt.byteOffset, offset.byteOffset, out.byteOffset, vt.byteOffset, offsetV.byteOffset, outV.byteOffset, this.byteTable,
     );
   }
 
   /** out[pixel_e·10 + c] += value_e W[k·10 + c] over the entries of rows batch[k], k < m, in row order. */
   csr10Accumulate(X: CsrU8, batch: Int32Array, m: number, W: Float64Array, out: Float64Array): void {
-    this.k.csr10Accumulate(X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m, W.byteOffset, out.byteOffset);
+    this.k.csr10Accumulate(X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m, W.byteOffset, out.byteOffset, this.byteTable);
+  }
+
+  /**
+   * In place, with z already in zt: zt[p·10 + c] ← zt[p·10 + c]·scale[p] and offset[c] = Σ_p mean[p] zt[p·10 + c]
+   * (twin of foldScaling). zt, scale, mean and offset must be in the arena; cols = scale.length.
+   */
+  fold10(zt: Float64Array, scale: Float64Array, mean: Float64Array, offset: Float64Array): void {
+    this.k.fold10(zt.byteOffset, scale.byteOffset, mean.byteOffset, scale.length, offset.byteOffset);
+  }
+
+  /**
+   * In place: acc[p·10 + c] ← (α·scale[p])·(acc[p·10 + c] − mean[p]·sums[c]) for p < scale.length (the last pass of
+   * batchGradient). acc, scale and mean must be in the arena; sums (10 numbers) need not be.
+   */
+  scale10(acc: Float64Array, scale: Float64Array, mean: Float64Array, alpha: number, sums: ArrayLike<number>): void {
+    this.k.scale10(
+      acc.byteOffset, scale.byteOffset, mean.byteOffset, scale.length, alpha,
+      sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8], sums[9],
+    );
   }
 }
