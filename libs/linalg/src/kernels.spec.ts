@@ -59,6 +59,20 @@ test('allFinite detects NaN and infinities', () => {
   assert.equal(allFinite(new Float64Array([1e308, 1e308])), true);
 });
 
+test('allFinite finds a NaN or an infinity at any position of arrays of any length (all four partial sums)', () => {
+  for (let n = 1; n <= 9; n++) {
+    assert.equal(allFinite(new Float64Array(n).fill(1e300)), true, `n = ${n}, all finite`);
+    for (let i = 0; i < n; i++) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const x = new Float64Array(n).fill(-3);
+        x[i] = bad;
+        assert.equal(allFinite(x), false, `n = ${n}, x[${i}] = ${bad}`);
+        assert.equal(allFinite(Array.from(x)), false, `n = ${n}, x[${i}] = ${bad}, plain array`);
+      }
+    }
+  }
+});
+
 const dims = fc.record({ m: fc.integer({ min: 1, max: 9 }), n: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 9 }) });
 
 test('gemv matches naive loops with and without transpose', () => {
