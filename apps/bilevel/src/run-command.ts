@@ -11,7 +11,6 @@ import { checkWritableDir } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
 import type { Finding, Monitor, RunState, Snapshot } from '@bilevel/streams';
 import { DivergenceError, findingLogLevel, findingsSummary, formatFindings, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
-import { monitorsByName } from '@bilevel/verify';
 import type { Logger } from '@bilevel/telemetry';
 import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeFileAtomic, WriteError } from '@bilevel/telemetry';
 import { resumeTrace, runCheckpoints, writeFailureMessage } from './run-files';
@@ -26,6 +25,9 @@ import { forwardSolveMonitor } from '@bilevel/streams';
 import type { MetaCliOptions, MetaProblemName } from './meta/meta-setup';
 import { isMetaProblem, rejectMetaOptions } from './meta/meta-setup';
 import { runMetaCommand } from './meta/meta-command';
+import { endOfRunWarning, runMonitors } from './run-monitors';
+import type { RunDashboardRequest } from './dashboard/run-dashboard';
+import { constantSteps } from './dashboard/run-dashboard';
 
 /**
  * Relative precision of an evaluated h(x): the inner solve stops at ‖∇_z G‖ ≤ 1e-10 (Newton usually lands far
@@ -138,6 +140,8 @@ export interface RunIo {
   readonly resume?: ResumeInfo;
   /** Checkpoints counted in iterations, and a callback after each (tests, embedders); not saved with the run. */
   readonly checkpoints?: RunCheckpointHooks;
+  /** `--dashboard`: a live page of the run, opened once its input is validated (see dashboard/run-dashboard.ts). */
+  readonly dashboard?: RunDashboardRequest;
 }
 
 /** The configuration as saved in the run folder (no terminal-dependent fields). */
@@ -272,15 +276,9 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   if (solver.fixedSchedule && parseSchedule(schedule).name !== parseSchedule(solver.schedule).name) {
     throw new InputError(`${solver.name} runs under its own schedule ${solver.schedule} only (a part reads what another computed at the same point); received ${schedule}`, '--schedule');
   }
-  let monitors: Monitor[] = [];
-  if (config.monitors !== undefined) {
-    try {
-      monitors = monitorsByName(config.monitors);
-    } catch (err) {
-      throw new InputError((err as Error).message.replace(/^monitorsByName: /, ''), '--monitor');
-    }
-  }
-  if (config.strict && monitors.length === 0) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
+  // the cheap monitors watch every run unless --no-monitor (see run-monitors.ts)
+  let monitors: Monitor[] = runMonitors(config.monitors);
+  if (config.strict && (config.monitors === undefined || monitors.length === 0)) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
   // a DEQ's forward solves that miss their budget are always reported (their steps are skipped)
   if (config.problem === 'deq') monitors = [...monitors, forwardSolveMonitor()];
   const resume = io.resume;
@@ -333,6 +331,20 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   /** DEQ: seconds per step of each stream, forward iterations, the cosine to the exact backward direction. */
   const deqMetrics = deqMetricsFor(problem, config);
   const xForTrace = (x: Float64Array) => (x.length <= TRACE_X_MAX ? { x: Array.from(x) } : { xNorm: nrm2(x) });
+
+  const dash = await io.dashboard?.start({
+    problem: problem.name,
+    solver: solver.name,
+    seed: config.seed,
+    schedule,
+    maxIter,
+    evalEvery,
+    evaluation,
+    ...(ref ? { hStar: ref.value } : {}),
+    outDir,
+    ...(resume ? { resumedFrom: resume.state.versions.x.k } : {}),
+    constantSteps: constantSteps(solver),
+  });
 
   // 3. the run
   const tracePath = join(outDir, RUN_FILES.trace);
@@ -398,6 +410,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     };
     rows.push(row);
     trace.write(row as unknown as Record<string, unknown>);
+    dash?.evaluated(s, row, e.z);
     return row;
   };
 
@@ -419,6 +432,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       checkpoint,
       stop,
       ...(resume ? { resume: resume.state } : {}),
+      ...(dash ? { onYield: dash.onYield } : {}),
     };
     const runs$ = run(solverProblem, solver, runOptions);
     const monitored = monitors.length ? withMonitors(runs$, monitorContext(solverProblem, solver, runOptions), monitors, { strict: config.strict }) : undefined;
@@ -433,6 +447,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     };
     monitored?.findings$.subscribe((f) => {
       findings.push(f);
+      dash?.finding(f);
       if (writeFailure) return;
       try {
         trace.write({ finding: { ...f } });
@@ -494,6 +509,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     });
   });
   progress.stop();
+  dash?.ended(status, checkpoint.lastIteration);
   try {
     trace.close();
   } catch (err) {
@@ -531,6 +547,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     baselines = { corruptedLabelsTestError: corrupted.testError, cleanLabelsOnlyTestError: clean.testError };
     runLog.info({ ...baselines, seconds: (performance.now() - t0) / 1000 }, 'baselines: training on the corrupted labels, and on the right labels only');
   }
+  const warning = endOfRunWarning({ status, relativeSuboptimality: finalRow?.relativeSuboptimality, firstValue: rows[0]?.value, lastValue: finalRow?.value, findings });
   const summary = {
     problem: problem.name,
     solver: solver.name,
@@ -556,6 +573,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     outDir,
     ...(monitors.length ? { monitors: findingsSummary(monitors.map((m) => m.name), Boolean(config.strict), findings) } : {}),
     ...(violation ? { violation: violation.message } : {}),
+    ...(warning ? { warning } : {}),
     ...(checkpoint.lastIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: checkpoint.lastIteration, written: checkpoint.written } } : {}),
     ...(checkpoint.failures ? { checkpointFailures: checkpoint.failures } : {}),
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
@@ -614,7 +632,11 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
         (writeFailure ? '' : `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`),
     );
   }
-  if (monitors.length && !config.json) io.stdout.write(`\n${formatFindings(findings)}\n`);
+  if (monitors.length && !config.json && (config.monitors !== undefined || config.problem === 'deq')) io.stdout.write(`\n${formatFindings(findings)}\n`);
+  if (warning) {
+    runLog.warn({ relSubopt: finalRow?.relativeSuboptimality }, warning.replace(/^warning: /, ''));
+    if (!config.json) io.stdout.write(`${warning}\n`);
+  }
   if (writeFailure) {
     const kept = checkpoint.lastIteration ?? resume?.state.versions.x.k;
     const at = { status, iteration: summary.iterations, outDir, ...(kept !== undefined ? { checkpoint: { file: checkpointPath, iteration: kept } } : {}) };

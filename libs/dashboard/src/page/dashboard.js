@@ -23,6 +23,22 @@
   const MAX_POINTS = 6000;
   const fmt = (v, digits = 4) => (v === null || v === undefined ? '—' : typeof v === 'number' ? (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : +v.toPrecision(digits) + '') : String(v));
 
+  /** A tick of a logarithmic axis: the decades as 1e-4 … 1e4 (uPlot's default rounds 1e-4 to 0), others left blank. */
+  const logTick = (v) => {
+    if (v === null || v === undefined || !(v > 0)) return '';
+    const e = Math.round(Math.log10(v));
+    if (Math.abs(v / 10 ** e - 1) > 1e-9) return '';
+    return e >= -2 && e <= 3 ? String(+(10 ** e).toPrecision(1)) : `1e${e}`;
+  };
+
+  /** The labels of a logarithmic axis: at most about 6 decades labelled, evenly. */
+  const logTicks = (splits) => {
+    const ticks = splits.map(logTick);
+    const every = Math.max(1, Math.ceil(ticks.filter(Boolean).length / 6));
+    let k = 0;
+    return ticks.map((t) => (t && k++ % every === 0 ? t : ''));
+  };
+
   // ---- what the page knows -------------------------------------------------------------------------------------
   let meta = null;
   let state = {};
@@ -162,7 +178,7 @@
       width,
       height: 220,
       scales: { x: { time: false }, y: log ? { distr: 3, log: 10 } : { auto: true } },
-      axes: [{ label: xKey === 'iter' ? 'iteration' : 'solver seconds', size: 40 }, { size: 64 }],
+      axes: [{ label: xKey === 'iter' ? 'iteration' : 'solver seconds', size: 40 }, { size: 64, ...(log ? { values: (_u, splits) => logTicks(splits) } : {}) }],
       series: [{ label: xKey === 'iter' ? 'iteration' : 'seconds' }, ...spec.lines.map((l, i) => ({ label: l.label, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: true, points: { show: data[0].length < 60 } }))],
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },

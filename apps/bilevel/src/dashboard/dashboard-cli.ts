@@ -1,0 +1,90 @@
+import { InputError } from '@bilevel/problems';
+import type { DashboardSession } from '@bilevel/dashboard';
+import { openDashboard } from '@bilevel/dashboard';
+import type { RunDashboard, RunDashboardRequest } from './run-dashboard';
+import { runDashboard, runMeta } from './run-dashboard';
+
+/** The options of `bilevel run` that open a dashboard. */
+export interface DashboardCliOptions {
+  readonly dashboard?: boolean;
+  /** `--dashboard-linger S`: seconds the page is served after the run, at most. */
+  readonly dashboardLinger?: number;
+}
+
+/** What `bilevel run --dashboard` needs from the program. */
+export interface RunDashboardCliIo {
+  readonly stderr: NodeJS.WritableStream;
+  /** The program's Ctrl-C path (stop after the current step, checkpoint, summary, exit 130): the page's Stop. */
+  readonly stop: () => void;
+  /** Install a SIGINT handler that ends the lingering (the program's own handlers are gone by then). Default true. */
+  readonly signals?: boolean;
+}
+
+/** `bilevel run --dashboard` as the program drives it: the run's request, and the end of the page. */
+export interface RunDashboardCli {
+  /** For `RunIo.dashboard`: the page opens once the run's input is validated (bad input never starts a server). */
+  readonly request: RunDashboardRequest;
+  /** The run is stopping (Ctrl-C): a pause is released and the page says so. */
+  stopping(): void;
+  /** The run ended with this exit code: the page gets it, and is served as long as `--dashboard-linger` says. */
+  finish(exitCode: number): Promise<void>;
+  /** The run failed with an error (exit code given): the page says so and closes at once, the error is printed. */
+  fail(exitCode: number): Promise<void>;
+}
+
+/**
+ * Checks the dashboard options of `bilevel run` against the problem: an InputError for `--dashboard-linger` without
+ * `--dashboard`, and for the tasks that have no live page (the meta-learning problems and the fractional task run
+ * their own loops, not the three streams).
+ */
+export function checkDashboardOptions(options: DashboardCliOptions, problem: string): void {
+  if (options.dashboardLinger !== undefined && !options.dashboard) throw new InputError('sets how long the page of --dashboard is served; add --dashboard', '--dashboard-linger');
+  if (options.dashboard && (problem === 'fewshot' || problem === 'sinusoid' || problem === 'fractional')) {
+    throw new InputError(`the live page follows the three streams of a bilevel run; --problem ${problem} runs its own loop (its trace.jsonl is written as it goes)`, '--dashboard');
+  }
+}
+
+/**
+ * `bilevel run --dashboard`: once the run's input is validated, a {@link DashboardSession} on 127.0.0.1 (its address
+ * with a one-time token on stderr) fed by {@link runDashboard}; its Stop button is the program's Ctrl-C path, its
+ * Pause holds the run between stretches of work (no solver time passes). When the run ended, the page gets its exit
+ * code and is served until it is closed, or `--dashboard-linger` seconds, or Ctrl-C.
+ */
+export function runDashboardCli(options: DashboardCliOptions, io: RunDashboardCliIo): RunDashboardCli | undefined {
+  if (!options.dashboard) return undefined;
+  let session: DashboardSession | undefined;
+  let run: RunDashboard | undefined;
+  const request: RunDashboardRequest = {
+    async start(info) {
+      session = await openDashboard({
+        meta: runMeta(info),
+        stderr: io.stderr,
+        onStop: io.stop,
+        ...(options.dashboardLinger !== undefined ? { linger: options.dashboardLinger } : {}),
+      });
+      const s = session;
+      run = runDashboard(s.sink, info, { hold: () => s.hold() });
+      return run;
+    },
+  };
+  return {
+    request,
+    stopping: () => session?.stopping(),
+    async finish(exitCode) {
+      if (!session) return;
+      let onSignal: (() => void) | undefined;
+      const interrupt = new Promise<void>((r) => (onSignal = r));
+      if (io.signals ?? true) process.once('SIGINT', onSignal as () => void);
+      try {
+        await session.finish({ exitCode }, interrupt);
+      } finally {
+        process.removeListener('SIGINT', onSignal as () => void);
+      }
+    },
+    async fail(exitCode) {
+      if (!session) return;
+      session.hub.apply({ type: 'state', patch: { status: 'ended', outcome: 'failed', failed: true, paused: false, exitCode } });
+      await session.close();
+    },
+  };
+}
