@@ -11,6 +11,7 @@ import { checkWritableDir } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
 import type { Finding, Monitor, RunState, Snapshot } from '@bilevel/streams';
 import { DivergenceError, findingLogLevel, findingsSummary, formatFindings, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
+import { monitorsByName } from '@bilevel/verify';
 import type { Logger } from '@bilevel/telemetry';
 import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeFileAtomic, WriteError } from '@bilevel/telemetry';
 import { resumeTrace, runCheckpoints, writeFailureMessage } from './run-files';
@@ -25,7 +26,6 @@ import { forwardSolveMonitor } from '@bilevel/streams';
 import type { MetaCliOptions, MetaProblemName } from './meta/meta-setup';
 import { isMetaProblem, rejectMetaOptions } from './meta/meta-setup';
 import { runMetaCommand } from './meta/meta-command';
-import { endOfRunWarning, runMonitors } from './run-monitors';
 import type { RunDashboardRequest } from './dashboard/run-dashboard';
 import { constantSteps } from './dashboard/run-dashboard';
 
@@ -276,9 +276,15 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   if (solver.fixedSchedule && parseSchedule(schedule).name !== parseSchedule(solver.schedule).name) {
     throw new InputError(`${solver.name} runs under its own schedule ${solver.schedule} only (a part reads what another computed at the same point); received ${schedule}`, '--schedule');
   }
-  // the cheap monitors watch every run unless --no-monitor (see run-monitors.ts)
-  let monitors: Monitor[] = runMonitors(config.monitors);
-  if (config.strict && (config.monitors === undefined || monitors.length === 0)) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
+  let monitors: Monitor[] = [];
+  if (config.monitors !== undefined) {
+    try {
+      monitors = monitorsByName(config.monitors);
+    } catch (err) {
+      throw new InputError((err as Error).message.replace(/^monitorsByName: /, ''), '--monitor');
+    }
+  }
+  if (config.strict && monitors.length === 0) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
   // a DEQ's forward solves that miss their budget are always reported (their steps are skipped)
   if (config.problem === 'deq') monitors = [...monitors, forwardSolveMonitor()];
   const resume = io.resume;
@@ -547,7 +553,6 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     baselines = { corruptedLabelsTestError: corrupted.testError, cleanLabelsOnlyTestError: clean.testError };
     runLog.info({ ...baselines, seconds: (performance.now() - t0) / 1000 }, 'baselines: training on the corrupted labels, and on the right labels only');
   }
-  const warning = endOfRunWarning({ status, relativeSuboptimality: finalRow?.relativeSuboptimality, firstValue: rows[0]?.value, lastValue: finalRow?.value, findings });
   const summary = {
     problem: problem.name,
     solver: solver.name,
@@ -573,7 +578,6 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     outDir,
     ...(monitors.length ? { monitors: findingsSummary(monitors.map((m) => m.name), Boolean(config.strict), findings) } : {}),
     ...(violation ? { violation: violation.message } : {}),
-    ...(warning ? { warning } : {}),
     ...(checkpoint.lastIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: checkpoint.lastIteration, written: checkpoint.written } } : {}),
     ...(checkpoint.failures ? { checkpointFailures: checkpoint.failures } : {}),
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
@@ -632,11 +636,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
         (writeFailure ? '' : `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`),
     );
   }
-  if (monitors.length && !config.json && (config.monitors !== undefined || config.problem === 'deq')) io.stdout.write(`\n${formatFindings(findings)}\n`);
-  if (warning) {
-    runLog.warn({ relSubopt: finalRow?.relativeSuboptimality }, warning.replace(/^warning: /, ''));
-    if (!config.json) io.stdout.write(`${warning}\n`);
-  }
+  if (monitors.length && !config.json) io.stdout.write(`\n${formatFindings(findings)}\n`);
   if (writeFailure) {
     const kept = checkpoint.lastIteration ?? resume?.state.versions.x.k;
     const at = { status, iteration: summary.iterations, outDir, ...(kept !== undefined ? { checkpoint: { file: checkpointPath, iteration: kept } } : {}) };
