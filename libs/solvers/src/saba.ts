@@ -66,6 +66,41 @@ interface SparseCross {
 }
 
 /**
+ * out[k] = base[k] − step·d[k]: four entries a pass, every read before the writes (the engine need not reload after
+ * a store that might alias; measured 63 → 20 µs at 20,000 entries). The same arithmetic as the one-line loop.
+ */
+function descend(out: Float64Array, base: Float64Array, step: number, d: Float64Array): void {
+  const n = out.length;
+  const n4 = n - (n % 4);
+  let k = 0;
+  for (; k < n4; k += 4) {
+    const b0 = base[k], b1 = base[k + 1], b2 = base[k + 2], b3 = base[k + 3];
+    const d0 = d[k], d1 = d[k + 1], d2 = d[k + 2], d3 = d[k + 3];
+    out[k] = b0 - step * d0;
+    out[k + 1] = b1 - step * d1;
+    out[k + 2] = b2 - step * d2;
+    out[k + 3] = b3 - step * d3;
+  }
+  for (; k < n; k++) out[k] = base[k] - step * d[k];
+}
+
+/** out[k] = base[k] − step·(d[k] + e[k]), as {@link descend}. */
+function descend2(out: Float64Array, base: Float64Array, step: number, d: Float64Array, e: Float64Array): void {
+  const n = out.length;
+  const n4 = n - (n % 4);
+  let k = 0;
+  for (; k < n4; k += 4) {
+    const b0 = base[k], b1 = base[k + 1], b2 = base[k + 2], b3 = base[k + 3];
+    const s0 = d[k] + e[k], s1 = d[k + 1] + e[k + 1], s2 = d[k + 2] + e[k + 2], s3 = d[k + 3] + e[k + 3];
+    out[k] = b0 - step * s0;
+    out[k + 1] = b1 - step * s1;
+    out[k + 2] = b2 - step * s2;
+    out[k + 3] = b3 - step * s3;
+  }
+  for (; k < n; k++) out[k] = base[k] - step * (d[k] + e[k]);
+}
+
+/**
  * The outer step on the sparse path: x ← x − γ (D_cross + D_outerX), where D_cross is `mean` off the block and the
  * SAGA direction on it. Same arithmetic per coordinate as the dense step (the dense D_outerX is exactly +0 when
  * ∇_x F ≡ 0, and c + 0 = c for every c the memory can hold).
@@ -85,7 +120,7 @@ function sparseOuterStep(
   sp.memory.direction(bj.block, idx, sp.q, sp.d);
   const mean = sp.memory.mean;
   if (sp.skipOuterX) {
-    for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * mean[k];
+    descend(out, x, gamma, mean);
     for (let k = 0; k < idx.length; k++) out[idx[k]] = x[idx[k]] - gamma * sp.d[k];
     return;
   }
@@ -93,7 +128,7 @@ function sparseOuterStep(
   const bi = f.sampler.next();
   s.problem.outerGradX(z, x, bi.indices, f.q);
   f.memory.direction(bi.block, f.q, f.d);
-  for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * (mean[k] + f.d[k]);
+  descend2(out, x, gamma, mean, f.d);
   for (let k = 0; k < idx.length; k++) out[idx[k]] = x[idx[k]] - gamma * (sp.d[k] + f.d[idx[k]]);
 }
 
@@ -134,7 +169,7 @@ export function saba(options: SabaOptions = {}): Solver {
       const batch = g.sampler.next();
       s.problem.innerGradZ(z, x, batch.indices, g.q);
       g.memory.direction(batch.block, g.q, g.d);
-      for (let k = 0; k < out.length; k++) out[k] = z[k] - rho * g.d[k];
+      descend(out, z, rho, g.d);
     },
   };
 
@@ -155,7 +190,7 @@ export function saba(options: SabaOptions = {}): Solver {
       const bi = f.sampler.next();
       s.problem.outerGradZ(z, x, bi.indices, f.q);
       f.memory.direction(bi.block, f.q, f.d);
-      for (let k = 0; k < out.length; k++) out[k] = v[k] - rho * (h.d[k] + f.d[k]);
+      descend2(out, v, rho, h.d, f.d);
     },
   };
 
@@ -199,7 +234,7 @@ export function saba(options: SabaOptions = {}): Solver {
       const bi = f.sampler.next();
       s.problem.outerGradX(z, x, bi.indices, f.q);
       f.memory.direction(bi.block, f.q, f.d);
-      for (let k = 0; k < out.length; k++) out[k] = x[k] - gamma * (c.d[k] + f.d[k]);
+      descend2(out, x, gamma, c.d, f.d);
     },
   };
 

@@ -24,6 +24,30 @@ test('SagaMemory: d = q − m_j + m̄, then m̄ tracks the weighted mean of the 
   assert.ok(Math.abs(mem.mean[1] - (0.6 * 2 + 0.4 * 0)) < 1e-15);
 });
 
+test('SagaMemory.direction gives the bits of the one-coordinate-a-pass reference at even and odd dims', () => {
+  for (const dim of [1, 2, 3, 7, 8]) {
+    const weights = [0.5, 0.3, 0.2];
+    const mem = new SagaMemory(3, dim, weights);
+    const rows = new Float64Array(3 * dim);
+    const mean = new Float64Array(dim);
+    const d = new Float64Array(dim);
+    for (let t = 0; t < 12; t++) {
+      const j = (t * 7) % 3;
+      const q = Float64Array.from({ length: dim }, (_, k) => Math.sin(1.3 * t + 0.7 * k) / (k + 1));
+      mem.direction(j, q, d);
+      for (let k = 0; k < dim; k++) {
+        const diff = q[k] - rows[j * dim + k];
+        const ref = diff + mean[k];
+        mean[k] += weights[j] * diff;
+        rows[j * dim + k] = q[k];
+        assert.ok(Object.is(d[k], ref), `dim ${dim}, step ${t}, d[${k}]: ${d[k]} vs ${ref}`);
+      }
+    }
+    assert.deepEqual(Array.from(mem.mean), Array.from(mean));
+    assert.deepEqual(Array.from(mem.rows), Array.from(rows));
+  }
+});
+
 test('SagaMemory.fill keeps the mean consistent', () => {
   const mem = new SagaMemory(3, 1, [0.5, 0.25, 0.25]);
   mem.fill(0, Float64Array.from([2]));
