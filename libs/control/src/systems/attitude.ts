@@ -42,6 +42,7 @@ export const ATTITUDE: ControlSystem = {
   nu: 3,
   domain: { lo: new Array<number>(6).fill(-R), hi: new Array<number>(6).fill(R) },
   domainBall: { centre: new Array<number>(6).fill(0), radius: R },
+  stateSpace: 'ball',
   initial: { centre: new Array<number>(6).fill(0), radius: 1 },
   unsafe: null,
   dt: 0.1,

@@ -37,10 +37,12 @@ export function certifiedProperty(system: ControlSystem, track: 'polynomial' | '
   if (system.certificate === 'lyapunov') {
     const r0 = num(terms.innerRadius);
     const eps = num(terms.epsilon);
+    const space = system.stateSpace === 'ball' && system.domainBall ? `the ball ${ball(system.domainBall)}` : `the box ${box(system.domain)}`;
+    const on = system.stateSpace === 'ball' && system.domainBall ? 'the ball' : 'the box';
     return (
-      `every trajectory of the closed loop ẋ = f(x, π(x); α) that starts in a sublevel set {V ≤ c} lying inside the box ` +
-      `${box(system.domain)} stays in it and reaches the box |x_i| < ${r0}${forAll}: V ≥ ${eps}·‖x‖² and dV/dt ≤ −${eps}·‖x‖² ` +
-      `on the box outside |x_i| < ${r0}`
+      `every trajectory of the closed loop ẋ = f(x, π(x); α) that starts in a sublevel set {V ≤ c} lying inside ` +
+      `${space} stays in it and reaches the box |x_i| < ${r0}${forAll}: V ≥ ${eps}·‖x‖² and dV/dt ≤ −${eps}·‖x‖² ` +
+      `on ${on} outside |x_i| < ${r0}`
     );
   }
   const loop = system.discrete ? `x⁺ = x + ${num(system.dt)}·f(x, π(x))` : 'ẋ = f(x, π(x); α)';

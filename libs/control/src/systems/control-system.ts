@@ -44,6 +44,12 @@ export interface ControlSystem {
   readonly domain: Box;
   /** The domain as a ball when the paper states it so (the box then encloses it). */
   readonly domainBall?: Ball;
+  /**
+   * Where a Lyapunov certificate's decrease is stated and re-verified: 'ball' on `domainBall` (the paper's state
+   * space ‖x‖ ≤ R, e.g. attitude control, whose box corners lie √6 times farther out), 'box' on `domain`.
+   * Default 'box'.
+   */
+  readonly stateSpace?: 'box' | 'ball';
   readonly initial: Ball;
   /** The unsafe set (barrier systems); null for stability-only systems. */
   readonly unsafe: Ball | null;

@@ -9,6 +9,7 @@ import { checkedTerms } from '../systems/certificate-terms';
 import { dynamicsNodes } from './dynamics-nodes';
 import { policyNodes } from './policy-graph';
 import { polynomialNode } from './polynomial-graph';
+import { unitCubeFaces } from './verify-certificate';
 
 /** Options of {@link verifyRegionOfAttraction}. */
 export interface RegionOfAttractionOptions {
@@ -53,7 +54,7 @@ export interface RegionOfAttraction {
  * (the ball `system.domainBall` when given, else the box), r₀ and ε of the system's terms, and a level c, it proves
  * by branch and bound (float64, outward rounding) on graphs policy → dynamics → V:
  *
- *   positive:  ε‖x‖² − V(x) ≤ 0 outside (−r₀, r₀)ⁿ (by homogeneity for all x: V is a positive definite form);
+ *   positive:  ε‖x‖² − V(x) ≤ 0 on the faces of [−1, 1]ⁿ (by homogeneity for all x: V is a positive definite form);
  *   inside:    c − V(x) < 0 where x ∉ D (on box ∖ ball, or on the box's faces): {V ≤ c}, convex and holding 0,
  *              lies inside D;
  *   initial:   V(x) − c ≤ 0 on X₀ (so X₀ ⊂ {V ≤ c});
@@ -146,7 +147,8 @@ export function verifyRegionOfAttraction(system: ControlSystem, policy: Policy, 
     conditions.push({ name, statement, status, boxes: processed, counterexample: cex });
   };
 
-  prove('positive', `${eps}·‖x‖² − V(x) ≤ 0 outside (−${r0}, ${r0})^${nx}`, pieces, 0, false, (g, x) => ({ objective: g.affine([sqNorm(g, x), polynomialNode(g, V, x)], [eps, -1], 0), constraints: [] }));
+  // V is a quadratic form: on the faces of [−1, 1]ⁿ, hence everywhere by homogeneity (see unitCubeFaces)
+  prove('positive', `${eps}·‖x‖² − V(x) ≤ 0 on the faces of [−1, 1]^${nx} (all x by homogeneity)`, unitCubeFaces(nx), 0, false, (g, x) => ({ objective: g.affine([sqNorm(g, x), polynomialNode(g, V, x)], [eps, -1], 0), constraints: [] }));
   if (ball) {
     // c − V(x) < 0 on {x ∈ box : ‖x‖² ≥ R²}, which holds the sphere ‖x‖ = R
     prove('inside', `${level} − V(x) < 0 where ‖x‖ ≥ ${ball.radius}`, [system.domain], 1e-9, false, (g, x) => ({

@@ -134,3 +134,29 @@ test('a budget too small to decide gives unknown, and options are validated up f
   assert.throws(() => verifyCertificate(sys, new FeaturePolicy(3, 1), new Float64Array(3), V), /policy must have nx = 2, nu = 1/);
   assert.throws(() => verifyCertificate(getSystem('cartpole'), new FeaturePolicy(4, 1), new Float64Array(4), Polynomial.zero(4)), /no graph dynamics/);
 });
+
+test("attitude: the Lyapunov decrease is proved on the paper's state space ‖x‖² ≤ 2 (the domain ball), not on the box's corners", async () => {
+  // The DSOS LP certifies the linear damping's decrease on the ball only; at the corners of [−√2, √2]⁶ (‖x‖ = 2√3)
+  // the cubic terms win, so a verifier that searched the whole box would report a counterexample the certificate
+  // never claimed.
+  const highs = await loadHighs();
+  const sys = getSystem('attitude');
+  const pi = new FeaturePolicy(6, 3, { degree: 3, constant: false });
+  const alpha = [0.25, 0.5, 1];
+  const theta = new Float64Array(pi.nTheta);
+  pi.exponents.forEach((e, k) => {
+    if (e.reduce((a, b) => a + b, 0) !== 1) return;
+    const i = e.indexOf(1);
+    for (let a = 0; a < 3; a++) {
+      if (i === a) theta[a * pi.nFeatures + k] = -2 / alpha[a];
+      if (i === a + 3) theta[a * pi.nFeatures + k] = -1 / alpha[a];
+    }
+  });
+  const sol = new CertificateLp(sys, pi, highs, { decrease: 'dsos' }).solve(theta);
+  assert.ok(sol.cStar < 0, `c* = ${sol.cStar}`);
+  const r = verifyCertificate(sys, pi, theta, sol.certificate, { maxBoxes: 2000 });
+  const decrease = r.conditions.find((c) => c.name === 'decrease')!;
+  assert.notEqual(decrease.status, 'falsified', summary(r));
+  assert.notEqual(r.status, 'falsified', summary(r));
+  assert.match(decrease.region, /‖x − \(0, 0, 0, 0, 0, 0\)‖ ≤ 1\.414/);
+});
