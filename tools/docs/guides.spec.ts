@@ -5,12 +5,12 @@
 // node_modules is the workspace's; a shell block runs in a folder of its own there, so that what it writes goes away.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { blockKind, extractBlocks, guideBlocks } from './guide-blocks';
+import { blockKind, extractBlocks, guideBlocks, guideFiles } from './guide-blocks';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 /** Safety net only: a block normally ends in seconds; a hung one is killed (with its process group) after this. */
@@ -81,6 +81,17 @@ const only = process.env.GUIDES?.split(',').filter((g) => g !== '');
 const blocks = guideBlocks(join(ROOT, 'docs')).filter((b) => !only || only.includes(b.guide));
 
 describe('the guides', { concurrency: 2 }, () => {
+  it('link to files that exist', () => {
+    const broken: string[] = [];
+    for (const path of guideFiles(join(ROOT, 'docs'))) {
+      for (const [, target = ''] of readFileSync(path, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
+        const file = resolve(dirname(path), target.replace(/#.*$/, ''));
+        if (!existsSync(file)) broken.push(`${basename(path)}: ${target}`);
+      }
+    }
+    assert.deepEqual(broken, []);
+  });
   it('exist and hold code', () => {
     assert.ok(only || blocks.filter((b) => b.kind === 'ts').length >= 9, 'at least one TypeScript block per guide');
   });
