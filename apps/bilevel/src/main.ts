@@ -20,7 +20,7 @@ import { readQueueSecret, SECRET_ENV } from './sweep/queue/queue-secret';
 import { PASSWORD_ENV } from './sweep/queue/redis-url';
 import type { WorkerCliOptions } from './sweep/queue/worker-cli';
 import { addWorkerOptions, runWorkerCli, WORKER_DESCRIPTION } from './sweep/queue/worker-cli';
-import { checkDashboardOptions, runDashboardCli } from './dashboard/dashboard-cli';
+import { checkDashboardOptions, replayCommand, runDashboardCli } from './dashboard/dashboard-cli';
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -264,6 +264,15 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         process.removeListener('SIGTERM', onSignal);
       }
       await dashboard?.finish(code);
+    });
+
+  program
+    .command('dashboard')
+    .description('Serve the live page of a run folder written by `bilevel run`, finished or running (its trace.jsonl is followed until summary.json is written), on 127.0.0.1 with a one-time token in the address (printed on stderr)')
+    .argument('<dir>', 'the run folder (--out of bilevel run)')
+    .option('--dashboard-linger <s>', 'serve the page at most s seconds after the run ended [until a page has been opened and closed]', nonNegativeNumber)
+    .action(async (dir: string, o: { dashboardLinger?: number }) => {
+      code = await replayCommand(dir, o.dashboardLinger !== undefined ? { linger: o.dashboardLinger } : {}, { stderr, signals: io.signals ?? true });
     });
 
   program

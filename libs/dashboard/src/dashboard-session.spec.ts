@@ -166,3 +166,27 @@ test('linger 0 stops with the run; a linger waits for a page that is not open ye
   await finishing; // ended by the page closing, not by the 30 s
   await assert.rejects(openDashboard({ meta: META, stderr: sink().stream, linger: -1 }), /linger must be a finite number of seconds ≥ 0, received -1/);
 });
+
+test('waitForPage resolves when a page connects, or when it is interrupted', async () => {
+  const { session } = await open();
+  try {
+    let settled = false;
+    const waiting = session.waitForPage().then(() => (settled = true));
+    await Promise.resolve();
+    assert.equal(settled, false, 'no page yet');
+    const page = await connect(session.url);
+    await waiting;
+    assert.equal(session.connections, 1);
+    await session.waitForPage(); // a page is open: at once
+    page.req.destroy();
+  } finally {
+    await session.close();
+  }
+  const { session: other } = await open();
+  try {
+    await other.waitForPage(Promise.resolve('SIGINT'));
+    assert.equal(other.connections, 0);
+  } finally {
+    await other.close();
+  }
+});

@@ -77,6 +77,16 @@ export class DashboardSession {
     return this.#server?.connections ?? 0;
   }
 
+  /** Resolves once a page is connected (at once if one is), or when `interrupt` settles (e.g. Ctrl-C). */
+  async waitForPage(interrupt?: Promise<unknown>): Promise<void> {
+    let stopped = false;
+    void interrupt?.then(() => (stopped = true));
+    while (this.connections === 0 && !stopped && this.#server) {
+      const change = new Promise<void>((r) => this.#connectionWaiters.push(r));
+      await (interrupt ? Promise.race([change, interrupt]) : change);
+    }
+  }
+
   /** Whether the run is held by the page's Pause button. */
   get paused(): boolean {
     return this.#paused !== undefined;

@@ -29,7 +29,7 @@ const skip = 'missing' in browserPath && !browserPath.required ? browserPath.mis
 const shots = process.env.BILEVEL_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'dashboard-shots-'));
 mkdirSync(shots, { recursive: true });
 
-/** `bilevel run --dashboard ARGS` in a child process, with the page's address read from its stderr. */
+/** `bilevel ARGS` in a child process (a run with --dashboard, or a replay), with the page's address read from its stderr. */
 class DashboardRun {
   readonly child: ChildProcess;
   stderr = '';
@@ -38,7 +38,7 @@ class DashboardRun {
   readonly exit: Promise<number | null>;
 
   constructor(readonly out: string, args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, 'run', '--dashboard', '--out', out, '--json', '--log-level', 'warn', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exit = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.url = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no dashboard address within ${START_TIMEOUT_MS} ms; stderr:\n${this.stderr}`)), START_TIMEOUT_MS);
@@ -101,12 +101,15 @@ describe('bilevel run --dashboard in headless Chromium', { skip }, () => {
     return;
   }
   let browser: Browser;
+  /** The folder of the run stopped from the page (replayed by the last test). */
+  let stopped: string | undefined;
   const runs: DashboardRun[] = [];
   const dirs: string[] = [];
   const newRun = (args: readonly string[]) => {
     const dir = mkdtempSync(join(tmpdir(), 'dashboard-run-'));
     dirs.push(dir);
-    const r = new DashboardRun(join(dir, 'out'), args);
+    const out = join(dir, 'out');
+    const r = new DashboardRun(out, ['run', '--dashboard', '--out', out, '--json', '--log-level', 'warn', ...args]);
     runs.push(r);
     return r;
   };
@@ -182,6 +185,7 @@ describe('bilevel run --dashboard in headless Chromium', { skip }, () => {
     assert.ok(existsSync(join(run.out, 'checkpoint.bin')), 'the checkpoint is written');
     assert.equal(summary.checkpoint?.iteration, summary.iterations, 'the checkpoint is of the last iteration');
     assert.match(run.stderr, /stop from the dashboard/);
+    stopped = run.out;
     await page.close();
     t.diagnostic(`screenshots: ${shots}`);
   });
@@ -218,5 +222,31 @@ describe('bilevel run --dashboard in headless Chromium', { skip }, () => {
     assert.deepEqual(errors, []);
     await page.close();
     assert.equal(await exited(run), 130);
+  });
+
+  test('bilevel dashboard DIR replays the stopped run from its trace and summary', async () => {
+    assert.ok(stopped, 'the first test left its run folder');
+    const rows = readFileSync(join(stopped, 'trace.jsonl'), 'utf8').trim().split('\n').filter((l) => !l.startsWith('{"finding"')).length;
+    const replay = new DashboardRun(stopped, ['dashboard', stopped]);
+    runs.push(replay);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    page.setDefaultTimeout(EVENT_TIMEOUT_MS);
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(await replay.url);
+    await page.waitForSelector('#status.ended');
+    assert.equal(await page.textContent('#status'), 'ended: interrupted');
+    assert.match((await page.textContent('#title')) ?? '', /\(replay\)$/);
+    await waitForPoints(page, 'gap', rows);
+    assert.equal(await pointsOf(page, 'gap'), rows, 'every evaluated row, as h − h*');
+    assert.equal(await page.locator('#stop:not([hidden]), #pause:not([hidden])').count(), 0, 'a replay has no Stop or Pause');
+    assert.equal(await page.locator('#panel-norms, #panel-schedule').count(), 0, 'nor the live samples, which the trace does not hold');
+    await page.screenshot({ path: join(shots, 'replay.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+    assert.equal(await exited(replay), 0, 'the page closed, the replay ends');
   });
 });

@@ -1,8 +1,10 @@
 import { InputError } from '@bilevel/problems';
-import type { DashboardSession } from '@bilevel/dashboard';
+import type { DashboardMessage, DashboardSession, DashboardSink } from '@bilevel/dashboard';
 import { openDashboard } from '@bilevel/dashboard';
 import type { RunDashboard, RunDashboardRequest } from './run-dashboard';
 import { runDashboard, runMeta } from './run-dashboard';
+import { replayRun } from './replay-run';
+import { EXIT } from '../exit-codes';
 
 /** The options of `bilevel run` that open a dashboard. */
 export interface DashboardCliOptions {
@@ -87,4 +89,53 @@ export function runDashboardCli(options: DashboardCliOptions, io: RunDashboardCl
       await session.close();
     },
   };
+}
+
+/** Options of {@link replayCommand}. */
+export interface ReplayOptions {
+  /** Seconds the page is served after the run ended, at most (as `--dashboard-linger`). */
+  readonly linger?: number;
+  /** Milliseconds between two reads of a running run's trace. Default 500. */
+  readonly pollMs?: number;
+}
+
+/**
+ * `bilevel dashboard DIR`: the page of a run folder written by `bilevel run`, finished or running (its trace is
+ * followed until its summary is written; see {@link replayRun}). Served on 127.0.0.1 with a one-time token, without
+ * Pause or Stop; once the run has ended, the page is served until a page has been opened and closed (or the linger
+ * runs out, or Ctrl-C). Returns the exit code: 0, or 130 after Ctrl-C.
+ */
+export async function replayCommand(dir: string, options: ReplayOptions, io: { readonly stderr: NodeJS.WritableStream; readonly signals?: boolean }): Promise<number> {
+  const buffered: DashboardMessage[] = [];
+  let target: DashboardSink = (m) => void buffered.push(m);
+  const replay = replayRun(dir, (m) => target(m));
+  replay.poll(); // bad input (a trace that is not JSON) before any server starts
+  let interrupted = false;
+  let onSignal = () => undefined as void;
+  const interrupt = new Promise<void>((r) => (onSignal = () => ((interrupted = true), r())));
+  if (io.signals ?? true) process.once('SIGINT', onSignal);
+  const session = await openDashboard({ meta: replay.meta, stderr: io.stderr, ...(options.linger !== undefined ? { linger: options.linger } : {}) });
+  try {
+    for (const m of buffered.splice(0)) session.sink(m);
+    target = session.sink;
+    const pollMs = options.pollMs ?? 500;
+    while (!interrupted && !replay.poll()) {
+      await Promise.race([interrupt, new Promise((r) => setTimeout(r, pollMs))]);
+    }
+    // a finished run's page is worth opening: wait for one (the linger, when given, bounds the wait); the server
+    // does not keep the program alive by itself, this timer does meanwhile
+    if (options.linger === undefined) {
+      const alive = setInterval(() => undefined, 2 ** 30);
+      try {
+        await session.waitForPage(interrupt);
+      } finally {
+        clearInterval(alive);
+      }
+    }
+    await session.finish({}, interrupt);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    await session.close();
+  }
+  return interrupted ? EXIT.interrupted : EXIT.ok;
 }

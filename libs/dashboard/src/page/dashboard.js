@@ -86,7 +86,9 @@
         { id: 'calls', title: 'Oracle calls per stream', series: 'live', log: false, lines: [{ key: 'ci', label: 'inner' }, { key: 'cl', label: 'linear system' }, { key: 'co', label: 'outer' }] },
       ];
       if (metricKeys.length) specs.splice(1, 0, { id: 'metrics', title: 'Problem metrics', series: 'eval', log: false, lines: metricKeys.map((k) => ({ key: k, label: k.slice(2) })) });
-      return specs;
+      // a replay has the trace's evaluated rows only: no live samples of the streams to wait for
+      const replay = !meta.controls.stop && !(series.live && series.live.length);
+      return replay ? specs.filter((s) => s.series !== 'live') : specs;
     }
     if (meta.kind === 'train') {
       return [
@@ -464,7 +466,7 @@
   function renderAll(all) {
     renderHeader();
     if (!meta) return;
-    if (meta.kind === 'run') renderSchedule();
+    if (meta.kind === 'run' && (state.schedule || state.reads)) renderSchedule();
     if (meta.kind === 'train') {
       renderVerdicts();
       renderPhase();
