@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchGrid, benchSweepPool } from '@bilevel/cli';
 import { benchControl } from './control';
+import { benchDashboard } from './dashboard';
 import { benchDataCleaning } from './datacleaning';
 import { benchFewshot } from './fewshot';
 import { benchDeq } from './deq';
@@ -31,6 +32,7 @@ const BENCHES: Record<string, (args: Record<string, number>) => Promise<{ rows: 
   imaging: benchImaging,
   fewshot: benchFewshot,
   control: benchControl,
+  dashboard: benchDashboard,
   peer: benchPeer,
   kernels: benchKernels,
   'tensor-kernels': benchTensorKernels,

@@ -33,3 +33,6 @@ export { QueueExecutor } from './sweep/queue/queue-executor';
 export { workerCommand } from './sweep/queue/queue-worker';
 export { queueStatus, queueStatusCommand } from './sweep/queue/queue-status';
 export { benchSweepPool } from './sweep/bench-pool';
+export { runCommand } from './run-command';
+export { runDashboard, runMeta } from './dashboard/run-dashboard';
+export type { RunDashboard, RunDashboardInfo, RunDashboardRequest } from './dashboard/run-dashboard';
