@@ -12,3 +12,5 @@ export type {
 export { DYNAMICS_AGREEMENT_POINTS, DYNAMICS_AGREEMENT_TOL, verifyCertificate } from './verification/verify-certificate';
 export type { RegionOfAttractionOptions, RoaCondition, RegionOfAttraction } from './verification/region-of-attraction';
 export { verifyRegionOfAttraction } from './verification/region-of-attraction';
+export type { DsosCondition, LyapunovDsosVerification } from './verification/lyapunov-dsos';
+export { verifyLyapunovDsos } from './verification/lyapunov-dsos';
