@@ -20,7 +20,7 @@ import { readQueueSecret, SECRET_ENV } from './sweep/queue/queue-secret';
 import { PASSWORD_ENV } from './sweep/queue/redis-url';
 import type { WorkerCliOptions } from './sweep/queue/worker-cli';
 import { addWorkerOptions, runWorkerCli, WORKER_DESCRIPTION } from './sweep/queue/worker-cli';
-import { checkDashboardOptions, replayCommand, runDashboardCli } from './dashboard/dashboard-cli';
+import { checkDashboardOptions, replayCommand, runDashboardCli, sweepDashboardCli } from './dashboard/dashboard-cli';
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -328,7 +328,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--attempts <n>', 'with --queue: starts of a run (after worker deaths) before it is recorded as failed', positiveInt, DEFAULT_ATTEMPTS)
     .option('--status', "with --queue: show the state of the grid's runs in the queue and exit", false)
     .option('--json', 'print the counts and the aggregate as JSON on the last stdout line', false)
-    .action(async (grid: string, o: { out?: string; workers?: number; maxRuns: number; queue?: string; queuePasswordFile?: string; secretFile?: string; queueName: string; queueTimeout: number; attempts: number; status: boolean; json: boolean }) => {
+    .option('--dashboard', 'serve a live page of the grid on 127.0.0.1 (its address, with a one-time token, on stderr): the runs as a table (queued, running, done, failed), each run\'s curve on click; Stop (as Ctrl-C) from the page', false)
+    .option('--dashboard-linger <s>', 'with --dashboard: serve the page at most s seconds after the sweep [until the page is closed]', nonNegativeNumber)
+    .action(async (grid: string, o: { out?: string; workers?: number; maxRuns: number; queue?: string; queuePasswordFile?: string; secretFile?: string; queueName: string; queueTimeout: number; attempts: number; status: boolean; json: boolean; dashboard: boolean; dashboardLinger?: number }) => {
       const auth = o.queuePasswordFile !== undefined ? { passwordFile: o.queuePasswordFile } : {};
       if (o.status) {
         if (o.queue === undefined) throw new InputError('shows the runs of a queue; give --queue redis://HOST:PORT', '--status');
@@ -343,8 +345,14 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       const queue = o.queue;
       const secret = queue !== undefined ? readQueueSecret(o.secretFile !== undefined ? { secretFile: o.secretFile } : {}) : undefined;
       const controller = new AbortController();
+      const stopFromPage = () => {
+        stderr.write('\nstop from the dashboard: stopping; runs not finished rerun next time\n');
+        controller.abort();
+      };
+      const dashboard = sweepDashboardCli({ dashboard: o.dashboard, dashboardLinger: o.dashboardLinger }, { stderr, stop: stopFromPage, signals: io.signals ?? true });
       const onSignal = (signal: string) => {
         stderr.write(`\nreceived ${signal}: stopping; runs not finished rerun next time (press again to exit at once)\n`);
+        dashboard?.stopping();
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
         process.once('SIGINT', () => process.exit(EXIT.interrupted));
@@ -368,12 +376,17 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
             ...(queue !== undefined && secret && QueueExecutor
               ? { openExecutor: () => QueueExecutor.open({ queue, ...auth, secret, name: o.queueName, attempts: o.attempts, timeoutMs: o.queueTimeout * 1000, log }) }
               : {}),
+            ...(dashboard ? { dashboard: dashboard.request } : {}),
           },
         );
+      } catch (err) {
+        await dashboard?.fail(err instanceof InputError ? EXIT.badInput : EXIT.internal);
+        throw err;
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
       }
+      await dashboard?.finish(code);
     });
 
   addWorkerOptions(program.command('worker').description(WORKER_DESCRIPTION)).action(async (o: WorkerCliOptions) => {

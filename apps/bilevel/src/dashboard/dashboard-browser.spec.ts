@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -248,5 +248,31 @@ describe('bilevel run --dashboard in headless Chromium', { skip }, () => {
     assert.deepEqual(errors, []);
     await page.close();
     assert.equal(await exited(replay), 0, 'the page closed, the replay ends');
+  });
+
+  test('bilevel sweep --dashboard: the grid as a table of runs, a run\'s curve on click', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dashboard-sweep-'));
+    dirs.push(dir);
+    const gridFile = join(dir, 'grid.json');
+    writeFileSync(gridFile, JSON.stringify({ name: 'dash', solvers: ['saba'], seeds: [0, 1], problems: [{ name: 'logreg-hpo', batch: 32, maxIter: 2000, evalEvery: 100, evaluation: 'exact', metric: 'suboptimality', tolerances: [1] }] }));
+    const sweep = new DashboardRun(join(dir, 'sweep'), ['sweep', gridFile, '--out', join(dir, 'sweep'), '--workers', '1', '--json', '--dashboard']);
+    runs.push(sweep);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(EVENT_TIMEOUT_MS);
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(await sweep.url);
+    assert.equal(await page.locator('#sweep-table tr[data-key]').count(), 2, 'one row per run of the grid');
+    await page.waitForSelector('#count-done >> text=done: 2');
+    await page.click('#sweep-table tr[data-status="done"] >> nth=0');
+    await waitForPoints(page, 'curve', 2);
+    await page.waitForSelector('#status.ended');
+    await page.screenshot({ path: join(shots, 'sweep.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+    assert.equal(await exited(sweep), 0);
   });
 });

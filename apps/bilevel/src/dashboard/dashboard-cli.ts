@@ -4,6 +4,9 @@ import { openDashboard } from '@bilevel/dashboard';
 import type { RunDashboard, RunDashboardRequest } from './run-dashboard';
 import { runDashboard, runMeta } from './run-dashboard';
 import { replayRun } from './replay-run';
+import type { SweepDashboard, SweepDashboardRequest } from './sweep-dashboard';
+import { sweepDashboard, sweepMeta } from './sweep-dashboard';
+import { sweepJobs } from '../sweep/sweep-engine';
 import { EXIT } from '../exit-codes';
 
 /** The options of `bilevel run` that open a dashboard. */
@@ -138,4 +141,64 @@ export async function replayCommand(dir: string, options: ReplayOptions, io: { r
     await session.close();
   }
   return interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** `bilevel sweep --dashboard` as the program drives it (see {@link runDashboardCli}). */
+export interface SweepDashboardCli {
+  /** For `SweepIo.dashboard`: the page opens once the grid file is read. */
+  readonly request: SweepDashboardRequest;
+  /** The sweep is stopping (Ctrl-C or the page's Stop). */
+  stopping(): void;
+  finish(exitCode: number): Promise<void>;
+  fail(exitCode: number): Promise<void>;
+}
+
+/**
+ * `bilevel sweep --dashboard`: once the grid is read, a page of the grid's runs ({@link sweepDashboard}); its Stop
+ * button is the sweep's Ctrl-C path (no new run starts, the report covers the runs that ended). After the sweep the
+ * page is served as for a run (`--dashboard-linger`).
+ */
+export function sweepDashboardCli(options: DashboardCliOptions, io: RunDashboardCliIo): SweepDashboardCli | undefined {
+  if (options.dashboardLinger !== undefined && !options.dashboard) throw new InputError('sets how long the page of --dashboard is served; add --dashboard', '--dashboard-linger');
+  if (!options.dashboard) return undefined;
+  let session: DashboardSession | undefined;
+  let sweep: SweepDashboard | undefined;
+  let interrupted = false;
+  return {
+    request: {
+      async start(info) {
+        let runs = 0;
+        for (const _ of sweepJobs(info.grid)) runs++;
+        session = await openDashboard({
+          meta: sweepMeta(info, runs),
+          stderr: io.stderr,
+          onStop: () => ((interrupted = true), io.stop()),
+          ...(options.dashboardLinger !== undefined ? { linger: options.dashboardLinger } : {}),
+        });
+        sweep = sweepDashboard(session.sink, info);
+        return sweep;
+      },
+    },
+    stopping: () => {
+      interrupted = true;
+      session?.stopping();
+    },
+    async finish(exitCode) {
+      if (!session) return;
+      sweep?.ended(interrupted);
+      let onSignal: (() => void) | undefined;
+      const interrupt = new Promise<void>((r) => (onSignal = r));
+      if (io.signals ?? true) process.once('SIGINT', onSignal as () => void);
+      try {
+        await session.finish({ exitCode }, interrupt);
+      } finally {
+        process.removeListener('SIGINT', onSignal as () => void);
+      }
+    },
+    async fail(exitCode) {
+      if (!session) return;
+      session.hub.apply({ type: 'state', patch: { status: 'ended', outcome: 'failed', failed: true, paused: false, exitCode } });
+      await session.close();
+    },
+  };
 }

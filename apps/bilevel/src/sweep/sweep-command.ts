@@ -12,6 +12,7 @@ import { MAX_POOL_WORKERS, ProcessPool } from './process-pool';
 import type { SweepOutcome } from './sweep-engine';
 import { checkRunCount, DEFAULT_MAX_RUNS, runSweep, SweepIncompleteError } from './sweep-engine';
 import type { SweepExecutor } from './sweep-types';
+import type { SweepDashboardRequest } from '../dashboard/sweep-dashboard';
 
 /** Largest grid file `bilevel sweep` reads. */
 export const MAX_GRID_BYTES = 10 * 2 ** 20;
@@ -45,6 +46,8 @@ export interface SweepIo {
    * the command closes it at the end. Used when `executor` is not given.
    */
   readonly openExecutor?: () => Promise<SweepExecutor>;
+  /** `--dashboard`: a page of the grid's runs, opened once the grid is read (see dashboard/sweep-dashboard.ts). */
+  readonly dashboard?: SweepDashboardRequest;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function sweepCommand(options: SweepOptions, io: SweepIo): Promise<
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
   checkRunCount(grid, maxRuns, options.grid);
   const out = options.out ?? defaultSweepDir(options.grid, grid);
+  const dash = await io.dashboard?.start({ gridFile: options.grid, grid, out });
   const executor = io.executor ?? (io.openExecutor ? await io.openExecutor() : new ProcessPool(options.workers !== undefined ? { workers: options.workers } : {}));
   const enabled = io.progress ?? Boolean((io.stderr as { isTTY?: boolean }).isTTY);
   let progress: Progress | undefined;
@@ -105,6 +109,7 @@ export async function sweepCommand(options: SweepOptions, io: SweepIo): Promise<
       maxRuns,
       ...(io.signal ? { signal: io.signal } : {}),
       onProgress: (p) => {
+        dash?.progress(p);
         progress ??= createProgress({ total: p.pending, enabled, label: 'sweep', stream: io.stderr });
         const run = p.event === 'start' ? p.job.spec.id : `${p.job.spec.id} ${p.result?.status ?? ''}`;
         progress.update(p.ran, { failed: p.failed, run });
