@@ -170,7 +170,7 @@ export class EpisodeSampler {
     return { rng: this.rng.state(), episodes: this.episodes, fingerprint: this.fingerprint };
   }
 
-  /** Resumes from a {@link state}; a state of another sampler (settings, data set shape) or a malformed one is an {@link InputError}. */
+  /** Resumes from a {@link EpisodeSampler.state | state}; a state of another sampler (settings, data set shape) or a malformed one is an {@link InputError}. */
   restore(state: EpisodeSamplerState): void {
     const ok =
       typeof state === 'object' &&
