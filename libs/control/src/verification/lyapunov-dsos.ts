@@ -45,7 +45,7 @@ const GAMMA = 1e-12;
  *   decrease:  p = −∇V·f(x, π_θ(x); α) − ε‖x‖² ≥ 0 on the whole ball, for each vertex α of the parameter box
  *              (f is affine in α). p is expanded as a polynomial (exactly as the system's polynomial dynamics, which
  *              must be 'exact'); the verifier solves its own LP, max c̄ s.t. p − c̄·s = Σ_k μ_k H_k, μ ≥ 0, with
- *              the DSOS + S-procedure generators H_k of {@link dsosProducts} (squares, and squares times R² − ‖x‖²)
+ *              the DSOS + S-procedure generators H_k of `dsosProducts` (squares, and squares times R² − ‖x‖²)
  *              and s = Σ_a z_a² (z: monomials of degree 1…h); then, in rounded arithmetic, the residual
  *              r = p − c̄·s − Σ μ_k H_k with a bound ρ on Σ_m |r_m| (float error of every coefficient bounded by
  *              γ·(sum of the magnitudes of its terms)). Every monomial x^m of p (degree 2…2h) is z_a·z_b, so
