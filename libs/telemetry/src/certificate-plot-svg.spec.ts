@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { certificatePlotContour } from './certificate-plot-contour';
 import { CERTIFICATE_PLOT_COLOURS, certificatePlotSpec, certificatePlotSvg } from './certificate-plot-svg';
 import type { CertificatePlotInput, CertificatePlotTrajectory } from './certificate-plot-svg';
@@ -120,7 +121,7 @@ test('the spec: axes span the box, a ball is a polygon of ballPoints vertices on
   const square = layer(spec, 'regionOutlines')!.data.values.filter((v) => v.id === 'unsafe-1');
   assert.equal(square.length, 5);
   assert.deepEqual([square[4].x, square[4].y], [square[0].x, square[0].y]);
-  assert.doesNotThrow(() => compile(spec));
+  assert.doesNotThrow(() => compile(spec as TopLevelSpec));
 });
 
 test('the legend lists only what is drawn; a stability picture without unsafe set and certificate compiles', () => {
@@ -130,7 +131,7 @@ test('the legend lists only what is drawn; a stability picture without unsafe se
   assert.equal(layer(spec, 'contour'), undefined);
   assert.equal(layer(spec, 'unsafeTrajectories'), undefined);
   assert.ok(layer(spec, 'domain'));
-  assert.doesNotThrow(() => compile(spec));
+  assert.doesNotThrow(() => compile(spec as TopLevelSpec));
 });
 
 test('a certificate whose level set misses the box says so in the legend; level and label are honoured', () => {

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from './vega-lite-spec';
 import { certificatePlotContour, validateBox, validateGrid } from './certificate-plot-contour';
 import type { CertificatePlotBox, CertificatePlotGrid } from './certificate-plot-contour';
 import { describeValue } from './describe-value';
@@ -113,7 +114,7 @@ export async function certificatePlotSvg(input: CertificatePlotInput, options: C
  * named (`domain`, `regions`, `regionOutlines`, `contour`, `trajectories`, `unsafeTrajectories`, `starts`,
  * `unsafeStarts`, `counterexamples`); Vega writes `<name>_marks` into the class of each layer's SVG group.
  */
-export function certificatePlotSpec(input: CertificatePlotInput, options: CertificatePlotOptions): TopLevelSpec {
+export function certificatePlotSpec(input: CertificatePlotInput, options: CertificatePlotOptions): VegaLiteSpec {
   const v = validate(input, options);
   const { box, stateNames } = v;
   const C = CERTIFICATE_PLOT_COLOURS;

@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from './vega-lite-spec';
 import { describeValue } from './describe-value';
 import { renderVegaLiteSvg } from './render-vega-lite-svg';
 
@@ -66,7 +66,7 @@ export async function convergencePlotSvg(records: readonly ConvergenceRecord[], 
 }
 
 /** The Vega-Lite spec behind {@link convergencePlotSvg}, exposed for tests and for custom rendering. */
-export function convergencePlotSpec(records: readonly ConvergenceRecord[], options: ConvergencePlotOptions): TopLevelSpec {
+export function convergencePlotSpec(records: readonly ConvergenceRecord[], options: ConvergencePlotOptions): VegaLiteSpec {
   const opts = validate(records, options);
   const { hStar, xAxis } = opts;
   const x = (r: ConvergenceRecord) => r[xAxis];

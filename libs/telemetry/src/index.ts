@@ -11,6 +11,7 @@ export type { WriteBackoffOptions, WriteFailure } from './write-backoff';
 export { convergencePlotSvg, convergencePlotSpec, LOG_FLOOR } from './convergence-plot-svg';
 export type { ConvergencePlotOptions, ConvergenceRecord } from './convergence-plot-svg';
 export { renderVegaLiteSvg } from './render-vega-lite-svg';
+export type { VegaLiteSpec } from './vega-lite-spec';
 export { svgToPng } from './svg-to-png';
 export type { SvgToPngOptions } from './svg-to-png';
 export { createProgress } from './create-progress';

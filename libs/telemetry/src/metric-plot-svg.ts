@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from './vega-lite-spec';
 import { renderVegaLiteSvg } from './render-vega-lite-svg';
 
 /** One evaluation point of a series: x (e.g. solver seconds), the metric's mean and its interval half-width. */
@@ -32,7 +33,7 @@ export interface MetricPlotOptions {
 }
 
 /** The Vega-Lite spec behind {@link metricPlotSvg} (for tests and custom rendering). */
-export function metricPlotSpec(series: readonly MetricSeries[], options: MetricPlotOptions): TopLevelSpec {
+export function metricPlotSpec(series: readonly MetricSeries[], options: MetricPlotOptions): VegaLiteSpec {
   const fn = 'metricPlotSvg';
   if (!Array.isArray(series) || series.length === 0) throw new RangeError(`${fn}: series must be a non-empty array of { label, points }`);
   if (typeof options?.title !== 'string' || options.title === '') throw new TypeError(`${fn}: options.title must be a non-empty string`);

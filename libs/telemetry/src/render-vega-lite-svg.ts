@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from './vega-lite-spec';
 
 /**
  * Compiles a Vega-Lite spec and renders it to SVG headless (no browser or canvas). vega and vega-lite are imported
@@ -9,13 +10,13 @@ import type { TopLevelSpec } from 'vega-lite';
  * @example
  * const svg = await renderVegaLiteSvg(convergencePlotSpec(records, { title: 'SOBA' }), 'convergencePlotSvg');
  */
-export async function renderVegaLiteSvg(spec: TopLevelSpec, fn: string): Promise<string> {
+export async function renderVegaLiteSvg(spec: VegaLiteSpec, fn: string): Promise<string> {
   const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const warnings: string[] = [];
   const logger = vega.logger(vega.Warn, undefined, (method, _level, args) => {
     if (method !== 'log') warnings.push(args.map(String).join(' '));
   });
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none', logger });
+  const view = new vega.View(vega.parse(compile(spec as TopLevelSpec).spec), { renderer: 'none', logger });
   try {
     return await view.toSVG();
   } catch (err) {
