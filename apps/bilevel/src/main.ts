@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { InputError } from '@bilevel/problems';
+import { DATA_CLEANING_DEFAULT_C, InputError } from '@bilevel/problems';
 import { ESTIMATORS, META_SOLVERS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
 import { EXIT, EXIT_HELP } from './exit-codes';
@@ -12,6 +12,8 @@ import { DEQ_BACKWARDS } from '@bilevel/solvers';
 import { byteSize, integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, positiveNumber, probability } from './parse-values';
 import type { ResumeInfo, RunConfig } from './run-command';
 import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-command';
+import { DEFAULT_RUN_MONITORS, NO_MONITORS } from './run-monitors';
+import { packageVersion } from './package-version';
 import { benchCommand } from './bench/bench-command';
 import { readGridFile, sweepCommand } from './sweep/sweep-command';
 import { checkRunCount, DEFAULT_MAX_RUNS, sweepJobs } from './sweep/sweep-engine';
@@ -45,6 +47,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   let code: number = EXIT.ok;
   const program = new Command('bilevel')
     .description('Stochastic bilevel optimization: coupled inner, linear-system and outer streams.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) })
     .showHelpAfterError('(run with --help for the options)')
@@ -72,7 +75,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--train-size <n>', 'datacleaning: training samples n, one outer weight each [20,000; bundled: 700]; deq: training samples kept, a seeded subset [all]', positiveInt)
     .option('--val-size <m>', 'datacleaning: clean validation samples m [5,000; bundled: 200]', positiveInt)
     .option('--corruption <p>', 'datacleaning: probability that a training label is replaced by a random one [0.5]', probability)
-    .option('--ridge <c>', 'datacleaning: C of C‖z‖² [0.2]; denoise/deblur: lower-level ridge γ [0; deblur 1e-3]', positiveNumber)
+    .option('--ridge <c>', `datacleaning: C of C‖z‖² [${DATA_CLEANING_DEFAULT_C}]; denoise/deblur: lower-level ridge γ [0; deblur 1e-3]`, positiveNumber)
     .addOption(new Option('--regularizer <kind>', 'denoise/deblur: smoothed total variation (2 parameters) or a Field of Experts (8 filters 5×5)').choices(['tv', 'foe']))
     .option('--noise <sigma>', 'denoise/deblur: noise level σ of the measurements, images in [0, 1] [0.1]', positiveNumber)
     .option('--patch-size <px>', 'denoise/deblur: side of the training patches [32]', positiveInt)
@@ -119,7 +122,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--config <file>', 'JSON file of options (camelCase keys, e.g. {"solver": "soba", "maxIter": 20000}); options on the command line win')
     .option('--memory-budget <size>', 'memory the data files and the problem may take, checked from the dimensions found before allocating (dense data n × d × 8 bytes, the exact evaluation\'s d × d Hessian…); a file or problem beyond it is refused (exit 2): raise it if the machine has the memory; e.g. 4GiB, 512MiB or bytes [2GiB]', byteSize)
     .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${DEFAULT_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
-    .option('--monitor <list>', 'runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end')
+    .option('--monitor <list>', `runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end [${DEFAULT_RUN_MONITORS}: findings to the trace and the summary, and one warning line when a run ends far from h* or stops being finite]`)
+    .option('--no-monitor', 'no runtime monitors (and no end-of-run warning line)')
     .option('--strict', 'end the run at the first monitor violation (exit 4)', false)
     .option('--ways <n>', 'fewshot: classes per task N [5]', positiveInt)
     .option('--shots <k>', 'fewshot, sinusoid: support examples per class (per task for sinusoid) K [fewshot 1; sinusoid 10]', positiveInt)
@@ -211,7 +215,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         x0: opts.x0 as number[] | undefined,
         out: opts.out as string | undefined,
         checkpointEvery: opts.checkpointEvery as number | undefined,
-        monitors: opts.monitor as string | undefined,
+        monitors: opts.monitor === false ? NO_MONITORS : (opts.monitor as string | undefined),
         strict: Boolean(opts.strict),
         json,
         progress: tty && !json,

@@ -11,7 +11,6 @@ import { checkWritableDir } from '@bilevel/problems';
 import { createSolver, customSolver, totalCalls } from '@bilevel/solvers';
 import type { Finding, Monitor, RunState, Snapshot } from '@bilevel/streams';
 import { DivergenceError, findingLogLevel, findingsSummary, formatFindings, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
-import { monitorsByName } from '@bilevel/verify';
 import type { Logger } from '@bilevel/telemetry';
 import { convergencePlotSvg, createProgress, formatSummaryTable, readCheckpoint, readTrace, svgToPng, TraceWriter, writeFileAtomic, WriteError } from '@bilevel/telemetry';
 import { resumeTrace, runCheckpoints, writeFailureMessage } from './run-files';
@@ -26,6 +25,7 @@ import { forwardSolveMonitor } from '@bilevel/streams';
 import type { MetaCliOptions, MetaProblemName } from './meta/meta-setup';
 import { isMetaProblem, rejectMetaOptions } from './meta/meta-setup';
 import { runMetaCommand } from './meta/meta-command';
+import { endOfRunWarning, NO_MONITORS, runMonitors } from './run-monitors';
 import type { RunDashboardRequest } from './dashboard/run-dashboard';
 import { constantSteps } from './dashboard/run-dashboard';
 
@@ -276,15 +276,10 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
   if (solver.fixedSchedule && parseSchedule(schedule).name !== parseSchedule(solver.schedule).name) {
     throw new InputError(`${solver.name} runs under its own schedule ${solver.schedule} only (a part reads what another computed at the same point); received ${schedule}`, '--schedule');
   }
-  let monitors: Monitor[] = [];
-  if (config.monitors !== undefined) {
-    try {
-      monitors = monitorsByName(config.monitors);
-    } catch (err) {
-      throw new InputError((err as Error).message.replace(/^monitorsByName: /, ''), '--monitor');
-    }
-  }
-  if (config.strict && monitors.length === 0) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
+  // the cheap monitors watch every run unless --no-monitor (see run-monitors.ts)
+  const { monitors: named, quiet: quietMonitors } = runMonitors(config.monitors, config.problem);
+  let monitors: Monitor[] = named;
+  if (config.strict && (config.monitors === undefined || monitors.length === 0)) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor (e.g. --monitor default)', '--strict');
   // a DEQ's forward solves that miss their budget are always reported (their steps are skipped)
   if (config.problem === 'deq') monitors = [...monitors, forwardSolveMonitor()];
   const resume = io.resume;
@@ -455,6 +450,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       findings.push(f);
       dash?.finding(f);
       if (writeFailure) return;
+      if (quietMonitors.has(f.monitor)) return void runLog.debug({ monitor: f.monitor, iteration: f.iteration }, `${f.monitor}: ${f.message}`);
       try {
         trace.write({ finding: { ...f } });
       } catch (err) {
@@ -553,6 +549,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     baselines = { corruptedLabelsTestError: corrupted.testError, cleanLabelsOnlyTestError: clean.testError };
     runLog.info({ ...baselines, seconds: (performance.now() - t0) / 1000 }, 'baselines: training on the corrupted labels, and on the right labels only');
   }
+  const warning = endOfRunWarning({ monitored: config.monitors !== NO_MONITORS, status, relativeSuboptimality: finalRow?.relativeSuboptimality, firstValue: rows[0]?.value, lastValue: finalRow?.value, findings });
   const summary = {
     problem: problem.name,
     solver: solver.name,
@@ -578,6 +575,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     outDir,
     ...(monitors.length ? { monitors: findingsSummary(monitors.map((m) => m.name), Boolean(config.strict), findings) } : {}),
     ...(violation ? { violation: violation.message } : {}),
+    ...(warning ? { warning } : {}),
     ...(checkpoint.lastIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: checkpoint.lastIteration, written: checkpoint.written } } : {}),
     ...(checkpoint.failures ? { checkpointFailures: checkpoint.failures } : {}),
     ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
@@ -622,7 +620,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
 
   if (config.json) io.stdout.write(JSON.stringify(summary) + '\n');
   else {
-    const { monitors: monitorSummary, ...printed } = summary as typeof summary & { monitors?: { names: string[]; counts: unknown } };
+    const { monitors: monitorSummary, warning: _warning, ...printed } = summary as typeof summary & { monitors?: { names: string[]; counts: unknown }; warning?: string };
     io.stdout.write(formatSummaryTable(monitorSummary ? { ...printed, monitors: { names: monitorSummary.names, counts: monitorSummary.counts } } : printed) + '\n');
     const rel = finalRow?.relativeSuboptimality ?? NaN;
     const versus = ref
@@ -636,7 +634,11 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
         (writeFailure ? '' : `Wrote ${outDir}/{trace.jsonl,summary.json,convergence.svg,convergence.png${images ? ',reconstructions.png' : ''}}\n`),
     );
   }
-  if (monitors.length && !config.json) io.stdout.write(`\n${formatFindings(findings)}\n`);
+  if (monitors.length && !config.json && (config.monitors !== undefined || config.problem === 'deq')) io.stdout.write(`\n${formatFindings(findings)}\n`);
+  if (warning) {
+    runLog.warn({ relSubopt: finalRow?.relativeSuboptimality }, warning.replace(/^warning: /, ''));
+    if (!config.json) io.stdout.write(`${warning}\n`);
+  }
   if (writeFailure) {
     const kept = checkpoint.lastIteration ?? resume?.state.versions.x.k;
     const at = { status, iteration: summary.iterations, outDir, ...(kept !== undefined ? { checkpoint: { file: checkpointPath, iteration: kept } } : {}) };

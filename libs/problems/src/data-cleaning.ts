@@ -59,7 +59,7 @@ export interface DataCleaningOptions {
 export const DATA_CLEANING_STEPS = { batchSize: 64, innerStep: 0.02, outerStep: 100 } as const;
 
 /** Default ridge weight C (see {@link DataCleaningOptions.C}). */
-const DEFAULT_C = 0.01;
+export const DEFAULT_C = 0.01;
 
 const KNOWN = ['dir', 'data', 'n', 'm', 'p', 'seed', 'C', 'memoryBudget'];
 

@@ -1,5 +1,5 @@
 // Exports of the cleaning area: data hyper-cleaning on Fashion-MNIST, its kernels and the sample-weight structure.
-export { DataCleaning, dataCleaning, DATA_CLEANING_STEPS } from './data-cleaning';
+export { DataCleaning, dataCleaning, DATA_CLEANING_STEPS, DEFAULT_C as DATA_CLEANING_DEFAULT_C } from './data-cleaning';
 export type { DataCleaningOptions } from './data-cleaning';
 export { bundledFashionMnistDir } from './bundled-fashion-mnist';
 export { sampleWeightOracles } from './sample-weight-oracles';
