@@ -35,7 +35,8 @@ export interface ConditionReport {
  * independently of the LP that produced it: a test, not a proof.
  *
  *   barrier:   B ≤ 0 on the initial ball, B > 0 on the unsafe ball, ∇B·f(x, π(x); α) ≤ λ_B B on the domain box;
- *   Lyapunov:  V ≥ ε‖x‖² and ∇V·f(x, π(x); α) ≤ −ε‖x‖² on the domain box outside (−r₀, r₀)ⁿ,
+ *   Lyapunov:  V ≥ ε‖x‖² and ∇V·f(x, π(x); α) ≤ −ε‖x‖² on the domain box outside (−r₀, r₀)ⁿ (the decrease
+ *              inside the domain ball too when `stateSpace` is 'ball'),
  *
  * with x uniform in the set and α uniform in the parameter box; for a discrete system ∇B·f is replaced by the
  * difference quotient (B(x⁺) − B(x))/Δt, matching the LP's discrete condition. λ_B, ε and r₀ are the system's terms
@@ -115,8 +116,11 @@ export function sampledCertificateCheck(
     ];
   }
   const outside = (x: Float64Array): boolean => x.some((v) => Math.abs(v) >= r0);
+  // the decrease where the system states it: the domain ball (stateSpace 'ball', e.g. attitude control) or the box
+  const ball = sys.stateSpace === 'ball' ? (sys.domainBall ?? null) : null;
+  const inSpace = (x: Float64Array): boolean => outside(x) && (ball === null || x.reduce((a, v, i) => a + (v - ball.centre[i]) ** 2, 0) <= ball.radius * ball.radius);
   return [
     report('positive', boxPoints(outside), (x) => certificate.evaluate(x) - eps * sq(x)),
-    report('decrease', boxPoints(outside), (x) => -lie(x) - eps * sq(x)),
+    report('decrease', boxPoints(inSpace), (x) => -lie(x) - eps * sq(x)),
   ];
 }

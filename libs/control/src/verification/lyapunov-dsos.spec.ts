@@ -10,6 +10,7 @@ import { FeaturePolicy } from '../policy';
 import { Polynomial } from '../polynomial';
 import { sampleBall } from '../rollout';
 import { getSystem } from '../systems/registry';
+import { sampledCertificateCheck } from '../certificate-check';
 import { verifyLyapunovDsos } from './lyapunov-dsos';
 
 const SAMPLES = 100_000;
@@ -96,4 +97,25 @@ test('verifyLyapunovDsos refuses systems and certificates it cannot judge', asyn
   assert.throws(() => verifyLyapunovDsos(getSystem('pendulum'), pi, new Float64Array(2), sq2, highs), /verifyLyapunovDsos: system 'pendulum' must have exact polynomial dynamics/);
   const pa = new FeaturePolicy(6, 3, { degree: 3, constant: false });
   assert.throws(() => verifyLyapunovDsos(getSystem('attitude'), pa, new Float64Array(pa.nTheta), Polynomial.variable(6, 0), highs), /V must be a quadratic form/);
+});
+
+test("attitude: the sampled check draws the decrease from the ball ‖x‖² ≤ 2 where it is stated, not from the box's corners", async () => {
+  const highs = await loadHighs();
+  const sys = getSystem('attitude');
+  const pi = new FeaturePolicy(6, 3, { degree: 3, constant: false });
+  // the linear damping u_a = −(2ω_a + ψ_a)/α_a: certified on the ball, its cubic terms win at the box's corners
+  const theta = new Float64Array(pi.nTheta);
+  pi.exponents.forEach((e, k) => {
+    if (e.reduce((a, b) => a + b, 0) !== 1) return;
+    const i = e.indexOf(1);
+    for (let a = 0; a < 3; a++) {
+      if (i === a) theta[a * pi.nFeatures + k] = -2 / [0.25, 0.5, 1][a];
+      if (i === a + 3) theta[a * pi.nFeatures + k] = -1 / [0.25, 0.5, 1][a];
+    }
+  });
+  const sol = new CertificateLp(sys, pi, highs, { decrease: 'dsos' }).solve(theta);
+  assert.ok(sol.cStar < 0, `c* = ${sol.cStar}`);
+  const V = sol.certificate;
+  const reports = sampledCertificateCheck(sys, pi, theta, V, Rng.fromSeed(6), { samples: 20_000 });
+  for (const r of reports) assert.equal(r.violations, 0, `${r.name}: worst margin ${r.worstMargin}`);
 });
