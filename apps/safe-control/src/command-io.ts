@@ -1,5 +1,6 @@
 import type { Logger } from '@bilevel/telemetry';
 import type { StopSignal } from '@bilevel/verify';
+import type { DashboardPort } from './dashboard/train-dashboard';
 
 /** Where a command writes. */
 export interface CommandIo {
@@ -17,4 +18,6 @@ export interface CommandIo {
    * by the thread that receives the signals while this one computes (see runInWorker), so a step stops at once.
    */
   readonly stop?: StopSignal;
+  /** `train --dashboard`: where the page's messages go, and `--dashboard-linger`. */
+  readonly dashboard?: { readonly port: DashboardPort; readonly linger?: number };
 }

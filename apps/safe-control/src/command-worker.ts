@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { main } from './main';
 import type { WorkerMessage, WorkerStart } from './run-in-worker';
+import type { DashboardMessage, DashboardMeta } from '@bilevel/dashboard';
 
 /**
  * The worker side of {@link runInWorker}: runs `main(argv)` with stdout and stderr relayed to the main thread (one
@@ -33,6 +34,11 @@ export async function runCommandWorker(): Promise<void> {
       return Atomics.load(flag, 0) !== 0;
     },
   };
-  const code = await main(argv, { stdout: relay('stdout'), stderr: relay('stderr'), tty, signals: false, interruption: { interrupted, stop } });
+  // train --dashboard: the page's messages go to the main thread, which serves the page (plain JSON, posted as is)
+  const dashboardPort = {
+    open: (meta: DashboardMeta, linger: number | undefined) => port.postMessage({ kind: 'dashboard-open', meta, linger } satisfies WorkerMessage),
+    send: (message: DashboardMessage) => port.postMessage({ kind: 'dashboard', message } satisfies WorkerMessage),
+  };
+  const code = await main(argv, { stdout: relay('stdout'), stderr: relay('stderr'), tty, signals: false, interruption: { interrupted, stop }, dashboardPort });
   port.postMessage({ kind: 'done', code } satisfies WorkerMessage);
 }

@@ -14,6 +14,8 @@ import { trainCommand } from './train-command';
 import { verifyCommand } from './verify-command';
 import { simulateCommand } from './simulate-command';
 import { packageVersion } from './package-version';
+import type { DashboardPort } from './dashboard/train-dashboard';
+import { DashboardHost } from './dashboard/dashboard-host';
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -28,6 +30,8 @@ export interface MainIo {
    * the signal's name when it comes, and a flag the long loops read synchronously. Replaces the signal handlers.
    */
   readonly interruption?: { readonly interrupted: Promise<string>; readonly stop: StopSignal };
+  /** `train --dashboard` in a worker thread: the page is served by the main thread, reached through this port. */
+  readonly dashboardPort?: DashboardPort;
 }
 
 /** Default upper-level iterations of `train`. */
@@ -81,13 +85,19 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
     }
+    if (opts.dashboardLinger !== undefined && !opts.dashboard) throw new InputError('sets how long the page of --dashboard is served; add --dashboard', '--dashboard-linger');
+    // train --dashboard in this thread: the page is served here, its Stop is this thread's Ctrl-C path
+    const host = opts.dashboard && !io.dashboardPort ? new DashboardHost(stderr, () => (stderr.write('\nstop from the dashboard: stopping after the current step\n'), stopped.abort(), interrupt?.('dashboard'))) : undefined;
+    const port = io.dashboardPort ?? host;
+    const dashboard = opts.dashboard && port ? { dashboard: { port, ...(opts.dashboardLinger !== undefined ? { linger: opts.dashboardLinger as number } : {}) } } : {};
     try {
-      code = await run(opts, { stdout, stderr, log, progress: tty && !json, json, interrupted, stop });
+      code = await run(opts, { stdout, stderr, log, progress: tty && !json, json, interrupted, stop, ...dashboard });
     } finally {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
       process.removeListener('SIGINT', exitNow);
     }
+    await host?.finish(code, io.signals ?? true);
   };
   const common = (c: Command) =>
     c
@@ -109,7 +119,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .option('--trajectories <n>', `closed-loop trajectories drawn, at most ${MAX_TRAJECTORIES}`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
       .option('--checkpoint-every <s>', `write the training state (atomically) to <out>/checkpoint.bin every s seconds, and when interrupted or out of budget; 0: only then [${DEFAULT_TRAIN_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
       .option('--config <file>', 'JSON file of these options (camelCase keys, e.g. {"system": "pj", "maxIter": 100}); options on the command line win')
-      .option('--resume <dir>', 'continue the training in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)'),
+      .option('--resume <dir>', 'continue the training in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)')
+      .option('--dashboard', 'serve a live page of the training on 127.0.0.1 (its address, with a one-time token, on stderr): c*, V, λ, the verdicts with their boxes, the phase picture of the current θ; Stop (as Ctrl-C) from the page (polynomial track)', false)
+      .option('--dashboard-linger <s>', 'with --dashboard: serve the page at most s seconds after the training [until the page is closed]', nonNegativeNumber),
   ).action(
     action(
       (o, cio) =>

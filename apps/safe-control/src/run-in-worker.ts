@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import type { DashboardMessage, DashboardMeta } from '@bilevel/dashboard';
 import { EXIT } from './exit-codes';
+import { DashboardHost } from './dashboard/dashboard-host';
 
 /** Where {@link runInWorker} writes, and whether it handles the signals. */
 export interface WorkerIo {
@@ -12,7 +14,11 @@ export interface WorkerIo {
 }
 
 /** What the command's thread posts: its output, in order, then its exit code. */
-export type WorkerMessage = { readonly kind: 'write'; readonly stream: 'stdout' | 'stderr'; readonly chunk: string } | { readonly kind: 'done'; readonly code: number };
+export type WorkerMessage =
+  | { readonly kind: 'write'; readonly stream: 'stdout' | 'stderr'; readonly chunk: string }
+  | { readonly kind: 'done'; readonly code: number }
+  | { readonly kind: 'dashboard-open'; readonly meta: DashboardMeta; readonly linger: number | undefined }
+  | { readonly kind: 'dashboard'; readonly message: DashboardMessage };
 
 /** The data a command worker starts with (see runCommandWorker). */
 export interface WorkerStart {
@@ -44,6 +50,8 @@ export function runInWorker(argv: readonly string[], io: WorkerIo = {}): Promise
   const worker = new Worker(new URL('../bin/command-worker.mjs', import.meta.url), { workerData: start, stdout: false, stderr: false });
   return new Promise<number>((resolve) => {
     let done = false;
+    /** The command's thread posted its exit code: its own end is expected. */
+    let ending = false;
     const exitNow = () => process.exit(EXIT.interrupted);
     const onSignal = (signal: string) => {
       stderr.write(`\nreceived ${signal}: stopping now, the step in progress is dropped and the last completed one saved (press again to exit at once)\n`);
@@ -52,7 +60,14 @@ export function runInWorker(argv: readonly string[], io: WorkerIo = {}): Promise
       process.once('SIGINT', exitNow);
       Atomics.store(flag, 0, 1);
       worker.postMessage({ kind: 'interrupt', signal });
+      dashboard.stopping();
     };
+    // train --dashboard: this thread serves the page; its Stop is the Ctrl-C path (the flag, then the message)
+    const dashboard = new DashboardHost(stderr, () => {
+      stderr.write('\nstop from the dashboard: stopping now, the step in progress is dropped and the last completed one saved\n');
+      Atomics.store(flag, 0, 1);
+      worker.postMessage({ kind: 'interrupt', signal: 'dashboard' });
+    });
     const finish = (code: number) => {
       if (done) return;
       done = true;
@@ -63,9 +78,13 @@ export function runInWorker(argv: readonly string[], io: WorkerIo = {}): Promise
     };
     worker.on('message', (m: WorkerMessage) => {
       if (m.kind === 'write') (m.stream === 'stdout' ? stdout : stderr).write(m.chunk);
+      else if (m.kind === 'dashboard-open') dashboard.open(m.meta, m.linger);
+      else if (m.kind === 'dashboard') dashboard.send(m.message);
       else {
-        finish(m.code);
+        ending = true;
         void worker.terminate();
+        // the page is served after the training as --dashboard-linger says (at once when there is none)
+        void dashboard.finish(m.code, io.signals ?? true).then(() => finish(m.code));
       }
     });
     worker.on('error', (err) => {
@@ -73,6 +92,7 @@ export function runInWorker(argv: readonly string[], io: WorkerIo = {}): Promise
       finish(EXIT.internal);
     });
     worker.on('exit', (code) => {
+      if (ending) return;
       if (!done) stderr.write(`safe-control: internal error: the command's thread ended (code ${code}) without a result\n`);
       finish(EXIT.internal);
     });

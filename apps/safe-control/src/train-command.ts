@@ -23,6 +23,7 @@ import { appVerifier } from './app-verifier';
 import type { TrainConfig } from './train-config';
 import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
 import { trainNeural } from './train-neural';
+import { trainDashboard, trainMeta } from './dashboard/train-dashboard';
 import type { TrainResume } from './train-checkpoint';
 import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, keptCheckpoint, OutputFiles, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
 
@@ -45,6 +46,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const system = lookupSystem(config.system);
   if (config.track === 'neural') {
     if (config.baseline !== undefined) throw new InputError(`the baseline runs without a certificate and belongs to --track poly, received --baseline '${config.baseline}' with --track neural`, '--baseline');
+    if (io.dashboard) throw new InputError('the live page follows the polynomial track; the neural track has none yet (its report and phase picture are written as usual)', '--dashboard');
     return trainNeural(config, system, io, resume);
   }
   if (config.track !== 'poly') throw new InputError(`expected poly or neural, received '${config.track}'`, '--track');
@@ -66,6 +68,8 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   if (!resume) saveTrainConfig(dir, config);
   const log = io.log.child({ command: 'train', system: system.name, track: baseline ? 'svg-baseline' : config.track, seed: config.seed });
   const checkpoints = new TrainCheckpointer(dir, every, log);
+  io.dashboard?.port.open(trainMeta(system, baseline ? 'SVG baseline' : 'polynomial', config.seed, config.maxIter, dir), io.dashboard.linger);
+  const dash = io.dashboard ? trainDashboard(io.dashboard.port, system, policy, config.seed + 1) : undefined;
   if (resume) log.info({ iteration: saved!.policy.iteration, file: resume.file, fromPrevious: resume.fromPrevious }, 'resuming from the checkpoint');
 
   // 2. the run; Ctrl-C is seen between steps, and inside them (the LP, the verifiers) when io.stop is shared
@@ -104,7 +108,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
       ...(config.maxSeconds !== undefined ? { maxSeconds: Math.max(1e-9, config.maxSeconds - savedSeconds) } : {}),
       signal: stop,
       // a resumed pipeline repeats the checkpoint's iteration, whose findings the checkpoint already holds
-      onFinding: (f) => (saved && f.iteration === saved.policy.iteration ? undefined : sink.add(f)),
+      onFinding: (f) => (saved && f.iteration === saved.policy.iteration ? undefined : (sink.add(f), dash?.finding(f))),
       onEvent: (e: PipelineEvent) => {
         const now = performance.now();
         trainingMs += now - tick;
@@ -117,6 +121,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
         }
         log.debug({ iteration: e.iteration, value: e.policy.value, cStar: e.certificate?.cStar ?? null, lambda: e.policy.lambda, stepNorm: e.policy.stepNorm }, 'iteration');
         progress.update(e.iteration, { 'c*': e.certificate?.cStar ?? NaN, V: e.policy.value });
+        dash?.event(e, savedSeconds + trainingMs / 1000);
         if (e.stop === null && checkpoints.due()) checkpoints.save(stateAt(e.policy, savedSeconds + trainingMs / 1000), e.iteration);
         tick = performance.now();
       },
@@ -137,7 +142,13 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const verdict = lastVerdict as HeldVerdict | null;
   const seconds = savedSeconds + result.seconds;
   // the falsifications met on the way are counterexamples; a falsified final result is the violation
-  if (!baseline) for (const f of finalFindings(result.iterations, certified, verdict)) sink.add(f);
+  if (!baseline) {
+    for (const f of finalFindings(result.iterations, certified, verdict)) {
+      sink.add(f);
+      dash?.finding(f);
+    }
+  }
+  dash?.ended(result.outcome, certified, checkpoints.iteration, dir);
 
   // 3. trajectories, picture, files
   const trajectories = closedLoop(system, policy, theta, config.trajectories, config.seed + 1);

@@ -1,5 +1,5 @@
-// Test support: the system's Chromium for the dashboard's browser tests (Debian's `chromium`, installed by .ci/run),
-// driven by playwright-core (which downloads no browser of its own).
+// Test support: the system's Chromium for the dashboard's browser tests in bilevel and safe-control (Debian's
+// `chromium`, installed by .ci/run), driven by playwright-core (which downloads no browser of its own).
 import { existsSync } from 'node:fs';
 
 /** Where Debian, Ubuntu and the Chrome packages put the browser; `BILEVEL_CHROMIUM` names another. */

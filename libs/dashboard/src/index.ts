@@ -10,3 +10,4 @@ export { startDashboardServer } from './dashboard-server';
 export type { DashboardAction, DashboardServer, DashboardServerOptions } from './dashboard-server';
 export { DashboardSession, openDashboard } from './dashboard-session';
 export type { DashboardSessionOptions } from './dashboard-session';
+export { findChromium } from './find-chromium';

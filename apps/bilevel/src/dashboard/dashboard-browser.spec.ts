@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { findChromium } from './chromium';
+import { findChromium } from '@bilevel/dashboard';
 
 const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const BIN = join(REPO, 'apps/bilevel/bin/bilevel.mjs');
