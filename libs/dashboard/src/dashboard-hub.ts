@@ -40,6 +40,7 @@ export interface DashboardUpdate {
   readonly curves: string[];
 }
 
+/** A message to a page: the whole state when it connects, then what changed. */
 export type DashboardEvent = DashboardInit | DashboardUpdate;
 
 /** Points of a series held for the next push (thinned like the history when a push is late). */

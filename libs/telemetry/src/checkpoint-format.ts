@@ -18,6 +18,7 @@
  * Tagging objects keeps user keys such as "t" or "n" unambiguous.
  */
 export const CHECKPOINT_MAGIC = new Uint8Array([0x42, 0x4c, 0x56, 0x43, 0x4b, 0x50, 0x54, 0x0a]); // "BLVCKPT\n"
+/** Format version written into every checkpoint; a file of another version is refused when read. */
 export const CHECKPOINT_VERSION = 1;
 export const CHECKPOINT_PREFIX_BYTES = 24;
 export const CHECKPOINT_DIGEST_BYTES = 32;

@@ -17,7 +17,9 @@ export interface MeasureRunningMeanOptions {
   readonly x0?: Float64Array;
 }
 
+/** Default T₀ of {@link measureRunningMean}: the first checkpoint. */
 export const RUNNING_MEAN_FIRST_CHECKPOINT = 50;
+/** Default K of {@link measureRunningMean}: checkpoints T₀·2^k for k = 0..K. */
 export const RUNNING_MEAN_DOUBLINGS = 6;
 
 /** The running means at the checkpoints. */

@@ -3,6 +3,7 @@ import type { BilevelProblem } from '@bilevel/problems';
 
 /** The five oracles a SOBA or SABA iteration calls once each, in the order of {@link ExpectedCost.oracles}. */
 export const ITERATION_ORACLES = ['innerGradZ', 'innerHvp', 'outerGradZ', 'innerCross', 'outerGradX'] as const;
+/** One of {@link ITERATION_ORACLES}. */
 export type IterationOracle = (typeof ITERATION_ORACLES)[number];
 
 /** Options of {@link expectedCost}. */

@@ -28,6 +28,7 @@ export const KINDS = [
   'logSumExp',
   'softmaxCrossEntropy',
 ] as const;
+/** The kind of a tape node (its operation), by name. */
 export type NodeKind = (typeof KINDS)[number];
 
 export const K_INPUT = 0;
@@ -52,6 +53,7 @@ export const K_SCE = 18;
 
 /** Elementwise functions of `unary` nodes. */
 export const UNARY_OPS = ['exp', 'log', 'softplus', 'sigmoid', 'square', 'tanh', 'relu', 'leakyRelu', 'sqrt', 'rsqrt'] as const;
+/** The elementwise function of a `unary` tape node, by name. */
 export type UnaryOp = (typeof UNARY_OPS)[number];
 export const U_EXP = 0;
 export const U_LOG = 1;

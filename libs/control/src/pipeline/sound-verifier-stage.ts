@@ -9,6 +9,7 @@ export type SoundVerifierStageOptions = VerifyCertificateOptions;
 
 /** Default budget per condition: lane keeping's discrete condition on [−3, 3]⁴ needs about 26,000 boxes. */
 export const SOUND_VERIFIER_MAX_BOXES = 200_000;
+/** Default time budget per condition, in seconds; a condition not proved within it is `unknown`. */
 export const SOUND_VERIFIER_MAX_SECONDS = 300;
 
 /**

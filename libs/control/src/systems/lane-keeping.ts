@@ -8,6 +8,7 @@ export const LANE_KEEPING_A: readonly (readonly number[])[] = [
   [0, 0.00017, 1, 0.0189],
   [0, 0.0164, 0, 0.892],
 ];
+/** The input column B_d of the same discrete model: x⁺ = A_d x + B_d u. */
 export const LANE_KEEPING_B: readonly number[] = [0.0077, 0.718, 0.0032, 0.315];
 const DT = 0.02;
 

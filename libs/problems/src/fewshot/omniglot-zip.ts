@@ -9,7 +9,9 @@ export interface OmniglotZipLimits {
   readonly maxEntryBytes?: number;
 }
 
+/** Default of {@link OmniglotZipLimits.maxEntries}: the full Omniglot set has 32,460 drawings. */
 export const OMNIGLOT_DEFAULT_MAX_ENTRIES = 100_000;
+/** Default of {@link OmniglotZipLimits.maxEntryBytes}, 1 MiB: Omniglot's PNGs are about 300 bytes. */
 export const OMNIGLOT_DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
 /** The longest entry name read, in bytes, and the most `/`-separated parts it may have (Omniglot's have 3 or 4). */
 const MAX_NAME_BYTES = 1024;

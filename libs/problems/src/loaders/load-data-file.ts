@@ -10,6 +10,7 @@ import { memoryBudgetOf } from '../memory-budget';
 
 /** The tabular formats {@link loadDataFile} reads; `auto` picks one from the file name, then the content. */
 export const DATA_FILE_FORMATS = ['auto', 'uci-csv', 'libsvm'] as const;
+/** One of {@link DATA_FILE_FORMATS}. */
 export type DataFileFormat = (typeof DATA_FILE_FORMATS)[number];
 
 /** Options of {@link loadDataFile}. */

@@ -25,6 +25,7 @@ export interface BlackBoxOptions {
   readonly outerStep?: number;
 }
 
+/** The option keys every black-box search takes (random search, TPE), for their unknown-key checks. */
 export const BLACK_BOX_KEYS = ['low', 'high', 'innerTol', 'innerMaxIter', 'warmStart', 'batchSize', 'innerStep', 'outerStep'] as const;
 
 /** What has been evaluated so far: the candidates (in order) and their values h(x) (+Infinity when not finite). */

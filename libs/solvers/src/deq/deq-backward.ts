@@ -179,4 +179,5 @@ export function refinedBackward(base: DeqBackward, options: { readonly steps: nu
 /** The backward passes by name, as `bilevel run --backward` names them (`shine-opa` is SHINE's with an OPA forward). */
 export type DeqBackwardName = 'exact' | 'shine' | 'shine-opa' | 'jfb';
 
+/** Every {@link DeqBackwardName}, in the order `--help` lists them. */
 export const DEQ_BACKWARDS: readonly DeqBackwardName[] = ['exact', 'shine', 'shine-opa', 'jfb'];

@@ -33,6 +33,7 @@ import { MaxHeap } from './max-heap';
 import type { StopSignal } from './stop-signal';
 import { checkedStopSignal, throwIfStopped } from './stop-signal';
 
+/** Options of {@link verifyBranchAndBound}: the property (objective, constraints, box, margin) and the budget. */
 export interface BranchAndBoundOptions {
   /** The node f that must be ≤ −margin. */
   readonly objective: NodeId;
@@ -71,6 +72,7 @@ export interface OpenBox {
   readonly depth: number;
 }
 
+/** What a {@link verifyBranchAndBound} run did: boxes bounded and split, depth reached, seconds. */
 export interface BranchAndBoundStats {
   /** Boxes bounded (the root included). */
   readonly boxesProcessed: number;
@@ -83,6 +85,7 @@ export interface BranchAndBoundStats {
   readonly seconds: number;
 }
 
+/** The verdict of {@link verifyBranchAndBound}: `verified` (a proof), a certified counterexample, or `unknown` with the open boxes. */
 export type BranchAndBoundResult =
   | { readonly status: 'verified'; readonly stats: BranchAndBoundStats }
   | {
@@ -111,6 +114,7 @@ interface Scored {
   sensitivity: Float64Array;
 }
 
+/** Proves f ≤ −margin on the box where every constraint g_j ≤ 0, or finds a certified counterexample (see the file's header). */
 export function verifyBranchAndBound(graph: Graph, options: BranchAndBoundOptions): BranchAndBoundResult {
   const fn = 'verifyBranchAndBound';
   if (typeof options !== 'object' || options === null) throw new RangeError(`${fn}: options must be an object, received ${String(options)}`);

@@ -6,8 +6,10 @@
  */
 import type { Graph, NodeId } from './expr-graph';
 
+/** The activation of a dense layer (`none`: affine). */
 export type Activation = 'relu' | 'leakyRelu' | 'tanh' | 'none';
 
+/** One dense layer: its weights (row-major, rows = outputs), bias and activation. */
 export interface DenseLayer {
   /** outputs × inputs, row-major. */
   readonly weights: Float64Array;
@@ -19,6 +21,7 @@ export interface DenseLayer {
   readonly alpha?: number;
 }
 
+/** Adds one dense layer y_i = act(Σ_j W[i, j]·x_j + b_i) on `inputs` to the graph and returns its output nodes. */
 export function denseLayer(g: Graph, inputs: readonly NodeId[], layer: DenseLayer): NodeId[] {
   const nIn = inputs.length;
   const nOut = layer.bias.length;

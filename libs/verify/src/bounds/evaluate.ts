@@ -4,6 +4,7 @@
  */
 import type { Graph } from './expr-graph';
 
+/** The value of every node of `graph` at the point `x` (plain float64, not rounded outward). */
 export function evaluate(graph: Graph, x: ArrayLike<number>): Float64Array {
   if (x.length !== graph.nInputs) throw new RangeError(`evaluate: x must have length ${graph.nInputs}, received ${x.length}`);
   const v = new Float64Array(graph.nodes.length);

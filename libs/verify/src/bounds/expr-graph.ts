@@ -17,6 +17,7 @@
 /** A node id: the index of the node in its graph. */
 export type NodeId = number;
 
+/** A node of a {@link Graph}: an input, a constant, or an operation on earlier nodes. */
 export type GraphNode =
   | { readonly op: 'input'; readonly index: number }
   | { readonly op: 'const'; readonly value: number }

@@ -51,6 +51,7 @@ export interface NodeLinearBound {
   readonly upper: LinearFunction;
 }
 
+/** Options of {@link linearBounds}. */
 export interface LinearBoundsOptions {
   /** Nodes to bound; default the graph's outputs. */
   readonly nodes?: readonly NodeId[];
@@ -58,6 +59,7 @@ export interface LinearBoundsOptions {
   readonly intermediate?: 'crown' | 'interval';
 }
 
+/** What {@link linearBounds} returns: sound intervals of the nodes and linear bounds of the requested ones. */
 export interface LinearBoundsResult {
   /** A sound interval of every node (refined by backward passes where they were computed). */
   readonly nodeBounds: Interval[];

@@ -9,6 +9,7 @@ import { mlp } from './dense-layer';
 import type { NodeId } from './expr-graph';
 import { Graph } from './expr-graph';
 
+/** A generated graph, the node to bound and the input box. */
 export interface RandomGraph {
   readonly graph: Graph;
   readonly output: NodeId;
