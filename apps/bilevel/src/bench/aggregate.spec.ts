@@ -107,3 +107,21 @@ test('property: best-so-far is the running minimum, non-increasing along the axi
     { seed: FC_SEED, numRuns: 200 },
   );
 });
+
+test("a solver's curve ends where its longest run ends, not drawn flat to the end of the axis", () => {
+  // Arrange: solver "fast" stops at t = 0.1 (calls 100), solver "slow" runs to t = 10 (calls 10,000)
+  const fast = [1, 2].map((k) => syntheticRun('toy', 'fast', k, [[0.01, 10, 5], [0.1, 100, k]]));
+  const slow = [1, 2].map((k) => syntheticRun('toy', 'slow', k, [[0.01, 10, 5], [10, 10_000, k / 10]]));
+  // Act
+  const [p] = aggregate([...fast, ...slow], { gridPoints: 5 });
+  // Assert: the axis runs to 10; "fast" has values up to 0.1 only, "slow" to the end
+  const cell = (s: string) => p.cells.find((c) => c.solver === s)!;
+  const lastDefined = (xs: readonly (number | null)[]) => xs.findLastIndex((v) => v !== null);
+  near(p.timeAxis.at(-1)!, 10, 'axis end');
+  assert.equal(lastDefined(cell('fast').byTime.median), p.timeAxis.findLastIndex((t) => t <= 0.1));
+  assert.equal(lastDefined(cell('fast').byCalls.median), p.callsAxis.findLastIndex((c) => c <= 100));
+  assert.equal(cell('fast').byTime.count.at(-1), 0);
+  assert.equal(lastDefined(cell('slow').byTime.median), p.timeAxis.length - 1);
+  // a seed that stopped before another of its solver keeps its last best until the cell's end (no jump)
+  near(cell('fast').byTime.median[0], 5, 'both seeds at the start');
+});

@@ -70,7 +70,8 @@ export interface AggregateOptions {
  * them: each seed's best-so-far metric m̂(t) = min{ m_k : t_k ≤ t } is a step function of solver time (and of
  * oracle calls), read on a common log-spaced axis per problem from the smallest positive to the largest value seen
  * by any run of that problem; at each point the median and the 20% / 80% quantiles over the seeds that have a value
- * (linear interpolation between order statistics, numpy's default). A seed that stopped early keeps its last best.
+ * (linear interpolation between order statistics, numpy's default). A seed that stopped early keeps its last best
+ * until the solver's longest run ends; the solver's curve ends there.
  * Tolerance crossings are read on the runs' own evaluations: the first t_k (and calls) with m_k ≤ tol.
  */
 export function aggregate(results: readonly RunResult[], options: AggregateOptions = {}): ProblemAggregate[] {
@@ -130,9 +131,15 @@ function aggregateCell(problem: string, solver: string, runs: RunResult[], toler
   };
 }
 
-/** Median and band over the runs of each run's best-so-far metric, read on `axis`. */
+/**
+ * Median and band over the runs of each run's best-so-far metric, read on `axis` up to the end of the cell's longest
+ * run (its last evaluation): past it the cell has no value (null, count 0), so its line stops where its runs stopped
+ * instead of running flat to the end of the axis, which the longest run of any solver sets.
+ */
 function band(runs: RunResult[], axis: number[], at: (p: EvalPoint) => number): QuantileBand {
-  const curves = runs.map((r) => bestSoFar(r.points, at, axis));
+  let end = -Infinity;
+  for (const r of runs) for (const p of r.points) if (Number.isFinite(p.metric) && at(p) > end) end = at(p);
+  const curves = runs.map((r) => bestSoFar(r.points, at, axis).map((m, i) => (axis[i]! <= end ? m : NaN)));
   const median: (number | null)[] = [];
   const lower: (number | null)[] = [];
   const upper: (number | null)[] = [];
