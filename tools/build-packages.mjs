@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`: compiles every library and app to ESM JavaScript with declaration files and source maps
 // (`dist/` beside `src/`), with TypeScript's own solution builder over the project references of tsconfig.build.json
-// (incremental: an unchanged project is not rebuilt). `--clean` deletes the outputs instead.
+// (incremental: an unchanged project is not rebuilt; `--force` rebuilds all). `--clean` deletes the outputs instead.
 //
 // The sources import relative modules without an extension (`./solver`), which tsx and `moduleResolution: bundler`
 // accept but Node's ESM loader and a consumer's `NodeNext` resolution do not. Rather than rewrite every import of the
@@ -21,6 +21,7 @@ const ASSETS = /\.(mjs|js|json|html|css)$/;
 
 /** The emitted specifier for `spec` imported from the source file `from`, or `spec` itself when not relative. */
 export function fullSpecifier(spec, from) {
+  if (spec === '.' || spec === '..') return `${spec}/index.js`;
   if (!spec.startsWith('./') && !spec.startsWith('../')) return spec;
   if (/\.(m?js|cjs|json)$/.test(spec)) return spec;
   const base = join(dirname(from), spec);
@@ -83,7 +84,7 @@ function main(argv) {
   const clean = argv.includes('--clean');
   const report = ts.createDiagnosticReporter(ts.sys, process.stdout.isTTY);
   const host = ts.createSolutionBuilderHost(ts.sys, undefined, report, report);
-  const builder = ts.createSolutionBuilder(host, [solution], { verbose: argv.includes('--verbose') });
+  const builder = ts.createSolutionBuilder(host, [solution], { verbose: argv.includes('--verbose'), force: argv.includes('--force') });
   if (clean) {
     for (const dir of projects()) rmSync(join(dir, 'dist'), { recursive: true, force: true });
     return 0;
