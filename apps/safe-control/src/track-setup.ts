@@ -17,7 +17,10 @@ export interface TrackSetup {
  * The starting policies, as in libs/control's joint-training tests: PJ an affine controller
  * u = θ₀ + θ₁x₁ + θ₂x₂ from (0, −2, −2) (its reward target x₁ = −1.2 needs the offset); the pendulum and lane keeping
  * a linear controller from θ = 0; attitude control a cubic controller (as the paper) from the linear one
- * u_a = −(2ω_a + ψ_a)/α_a, its decrease imposed on the paper's state space ‖x‖² ≤ 2 (ballDomain). A system without
+ * u_a = −(2ω_a + ψ_a)/α_a, its decrease certified on the paper's state space ‖x‖² ≤ 2 as a DSOS + S-procedure LP
+ * (decrease 'dsos'; on the 12 Handelman slabs of the 6-D box c* stays > 0 even for the damping) with a sublevel set
+ * of V that holds the initial ball inside that ball (regionOfAttraction 0.98, the level region-of-attraction.ts
+ * proves). A system without
  * polynomial dynamics (the cart-pole) has no polynomial track.
  */
 export function polyTrackSetup(system: ControlSystem): TrackSetup {
@@ -43,5 +46,5 @@ function attitudeSetup(): TrackSetup {
       if (i === a + 3) theta0[a * nFeatures + k] = -1 / alpha[a];
     }
   });
-  return { degree, constant: false, theta0, lp: { ballDomain: true } };
+  return { degree, constant: false, theta0, lp: { decrease: 'dsos', regionOfAttraction: 0.98 } };
 }

@@ -80,7 +80,7 @@ export async function trainCommand(config: TrainConfig, io: CommandIo, resume?: 
   const { stages, init } = polyTrack(system, policy, lp, {
     theta0: Float64Array.from(setup.theta0),
     training: { seed: config.seed, ...(baseline ? { mode: 'svg' as const } : {}) },
-    ...(lp ? { verifier: appVerifier(system, policy, config.samples, config.seed, { signal: stop, onSound }) } : {}),
+    ...(lp ? { verifier: appVerifier(system, policy, config.samples, config.seed, { signal: stop, onSound, ...(highs ? { lp: highs } : {}) }) } : {}),
     signal: stop,
   });
   const progress = createProgress({ total: Math.max(1, config.maxIter), enabled: io.progress, label: `${system.name} ${baseline ? 'svg' : config.track}`, stream: io.stderr });

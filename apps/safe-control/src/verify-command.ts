@@ -46,7 +46,9 @@ export async function verifyCommand(config: VerifyConfig, io: CommandIo): Promis
   const dir = config.out !== undefined ? prepareOutDir(config.out) : null;
   const log = io.log.child({ command: 'verify', system: system.name });
   const t0 = performance.now();
-  const result = appVerifier(system, policy, config.samples, config.seed)(theta, { cStar, found: true, certificate, dcdtheta: null, status: 'from file' });
+  // HiGHS (WebAssembly) only for the systems whose sound verifier solves an LP (a Lyapunov decrease stated on a ball)
+  const lp = system.stateSpace === 'ball' ? await (await import('highs')).default() : undefined;
+  const result = appVerifier(system, policy, config.samples, config.seed, lp ? { lp } : {})(theta, { cStar, found: true, certificate, dcdtheta: null, status: 'from file' });
   const seconds = (performance.now() - t0) / 1000;
   // certified means proved: a sampled pass alone (systems the sound verifier cannot express) is evidence, not a proof
   const passed = result.status === 'verified';

@@ -39,7 +39,8 @@ export interface CertificateCounterexample {
 
 /** One condition's verdict. */
 export interface ConditionVerification {
-  readonly name: 'initial' | 'unsafe' | 'derivative' | 'positive' | 'decrease';
+  /** 'inside': a sublevel set of V lies in the state space (verifyLyapunovDsos's region of attraction). */
+  readonly name: 'initial' | 'unsafe' | 'derivative' | 'positive' | 'decrease' | 'inside';
   /** What was proved or refuted, "lhs ≤ 0". */
   readonly statement: string;
   /** The region of states and parameters it was checked on. */
