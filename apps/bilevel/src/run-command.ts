@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
-import type { BilevelProblem, ReferenceSolution } from '@bilevel/problems';
-import { DataCleaning, defaultOutDir, encodeGrayPng, gridSearchShared, ImagingProblem, InputError, MAX_OPTIONS_FILE_BYTES, MulticlassHpo, prepareOutDir, readJsonFile, reconstructionGrid, referenceSolution, SHARED_WEIGHT_GRID } from '@bilevel/problems';
+import type { BilevelProblem } from '@bilevel/problems';
+import { DataCleaning, defaultOutDir, encodeGrayPng, ImagingProblem, InputError, MAX_OPTIONS_FILE_BYTES, prepareOutDir, readJsonFile, reconstructionGrid } from '@bilevel/problems';
 import { auditOracles, expectedCost, formatAudit, logregTape } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { checkWritableDir } from '@bilevel/problems';
@@ -26,6 +26,7 @@ import type { MetaCliOptions, MetaProblemName } from './meta/meta-setup';
 import { isMetaProblem, rejectMetaOptions } from './meta/meta-setup';
 import { runMetaCommand } from './meta/meta-command';
 import { endOfRunWarning, NO_MONITORS, runMonitors } from './run-monitors';
+import { computeReference, REFERENCE_PROGRESS_EVERY, referenceByDefault } from './reference';
 import type { RunDashboardRequest } from './dashboard/run-dashboard';
 import { constantSteps } from './dashboard/run-dashboard';
 
@@ -199,19 +200,6 @@ interface TraceRow {
   metrics?: Readonly<Record<string, number>>;
 }
 
-/**
- * The reference h*: the closed form, or full-batch L-BFGS on exact hypergradients from x = 0. h of multiclass-hpo
- * is not convex in the per-class weights (L-BFGS from 0 stops at a poorer stationary point on wine), so there the
- * reference is the better of L-BFGS from 0 and from the best shared weight of a grid ({@link SHARED_WEIGHT_GRID}).
- */
-function computeReference(problem: BilevelProblem): Omit<ReferenceSolution, 'method'> & { method: string } {
-  const fromZero = referenceSolution(problem);
-  if (!(problem instanceof MulticlassHpo)) return fromZero;
-  const grid = gridSearchShared(problem, SHARED_WEIGHT_GRID);
-  const fromGrid = referenceSolution(problem, { x0: grid.x });
-  return fromGrid.value < fromZero.value ? { ...fromGrid, method: `lbfgs from the grid-best shared weight ${grid.t}` } : { ...fromZero, method: 'lbfgs from 0 (better than from the grid-best shared weight)' };
-}
-
 /** Builds everything and validates it before anything is written; then runs, evaluates, writes, reports. */
 export async function runCommand(config: RunConfig, io: RunIo): Promise<number> {
   const { log } = io;
@@ -316,9 +304,13 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
 
   // 2. the reference minimum h*, from a full-batch solve
   let ref: ReturnType<typeof computeReference> | undefined;
-  if (withReference) {
+  const auto = config.reference === 'on' ? { on: true } : referenceByDefault(problem);
+  if (withReference && auto.on) {
     const refStart = performance.now();
-    const r = computeReference(problem);
+    runLog.info('computing h* (full-batch L-BFGS on exact hypergradients; --reference off skips it)');
+    const r = computeReference(problem, (p) => {
+      if (p.done % REFERENCE_PROGRESS_EVERY === 0 || p.done === p.of) runLog.info({ ...p, seconds: (performance.now() - refStart) / 1000 }, `computing h*: ${p.phase}, ${p.done}${p.of ? `/${p.of}` : ''} evaluations`);
+    });
     ref = r;
     runLog.info({ hStar: r.value, method: r.method, xStarNorm: nrm2(r.x), gradNorm: r.gradNorm, seconds: (performance.now() - refStart) / 1000 }, 'reference solution h*');
     if (!r.converged || !r.innerConverged) {
@@ -326,7 +318,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       runLog.warn({ gradNorm: r.gradNorm, gtol: r.gtol, innerGradNorm: r.innerGradNorm, innerTol: r.innerTol }, msg);
       process.stderr.write(`warning: ${msg}\n`);
     }
-  } else runLog.info('no reference h* (off by default for this problem; --reference on computes it)');
+  } else if (withReference) runLog.warn(`no reference h*: ${auto.why}; --reference on computes it`);
+  else runLog.info('no reference h* (off by default for this problem; --reference on computes it)');
   const relSubopt = (value: number) => (ref ? (value - ref.value) / Math.abs(ref.value) : undefined);
   const metricsOf = (problem as BilevelProblem).metrics?.bind(problem);
   /** DEQ: seconds per step of each stream, forward iterations, the cosine to the exact backward direction. */

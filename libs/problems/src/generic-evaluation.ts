@@ -140,8 +140,13 @@ export interface ReferenceSolution {
  * The reference minimum h* that suboptimality is measured against: the problem's closed form when it has one,
  * otherwise full-batch L-BFGS on h with exact hypergradients (each from an exact inner solve), to ‖∇h‖ ≤ gtol
  * (default 1e-9, at most `maxIter` = 500 iterations). Whether either solve reached its target is in the result.
+ * `onEvaluation` is called after each exact hypergradient of the L-BFGS solve with their count and h there (a
+ * caller's progress report: on large data each one is an exact inner solve of seconds).
  */
-export function referenceSolution(problem: BilevelProblem, options: { x0?: Float64Array; gtol?: number; maxIter?: number } = {}): ReferenceSolution {
+export function referenceSolution(
+  problem: BilevelProblem,
+  options: { x0?: Float64Array; gtol?: number; maxIter?: number; onEvaluation?: (count: number, value: number) => void } = {},
+): ReferenceSolution {
   if (problem.solution) {
     const s = problem.solution();
     const hg = problem.hypergradient(s.x);
@@ -150,16 +155,20 @@ export function referenceSolution(problem: BilevelProblem, options: { x0?: Float
   }
   const gtol = options.gtol ?? 1e-9;
   const x = options.x0 ? Float64Array.from(options.x0) : new Float64Array(problem.dimX);
+  let evaluations = 0;
   const res = lbfgs(
     (xx, g) => {
       // A trial point far out (e.g. exp(x) overflowing) counts as +∞, so the line search backtracks from it.
+      let value = Infinity;
       try {
         const hg = problem.hypergradient(xx);
         g.set(hg.grad);
-        return Number.isFinite(hg.value) ? hg.value : Infinity;
+        if (Number.isFinite(hg.value)) value = hg.value;
       } catch {
-        return Infinity;
+        value = Infinity;
       }
+      options.onEvaluation?.(++evaluations, value);
+      return value;
     },
     x,
     { gtol, maxIter: options.maxIter ?? 500 },

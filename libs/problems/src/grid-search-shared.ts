@@ -32,9 +32,11 @@ export interface GridSearchResult {
  * per feature), x = t·1 is the single-shared-weight baseline that per-group hyperparameter optimization must beat.
  * Order `values` from strong to weak regularization so that the warm starts move from easy to hard inner problems.
  *
+ * `onPoint` is called after each point with its index, the grid's length and h there (a caller's progress report).
+ *
  * @example gridSearchShared(problem, Array.from({ length: 41 }, (_, k) => 4 - 0.4 * k)) // x ∈ {4, 3.6, …, −12}
  */
-export function gridSearchShared(problem: BilevelProblem, values: readonly number[]): GridSearchResult {
+export function gridSearchShared(problem: BilevelProblem, values: readonly number[], options: { onPoint?: (index: number, of: number, value: number) => void } = {}): GridSearchResult {
   if (values.length === 0) throw new InputError('the grid is empty; expected at least one value', 'gridSearchShared');
   for (const t of values) if (!Number.isFinite(t)) throw new InputError(`grid value ${t} is not a finite number`, 'gridSearchShared');
   const curve: GridPoint[] = [];
@@ -47,6 +49,7 @@ export function gridSearchShared(problem: BilevelProblem, values: readonly numbe
     const metrics = problem.metrics?.(x, hg.z);
     curve.push({ t, value: hg.value, ...(metrics ? { metrics } : {}) });
     if (!best || hg.value < best.value) best = { t, x, value: hg.value, z: hg.z, v: hg.v, ...(metrics ? { metrics } : {}), curve };
+    options.onPoint?.(curve.length - 1, values.length, hg.value);
   }
   return best as GridSearchResult;
 }
