@@ -386,8 +386,12 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     warmZ = hg.z;
     return { value: hg.value, hypergradNorm: nrm2(hg.grad), innerGradNorm: hg.innerGradNorm, innerConverged: hg.innerConverged, innerTol: hg.innerTol, z: hg.z };
   };
+  /** Seconds the last evaluation took: the interruption message says how long the final one should take. */
+  let lastEvaluationSeconds = 0;
   const evaluate = (s: Snapshot): TraceRow => {
+    const evalStart = performance.now();
     const e = evaluatePoint(s.x, s.z);
+    lastEvaluationSeconds = (performance.now() - evalStart) / 1000;
     noteInexact(s.iteration, e);
     const c = s.counts.total;
     const row: TraceRow = {
@@ -498,7 +502,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     io.interrupted?.then((signal) => {
       if (!handle.sub || handle.sub.closed) return;
       status = 'interrupted';
-      runLog.warn({ signal }, 'interrupted: finishing the current step, then writing a checkpoint, the trace and the summary');
+      const msg = `interrupted: finishing the current step and writing a checkpoint, then evaluating h at the last iterate (the last evaluation took ${lastEvaluationSeconds.toFixed(1)} s) and writing the trace and the summary; press Ctrl-C again to exit without them (the checkpoint is kept; an evaluation in progress ends first)`;
+      runLog.warn({ signal }, msg);
       // the run completes the current period, saves a checkpoint and ends with a final snapshot ('stopped')
       stop.next();
     });
