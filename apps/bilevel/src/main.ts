@@ -320,7 +320,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         `With --queue, jobs and results are signed with a secret shared with the workers (--secret-file FILE or env ${SECRET_ENV}) and the Redis password comes from the URL, --queue-password-file FILE or env ${PASSWORD_ENV}. ` +
         'SIGINT/SIGTERM: stop within seconds (unfinished runs rerun next time)',
     )
-    .argument('<grid>', 'grid file (JSON): name, solvers, seeds, problems, as the bench grids')
+    .argument('<grid>', 'grid file (JSON): name, solvers, seeds, problems, as the bench grids; every key is described in docs/sweeps.md ("The grid file"), e.g. examples/grids/logreg-small.json')
     .option('--out <dir>', "sweep folder: new, or an earlier sweep's to resume [sweep-results/<grid file name>-<hash of the grid>]")
     .option('--workers <n>', "worker processes of the embedded pool [the machine's cores]", positiveInt)
     .option('--max-runs <n>', 'refuse a grid that expands to more runs (counted before anything is expanded)', positiveInt, DEFAULT_MAX_RUNS)

@@ -176,3 +176,11 @@ export function parseGrid(input: unknown): Grid {
   if (parsed.success) return parsed.data;
   throw new GridSpecError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(grid)'}: ${i.message}`));
 }
+
+/** The keys a grid file may hold, per level (for the documentation's check: docs/sweeps.md lists every one). */
+export const GRID_FILE_KEYS = {
+  grid: Object.keys(GridSchema.shape),
+  problem: Object.keys(ProblemSpecSchema.shape),
+  config: Object.keys(ProblemConfigSchema.shape),
+  override: Object.keys(SolverOverrideSchema.shape),
+} as const;
