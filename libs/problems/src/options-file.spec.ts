@@ -56,3 +56,12 @@ test('a sparse 1 GiB configuration file is refused by its size, not read whole',
   const after = process.memoryUsage();
   assert.ok(after.rss - before.rss < 64 << 20, `rss grew by ${after.rss - before.rss} bytes`);
 });
+
+test('invalid JSON is one line: a newline of the file quoted in the parser\'s message is written \\n (found by the bilevel CLI fuzzer)', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'options-file-')), 'header-only.csv');
+  writeFileSync(path, 'a,b,label\n');
+  assert.throws(
+    () => readJsonFile(path, { what: 'grid file', maxBytes: 1024 }),
+    (e: unknown) => e instanceof InputError && /not valid JSON at line 1, column 1/.test(e.message) && !/[\r\n]/.test(e.message) && e.message.includes('a,b,label\\n'),
+  );
+});

@@ -28,7 +28,9 @@ function parseJsonFile(path: string, what: string, maxBytes: number): { value: u
     const message = (err as Error).message;
     const offset = jsonErrorOffset(text, message);
     const where = offset === undefined ? undefined : lineColumn(text, offset);
-    throw new InputError(`not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''} (${message})`, path);
+    // the parser quotes the file's text, line breaks included: written as \n so that the error stays one line
+    const oneLine = message.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+    throw new InputError(`not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''} (${oneLine})`, path);
   }
   return { value, prototypeKeys: prototypeKeyPaths(value) };
 }
