@@ -32,7 +32,7 @@ test('the vocabulary comes from the program: every run option with its value pla
   assert.equal(vocab.run.find((o) => o.flag === '--json')?.arity, 'none');
   assert.equal(vocab.run.find((o) => o.flag === '--max-iter')?.valueName, 'n');
   assert.ok(vocab.run.find((o) => o.flag === '--solver')!.choices!.includes('saba'));
-  assert.deepEqual(vocab.commands, ['run', 'score', 'bench', 'sweep', 'worker', 'help']);
+  assert.deepEqual(vocab.commands, ['run', 'dashboard', 'score', 'bench', 'sweep', 'worker', 'help']);
 });
 
 test('the valid command lines the mutations start from run to the end (exit 0) with the cheap prefix', async () => {
