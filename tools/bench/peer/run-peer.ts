@@ -87,7 +87,7 @@ export function runPeer(peer: Peer, options: RunPeerOptions): PeerRun {
     if (options.replay) throw new RangeError(`${fn}: replay is for the Python peers; our drivers draw their own minibatches`);
     command = process.execPath;
     const task = { name: options.task.name, dir: options.task.dir ?? null, warmupIter: options.task.warmupIter };
-    args = ['--import', 'tsx', PEER_SCRIPTS.toolkit, '--driver', peer, '--task', JSON.stringify(task), ...common];
+    args = ['--expose-gc', '--import', 'tsx', PEER_SCRIPTS.toolkit, '--driver', peer, '--task', JSON.stringify(task), ...common];
   }
   const t = String(threads);
   const env = { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };

@@ -1,12 +1,13 @@
 // Our SABA as a peer process of `npm run bench -- peer` (tools/bench/peer/run-peer.ts starts it):
 //   node --import tsx toolkit-child.ts --driver loop|streams --task '{"name","dir","warmupIter"}' --seed S
 //        --max-iter T --every E --out FILE
-// Builds the task's problem as `bilevel run` does, runs an untimed warm-up (seed 1000) so that the JIT and the
-// WebAssembly tiers settle, then the timed run with the chosen driver (runLoop, or run() through the RxJS streams),
+// Builds the task's problem as `bilevel run` does, runs an untimed warm-up (seed 1000, the timed run's checkpoint
+// spacing and a sample handler) so that the JIT and the WebAssembly tiers settle, collects the garbage (started with
+// --expose-gc), then the timed run with the chosen driver (runLoop, or run() through the RxJS streams),
 // and speaks the Python peers' protocol (saba_numpy.py): a versions line, one {iter, seconds, cpuSeconds} line per
 // checkpoint with x, z, v appended to FILE, a last {peakRssMB} line. `seconds` is the driver's solverSeconds (wall
-// time, checkpoint handling excluded); `cpuSeconds` the process CPU time of the run minus the time spent writing
-// checkpoints. Its own process, so that the peak memory is ours alone, as the peers' is theirs.
+// time, checkpoint handling excluded); `cpuSeconds` the process CPU time from the first checkpoint (iteration 0: the
+// solver's set-up excluded, as in the Python peers) minus the time spent writing checkpoints. Its own process, so that the peak memory is ours alone, as the peers' is theirs.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { lastValueFrom, tap } from 'rxjs';
 import { saba } from '@bilevel/solvers';
@@ -40,17 +41,33 @@ const problem = peerProblem(task.name, task.dir ?? undefined);
 const steps = peerSteps(task.name);
 console.log(JSON.stringify({ versions: { node: process.version, kernels: process.env.BILEVEL_KERNELS === 'js' ? 'js' : 'simd' } }));
 
+// the warm-up takes the timed run's path: the same checkpoint spacing, a sample handler that copies the iterates
 if (task.warmupIter > 0) {
-  const warm = { maxIter: task.warmupIter, sampleEvery: task.warmupIter, seed: 1_000 };
-  if (driver === 'loop') runLoop(problem, saba(steps), warm);
-  else await lastValueFrom(run(problem, saba(steps), warm));
+  const warm = { maxIter: task.warmupIter, sampleEvery: every, seed: 1_000 };
+  const sink = new Float64Array(problem.dimX + 2 * problem.dimZ);
+  const onWarmSample = (s: Snapshot) => {
+    sink.set(s.x);
+    sink.set(s.z, problem.dimX);
+    sink.set(s.v, problem.dimX + problem.dimZ);
+  };
+  if (driver === 'loop') runLoop(problem, saba(steps), warm, onWarmSample);
+  else await lastValueFrom(run(problem, saba(steps), warm).pipe(tap(onWarmSample)));
 }
+
+// a full collection now (the problem's build and the warm-up leave garbage whose concurrent marking would otherwise
+// be charged to the timed run's process CPU time); run-peer.ts starts this child with --expose-gc
+(globalThis as { gc?: () => void }).gc?.();
 
 const fd = openSync(out, 'w');
 let cpu0 = 0;
 let excluded = 0;
 const onSample = (s: Snapshot) => {
   const c = cpuSeconds();
+  // the clock starts at the first checkpoint (iteration 0): the solver's set-up is excluded, as the Python peers'
+  if (s.iteration === 0 && s.solverSeconds === 0) {
+    cpu0 = c;
+    excluded = 0;
+  }
   for (const w of [s.x, s.z, s.v]) writeSync(fd, new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   console.log(JSON.stringify({ iter: s.iteration, seconds: s.solverSeconds, cpuSeconds: c - cpu0 - excluded }));
   excluded += cpuSeconds() - c;
