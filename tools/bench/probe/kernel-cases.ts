@@ -289,9 +289,9 @@ function softmaxCases(data: KernelData): KernelCase[] {
             {
               kernel: 'batchLogits ×2 (A_B z, A_B v)',
               size,
-              variant: 'wasm simd f64x2, one pass',
+              variant: 'wasm simd f64x2, two passes',
               flops: 4 * CLASSES * nnz + 2 * B * CLASSES,
-              bytes: rowBytes + 2 * cols * CLASSES * F64 + 2 * CLASSES * F64 + 2 * B * CLASSES * F64,
+              bytes: 2 * rowBytes + 2 * cols * CLASSES * F64 + 2 * CLASSES * F64 + 2 * B * CLASSES * F64,
               workingSet: rowBytes + 2 * P * CLASSES * F64,
               fn: () => batchLogits2(Xs, next(), ztS, offS, logitsS, vtS, offV, dirS),
             },
