@@ -13,7 +13,8 @@ export interface VerifyBarrierOptions {
   /** Intermediate bounds of the bound propagation (see verifyBranchAndBound). Default 'crown'. */
   readonly intermediate?: 'crown' | 'interval';
   /**
-   * The state dimensions of every condition's box are cut into this many equal cells each, and each cell is a
+   * The state dimensions of every condition's box are cut into this many equal cells each (fewer when the cells
+   * would take more than half of `maxBoxes`: k^dims ≤ maxBoxes/2), and each cell is a
    * separate branch-and-bound run with the full parameter range. Default 1 (one run on the whole box).
    */
   readonly cells?: number;
@@ -88,7 +89,10 @@ export function verifyBarrier(conditions: readonly BarrierCondition[], options: 
     let secs = 0;
     const open: OpenBox[] = [];
     let falsified: BranchAndBoundResult | null = null;
-    for (const cell of cellsOf(c.box, c.stateDims, cells)) {
+    // at most half the budget in cells (12 per dimension are 20,736 cells in 4-D: a 20,000-box budget would end
+    // before the last ones were looked at, whatever the barrier), so the rest is left for splitting
+    const k = Math.max(1, Math.min(cells, Math.floor((maxBoxes / 2) ** (1 / c.stateDims) + 1e-9)));
+    for (const cell of cellsOf(c.box, c.stateDims, k)) {
       throwIfStopped(signal);
       const left = maxBoxes - processed;
       const leftSeconds = maxSeconds - secs;
