@@ -16,6 +16,8 @@ export interface ProblemConfig extends DeqCliOptions {
   readonly val?: string;
   /** multiclass-hpo: a test file (default: a split of --train when --val is not given). */
   readonly test?: string;
+  /** multiclass-hpo: the label column of CSV files with a header of column names (default: the last column). */
+  readonly label?: string;
   /** datacleaning: the Fashion-MNIST (or MNIST) folder; denoise/deblur: training images (file or folder). */
   readonly data?: string;
   /** denoise/deblur: held-out images (file or folder), or `none`. */
@@ -52,6 +54,7 @@ const ONLY: [keyof ProblemConfig, string, readonly ProblemName[]][] = [
   ['train', '--train', ['logreg-hpo', 'multiclass-hpo']],
   ['val', '--val', ['logreg-hpo', 'multiclass-hpo']],
   ['test', '--test', ['multiclass-hpo']],
+  ['label', '--label', ['multiclass-hpo']],
   ['data', '--data', ['datacleaning', 'denoise', 'deblur', 'deq']],
   ['heldOut', '--held-out', ['denoise', 'deblur']],
   ['reg', '--reg', ['logreg-hpo', 'multiclass-hpo']],
@@ -105,6 +108,7 @@ export function buildProblem(config: ProblemConfig): BilevelProblem {
         ...(config.train !== undefined ? { train: config.train } : {}),
         ...(config.val !== undefined ? { val: config.val } : {}),
         ...(config.test !== undefined ? { test: config.test } : {}),
+        ...(config.label !== undefined ? { label: config.label } : {}),
         reg: (config.reg ?? 'class') as 'class' | 'feature' | 'scalar',
         standardize: config.standardize,
         seed: config.seed,

@@ -64,9 +64,10 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         .choices([...PROBLEMS, 'fractional', ...META_PROBLEMS])
         .default('logreg-hpo'),
     )
-    .option('--train <file>', 'logreg-hpo: UCI header CSV or LIBSVM (default: bundled breast_cancer.csv); multiclass-hpo: UCI header or headerless CSV (default: bundled wine_data.csv); gzip accepted')
+    .option('--train <file>', 'logreg-hpo: UCI header CSV or LIBSVM (default: bundled breast_cancer.csv); multiclass-hpo: UCI header, headerless or column-names CSV (see --label; default: bundled wine_data.csv); gzip accepted')
     .option('--val <file>', 'validation data, same format (default: a split of --train by the seed)')
     .option('--test <file>', 'multiclass-hpo: test data (default: a 25% split of --train when --val is not given)')
+    .option('--label <column>', 'multiclass-hpo: CSV files whose first line names the columns (sepal_length,…,species): the label column [the last column]')
     .option('--data <path>', 'datacleaning: Fashion-MNIST folder of the four official .gz files (default: bundled 900/200-image subset); denoise/deblur: training image file or folder (default: bundled crops); deq: a Fashion-MNIST folder or a labelled CSV such as digits.csv.gz (default: bundled subset)')
     .option('--held-out <path>', 'denoise/deblur: held-out image file or folder for the PSNR metric, or "none" (default: bundled crops)')
     .addOption(new Option('--format <kind>', 'logreg-hpo data file format (auto: by extension and content; gzip accepted)').choices(['auto', 'uci-csv', 'libsvm']).default('auto'))
@@ -169,6 +170,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         train: opts.train as string | undefined,
         val: opts.val as string | undefined,
         test: opts.test as string | undefined,
+        label: opts.label as string | undefined,
         data: opts.data as string | undefined,
         heldOut: opts.heldOut as string | undefined,
         trainSize: opts.trainSize as number | undefined,

@@ -2,7 +2,7 @@
 // "finish" far from h* without a word (the cheap monitors are on by default, with one warning line at the end).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATA_CLEANING_DEFAULT_C } from '@bilevel/problems';
@@ -57,4 +57,23 @@ test('a run that converges ends without a warning line', async () => {
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.ok(summary.relativeSuboptimality < FAR_FROM_H_STAR, String(summary.relativeSuboptimality));
   assert.doesNotMatch(r.stdout, WARNING);
+});
+
+test('multiclass-hpo reads a plain CSV with a header of column names, the label column named by --label', async () => {
+  // Arrange: the bundled wine data rewritten as a spreadsheet would save it: names, the label ("cultivar") first
+  const wine = readFileSync(new URL('../../../libs/problems/data/wine_data.csv', import.meta.url), 'utf8').trim().split('\n').slice(1);
+  const d = wine[0]!.split(',').length - 1;
+  const file = join(tmp(), 'wine-named.csv');
+  writeFileSync(file, [['cultivar', ...Array.from({ length: d }, (_, j) => `f${j}`)].join(','), ...wine.map((l) => { const c = l.split(','); return [`c${c.at(-1)}`, ...c.slice(0, -1)].join(','); })].join('\n') + '\n');
+  // Act
+  const out = join(tmp(), 'run');
+  const r = await cli(['run', '--problem', 'multiclass-hpo', '--train', file, '--label', 'cultivar', '--max-iter', '20', '--eval-every', '10', '--reference', 'off', '--out', out, '--json']);
+  // Assert
+  assert.equal(r.code, EXIT.ok, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.problemInfo.classes, 3);
+  assert.equal(summary.problemInfo.features, d);
+  const wrong = await cli(['run', '--problem', 'multiclass-hpo', '--train', file, '--label', 'class', '--out', join(tmp(), 'x')]);
+  assert.equal(wrong.code, EXIT.badInput);
+  assert.match(wrong.stderr, /no column named "class" \(--label\); the header names "cultivar", "f0"/);
 });

@@ -18,6 +18,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   train: z.string().min(1),
   val: z.string().min(1),
   test: z.string().min(1),
+  label: z.string().min(1),
   data: z.string().min(1),
   heldOut: z.string().min(1),
   format: z.enum(['auto', 'uci-csv', 'libsvm']),

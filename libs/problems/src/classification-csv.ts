@@ -1,5 +1,6 @@
 import type { Dataset } from './dataset';
 import { parseHeaderlessCsv } from './headerless-csv';
+import { parseNamedCsv } from './named-csv';
 import { InputError } from './input-error';
 import type { Reserve } from './memory-budget';
 import { gunzipBounded, isGzip } from './loaders/gunzip-bounded';
@@ -15,6 +16,8 @@ export interface ClassificationCsvOptions {
   readonly memoryBudget?: number;
   /** What the caller will allocate from the data's dimensions, checked within the budget together (see {@link Reserve}). */
   readonly reserve?: Reserve;
+  /** A header of column names: the label column's name (default: the last column). See {@link parseNamedCsv}. */
+  readonly label?: string;
 }
 
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -29,8 +32,10 @@ const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
  *   its first two fields are positive integers and it names classes, or has a different number of fields from line
  *   2, or announces exactly the file's number of data lines and line 2's number of features; see {@link parseUciCsv}.
  * - headerless (digits): every line is features then the label; see {@link parseHeaderlessCsv}.
+ * - a header of column names (any other first line with a field that is not a number, or `label` given): the label
+ *   column is the one named `label`, default the last; see {@link parseNamedCsv}.
  */
-export function parseClassificationCsv(text: string, source = '<csv>', options: { readonly memoryBudget?: number; readonly reserve?: Reserve } = {}): Dataset {
+export function parseClassificationCsv(text: string, source = '<csv>', options: { readonly memoryBudget?: number; readonly reserve?: Reserve; readonly label?: string } = {}): Dataset {
   const firstEnd = text.indexOf('\n');
   const first = (firstEnd < 0 ? text : text.slice(0, firstEnd)).replace(/\r$/, '');
   const secondEnd = firstEnd < 0 ? -1 : text.indexOf('\n', firstEnd + 1);
@@ -55,7 +60,21 @@ export function parseClassificationCsv(text: string, source = '<csv>', options: 
     header = namesClasses || firstFields !== secondFields || (Number(f0) === dataLines && Number(f1) === secondFields - 1);
   }
   const budget = { ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}), ...(options.reserve ? { reserve: options.reserve } : {}) };
-  return header ? parseUciCsv(text, source, budget) : parseHeaderlessCsv(text, source, budget);
+  if (header) {
+    if (options.label !== undefined) throw new InputError('a UCI header (n_samples,n_features,…) has no column names: its label is the last field; leave out --label', source);
+    return parseUciCsv(text, source, budget);
+  }
+  // a first line with a field that is not a number names the columns (checked field by field: it may be long)
+  let names = options.label !== undefined;
+  for (let at = -1; !names; ) {
+    const next = first.indexOf(',', at + 1);
+    const cell = first.slice(at + 1, next < 0 ? first.length : next);
+    names = cell.trim() !== '' && !isNumber(cell);
+    if (next < 0) break;
+    at = next;
+  }
+  if (names) return parseNamedCsv(text, source, { ...budget, ...(options.label !== undefined ? { label: options.label } : {}) });
+  return parseHeaderlessCsv(text, source, budget);
 }
 
 /**
@@ -75,6 +94,7 @@ export function loadClassificationCsv(path: string, options: ClassificationCsvOp
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   bytes = new Uint8Array(0); // the bytes (up to maxBytes of gunzipped text) can go before the parse allocates
   return parseClassificationCsv(text, path, {
+    ...(options.label !== undefined ? { label: options.label } : {}),
     ...(options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {}),
     ...(options.reserve ? { reserve: options.reserve } : {}),
   });

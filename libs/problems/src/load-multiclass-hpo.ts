@@ -16,6 +16,8 @@ export interface LoadMulticlassHpoOptions {
   readonly val?: string;
   /** Test data file. Default: a split of `train` when `val` is not given, otherwise none (no test error). */
   readonly test?: string;
+  /** Files with a header of column names: the label column's name (default: the last column). */
+  readonly label?: string;
   /** L2 weights: per class (default), per feature, or one shared scalar. */
   readonly reg?: MulticlassHpoOptions['reg'];
   /** Standardize with the training split's moments (default) or not. */
@@ -39,7 +41,7 @@ export interface LoadMulticlassHpoOptions {
  * @example const p = loadMulticlassHpo({ train: '../shared/data/uci/digits.csv.gz', reg: 'class', seed: 1 });
  */
 export function loadMulticlassHpo(options: LoadMulticlassHpoOptions = {}): MulticlassHpo {
-  const keys = ['train', 'val', 'test', 'reg', 'standardize', 'seed', 'trainFraction', 'valFraction', 'memoryBudget'];
+  const keys = ['train', 'val', 'test', 'label', 'reg', 'standardize', 'seed', 'trainFraction', 'valFraction', 'memoryBudget'];
   for (const key of Object.keys(options)) {
     if (!keys.includes(key)) throw new InputError(`unknown option "${key}"; expected one of ${keys.join(', ')}`, 'loadMulticlassHpo');
   }
@@ -48,22 +50,24 @@ export function loadMulticlassHpo(options: LoadMulticlassHpoOptions = {}): Multi
   const fTrain = options.trainFraction ?? 0.5;
   const fVal = options.valFraction ?? 0.25;
   const budget = options.memoryBudget !== undefined ? { memoryBudget: options.memoryBudget } : {};
+  /** What the CSV reader takes: the budget, and the label column of files with a header of names. */
+  const read = { ...budget, ...(options.label !== undefined ? { label: options.label } : {}) };
   // checked with the training file's dimensions before its data is allocated: the split's copy (without --val) and
   // the problem's arrays for at least two classes (the constructor checks again with the classes found)
   const reserve = (n: number, d: number) => [
     ...(options.val ? [] : [{ what: `the split's copy ${n} × ${d} × 8 bytes`, bytes: n * d * 8 }]),
     ...multiclassHpoAllocations(n, d, 2, { ...(options.standardize !== undefined ? { standardize: options.standardize } : {}) }),
   ];
-  const data = loadClassificationCsv(options.train ?? multiclassDataPath(), { ...budget, reserve });
+  const data = loadClassificationCsv(options.train ?? multiclassDataPath(), { ...read, reserve });
   let train: Dataset;
   let val: Dataset;
   let test: Dataset | undefined;
   if (options.val) {
     train = data;
-    val = loadClassificationCsv(options.val, budget);
-    test = options.test ? loadClassificationCsv(options.test, budget) : undefined;
+    val = loadClassificationCsv(options.val, read);
+    test = options.test ? loadClassificationCsv(options.test, read) : undefined;
   } else if (options.test) {
-    test = loadClassificationCsv(options.test, budget);
+    test = loadClassificationCsv(options.test, read);
     // train/val in the ratio fTrain : fVal (a plain random split, not stratified)
     ({ train, val } = splitDataset(data, fTrain / (fTrain + fVal), Rng.fromSeed(seed)));
   } else {
