@@ -4,7 +4,7 @@ import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { nrm2 } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
-import { DataCleaning, defaultOutDir, encodeGrayPng, ImagingProblem, InputError, MAX_OPTIONS_FILE_BYTES, prepareOutDir, readJsonFile, reconstructionGrid } from '@bilevel/problems';
+import { DataCleaning, defaultOutDir, ImagingProblem, InputError, MAX_OPTIONS_FILE_BYTES, prepareOutDir, readJsonFile, reconstructionGrid } from '@bilevel/problems';
 import { auditOracles, expectedCost, formatAudit, logregTape } from '@bilevel/autodiff';
 import { LogregHpo } from '@bilevel/problems';
 import { checkWritableDir } from '@bilevel/problems';
@@ -27,6 +27,7 @@ import { isMetaProblem, rejectMetaOptions } from './meta/meta-setup';
 import { runMetaCommand } from './meta/meta-command';
 import { endOfRunWarning, NO_MONITORS, runMonitors } from './run-monitors';
 import { computeReference, REFERENCE_PROGRESS_EVERY, referenceByDefault } from './reference';
+import { reconstructionsFigureSvg } from './reconstructions-figure';
 import type { RunDashboardRequest } from './dashboard/run-dashboard';
 import { constantSteps } from './dashboard/run-dashboard';
 
@@ -589,7 +590,8 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     images = join(outDir, 'reconstructions.png');
     try {
       const grid = reconstructionGrid(problem, x);
-      writeFileAtomic(images, encodeGrayPng(grid.width, grid.height, grid.data));
+      // column headers and each tile's PSNR drawn over the grid (the plots' fonts)
+      writeFileAtomic(images, svgToPng(reconstructionsFigureSvg(grid), { width: grid.width * 2 }));
       runLog.info({ file: images, psnr: grid.rows.map((r) => `${r.label}: ${r.psnrObserved.toFixed(2)} → ${r.psnrReconstructed.toFixed(2)} dB`).join(', ') }, 'reconstructions');
     } catch (err) {
       images = undefined;
