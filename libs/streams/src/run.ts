@@ -13,6 +13,13 @@ import type { CheckpointOptions, RunState } from './run-state';
 import { captureRunState, checkResumable, restoredAux, runIdentity } from './run-state';
 import { captureState, restoreState } from './state-capture';
 import type { Snapshot, StopReason } from './snapshot';
+import type { ThreadSource } from './thread-layout';
+import { checkThreads, runThreads } from './run-threads';
+
+/** The name of the schedule a run will use. */
+function parseScheduleOf(options: RunOptions, solver: Solver): string {
+  return typeof options.schedule === 'string' ? parseSchedule(options.schedule).name : (options.schedule ?? parseSchedule(solver.schedule)).name;
+}
 
 /** Options of {@link run}, with their defaults. */
 export interface RunOptions {
@@ -52,6 +59,14 @@ export interface RunOptions {
    * meanwhile cancels the run. Default: none.
    */
   readonly onYield?: (peek: () => Snapshot) => PromiseLike<void> | void;
+  /**
+   * Threads of a `jacobi` run, 1 to 3 (`run` only): with 2 or 3 the streams of each iteration step at the same time,
+   * in this thread and worker threads that rebuild the problem and solver from `rebuild` (see {@link runThreads}),
+   * with the same results to the bit. Other schedules run in their order on this thread. Default 1.
+   */
+  readonly threads?: number;
+  /** How a worker thread rebuilds the problem and solver; required with `threads` > 1. */
+  readonly rebuild?: ThreadSource;
 }
 
 /** Everything a run is built from, shared by the stream driver and the plain-loop driver. */
@@ -166,6 +181,8 @@ export function countsSnapshot(counts: Record<StreamName, OracleCounts>): Record
  * Solver time excludes the time subscribers spend handling snapshots.
  */
 export function run(problem: BilevelProblem, solver: Solver, options: RunOptions = {}): Observable<Snapshot> {
+  const threads = checkThreads('run', options);
+  if (threads > 1 && parseScheduleOf(options, solver) === 'jacobi') return runThreads(problem, solver, { ...options, threads: threads as 2 | 3, rebuild: options.rebuild! });
   // Validate up front (throws here, synchronously); each subscription then builds its own fresh state.
   let fresh: Prepared | undefined = prepare('run', problem, solver, options);
   const identity = runIdentity(problem, solver, fresh.seed, fresh.schedule.name);
