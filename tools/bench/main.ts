@@ -20,6 +20,7 @@ const BENCHES: Record<string, { readonly about: string; readonly load: () => Pro
   control: { about: 'certified control: CPU seconds per joint training step and LP solve, sound re-verification', load: async () => (await import('./control')).benchControl },
   dashboard: { about: 'overhead of the live dashboard on a run (target ≤ 3%)', load: async () => (await import('./dashboard')).benchDashboard },
   peer: { about: 'SABA against Python peers (NumPy, Numba): µs per iteration, time to targets, peak memory', load: async () => (await import('./peer')).benchPeer },
+  threads: { about: 'SABA (jacobi) on 1, 2 and 3 threads: wall and process CPU time per iteration, speed-up, bit identity', load: async () => (await import('./threads')).benchThreads },
   kernels: { about: 'Float64Array kernels against the machine\'s measured peaks (GFLOP/s, GB/s)', load: async () => (await import('./kernels')).benchKernels },
   'tensor-kernels': { about: 'tape engine tensor kernels (JS, wasm, SIMD) against PyTorch', load: async () => (await import('./tensor-kernels')).benchTensorKernels },
   memory: { about: 'allocations per loop step, and data cleaning\'s peak memory against its arrays', load: async () => (await import('./memory')).benchMemory },
