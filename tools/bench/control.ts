@@ -44,7 +44,7 @@ function attitudeTheta0(): number[] {
 
 const CASES: readonly Case[] = [
   { system: 'pj', paper: 'pj', note: 'ours: box [-2,2]^2, alpha +-10 %, B degree 2', degree: 1, constant: true, theta0: () => [0, -2, -2], maxIter: 60, verify: true },
-  { system: 'pj-paper', paper: 'pj', note: "the paper's: box [-100,100]^2, alpha in [-1.5,1.5], B degree 2", degree: 1, constant: false, maxIter: 40, verify: false },
+  { system: 'pj-paper', paper: 'pj', note: "the paper's: box [-100,100]^2, B degree 2, from u = -2x1 - 2x2 (u = 0 diverges)", degree: 1, constant: false, theta0: () => [-2, -2], maxIter: 40, verify: false },
   { system: 'pendulum', paper: 'pendulum', note: 'V degree 2, Taylor sine + remainder', degree: 1, constant: false, maxIter: 40, verify: true },
   { system: 'pendulum-paper', paper: 'pendulum', note: "the paper's, V degree 2", degree: 1, constant: false, maxIter: 40, verify: true },
   { system: 'lane-keeping', paper: 'laneKeepingBarrier', note: 'ours: discrete, B degree 2 (paper: 6)', degree: 1, constant: false, maxIter: 60, verify: true },
