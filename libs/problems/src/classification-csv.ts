@@ -16,7 +16,7 @@ export interface ClassificationCsvOptions {
   readonly memoryBudget?: number;
   /** What the caller will allocate from the data's dimensions, checked within the budget together (see {@link Reserve}). */
   readonly reserve?: Reserve;
-  /** A header of column names: the label column's name (default: the last column). See {@link parseNamedCsv}. */
+  /** A header of column names: the label column's name (default: the last column). See `parseNamedCsv`. */
   readonly label?: string;
 }
 
@@ -33,7 +33,7 @@ const isNumber = (s: string) => s.trim() !== '' && Number.isFinite(Number(s));
  *   2, or announces exactly the file's number of data lines and line 2's number of features; see {@link parseUciCsv}.
  * - headerless (digits): every line is features then the label; see {@link parseHeaderlessCsv}.
  * - a header of column names (any other first line with a field that is not a number, or `label` given): the label
- *   column is the one named `label`, default the last; see {@link parseNamedCsv}.
+ *   column is the one named `label`, default the last; see `parseNamedCsv`.
  */
 export function parseClassificationCsv(text: string, source = '<csv>', options: { readonly memoryBudget?: number; readonly reserve?: Reserve; readonly label?: string } = {}): Dataset {
   const firstEnd = text.indexOf('\n');

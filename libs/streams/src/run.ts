@@ -61,7 +61,7 @@ export interface RunOptions {
   readonly onYield?: (peek: () => Snapshot) => PromiseLike<void> | void;
   /**
    * Threads of a `jacobi` run, 1 to 3 (`run` only): with 2 or 3 the streams of each iteration step at the same time,
-   * in this thread and worker threads that rebuild the problem and solver from `rebuild` (see {@link runThreads}),
+   * in this thread and worker threads that rebuild the problem and solver from `rebuild` (see `runThreads`),
    * with the same results to the bit. Other schedules run in their order on this thread. Default 1.
    */
   readonly threads?: number;
