@@ -112,6 +112,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(new Option('--linsys-step-rule <name>', 'step rule of the linear-system stream').choices(Object.keys(STEP_RULES)))
     .addOption(new Option('--outer-step-rule <name>', 'step rule of the outer stream').choices(Object.keys(STEP_RULES)))
     .option('--schedule <name>', 'jacobi | gauss-seidel | multi-rate:K[:gauss-seidel] [solver default: jacobi]')
+    .option('--threads <n>', 'threads of a jacobi saba/soba run on datacleaning or logreg-hpo, 1-3: the three streams step at the same time, same results to the bit, no checkpoint [1]', positiveInt)
     .option('--max-iter <n>', `outer iterations [${DEFAULT_MAX_ITER}; datacleaning 3,000; denoise/deblur 300, foe 600; deq 300]`, nonNegativeInt)
     .option('--max-seconds <s>', 'budget of solver seconds (evaluation excluded)', positiveNumber)
     .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each) [500; denoise 50; deblur 150; deq 50]', positiveInt)
@@ -201,6 +202,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         innerStep: opts.innerStep as number | undefined,
         outerStep: opts.outerStep as number | undefined,
         schedule: opts.schedule as string | undefined,
+        threads: opts.threads as number | undefined,
         parts: {
           estimator: opts.estimator as string | undefined,
           innerEstimator: opts.innerEstimator as string | undefined,

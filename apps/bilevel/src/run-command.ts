@@ -28,6 +28,7 @@ import { runMetaCommand } from './meta/meta-command';
 import { endOfRunWarning, NO_MONITORS, runMonitors } from './run-monitors';
 import { computeReference, REFERENCE_PROGRESS_EVERY, referenceByDefault } from './reference';
 import { reconstructionsFigureSvg } from './reconstructions-figure';
+import { threadsSource } from './thread-source';
 import type { RunDashboardRequest } from './dashboard/run-dashboard';
 import { constantSteps } from './dashboard/run-dashboard';
 
@@ -50,6 +51,8 @@ export interface RunConfig extends Omit<ProblemConfig, 'problem'>, MetaCliOption
   readonly innerStep?: number;
   readonly outerStep?: number;
   readonly schedule?: string;
+  /** Threads of a jacobi run (see thread-source.ts); default 1. */
+  readonly threads?: number;
   /** Parts chosen per stream by name; any of them turns the run into a single-loop solver built from parts. */
   readonly parts?: PartOptions;
   /** Outer iterations and evaluation period; default: the problem's. */
@@ -108,14 +111,19 @@ const SINGLE_LOOP_PARTS: Record<string, { estimator: string; stepRule: string }>
   srba: { estimator: 'sarah', stepRule: 'constant' },
 };
 
-/** The solver of the command line: a registered one, or one assembled from parts when part options are given. */
-function chooseSolver(config: RunConfig & { solver: string; batch: number }, tuned: Readonly<Record<string, unknown>>) {
-  const common = {
+/** The options of a registered solver from the command line (the problem's tuned ones, then the flags). */
+function solverOptionsOf(config: RunConfig & { batch: number }, tuned: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return {
     ...tuned,
     batchSize: config.batch,
     ...(config.innerStep !== undefined ? { innerStep: config.innerStep } : {}),
     ...(config.outerStep !== undefined ? { outerStep: config.outerStep } : {}),
   };
+}
+
+/** The solver of the command line: a registered one, or one assembled from parts when part options are given. */
+function chooseSolver(config: RunConfig & { solver: string; batch: number }, tuned: Readonly<Record<string, unknown>>) {
+  const common = solverOptionsOf(config, tuned);
   const p = config.parts ?? {};
   if (!Object.values(p).some((v) => v !== undefined)) return createSolver(config.solver, common);
   const base = SINGLE_LOOP_PARTS[config.solver];
@@ -257,6 +265,17 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
     throw new InputError((err as Error).message, '--solver');
   }
   const schedule = config.schedule ?? solver.schedule;
+  // --threads: the worker threads' rebuild source (refused where threads cannot rebuild or carry the run)
+  const threadSource = threadsSource({
+    threads: config.threads ?? 1,
+    config: config as RunConfig & { problem: ProblemConfig['problem'] },
+    solver: solverName,
+    solverOptions: solverOptionsOf(config as RunConfig & { batch: number }, solverName === defaults.solver ? defaults.solverOptions : {}),
+    customParts: Object.values(config.parts ?? {}).some((v) => v !== undefined),
+    resume: io.resume !== undefined,
+    dashboard: io.dashboard !== undefined,
+  });
+  const threaded = threadSource && schedule === 'jacobi' ? { threads: config.threads, rebuild: threadSource } : undefined;
   try {
     parseSchedule(schedule);
   } catch (err) {
@@ -428,7 +447,7 @@ export async function runCommand(config: RunConfig, io: RunIo): Promise<number> 
       sampleEvery: evalEvery,
       schedule,
       ...(x0 ? { x0 } : {}),
-      checkpoint,
+      ...(threaded ?? { checkpoint }),
       stop,
       ...(resume ? { resume: resume.state } : {}),
       ...(dash ? { onYield: dash.onYield } : {}),
