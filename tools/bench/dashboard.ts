@@ -123,7 +123,7 @@ async function once(pages: PageProcess, variant: Variant, iters: number, seed: n
     },
   });
   const code = await runCommand(
-    { problem: 'logreg-hpo', seed, maxIter: iters, out: join(dir, 'run'), json: true, progress: false, checkpointEvery: 0 },
+    { problem: 'logreg-hpo', seed, maxIter: iters, out: join(dir, 'run'), json: true, progress: false, checkpointEvery: 0, standardize: 'train' },
     { stdout: capture, log, ...(withDashboard(variant) ? { dashboard: request } : {}) },
   );
   const wall = (performance.now() - w0) / 1000;
