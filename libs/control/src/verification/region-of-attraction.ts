@@ -1,3 +1,4 @@
+import { symEig } from '@bilevel/linalg';
 import type { NodeId, StopSignal } from '@bilevel/verify';
 import { Graph, addUp, checkedStopSignal, mulUp, verifyBranchAndBound } from '@bilevel/verify';
 import type { Polynomial } from '../polynomial';
@@ -93,7 +94,10 @@ export function verifyRegionOfAttraction(system: ControlSystem, policy: Policy, 
   const Q = quadraticMatrix(V, nx);
 
   // levels (float): the largest sublevel set inside the domain, the initial set's maximum
-  const { min: lamMin, max: lamMax, vectors } = symmetricEigen(Q);
+  const eig = symEig({ rows: nx, cols: nx, data: Q });
+  const lamMin = eig.values[0];
+  const lamMax = eig.values[nx - 1];
+  const vectors = Array.from({ length: nx }, (_, j) => Float64Array.from({ length: nx }, (_, i) => eig.vectors.data[i * nx + j]));
   let largestLevel: number;
   if (ball) largestLevel = lamMin * ball.radius * ball.radius;
   else {
@@ -192,48 +196,6 @@ function quadraticMatrix(V: Polynomial, n: number): Float64Array {
     }
   }
   return Q;
-}
-
-/** Eigenvalues (extremes) and eigenvectors of a small symmetric matrix by cyclic Jacobi rotations. */
-function symmetricEigen(S: Float64Array): { min: number; max: number; vectors: Float64Array[] } {
-  const n = Math.round(Math.sqrt(S.length));
-  const A = Float64Array.from(S);
-  const W = Float64Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0));
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q];
-        if (apq === 0) continue;
-        const theta = (A[q * n + q] - A[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p];
-          const akq = A[k * n + q];
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k];
-          const aqk = A[q * n + k];
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const wkp = W[k * n + p];
-          const wkq = W[k * n + q];
-          W[k * n + p] = c * wkp - s * wkq;
-          W[k * n + q] = s * wkp + c * wkq;
-        }
-      }
-    }
-  }
-  const ev = Array.from({ length: n }, (_, i) => A[i * n + i]);
-  return { min: Math.min(...ev), max: Math.max(...ev), vectors: Array.from({ length: n }, (_, j) => Float64Array.from({ length: n }, (_, i) => W[i * n + j])) };
 }
 
 /** The inverse of a small symmetric positive definite matrix (Gauss-Jordan). */
