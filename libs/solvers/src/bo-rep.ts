@@ -1,6 +1,7 @@
 import { BlockSampler } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
+import { projectedSgdLinsys } from './parts/projected-sgd-linsys';
 import { knownKeys, nonNegativeNumber, positiveInteger, positiveNumber } from './validate-options';
 
 /** Options of {@link boRep}, with their defaults (the authors' data hyper-cleaning script unless said). */
@@ -36,13 +37,6 @@ interface InnerState {
   readonly g: Float64Array;
   /** Lower-level updates done so far. */
   updates: number;
-}
-interface LinsysState {
-  readonly problem: BilevelProblem;
-  readonly innerSampler: BlockSampler;
-  readonly outerSampler: BlockSampler;
-  readonly hv: Float64Array;
-  readonly fz: Float64Array;
 }
 interface OuterState {
   readonly problem: BilevelProblem;
@@ -105,30 +99,7 @@ export function boRep(options: BoRepOptions = {}): Solver {
     diagnostics: (s) => ({ lowerUpdates: s.updates }),
   };
 
-  const linsys: StreamPart<LinsysState> = {
-    stream: 'linsys',
-    description: { estimator: 'sgd', batchSize, step: radius === Infinity ? { kind: 'constant', value: nu } : { kind: 'other', rule: `constant ${nu}, projected onto ‖v‖ ≤ ${radius}` } },
-    init: (problem, rng) => ({
-      problem,
-      innerSampler: new BlockSampler(problem.nInner, batchSize, rng.split()),
-      outerSampler: new BlockSampler(problem.nOuter, batchSize, rng.split()),
-      hv: new Float64Array(problem.dimZ),
-      fz: new Float64Array(problem.dimZ),
-    }),
-    step(s, { z, v, x }, _t, out) {
-      s.problem.innerHvp(z, x, v, s.innerSampler.next().indices, s.hv);
-      s.problem.outerGradZ(z, x, s.outerSampler.next().indices, s.fz);
-      let sq = 0;
-      for (let k = 0; k < out.length; k++) {
-        out[k] = v[k] - nu * (s.hv[k] + s.fz[k]);
-        sq += out[k] * out[k];
-      }
-      if (radius !== Infinity && sq > radius * radius) {
-        const scale = radius / Math.sqrt(sq);
-        for (let k = 0; k < out.length; k++) out[k] *= scale;
-      }
-    },
-  };
+  const linsys = projectedSgdLinsys(batchSize, nu, radius);
 
   const outer: StreamPart<OuterState> = {
     stream: 'outer',

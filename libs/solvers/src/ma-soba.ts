@@ -1,6 +1,7 @@
 import { BlockSampler } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { Solver, StreamPart } from './solver';
+import { projectedSgdLinsys } from './parts/projected-sgd-linsys';
 import type { PartDescription } from './part-description';
 import { knownKeys, positiveInteger, positiveNumber } from './validate-options';
 
@@ -26,13 +27,6 @@ interface InnerState {
   readonly problem: BilevelProblem;
   readonly sampler: BlockSampler;
   readonly g: Float64Array;
-}
-interface LinsysState {
-  readonly problem: BilevelProblem;
-  readonly innerSampler: BlockSampler;
-  readonly outerSampler: BlockSampler;
-  readonly hv: Float64Array;
-  readonly fz: Float64Array;
 }
 interface OuterState {
   readonly problem: BilevelProblem;
@@ -84,30 +78,7 @@ export function maSoba(options: MaSobaOptions = {}): Solver {
     },
   };
 
-  const linsys: StreamPart<LinsysState> = {
-    stream: 'linsys',
-    description: radius === Infinity ? sgd(gammaV) : { estimator: 'sgd', batchSize, step: { kind: 'other', rule: `constant ${gammaV}, projected onto ‖v‖ ≤ ${radius}` } },
-    init: (problem, rng) => ({
-      problem,
-      innerSampler: new BlockSampler(problem.nInner, batchSize, rng.split()),
-      outerSampler: new BlockSampler(problem.nOuter, batchSize, rng.split()),
-      hv: new Float64Array(problem.dimZ),
-      fz: new Float64Array(problem.dimZ),
-    }),
-    step(s, { z, v, x }, _t, out) {
-      s.problem.innerHvp(z, x, v, s.innerSampler.next().indices, s.hv);
-      s.problem.outerGradZ(z, x, s.outerSampler.next().indices, s.fz);
-      let sq = 0;
-      for (let k = 0; k < out.length; k++) {
-        out[k] = v[k] - gammaV * (s.hv[k] + s.fz[k]);
-        sq += out[k] * out[k];
-      }
-      if (radius !== Infinity && sq > radius * radius) {
-        const scale = radius / Math.sqrt(sq);
-        for (let k = 0; k < out.length; k++) out[k] *= scale;
-      }
-    },
-  };
+  const linsys = projectedSgdLinsys(batchSize, gammaV, radius);
 
   const outer: StreamPart<OuterState> = {
     stream: 'outer',
