@@ -1,7 +1,9 @@
-import type { Batch, Rng } from '@bilevel/linalg';
+import type { Rng } from '@bilevel/linalg';
 import type { Estimator } from './estimator';
 import { BatchTerms } from './batch-terms';
 import { PointCopy } from './point-copy';
+import type { RecursiveState } from './sarah-estimator';
+import { recursiveEstimate } from './sarah-estimator';
 
 /** Options of {@link pageEstimator}. */
 export interface PageOptions {
@@ -12,15 +14,10 @@ export interface PageOptions {
   readonly probability?: number;
 }
 
-interface PageState {
-  readonly base: BatchTerms;
-  readonly prev: PointCopy;
-  readonly d: Float64Array;
-  readonly full: Batch[];
+interface PageState extends RecursiveState {
   /** The coin of the refreshes: its own split of the estimator's generator, drawn once per step t ≥ 1. */
   readonly coin: Rng;
   readonly p: number;
-  refreshes: number;
 }
 
 /**
@@ -46,30 +43,7 @@ export function pageEstimator(options: PageOptions = {}): Estimator<PageState> {
       return { base, prev: new PointCopy(problem.dimZ, problem.dimX), d: new Float64Array(base.dim), full, coin: context.rng.split(), p, refreshes: 0 };
     },
     estimate(s, reads, t, out) {
-      const { base, prev, d } = s;
-      const dim = base.dim;
-      const refresh = t === 0 || s.coin.float() < s.p;
-      if (refresh) {
-        d.fill(0);
-        for (let i = 0; i < base.terms.length; i++) {
-          base.batches[i] = s.full[i];
-          base.terms[i].evaluate(reads, s.full[i].indices, base.q[i]);
-          for (let k = 0; k < dim; k++) d[k] += base.q[i][k];
-        }
-        s.refreshes++;
-      } else {
-        base.draw();
-        const q = base.scratch;
-        for (let i = 0; i < base.terms.length; i++) {
-          const b = base.batches[i].indices;
-          base.terms[i].evaluate(reads, b, base.q[i]);
-          base.terms[i].evaluate(prev, b, q);
-          for (let k = 0; k < dim; k++) d[k] += base.q[i][k] - q[k];
-        }
-      }
-      prev.save(reads);
-      out.set(d);
-      base.remember(reads, out);
+      recursiveEstimate(s, reads, t === 0 || s.coin.float() < s.p, out);
     },
     probe: (s, point, out) => s.base.probe(point, out),
     diagnostics: (s) => ({ refreshes: s.refreshes, probability: s.p }),

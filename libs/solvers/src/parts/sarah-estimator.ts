@@ -1,4 +1,5 @@
 import type { Batch } from '@bilevel/linalg';
+import type { Reads } from '../solver';
 import type { Estimator } from './estimator';
 import { BatchTerms } from './batch-terms';
 import { PointCopy } from './point-copy';
@@ -12,13 +13,47 @@ export interface SarahOptions {
   readonly period?: number;
 }
 
-interface SarahState {
+/** The state of a SARAH-type recursion (SARAH's periodic and PAGE's random refreshes). */
+export interface RecursiveState {
   readonly base: BatchTerms;
   readonly prev: PointCopy;
   readonly d: Float64Array;
   readonly full: Batch[];
-  readonly period: number;
   refreshes: number;
+}
+
+interface SarahState extends RecursiveState {
+  readonly period: number;
+}
+
+/**
+ * One step of a SARAH-type recursion into `out`: with `refresh`, d = Σ_terms q_full(w_t); otherwise
+ * d += Σ_terms [q_B(w_t) − q_B(w_{t−1})] on this step's batches. Remembers w_t for the next step.
+ */
+export function recursiveEstimate(s: RecursiveState, reads: Reads, refresh: boolean, out: Float64Array): void {
+  const { base, prev, d } = s;
+  const dim = base.dim;
+  if (refresh) {
+    d.fill(0);
+    for (let i = 0; i < base.terms.length; i++) {
+      base.batches[i] = s.full[i];
+      base.terms[i].evaluate(reads, s.full[i].indices, base.q[i]);
+      for (let k = 0; k < dim; k++) d[k] += base.q[i][k];
+    }
+    s.refreshes++;
+  } else {
+    base.draw();
+    const q = base.scratch;
+    for (let i = 0; i < base.terms.length; i++) {
+      const b = base.batches[i].indices;
+      base.terms[i].evaluate(reads, b, base.q[i]);
+      base.terms[i].evaluate(prev, b, q);
+      for (let k = 0; k < dim; k++) d[k] += base.q[i][k] - q[k];
+    }
+  }
+  prev.save(reads);
+  out.set(d);
+  base.remember(reads, out);
 }
 
 /**
@@ -45,29 +80,7 @@ export function sarahEstimator(options: SarahOptions = {}): Estimator<SarahState
       return { base, prev: new PointCopy(problem.dimZ, problem.dimX), d: new Float64Array(base.dim), full, period, refreshes: 0 };
     },
     estimate(s, reads, t, out) {
-      const { base, prev, d } = s;
-      const dim = base.dim;
-      if (t % s.period === 0) {
-        d.fill(0);
-        for (let i = 0; i < base.terms.length; i++) {
-          base.batches[i] = s.full[i];
-          base.terms[i].evaluate(reads, s.full[i].indices, base.q[i]);
-          for (let k = 0; k < dim; k++) d[k] += base.q[i][k];
-        }
-        s.refreshes++;
-      } else {
-        base.draw();
-        const q = base.scratch;
-        for (let i = 0; i < base.terms.length; i++) {
-          const b = base.batches[i].indices;
-          base.terms[i].evaluate(reads, b, base.q[i]);
-          base.terms[i].evaluate(prev, b, q);
-          for (let k = 0; k < dim; k++) d[k] += base.q[i][k] - q[k];
-        }
-      }
-      prev.save(reads);
-      out.set(d);
-      base.remember(reads, out);
+      recursiveEstimate(s, reads, t % s.period === 0, out);
     },
     probe: (s, point, out) => s.base.probe(point, out),
     diagnostics: (s) => ({ refreshes: s.refreshes, period: s.period }),
