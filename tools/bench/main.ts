@@ -16,6 +16,7 @@ const BENCHES: Record<string, { readonly about: string; readonly load: () => Pro
   datacleaning: { about: 'data hyper-cleaning on Fashion-MNIST (full data from ../shared/data when present)', load: async () => (await import('./datacleaning')).benchDataCleaning },
   deq: { about: 'deep equilibrium backward passes: SHINE, SHINE-OPA, JFB against the exact pass', load: async () => (await import('./deq')).benchDeq },
   imaging: { about: 'learned image regularizers (TV, Field of Experts; isgd, MAID): held-out PSNR and computation', load: async () => (await import('./imaging')).benchImaging },
+  foe: { about: 'one isgd step of Field of Experts denoising: CPU µs, current kernels against the baseline\'s in one run; oracle GFLOP/s vs peak', load: async () => (await import('./foe')).benchFoe },
   fewshot: { about: 'meta-learning on Omniglot: iMAML, FOMAML, Reptile, ESJ-S', load: async () => (await import('./fewshot')).benchFewshot },
   control: { about: 'certified control: CPU seconds per joint training step and LP solve, sound re-verification', load: async () => (await import('./control')).benchControl },
   dashboard: { about: 'overhead of the live dashboard on a run (target ≤ 3%)', load: async () => (await import('./dashboard')).benchDashboard },

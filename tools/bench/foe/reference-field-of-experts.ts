@@ -1,0 +1,413 @@
+// The Field of Experts as of commit 186c154 (before issue 21's imaging work), kept callable as the reference of
+// `npm run bench -- foe`: the bench times isgd with it and with the current fieldOfExperts in the same run.
+// Do not edit: it is the baseline the speed-up is measured against.
+import { InputError } from '@bilevel/problems';
+import type { PatchRegularizer, Regularizer } from '@bilevel/problems';
+
+/** The reflect index of forward-operator.ts (not exported by @bilevel/problems). */
+function reflectIndex(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  let k = ((i % period) + period) % period;
+  if (k >= n) k = period - k;
+  return k;
+}
+
+/** Options of {@link fieldOfExperts}. */
+interface FieldOfExpertsOptions {
+  /** Number of filters K. Default 8. */
+  readonly filters?: number;
+  /** Filter side s (odd, 3…9): 5 or 7 in the literature. Default 5. */
+  readonly size?: number;
+  /** Starting log-weight of every expert, α_k. Default −3. */
+  readonly logWeight?: number;
+  /** Starting log-smoothing log ν. Default −3. */
+  readonly logSmoothing?: number;
+  /**
+   * κ: the filters are stored in θ divided by κ (c_k = κ·u_k), so a step of a per-coordinate method such as Adam
+   * changes a filter coefficient κ times as much as a log-weight (a preconditioning of the parameters). Default 0.1.
+   */
+  readonly filterScale?: number;
+}
+
+/** Frequencies per axis of the grid on which the filters' transfer functions are bounded ({@link fieldOfExperts}). */
+const GRID = 256;
+/** ‖EᵀE‖ of the reflect extension by (s − 1)/2 ≤ (side − 1)/2 pixels: a pixel appears at most twice per axis. */
+const MULTIPLICITY = 4;
+/** Power iteration of the per-geometry curvature: stop at this relative change of the Rayleigh quotient… */
+const POWER_TOL = 1e-6;
+/** …or after this many iterations (warm-started, a few iterations per new θ suffice). */
+const POWER_MAX_ITER = 300;
+/** Safety factor on the converged Rayleigh quotient (it approaches λ_max from below). */
+const POWER_MARGIN = 1.02;
+
+/**
+ * The starting filters: the 2-D DCT-II basis of the smallest odd support b × b (b ≥ 3) that has K non-constant
+ * members, without the constant one, ordered by total frequency u + v (then u), each of unit ℓ2 norm, placed at the
+ * centre of the s × s filter (zeros around). For K ≤ 8 this is the complete zero-mean 3 × 3 basis: central
+ * differences, second differences and their products, local high-pass filters as image priors use.
+ */
+function dctFilters(size: number, count: number): Float64Array[] {
+  let support = 3;
+  while (support * support - 1 < count) support += 2;
+  const pad = (size - support) / 2;
+  const pairs: [number, number][] = [];
+  for (let u = 0; u < support; u++) for (let v = 0; v < support; v++) if (u + v > 0) pairs.push([u, v]);
+  pairs.sort((a, b) => a[0] + a[1] - (b[0] + b[1]) || a[0] - b[0]);
+  return pairs.slice(0, count).map(([u, v]) => {
+    const f = new Float64Array(size * size);
+    let norm = 0;
+    for (let a = 0; a < support; a++) {
+      for (let b = 0; b < support; b++) {
+        const value = Math.cos((Math.PI * (2 * a + 1) * u) / (2 * support)) * Math.cos((Math.PI * (2 * b + 1) * v) / (2 * support));
+        f[(a + pad) * size + b + pad] = value;
+        norm += value * value;
+      }
+    }
+    const inv = 1 / Math.sqrt(norm);
+    for (let t = 0; t < f.length; t++) f[t] *= inv;
+    return f;
+  });
+}
+
+/**
+ * A Field of Experts with convex experts (the bilevel-imaging variant of Roth & Black's FoE, as in the MAID paper's
+ * experiments): K learned s × s filters c_k, learned weights e^{α_k}, and a learned smoothing ν = e^{θ_ν},
+ *
+ *   R_θ(z) = Σ_k e^{α_k} Σ_p φ((c_k ⋆ z)_p),   φ(t) = √(t² + ν²),
+ *
+ * where c_k ⋆ z is the correlation with reflect boundary: t_p = Σ_{a,b} c_k[a, b] (Ez)[r + a, col + b], one response
+ * per pixel p = (r, col), E extending the image by (s − 1)/2 pixels on each side by mirroring about the edge pixel
+ * (numpy/torch `reflect`, as the blur of the deblurring task), so border pixels are regularized like the others.
+ * θ = (c_0/κ … c_{K−1}/κ (row-major, s² each), α_0 … α_{K−1}, θ_ν): K s² + K + 1 parameters, the filters scaled by
+ * 1/κ (`filterScale`, default 0.1; the formulas below are in c, and ∂/∂(c/κ) = κ ∂/∂c). With ψ = φ' = t/φ,
+ * ψ' = ν²/φ³, t = c_k ⋆ z, s = c_k ⋆ v and C_k the correlation operator (Cᵀ folds the margins back):
+ *   ∇_z R = Σ_k e^{α_k} C_kᵀψ(t),   ∇²_zz R·v = Σ_k e^{α_k} C_kᵀ(ψ'(t) s),
+ *   ∂_{α_k}⟨∇_z R, v⟩ = e^{α_k} Σ_p ψ s,   ∂_{θ_ν}⟨∇_z R, v⟩ = −Σ_k e^{α_k} Σ_p ψ' t s,
+ *   ∂_{c_k[a,b]}⟨∇_z R, v⟩ = e^{α_k} Σ_p (ψ'_p s_p (Ez)[p + (a, b)] + ψ_p (Ev)[p + (a, b)]),
+ *   ∂_{α_k} R = e^{α_k} Σ φ,   ∂_{θ_ν} R = Σ_k e^{α_k} Σ ν²/φ,   ∂_{c_k[a,b]} R = e^{α_k} Σ_p ψ_p (Ez)[p + (a, b)].
+ * Curvature: Σ_k e^{α_k} C_kᵀ diag(ψ') C_k ⪯ (1/ν) Eᵀ(Σ_k e^{α_k} V_kᵀV_k)E with V_k the 'valid' correlation on the
+ * extended grid, whose V_kᵀV_k is a compression of the Toeplitz operator of symbol |ĉ_k(ω)|²; EᵀE is diagonal with
+ * each pixel's multiplicity, at most 4 (2 per axis). So ‖∇²R‖ ≤ (4/ν) sup_ω Σ_k e^{α_k} |ĉ_k(ω)|² (`curvatureBound`);
+ * the sup is bounded by its maximum on a 256 × 256 frequency grid plus the symbol's Lipschitz constant times the grid's
+ * covering radius, and never by more than Σ_k e^{α_k} ‖c_k‖₁². The factor 4 is rarely approached: for the
+ * step of FISTA a bound image geometry uses (`curvature`) sup_z ‖∇²R(z)‖ = (1/ν) λ_max(Σ_k e^{α_k} C_kᵀC_k)
+ * (ψ' ≤ 1/ν), by power iteration warm-started from the last top eigenvector (Rayleigh quotient to relative change
+ * 1e-6, times 1.02), capped by the bound: an estimate without certificate, about half the bound's FISTA iterations.
+ * Start: the K lowest-frequency zero-mean DCT-II filters of the smallest odd support that has K of them (3 × 3 for
+ * K ≤ 8), unit norm, centred; α_k = −3, θ_ν = −3.
+ *
+ * @example fieldOfExperts({ filters: 8, size: 7 }).dimTheta // 8·49 + 8 + 1 = 401
+ */
+export function referenceFieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer {
+  const fn = 'fieldOfExperts';
+  const K = options.filters ?? 8;
+  const s = options.size ?? 5;
+  const logWeight = options.logWeight ?? -3;
+  const logSmoothing = options.logSmoothing ?? -3;
+  const kappa = options.filterScale ?? 0.1;
+  if (!(kappa > 0 && Number.isFinite(kappa))) throw new InputError(`filterScale must be a positive number, received ${String(kappa)}`, fn);
+  if (!(Number.isInteger(K) && K >= 1 && K <= 48)) throw new InputError(`filters must be an integer in 1…48, received ${String(K)}`, fn);
+  if (!(Number.isInteger(s) && s >= 3 && s <= 9 && s % 2 === 1)) throw new InputError(`size must be 3, 5, 7 or 9, received ${String(s)}`, fn);
+  if (K > s * s - 1) throw new InputError(`filters = ${K} exceeds the ${s * s - 1} zero-mean filters of size ${s}`, fn);
+  if (!Number.isFinite(logWeight)) throw new InputError(`logWeight must be a finite number, received ${String(logWeight)}`, fn);
+  if (!Number.isFinite(logSmoothing)) throw new InputError(`logSmoothing must be a finite number, received ${String(logSmoothing)}`, fn);
+  const s2 = s * s;
+  const dimTheta = K * s2 + K + 1;
+  const start = new Float64Array(dimTheta);
+  dctFilters(s, K).forEach((f, k) => start.set(f.map((e) => e / kappa), k * s2));
+  start.fill(logWeight, K * s2, K * s2 + K);
+  start[dimTheta - 1] = logSmoothing;
+
+  // curvature bound, cached for the last θ
+  const lastTheta = new Float64Array(dimTheta).fill(NaN);
+  let lastBound = NaN;
+  const cosTable = Float64Array.from({ length: GRID * s }, (_, i) => Math.cos((2 * Math.PI * Math.floor(i / s) * (i % s)) / GRID));
+  const sinTable = Float64Array.from({ length: GRID * s }, (_, i) => Math.sin((2 * Math.PI * Math.floor(i / s) * (i % s)) / GRID));
+  const partRe = new Float64Array(GRID * s);
+  const partIm = new Float64Array(GRID * s);
+  const symbol = new Float64Array(GRID * GRID);
+  const filter = new Float64Array(s2);
+  const half = (s - 1) / 2;
+  const curvatureBound = (theta: Float64Array): number => {
+    let same = true;
+    for (let i = 0; i < dimTheta; i++) if (theta[i] !== lastTheta[i]) same = false;
+    if (same) return lastBound;
+    const nu = Math.exp(theta[dimTheta - 1]);
+    symbol.fill(0);
+    let l1Bound = 0;
+    let lipschitz = 0;
+    for (let k = 0; k < K; k++) {
+      const weight = Math.exp(theta[K * s2 + k]);
+      const c = filter;
+      for (let t = 0; t < s2; t++) c[t] = kappa * theta[k * s2 + t];
+      let l1 = 0;
+      let moment = 0;
+      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) {
+        l1 += Math.abs(c[a * s + b]);
+        moment += Math.abs(c[a * s + b]) * Math.hypot(a - half, b - half);
+      }
+      l1Bound += weight * l1 * l1;
+      lipschitz += weight * 2 * l1 * moment;
+      // partial sums over b for every frequency index j2: P[j2, a] = Σ_b c[a, b] e^{−i b ω_{j2}}
+      for (let j = 0; j < GRID; j++) {
+        for (let a = 0; a < s; a++) {
+          let re = 0;
+          let im = 0;
+          for (let b = 0; b < s; b++) {
+            re += c[a * s + b] * cosTable[j * s + b];
+            im -= c[a * s + b] * sinTable[j * s + b];
+          }
+          partRe[j * s + a] = re;
+          partIm[j * s + a] = im;
+        }
+      }
+      for (let j1 = 0; j1 < GRID; j1++) {
+        for (let j2 = 0; j2 < GRID; j2++) {
+          let re = 0;
+          let im = 0;
+          for (let a = 0; a < s; a++) {
+            const cr = cosTable[j1 * s + a];
+            const ci = -sinTable[j1 * s + a];
+            const pr = partRe[j2 * s + a];
+            const pi = partIm[j2 * s + a];
+            re += cr * pr - ci * pi;
+            im += cr * pi + ci * pr;
+          }
+          symbol[j1 * GRID + j2] += weight * (re * re + im * im);
+        }
+      }
+    }
+    let gridMax = 0;
+    for (let i = 0; i < symbol.length; i++) gridMax = Math.max(gridMax, symbol[i]);
+    const radius = (Math.PI / GRID) * Math.SQRT2;
+    lastBound = (MULTIPLICITY * Math.min(l1Bound, gridMax + lipschitz * radius)) / nu;
+    lastTheta.set(theta);
+    return lastBound;
+  };
+
+  return {
+    name: 'foe',
+    dimTheta,
+    initialTheta: () => Float64Array.from(start),
+    curvatureBound,
+    bind: (width, height) => {
+      if (width < s || height < s) throw new InputError(`images of ${width}×${height} are smaller than the ${s}×${s} filters`, fn);
+      return boundFoe(width, height, K, s, kappa, curvatureBound);
+    },
+    info: { regularizer: `field of experts, ${K} filters ${s}×${s}, experts e^α_k √((c_k ⋆ z)² + ν²)`, parameters: dimTheta, filters: K, filterSize: s, filterScale: kappa },
+  };
+}
+
+function boundFoe(width: number, height: number, K: number, s: number, kappa: number, familyBound: (theta: Float64Array) => number): PatchRegularizer {
+  const s2 = s * s;
+  const pad = (s - 1) / 2;
+  // the image extended by `pad` pixels on each side by reflection; responses at every pixel of the image
+  const we = width + 2 * pad;
+  const he = height + 2 * pad;
+  const nv = width * height;
+  const rowMap = Int32Array.from({ length: he }, (_, i) => reflectIndex(i - pad, height) * width);
+  const colMap = Int32Array.from({ length: we }, (_, j) => reflectIndex(j - pad, width));
+  const ez = new Float64Array(we * he);
+  const ev = new Float64Array(we * he);
+  const eo = new Float64Array(we * he);
+  const t = new Float64Array(nv);
+  const sv = new Float64Array(nv);
+  const qa = new Float64Array(nv);
+  const qb = new Float64Array(nv);
+  const alphaAt = K * s2;
+  const nuAt = K * s2 + K;
+
+  /** dst ← E·src[so…], the reflect extension. */
+  const extend = (src: Float64Array, so: number, dst: Float64Array) => {
+    for (let i = 0; i < he; i++) {
+      const ro = so + rowMap[i];
+      const eoff = i * we;
+      for (let j = 0; j < we; j++) dst[eoff + j] = src[ro + colMap[j]];
+    }
+  };
+  /** dst[do…] += Eᵀ·ext (folds the reflected margins back onto their pixels). */
+  const fold = (ext: Float64Array, dst: Float64Array, dOff: number) => {
+    for (let i = 0; i < he; i++) {
+      const ro = dOff + rowMap[i];
+      const eoff = i * we;
+      for (let j = 0; j < we; j++) dst[ro + colMap[j]] += ext[eoff + j];
+    }
+  };
+  /** out[0…nv) ← c_k ⋆ ext (one response per image pixel). */
+  const correlate = (theta: Float64Array, k: number, ext: Float64Array, out: Float64Array) => {
+    out.fill(0);
+    const cb = k * s2;
+    for (let a = 0; a < s; a++) {
+      for (let b = 0; b < s; b++) {
+        const cab = kappa * theta[cb + a * s + b];
+        for (let r = 0; r < height; r++) {
+          const base = (r + a) * we + b;
+          const tr = r * width;
+          for (let col = 0; col < width; col++) out[tr + col] += cab * ext[base + col];
+        }
+      }
+    }
+  };
+  /** ext += C_kᵀ q on the extended grid. */
+  const correlateT = (theta: Float64Array, k: number, q: Float64Array, ext: Float64Array) => {
+    const cb = k * s2;
+    for (let a = 0; a < s; a++) {
+      for (let b = 0; b < s; b++) {
+        const cab = kappa * theta[cb + a * s + b];
+        for (let r = 0; r < height; r++) {
+          const base = (r + a) * we + b;
+          const tr = r * width;
+          for (let col = 0; col < width; col++) ext[base + col] += cab * q[tr + col];
+        }
+      }
+    }
+  };
+  /** out[k s² + (a, b)] += κ Σ_p x[p] ext[p + (a, b)] (the θ-gradient of a correlation, θ holding c/κ). */
+  const correlateFilter = (x: Float64Array, ext: Float64Array, out: Float64Array, k: number) => {
+    for (let a = 0; a < s; a++) {
+      for (let b = 0; b < s; b++) {
+        let sum = 0;
+        for (let r = 0; r < height; r++) {
+          const base = (r + a) * we + b;
+          const tr = r * width;
+          for (let col = 0; col < width; col++) sum += x[tr + col] * ext[base + col];
+        }
+        out[k * s2 + a * s + b] += kappa * sum;
+      }
+    }
+  };
+
+  // curvature: power iteration on Σ_k e^{α_k} C_kᵀC_k, warm-started from the last top eigenvector, cached per θ
+  const dimTheta = K * s2 + K + 1;
+  const lastTheta = new Float64Array(dimTheta).fill(NaN);
+  let lastCurvature = NaN;
+  let u = Float64Array.from({ length: nv }, (_, i) => Math.sin(1 + 12.9898 * i));
+  let au = new Float64Array(nv);
+  const gram = (theta: Float64Array, x: Float64Array, out: Float64Array) => {
+    extend(x, 0, ev);
+    eo.fill(0);
+    for (let k = 0; k < K; k++) {
+      const wk = Math.exp(theta[alphaAt + k]);
+      correlate(theta, k, ev, sv);
+      for (let p = 0; p < nv; p++) qa[p] = wk * sv[p];
+      correlateT(theta, k, qa, eo);
+    }
+    out.fill(0);
+    fold(eo, out, 0);
+  };
+  const curvature = (theta: Float64Array): number => {
+    let same = true;
+    for (let i = 0; i < dimTheta; i++) if (theta[i] !== lastTheta[i]) same = false;
+    if (same) return lastCurvature;
+    let rho = 0;
+    for (let it = 0; it < POWER_MAX_ITER; it++) {
+      let norm = 0;
+      for (let p = 0; p < nv; p++) norm += u[p] * u[p];
+      norm = Math.sqrt(norm);
+      for (let p = 0; p < nv; p++) u[p] /= norm;
+      gram(theta, u, au);
+      let next = 0;
+      for (let p = 0; p < nv; p++) next += u[p] * au[p];
+      [u, au] = [au, u];
+      const done = Math.abs(next - rho) <= POWER_TOL * next;
+      rho = next;
+      if (done) break;
+    }
+    lastCurvature = Math.min(familyBound(theta), (POWER_MARGIN * rho) / Math.exp(theta[nuAt]));
+    lastTheta.set(theta);
+    return lastCurvature;
+  };
+
+  return {
+    width,
+    height,
+    curvature,
+    value(theta, z, zo) {
+      const nu2 = Math.exp(2 * theta[nuAt]);
+      extend(z, zo, ez);
+      let total = 0;
+      for (let k = 0; k < K; k++) {
+        correlate(theta, k, ez, t);
+        let sum = 0;
+        for (let p = 0; p < nv; p++) sum += Math.sqrt(t[p] * t[p] + nu2);
+        total += Math.exp(theta[alphaAt + k]) * sum;
+      }
+      return total;
+    },
+    grad(theta, z, zo, out, oo, scale) {
+      const nu2 = Math.exp(2 * theta[nuAt]);
+      extend(z, zo, ez);
+      eo.fill(0);
+      for (let k = 0; k < K; k++) {
+        const wk = scale * Math.exp(theta[alphaAt + k]);
+        correlate(theta, k, ez, t);
+        for (let p = 0; p < nv; p++) qa[p] = (wk * t[p]) / Math.sqrt(t[p] * t[p] + nu2);
+        correlateT(theta, k, qa, eo);
+      }
+      fold(eo, out, oo);
+    },
+    hvp(theta, z, zo, v, vo, out, oo, scale) {
+      const nu2 = Math.exp(2 * theta[nuAt]);
+      extend(z, zo, ez);
+      extend(v, vo, ev);
+      eo.fill(0);
+      for (let k = 0; k < K; k++) {
+        const wk = scale * Math.exp(theta[alphaAt + k]);
+        correlate(theta, k, ez, t);
+        correlate(theta, k, ev, sv);
+        for (let p = 0; p < nv; p++) {
+          const phi2 = t[p] * t[p] + nu2;
+          qa[p] = (wk * nu2 * sv[p]) / (phi2 * Math.sqrt(phi2));
+        }
+        correlateT(theta, k, qa, eo);
+      }
+      fold(eo, out, oo);
+    },
+    cross(theta, z, zo, v, vo, out, scale) {
+      const nu2 = Math.exp(2 * theta[nuAt]);
+      extend(z, zo, ez);
+      extend(v, vo, ev);
+      for (let k = 0; k < K; k++) {
+        const wk = scale * Math.exp(theta[alphaAt + k]);
+        correlate(theta, k, ez, t);
+        correlate(theta, k, ev, sv);
+        let sAlpha = 0;
+        let sNu = 0;
+        for (let p = 0; p < nv; p++) {
+          const phi2 = t[p] * t[p] + nu2;
+          const phi = Math.sqrt(phi2);
+          const psi = t[p] / phi;
+          const dpsi = nu2 / (phi2 * phi);
+          sAlpha += psi * sv[p];
+          sNu += dpsi * t[p] * sv[p];
+          qa[p] = wk * dpsi * sv[p];
+          qb[p] = wk * psi;
+        }
+        out[alphaAt + k] += wk * sAlpha;
+        out[nuAt] -= wk * sNu;
+        correlateFilter(qa, ez, out, k);
+        correlateFilter(qb, ev, out, k);
+      }
+    },
+    gradTheta(theta, z, zo, out, scale) {
+      const nu2 = Math.exp(2 * theta[nuAt]);
+      extend(z, zo, ez);
+      for (let k = 0; k < K; k++) {
+        const wk = scale * Math.exp(theta[alphaAt + k]);
+        correlate(theta, k, ez, t);
+        let sPhi = 0;
+        let sInv = 0;
+        for (let p = 0; p < nv; p++) {
+          const phi = Math.sqrt(t[p] * t[p] + nu2);
+          sPhi += phi;
+          sInv += 1 / phi;
+          qa[p] = (wk * t[p]) / phi;
+        }
+        out[alphaAt + k] += wk * sPhi;
+        out[nuAt] += wk * nu2 * sInv;
+        correlateFilter(qa, ez, out, k);
+      }
+    },
+  };
+}
