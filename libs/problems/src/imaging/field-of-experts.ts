@@ -1,4 +1,5 @@
 import { InputError } from '../input-error';
+import { FoeKernels } from './foe-kernels';
 import { reflectIndex } from './forward-operator';
 import type { PatchRegularizer, Regularizer } from './regularizer';
 
@@ -29,6 +30,8 @@ const POWER_TOL = 1e-6;
 const POWER_MAX_ITER = 300;
 /** Safety factor on the converged Rayleigh quotient (it approaches λ_max from below). */
 const POWER_MARGIN = 1.02;
+/** Covering radius of the frequency grid: every ω lies within this distance of a grid point. */
+const RADIUS = (Math.PI / GRID) * Math.SQRT2;
 
 /**
  * The starting filters: the 2-D DCT-II basis of the smallest odd support b × b (b ≥ 3) that has K non-constant
@@ -85,6 +88,9 @@ function dctFilters(size: number, count: number): Float64Array[] {
  * 1e-6, times 1.02), capped by the bound: an estimate without certificate, about half the bound's FISTA iterations.
  * Start: the K lowest-frequency zero-mean DCT-II filters of the smallest odd support that has K of them (3 × 3 for
  * K ≤ 8), unit norm, centred; α_k = −3, θ_ν = −3.
+ *
+ * Cost: the correlations run as WebAssembly SIMD kernels (foe-kernels.ts; their JavaScript twins where SIMD is
+ * missing), the same bits as plain loops.
  *
  * @example fieldOfExperts({ filters: 8, size: 7 }).dimTheta // 8·49 + 8 + 1 = 401
  */
@@ -169,8 +175,7 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
     }
     let gridMax = 0;
     for (let i = 0; i < symbol.length; i++) gridMax = Math.max(gridMax, symbol[i]);
-    const radius = (Math.PI / GRID) * Math.SQRT2;
-    lastBound = (MULTIPLICITY * Math.min(l1Bound, gridMax + lipschitz * radius)) / nu;
+    lastBound = (MULTIPLICITY * Math.min(l1Bound, gridMax + lipschitz * RADIUS)) / nu;
     lastTheta.set(theta);
     return lastBound;
   };
@@ -197,15 +202,23 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
   const nv = width * height;
   const rowMap = Int32Array.from({ length: he }, (_, i) => reflectIndex(i - pad, height) * width);
   const colMap = Int32Array.from({ length: we }, (_, j) => reflectIndex(j - pad, width));
-  const ez = new Float64Array(we * he);
-  const ev = new Float64Array(we * he);
-  const eo = new Float64Array(we * he);
-  const t = new Float64Array(nv);
-  const sv = new Float64Array(nv);
+  // the correlations run in WebAssembly SIMD over buffers of one memory (foe-kernels.ts); the same bits as loops
+  const kern = new FoeKernels(width, height, K, s);
+  const { ez, ev, eo, q, qRow, resp, x: xq } = kern;
   const qa = new Float64Array(nv);
-  const qb = new Float64Array(nv);
+  const t = new Float64Array(nv);
   const alphaAt = K * s2;
   const nuAt = K * s2 + K;
+  const dimTheta = K * s2 + K + 1;
+  /** The filters κθ the kernels hold are those of this θ (by value). */
+  const filtersOf = new Float64Array(alphaAt).fill(NaN);
+  const useFilters = (theta: Float64Array) => {
+    let same = true;
+    for (let i = 0; i < alphaAt; i++) if (theta[i] !== filtersOf[i]) same = false;
+    if (same) return;
+    kern.setFilters(theta, kappa);
+    filtersOf.set(theta.subarray(0, alphaAt));
+  };
 
   /** dst ← E·src[so…], the reflect extension. */
   const extend = (src: Float64Array, so: number, dst: Float64Array) => {
@@ -223,64 +236,23 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
       for (let j = 0; j < we; j++) dst[ro + colMap[j]] += ext[eoff + j];
     }
   };
-  /** out[0…nv) ← c_k ⋆ ext (one response per image pixel). */
-  const correlate = (theta: Float64Array, k: number, ext: Float64Array, out: Float64Array) => {
-    out.fill(0);
-    const cb = k * s2;
-    for (let a = 0; a < s; a++) {
-      for (let b = 0; b < s; b++) {
-        const cab = kappa * theta[cb + a * s + b];
-        for (let r = 0; r < height; r++) {
-          const base = (r + a) * we + b;
-          const tr = r * width;
-          for (let col = 0; col < width; col++) out[tr + col] += cab * ext[base + col];
-        }
-      }
-    }
-  };
-  /** ext += C_kᵀ q on the extended grid. */
-  const correlateT = (theta: Float64Array, k: number, q: Float64Array, ext: Float64Array) => {
-    const cb = k * s2;
-    for (let a = 0; a < s; a++) {
-      for (let b = 0; b < s; b++) {
-        const cab = kappa * theta[cb + a * s + b];
-        for (let r = 0; r < height; r++) {
-          const base = (r + a) * we + b;
-          const tr = r * width;
-          for (let col = 0; col < width; col++) ext[base + col] += cab * q[tr + col];
-        }
-      }
-    }
-  };
-  /** out[k s² + (a, b)] += κ Σ_p x[p] ext[p + (a, b)] (the θ-gradient of a correlation, θ holding c/κ). */
-  const correlateFilter = (x: Float64Array, ext: Float64Array, out: Float64Array, k: number) => {
-    for (let a = 0; a < s; a++) {
-      for (let b = 0; b < s; b++) {
-        let sum = 0;
-        for (let r = 0; r < height; r++) {
-          const base = (r + a) * we + b;
-          const tr = r * width;
-          for (let col = 0; col < width; col++) sum += x[tr + col] * ext[base + col];
-        }
-        out[k * s2 + a * s + b] += kappa * sum;
-      }
-    }
-  };
+  /** The adjoint's input: q[r, c] at its place in the zero-bordered grid of the kernels. */
+  const qAt = (r: number) => (r + s - 1) * qRow + s - 1;
 
   // curvature: power iteration on Σ_k e^{α_k} C_kᵀC_k, warm-started from the last top eigenvector, cached per θ
-  const dimTheta = K * s2 + K + 1;
   const lastTheta = new Float64Array(dimTheta).fill(NaN);
   let lastCurvature = NaN;
   let u = Float64Array.from({ length: nv }, (_, i) => Math.sin(1 + 12.9898 * i));
   let au = new Float64Array(nv);
   const gram = (theta: Float64Array, x: Float64Array, out: Float64Array) => {
+    useFilters(theta);
     extend(x, 0, ev);
     eo.fill(0);
     for (let k = 0; k < K; k++) {
       const wk = Math.exp(theta[alphaAt + k]);
-      correlate(theta, k, ev, sv);
-      for (let p = 0; p < nv; p++) qa[p] = wk * sv[p];
-      correlateT(theta, k, qa, eo);
+      kern.correlate(k, ev);
+      for (let r = 0; r < height; r++) for (let c = 0, o = qAt(r), p = r * width; c < width; c++) q[o + c] = wk * resp[p + c];
+      kern.correlateT(k);
     }
     out.fill(0);
     fold(eo, out, 0);
@@ -314,88 +286,106 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
     curvature,
     value(theta, z, zo) {
       const nu2 = Math.exp(2 * theta[nuAt]);
+      useFilters(theta);
       extend(z, zo, ez);
       let total = 0;
       for (let k = 0; k < K; k++) {
-        correlate(theta, k, ez, t);
+        kern.correlate(k, ez);
         let sum = 0;
-        for (let p = 0; p < nv; p++) sum += Math.sqrt(t[p] * t[p] + nu2);
+        for (let p = 0; p < nv; p++) sum += Math.sqrt(resp[p] * resp[p] + nu2);
         total += Math.exp(theta[alphaAt + k]) * sum;
       }
       return total;
     },
     grad(theta, z, zo, out, oo, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
+      useFilters(theta);
       extend(z, zo, ez);
       eo.fill(0);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
-        correlate(theta, k, ez, t);
-        for (let p = 0; p < nv; p++) qa[p] = (wk * t[p]) / Math.sqrt(t[p] * t[p] + nu2);
-        correlateT(theta, k, qa, eo);
+        kern.correlate(k, ez);
+        for (let r = 0; r < height; r++) {
+          for (let c = 0, o = qAt(r), p = r * width; c < width; c++) {
+            const tp = resp[p + c];
+            q[o + c] = (wk * tp) / Math.sqrt(tp * tp + nu2);
+          }
+        }
+        kern.correlateT(k);
       }
       fold(eo, out, oo);
     },
     hvp(theta, z, zo, v, vo, out, oo, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
+      useFilters(theta);
       extend(z, zo, ez);
       extend(v, vo, ev);
       eo.fill(0);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
-        correlate(theta, k, ez, t);
-        correlate(theta, k, ev, sv);
-        for (let p = 0; p < nv; p++) {
-          const phi2 = t[p] * t[p] + nu2;
-          qa[p] = (wk * nu2 * sv[p]) / (phi2 * Math.sqrt(phi2));
+        kern.correlate(k, ez);
+        t.set(resp);
+        kern.correlate(k, ev);
+        for (let r = 0; r < height; r++) {
+          for (let c = 0, o = qAt(r), p = r * width; c < width; c++) {
+            const tp = t[p + c];
+            const phi2 = tp * tp + nu2;
+            q[o + c] = (wk * nu2 * resp[p + c]) / (phi2 * Math.sqrt(phi2));
+          }
         }
-        correlateT(theta, k, qa, eo);
+        kern.correlateT(k);
       }
       fold(eo, out, oo);
     },
     cross(theta, z, zo, v, vo, out, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
+      useFilters(theta);
       extend(z, zo, ez);
       extend(v, vo, ev);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
-        correlate(theta, k, ez, t);
-        correlate(theta, k, ev, sv);
+        kern.correlate(k, ez);
+        t.set(resp);
+        kern.correlate(k, ev);
         let sAlpha = 0;
         let sNu = 0;
         for (let p = 0; p < nv; p++) {
-          const phi2 = t[p] * t[p] + nu2;
+          const tp = t[p];
+          const sp = resp[p];
+          const phi2 = tp * tp + nu2;
           const phi = Math.sqrt(phi2);
-          const psi = t[p] / phi;
+          const psi = tp / phi;
           const dpsi = nu2 / (phi2 * phi);
-          sAlpha += psi * sv[p];
-          sNu += dpsi * t[p] * sv[p];
-          qa[p] = wk * dpsi * sv[p];
-          qb[p] = wk * psi;
+          sAlpha += psi * sp;
+          sNu += dpsi * tp * sp;
+          xq[p] = wk * dpsi * sp;
+          qa[p] = wk * psi;
         }
         out[alphaAt + k] += wk * sAlpha;
         out[nuAt] -= wk * sNu;
-        correlateFilter(qa, ez, out, k);
-        correlateFilter(qb, ev, out, k);
+        kern.correlateFilter(ez, kappa, out, k * s2);
+        xq.set(qa);
+        kern.correlateFilter(ev, kappa, out, k * s2);
       }
     },
     gradTheta(theta, z, zo, out, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
+      useFilters(theta);
       extend(z, zo, ez);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
-        correlate(theta, k, ez, t);
+        kern.correlate(k, ez);
         let sPhi = 0;
         let sInv = 0;
         for (let p = 0; p < nv; p++) {
-          const phi = Math.sqrt(t[p] * t[p] + nu2);
+          const phi = Math.sqrt(resp[p] * resp[p] + nu2);
           sPhi += phi;
           sInv += 1 / phi;
-          qa[p] = (wk * t[p]) / phi;
+          xq[p] = (wk * resp[p]) / phi;
         }
         out[alphaAt + k] += wk * sPhi;
         out[nuAt] += wk * nu2 * sInv;
-        correlateFilter(qa, ez, out, k);
+        kern.correlateFilter(ez, kappa, out, k * s2);
       }
     },
   };
