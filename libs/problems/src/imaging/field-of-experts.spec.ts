@@ -126,3 +126,34 @@ test('fieldOfExperts: curvature = sup_z ‖∇²R‖ (attained at z = 0, ψ′ =
     assert.ok(u.reduce((acc, e, i) => acc + e * hz[i], 0) / u.reduce((acc, e) => acc + e * e, 0) <= lambda);
   }
 });
+
+test('fieldOfExperts: HVPs and cross terms reuse the filter responses of an image only when θ\'s filters and the image are the same values', () => {
+  const family = fieldOfExperts({ filters: 3, size: 5 });
+  const [w, h] = [9, 7];
+  const n = w * h;
+  const theta = family.initialTheta().map((e, i) => e + 0.2 * Math.sin(i));
+  const other = theta.map((e, i) => (i < 3 * 25 ? e * 1.1 : e));
+  const image = (seed: number) => Float64Array.from({ length: 2 * n }, (_, i) => Math.cos(seed + i * 0.37));
+  const v = Float64Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 1.3));
+  /** hvp and cross at (θ, z[zo…]) on a fresh binding (no cache) and on `reg` (a cache filled by earlier calls). */
+  const both = (reg: ReturnType<typeof family.bind>, th: Float64Array, z: Float64Array, zo: number) => {
+    const hv = new Float64Array(n);
+    const cross = new Float64Array(family.dimTheta);
+    reg.hvp(th, z, zo, v, 0, hv, 0, 1);
+    reg.cross(th, z, zo, v, 0, cross, 1);
+    return { hv, cross };
+  };
+  const reg = family.bind(w, h);
+  const z = image(1);
+  both(reg, theta, z, 0);
+  both(reg, other, z, n); // same array, other offset, other filters
+  for (let seed = 10; seed < 22; seed++) both(reg, theta, image(seed), 0); // more images than the cache holds
+  assert.deepEqual(both(reg, theta, z, 0), both(family.bind(w, h), theta, z, 0));
+  assert.deepEqual(both(reg, other, z, n), both(family.bind(w, h), other, z, n));
+  // the same array changed in place: new responses
+  z[5] += 0.25;
+  assert.deepEqual(both(reg, theta, z, 0), both(family.bind(w, h), theta, z, 0));
+  // only α or ν changed: the responses are reused, the result is that of a fresh binding
+  const reweighted = theta.map((e, i) => (i >= 3 * 25 ? e + 0.3 : e));
+  assert.deepEqual(both(reg, reweighted, z, 0), both(family.bind(w, h), reweighted, z, 0));
+});

@@ -90,7 +90,8 @@ function dctFilters(size: number, count: number): Float64Array[] {
  * K ≤ 8), unit norm, centred; α_k = −3, θ_ν = −3.
  *
  * Cost: the correlations run as WebAssembly SIMD kernels (foe-kernels.ts; their JavaScript twins where SIMD is
- * missing), the same bits as plain loops.
+ * missing), the same bits as plain loops; HVPs and the cross term reuse an image's responses c_k ⋆ z while θ's
+ * filters and the image keep their values (the Hessian of a CG solve is taken at one z).
  *
  * @example fieldOfExperts({ filters: 8, size: 7 }).dimTheta // 8·49 + 8 + 1 = 401
  */
@@ -193,6 +194,9 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
   };
 }
 
+/** How many images' filter responses c_k ⋆ z a bound Field of Experts keeps for its HVPs (a CG batch's images). */
+const RESPONSE_CACHE_SLOTS = 8;
+
 function boundFoe(width: number, height: number, K: number, s: number, kappa: number, familyBound: (theta: Float64Array) => number): PatchRegularizer {
   const s2 = s * s;
   const pad = (s - 1) / 2;
@@ -206,7 +210,6 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
   const kern = new FoeKernels(width, height, K, s);
   const { ez, ev, eo, q, qRow, resp, x: xq } = kern;
   const qa = new Float64Array(nv);
-  const t = new Float64Array(nv);
   const alphaAt = K * s2;
   const nuAt = K * s2 + K;
   const dimTheta = K * s2 + K + 1;
@@ -238,6 +241,35 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
   };
   /** The adjoint's input: q[r, c] at its place in the zero-bordered grid of the kernels. */
   const qAt = (r: number) => (r + s - 1) * qRow + s - 1;
+
+  /**
+   * The responses c_k ⋆ z of all K filters (K × nv) of the image z[zo…] at θ's filters, from a cache of the last
+   * RESPONSE_CACHE_SLOTS images keyed by value (the filters and the image): a CG solve multiplies by the Hessian at
+   * the same z many times, and the outer step's cross term at that z again. ez holds E z on return.
+   */
+  const slots = Array.from({ length: RESPONSE_CACHE_SLOTS }, () => ({ filters: new Float64Array(alphaAt).fill(NaN), z: new Float64Array(nv), t: null as Float64Array | null }));
+  let nextSlot = 0;
+  const responses = (theta: Float64Array, z: Float64Array, zo: number): Float64Array => {
+    useFilters(theta);
+    extend(z, zo, ez);
+    for (const slot of slots) {
+      if (slot.t === null) continue;
+      let same = true;
+      for (let i = 0; i < alphaAt && same; i++) if (theta[i] !== slot.filters[i]) same = false;
+      for (let p = 0; p < nv && same; p++) if (z[zo + p] !== slot.z[p]) same = false;
+      if (same) return slot.t;
+    }
+    const slot = slots[nextSlot];
+    nextSlot = (nextSlot + 1) % RESPONSE_CACHE_SLOTS;
+    slot.t ??= new Float64Array(K * nv);
+    for (let k = 0; k < K; k++) {
+      kern.correlate(k, ez);
+      slot.t.set(resp, k * nv);
+    }
+    slot.filters.set(theta.subarray(0, alphaAt));
+    slot.z.set(z.subarray(zo, zo + nv));
+    return slot.t;
+  };
 
   // curvature: power iteration on Σ_k e^{α_k} C_kᵀC_k, warm-started from the last top eigenvector, cached per θ
   const lastTheta = new Float64Array(dimTheta).fill(NaN);
@@ -317,18 +349,15 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
     },
     hvp(theta, z, zo, v, vo, out, oo, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
-      useFilters(theta);
-      extend(z, zo, ez);
+      const t = responses(theta, z, zo);
       extend(v, vo, ev);
       eo.fill(0);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
-        kern.correlate(k, ez);
-        t.set(resp);
         kern.correlate(k, ev);
         for (let r = 0; r < height; r++) {
           for (let c = 0, o = qAt(r), p = r * width; c < width; c++) {
-            const tp = t[p + c];
+            const tp = t[k * nv + p + c];
             const phi2 = tp * tp + nu2;
             q[o + c] = (wk * nu2 * resp[p + c]) / (phi2 * Math.sqrt(phi2));
           }
@@ -339,18 +368,15 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
     },
     cross(theta, z, zo, v, vo, out, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
-      useFilters(theta);
-      extend(z, zo, ez);
+      const t = responses(theta, z, zo);
       extend(v, vo, ev);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
-        kern.correlate(k, ez);
-        t.set(resp);
         kern.correlate(k, ev);
         let sAlpha = 0;
         let sNu = 0;
         for (let p = 0; p < nv; p++) {
-          const tp = t[p];
+          const tp = t[k * nv + p];
           const sp = resp[p];
           const phi2 = tp * tp + nu2;
           const phi = Math.sqrt(phi2);
