@@ -26,9 +26,11 @@ interface Tracked {
   readonly d: Float64Array;
 }
 
+/** A sampler and its memory; q and d are the memory's own buffers, with which its update runs in SIMD (SagaMemory). */
 function tracked(sampler: BlockSampler, dim: number): Tracked {
   const weights = Array.from({ length: sampler.nBlocks }, (_, b) => sampler.block(b).weight);
-  return { sampler, memory: new SagaMemory(sampler.nBlocks, dim, weights), q: new Float64Array(dim), d: new Float64Array(dim) };
+  const memory = new SagaMemory(sampler.nBlocks, dim, weights);
+  return { sampler, memory, q: memory.q, d: memory.out };
 }
 
 /** A sampler with no memory, for a quantity the sparse path does not track. */

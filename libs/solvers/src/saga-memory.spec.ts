@@ -6,6 +6,7 @@ import { saba } from './saba';
 import { soba } from './soba';
 import { createSolver, SOLVERS } from './registry';
 import { quadraticProblem } from '@bilevel/problems';
+import { simdAvailable } from '@bilevel/linalg';
 import { countingProblem, emptyCounts } from './oracle-counts';
 
 test('SagaMemory: d = q − m_j + m̄, then m̄ tracks the weighted mean of the rows', () => {
@@ -41,6 +42,32 @@ test('SagaMemory.direction gives the bits of the one-coordinate-a-pass reference
         mean[k] += weights[j] * diff;
         rows[j * dim + k] = q[k];
         assert.ok(Object.is(d[k], ref), `dim ${dim}, step ${t}, d[${k}]: ${d[k]} vs ${ref}`);
+      }
+    }
+    assert.deepEqual(Array.from(mem.mean), Array.from(mean));
+    assert.deepEqual(Array.from(mem.rows), Array.from(rows));
+  }
+});
+
+test('SagaMemory.direction in SIMD (rows of 256 entries or more, the memory’s own q and out) gives the bits of the reference', () => {
+  for (const dim of [256, 257, 301]) {
+    const weights = [0.5, 0.3, 0.2];
+    const mem = new SagaMemory(3, dim, weights);
+    // with SIMD the table and the buffers share one WebAssembly arena (BILEVEL_KERNELS=js: plain arrays, the loop)
+    assert.equal(mem.q.buffer === mem.rows.buffer && mem.out.buffer === mem.rows.buffer, simdAvailable());
+    const rows = new Float64Array(3 * dim);
+    const mean = new Float64Array(dim);
+    for (let t = 0; t < 12; t++) {
+      const j = (t * 7) % 3;
+      for (let k = 0; k < dim; k++) mem.q[k] = (Math.sin(1.3 * t + 0.7 * k) / (k + 1)) * 10 ** ((k % 7) - 3);
+      const q = Float64Array.from(mem.q);
+      mem.direction(j, mem.q, mem.out);
+      for (let k = 0; k < dim; k++) {
+        const diff = q[k] - rows[j * dim + k];
+        const ref = diff + mean[k];
+        mean[k] += weights[j] * diff;
+        rows[j * dim + k] = q[k];
+        assert.ok(Object.is(mem.out[k], ref), `dim ${dim}, step ${t}, d[${k}]: ${mem.out[k]} vs ${ref}`);
       }
     }
     assert.deepEqual(Array.from(mem.mean), Array.from(mean));

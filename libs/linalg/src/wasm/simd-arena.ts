@@ -17,6 +17,7 @@ interface SimdExports {
     acc: number, scale: number, mean: number, cols: number, alpha: number,
     s0: number, s1: number, s2: number, s3: number, s4: number, s5: number, s6: number, s7: number, s8: number, s9: number,
   ): void;
+  sagaDirection(row: number, mean: number, q: number, out: number, n: number, w: number): void;
 }
 
 /** Compressed sparse rows of 8-bit values with 16-bit column indices (the layout of the pixel kernels). */
@@ -199,5 +200,14 @@ export class SimdArena {
       acc.byteOffset, scale.byteOffset, mean.byteOffset, scale.length, alpha,
       sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8], sums[9],
     );
+  }
+
+  /**
+   * One SAGA memory update (twin of SagaMemory.direction in @bilevel/solvers, same bits) on row j of a table, the
+   * row `rows[at .. at + n)` with n = mean.length: with diff = q − row, out = diff + mean, then mean ← mean + w·diff
+   * and row ← q. All four arrays must be in the arena (q and out of length n at least), out overlapping none of them.
+   */
+  sagaDirection(rows: Float64Array, at: number, mean: Float64Array, q: Float64Array, out: Float64Array, w: number): void {
+    this.k.sagaDirection(rows.byteOffset + 8 * at, mean.byteOffset, q.byteOffset, out.byteOffset, mean.length, w);
   }
 }

@@ -333,4 +333,32 @@
         (v128.store offset=64 (local.get $q) (f64x2.mul (local.get $s) (f64x2.sub (v128.load offset=64 (local.get $q)) (f64x2.mul (local.get $mu) (local.get $w4)))))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $pLoop))))
+
+  ;; One SAGA memory update (twin of SagaMemory.direction): with diff = q - row,
+  ;; out = diff + mean, mean <- mean + w diff, row <- q, over n float64; two coordinates a lane pair, the last one
+  ;; alone when n is odd. out must not overlap q, row or mean.
+  (func (export "sagaDirection") (param $row i32) (param $mean i32) (param $q i32) (param $out i32) (param $n i32) (param $w f64)
+    (local $b i32) (local $end i32) (local $wv v128) (local $qv v128) (local $diff v128) (local $m v128)
+    (local $qs f64) (local $ds f64) (local $ms f64)
+    (local.set $wv (f64x2.splat (local.get $w)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3)))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $b) (local.get $end)))
+        (local.set $qv (v128.load (i32.add (local.get $q) (local.get $b))))
+        (local.set $diff (f64x2.sub (local.get $qv) (v128.load (i32.add (local.get $row) (local.get $b)))))
+        (local.set $m (v128.load (i32.add (local.get $mean) (local.get $b))))
+        (v128.store (i32.add (local.get $out) (local.get $b)) (f64x2.add (local.get $diff) (local.get $m)))
+        (v128.store (i32.add (local.get $mean) (local.get $b)) (f64x2.add (local.get $m) (f64x2.mul (local.get $wv) (local.get $diff))))
+        (v128.store (i32.add (local.get $row) (local.get $b)) (local.get $qv))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $qs (f64.load (i32.add (local.get $q) (local.get $b))))
+        (local.set $ds (f64.sub (local.get $qs) (f64.load (i32.add (local.get $row) (local.get $b)))))
+        (local.set $ms (f64.load (i32.add (local.get $mean) (local.get $b))))
+        (f64.store (i32.add (local.get $out) (local.get $b)) (f64.add (local.get $ds) (local.get $ms)))
+        (f64.store (i32.add (local.get $mean) (local.get $b)) (f64.add (local.get $ms) (f64.mul (local.get $w) (local.get $ds))))
+        (f64.store (i32.add (local.get $row) (local.get $b)) (local.get $qs)))))
 )
