@@ -157,3 +157,18 @@ test('fieldOfExperts: HVPs and cross terms reuse the filter responses of an imag
   const reweighted = theta.map((e, i) => (i >= 3 * 25 ? e + 0.3 : e));
   assert.deepEqual(both(reg, reweighted, z, 0), both(family.bind(w, h), reweighted, z, 0));
 });
+
+test('fieldOfExperts: the curvature is the certified bound where the bound is below the power-iteration estimate (a corner tap on a 3×3 image: λ_max = 4c²)', () => {
+  const family = fieldOfExperts({ filters: 1, size: 3 });
+  const reg = family.bind(3, 3);
+  const theta = family.initialTheta();
+  family.curvatureBound(theta); // a grid computed first, at another θ: the bound's shortcut has a frequency to try
+  // c = κ·θ: one tap at the window's corner, weight e^0, ν = e^0. The reflect extension shows the centre pixel 4
+  // times in the corner-shifted window, so λ_max(CᵀC) = 4c² and the estimate 1.02·4c² exceeds the bound 4·‖c‖₁² = 4c²
+  const corner = new Float64Array(family.dimTheta);
+  corner[0] = 5; // c = 0.5
+  const curvature = reg.curvature(corner);
+  const bound = family.curvatureBound(corner);
+  assert.equal(bound, 4 * 0.25);
+  assert.equal(curvature, bound);
+});

@@ -91,7 +91,9 @@ function dctFilters(size: number, count: number): Float64Array[] {
  *
  * Cost: the correlations run as WebAssembly SIMD kernels (foe-kernels.ts; their JavaScript twins where SIMD is
  * missing), the same bits as plain loops; HVPs and the cross term reuse an image's responses c_k ⋆ z while θ's
- * filters and the image keep their values (the Hessian of a CG solve is taken at one z).
+ * filters and the image keep their values (the Hessian of a CG solve is taken at one z); and `curvature` computes the
+ * frequency grid of the bound only when a lower bound on it (the symbol at the last grid's maximum) does not already
+ * exceed the power-iteration estimate, so the minimum is the same number.
  *
  * @example fieldOfExperts({ filters: 8, size: 7 }).dimTheta // 8·49 + 8 + 1 = 401
  */
@@ -118,6 +120,8 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
   // curvature bound, cached for the last θ
   const lastTheta = new Float64Array(dimTheta).fill(NaN);
   let lastBound = NaN;
+  /** Index j1·GRID + j2 of the largest symbol of the last grid (−1 before the first). */
+  let lastArgmax = -1;
   const cosTable = Float64Array.from({ length: GRID * s }, (_, i) => Math.cos((2 * Math.PI * Math.floor(i / s) * (i % s)) / GRID));
   const sinTable = Float64Array.from({ length: GRID * s }, (_, i) => Math.sin((2 * Math.PI * Math.floor(i / s) * (i % s)) / GRID));
   const partRe = new Float64Array(GRID * s);
@@ -175,10 +179,60 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
       }
     }
     let gridMax = 0;
-    for (let i = 0; i < symbol.length; i++) gridMax = Math.max(gridMax, symbol[i]);
+    for (let i = 0; i < symbol.length; i++) {
+      if (symbol[i] > gridMax) lastArgmax = i;
+      gridMax = Math.max(gridMax, symbol[i]);
+    }
     lastBound = (MULTIPLICITY * Math.min(l1Bound, gridMax + lipschitz * RADIUS)) / nu;
     lastTheta.set(theta);
     return lastBound;
+  };
+  /**
+   * Whether curvatureBound(θ) ≥ value, without the frequency grid when it can: the symbol at the frequency where
+   * the last grid had its maximum, computed with the grid's own operations (the same bits as its grid entry), bounds
+   * the grid's maximum from below, so (4/ν)·min(Σ e^α ‖c‖₁², that symbol + Lipschitz·radius) bounds the bound from
+   * below (rounding is monotone); only when that falls short of `value` is the grid computed.
+   */
+  const boundAtLeast = (theta: Float64Array, value: number): boolean => {
+    let same = true;
+    for (let i = 0; i < dimTheta; i++) if (theta[i] !== lastTheta[i]) same = false;
+    if (same || lastArgmax < 0) return curvatureBound(theta) >= value;
+    const nu = Math.exp(theta[dimTheta - 1]);
+    const j1 = Math.floor(lastArgmax / GRID);
+    const j2 = lastArgmax % GRID;
+    let l1Bound = 0;
+    let lipschitz = 0;
+    let at = 0;
+    for (let k = 0; k < K; k++) {
+      const weight = Math.exp(theta[K * s2 + k]);
+      const c = filter;
+      for (let t = 0; t < s2; t++) c[t] = kappa * theta[k * s2 + t];
+      let l1 = 0;
+      let moment = 0;
+      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) {
+        l1 += Math.abs(c[a * s + b]);
+        moment += Math.abs(c[a * s + b]) * Math.hypot(a - half, b - half);
+      }
+      l1Bound += weight * l1 * l1;
+      lipschitz += weight * 2 * l1 * moment;
+      let re = 0;
+      let im = 0;
+      for (let a = 0; a < s; a++) {
+        let pr = 0;
+        let pi = 0;
+        for (let b = 0; b < s; b++) {
+          pr += c[a * s + b] * cosTable[j2 * s + b];
+          pi -= c[a * s + b] * sinTable[j2 * s + b];
+        }
+        const cr = cosTable[j1 * s + a];
+        const ci = -sinTable[j1 * s + a];
+        re += cr * pr - ci * pi;
+        im += cr * pi + ci * pr;
+      }
+      at += weight * (re * re + im * im);
+    }
+    if ((MULTIPLICITY * Math.min(l1Bound, at + lipschitz * RADIUS)) / nu >= value) return true;
+    return curvatureBound(theta) >= value;
   };
 
   return {
@@ -188,7 +242,7 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
     curvatureBound,
     bind: (width, height) => {
       if (width < s || height < s) throw new InputError(`images of ${width}×${height} are smaller than the ${s}×${s} filters`, fn);
-      return boundFoe(width, height, K, s, kappa, curvatureBound);
+      return boundFoe(width, height, K, s, kappa, curvatureBound, boundAtLeast);
     },
     info: { regularizer: `field of experts, ${K} filters ${s}×${s}, experts e^α_k √((c_k ⋆ z)² + ν²)`, parameters: dimTheta, filters: K, filterSize: s, filterScale: kappa },
   };
@@ -197,7 +251,15 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
 /** How many images' filter responses c_k ⋆ z a bound Field of Experts keeps for its HVPs (a CG batch's images). */
 const RESPONSE_CACHE_SLOTS = 8;
 
-function boundFoe(width: number, height: number, K: number, s: number, kappa: number, familyBound: (theta: Float64Array) => number): PatchRegularizer {
+function boundFoe(
+  width: number,
+  height: number,
+  K: number,
+  s: number,
+  kappa: number,
+  familyBound: (theta: Float64Array) => number,
+  familyBoundAtLeast: (theta: Float64Array, value: number) => boolean,
+): PatchRegularizer {
   const s2 = s * s;
   const pad = (s - 1) / 2;
   // the image extended by `pad` pixels on each side by reflection; responses at every pixel of the image
@@ -307,7 +369,9 @@ function boundFoe(width: number, height: number, K: number, s: number, kappa: nu
       rho = next;
       if (done) break;
     }
-    lastCurvature = Math.min(familyBound(theta), (POWER_MARGIN * rho) / Math.exp(theta[nuAt]));
+    // min(family bound, estimate), the family bound computed only when it may be the smaller
+    const estimate = (POWER_MARGIN * rho) / Math.exp(theta[nuAt]);
+    lastCurvature = familyBoundAtLeast(theta, estimate) ? estimate : Math.min(familyBound(theta), estimate);
     lastTheta.set(theta);
     return lastCurvature;
   };
