@@ -1,4 +1,3 @@
-import type { Basis, Highs, LegacyHighs } from 'highs';
 import type { StopSignal } from '@bilevel/verify';
 import { throwIfStopped } from '@bilevel/verify';
 import { Polynomial, monomialBasis } from './polynomial';
@@ -8,12 +7,7 @@ import { ballBox, paramVertices } from './systems/control-system';
 import type { CertificateTerms } from './systems/certificate-terms';
 import { checkedTerms } from './systems/certificate-terms';
 import type { FeaturePolicy } from './policy';
-
-/**
- * The HiGHS runtime (`await (await import('highs')).default()`), injected: its one-shot `solve` of CPLEX LP text,
- * and optionally `createModel` for re-solves warm-started from the previous optimal basis.
- */
-export type LpSolver = Pick<LegacyHighs, 'solve'> & Partial<Pick<Highs, 'createModel'>>;
+import type { LpBasis, LpModel, LpSolver } from './lp-solver';
 
 /** Options of {@link CertificateLp}. */
 export interface CertificateLpOptions {
@@ -190,8 +184,8 @@ export class CertificateLp {
   /** The blocks compiled to arrays for the warm path (built at the first warm solve). */
   private compiled: CompiledBlock[] | null = null;
   /** The basis the latest solve ended at (where the next one starts) and the one it started from. */
-  private lastBasis: Basis | null = null;
-  private startBasis: Basis | null = null;
+  private lastBasis: LpBasis | null = null;
+  private startBasis: LpBasis | null = null;
   private muCount = 0;
   private readonly warm: boolean;
   /** regionOfAttraction: M ≤ roaRatio·m (fraction·R²/r²); 0 when off. */
@@ -485,9 +479,8 @@ export class CertificateLp {
         status = sol.Status;
         if (status === 'Optimal') {
           cStar = sol.ObjectiveValue;
-          const cols = sol.Columns as Record<string, { Primal: number }>;
-          for (let j = 0; j < J; j++) beta[j] = cols[`b${j}`]?.Primal ?? 0;
-          rowDual = (sol.Rows as { Dual: number }[]).map((r) => r.Dual);
+          for (let j = 0; j < J; j++) beta[j] = sol.Columns[`b${j}`]?.Primal ?? 0;
+          rowDual = sol.Rows.map((r) => r.Dual ?? NaN);
         }
       } catch (err) {
         status = `Solve error: ${(err as Error).message}`;
@@ -702,7 +695,7 @@ export class CertificateLp {
     let cStar = NaN;
     const beta = new Float64Array(J);
     let rowDual: ArrayLike<number> = [];
-    let model: ReturnType<NonNullable<LpSolver['createModel']>> | null = null;
+    let model: LpModel | null = null;
     try {
       model = this.lp.createModel!({ numCols: nCols, numRows: nRows, colCost, colLower, colUpper, rowLower, rowUpper, matrix });
       model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex' });

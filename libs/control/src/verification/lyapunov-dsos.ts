@@ -1,5 +1,5 @@
 import { addDown, addUp, mulDown, mulUp } from '@bilevel/verify';
-import type { LpSolver } from '../certificate-lp';
+import type { LpSolver } from '../lp-solver';
 import { dsosProducts } from '../certificate-lp';
 import { Polynomial } from '../polynomial';
 import type { FeaturePolicy } from '../policy';
@@ -168,7 +168,7 @@ export function verifyLyapunovDsos(system: ControlSystem, policy: FeaturePolicy,
       margin = -Infinity;
       break;
     }
-    const cols = sol.Columns as Record<string, { Primal: number }>;
+    const cols = sol.Columns;
     const cBar = cols.c?.Primal ?? 0;
     const mu = products.map((_, k) => Math.max(0, cols[`m${k}`]?.Primal ?? 0));
     // residual r = p − c̄ s − Σ μ H, each coefficient with its rounding bound
