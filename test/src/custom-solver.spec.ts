@@ -1,5 +1,5 @@
-// The README's "How to add a solver" example, kept compiling and running: SABA's inner and linear-system parts
-// with a plain SGD outer part, under the gauss-seidel schedule.
+// The "Write a part" example of docs/solvers-and-parts.md (once the README's "How to add a solver"), kept compiling
+// and running: SABA's inner and linear-system parts with a plain SGD outer part, under the gauss-seidel schedule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastValueFrom } from 'rxjs';

@@ -1,4 +1,5 @@
-// The README's "Assemble a pipeline from parts" example, kept compiling and running.
+// The "Assemble a pipeline from parts" example of docs/solvers-and-parts.md (once the README's), kept compiling and
+// running from the libraries' own entry points.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastValueFrom } from 'rxjs';

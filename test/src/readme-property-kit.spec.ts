@@ -1,4 +1,4 @@
-// The README's property-kit example, kept compiling and passing.
+// The property-kit example of docs/property-kit.md (once the README's), kept compiling and passing.
 import { test } from 'node:test';
 import { saba } from '@bilevel/solvers';
 import { checkSolver, safeSabaOptions } from '@bilevel/verify';

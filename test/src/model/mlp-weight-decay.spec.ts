@@ -1,4 +1,4 @@
-// The README's worked example of modelProblem, run as it ships (examples/mlp-weight-decay.ts is imported, so the
+// The worked example of modelProblem (docs/model-engine.md), run as it ships (examples/mlp-weight-decay.ts is imported, so the
 // two cannot drift): SABA tunes the per-layer weight decay of an MLP on the bundled breast-cancer data and the
 // validation loss h(x) = F(z*(x)) falls from the start to the local minimum that full-batch L-BFGS on exact
 // hypergradients finds from SABA's end. Bounded by SABA's 2000 iterations, not by time.
