@@ -1,12 +1,14 @@
-// Extracts the fenced code blocks of the Markdown guides in docs/, for the test that runs every one of them.
+// Extracts the fenced code blocks of the README and of the Markdown guides in docs/, for the test that runs every one
+// of them.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 /** What the runner does with a block, from its info string (the words after the opening fence). */
 export type BlockKind = 'ts' | 'sh' | 'json' | 'skip' | 'text';
 
 /** One fenced block of a guide. */
 export interface GuideBlock {
+  /** The file's path from the repository's root: `README.md`, `docs/problems.md`. */
   readonly guide: string;
   /** 1-based line of the opening fence. */
   readonly line: number;
@@ -56,7 +58,32 @@ export function guideFiles(docsDir: string): string[] {
     .map((name) => join(docsDir, name));
 }
 
-/** Every block of every guide in `docsDir`. */
-export function guideBlocks(docsDir: string): GuideBlock[] {
-  return guideFiles(docsDir).flatMap((path) => extractBlocks(path.slice(path.lastIndexOf('/') + 1), readFileSync(path, 'utf8')));
+/** The documents a user reads, whose blocks run and whose links must resolve: the README, then the guides in docs/. */
+export function documentFiles(root: string): string[] {
+  return [join(root, 'README.md'), ...guideFiles(join(root, 'docs'))];
+}
+
+/** Every block of the README and of every guide, each named by its file's path from `root`. */
+export function guideBlocks(root: string): GuideBlock[] {
+  return documentFiles(root).flatMap((path) => extractBlocks(relative(root, path), readFileSync(path, 'utf8')));
+}
+
+/**
+ * The anchors of a Markdown text's headings as GitHub makes them (`## The grid file` → `the-grid-file`): lower case,
+ * every character that is not a letter, digit, space, `-` or `_` dropped, spaces made `-`; a repeated anchor gets
+ * `-1`, `-2`… Headings inside fenced code blocks are not headings.
+ */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (/^```/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const base = (heading[1] ?? '').toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    let anchor = base;
+    for (let k = 1; anchors.has(anchor); k++) anchor = `${base}-${k}`;
+    anchors.add(anchor);
+  }
+  return anchors;
 }

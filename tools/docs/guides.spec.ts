@@ -1,4 +1,4 @@
-// Every code block of the guides in docs/ runs: `ts` blocks as programs through tsx (importing the workspace packages
+// Every code block of the README and of the guides in docs/ runs: `ts` blocks as programs through tsx (importing the workspace packages
 // as a user's code does, `@bilevel/...`), `sh` blocks through bash, `json` blocks are parsed. A block that throws, exits
 // non-zero or fails its own assertions fails its test, named by guide and line. A TypeScript block runs from the
 // repository's root (its paths are a clone's) from a file in a scratch folder outside the repository whose
@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { blockKind, extractBlocks, guideBlocks, guideFiles } from './guide-blocks';
+import { blockKind, documentFiles, extractBlocks, guideBlocks, headingAnchors } from './guide-blocks';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 /** Safety net only: a block normally ends in seconds; a hung one is killed (with its process group) after this. */
@@ -76,21 +76,33 @@ describe('guide code blocks', () => {
   });
 });
 
-// GUIDES=problems.md,sweeps.md runs those guides only (while writing them); the full suite runs all
+// GUIDES=problems.md,README.md runs the blocks of those files only (while writing them); the full suite runs all
 const only = process.env.GUIDES?.split(',').filter((g) => g !== '');
-const blocks = guideBlocks(join(ROOT, 'docs')).filter((b) => !only || only.includes(b.guide));
+const blocks = guideBlocks(ROOT).filter((b) => !only || only.includes(b.guide) || only.includes(basename(b.guide)));
 
-describe('the guides', { concurrency: 2 }, () => {
-  it('link to files that exist', () => {
+describe('the README and the guides', { concurrency: 2 }, () => {
+  it('link to files that exist, and to headings that exist in Markdown files', () => {
     const broken: string[] = [];
-    for (const path of guideFiles(join(ROOT, 'docs'))) {
-      for (const [, target = ''] of readFileSync(path, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
-        if (/^[a-z]+:/.test(target) || target.startsWith('#')) continue;
-        const file = resolve(dirname(path), target.replace(/#.*$/, ''));
-        if (!existsSync(file)) broken.push(`${basename(path)}: ${target}`);
+    for (const path of documentFiles(ROOT)) {
+      const text = readFileSync(path, 'utf8');
+      for (const [, target = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const [file = '', anchor] = target.split('#');
+        const resolved = file === '' ? path : resolve(dirname(path), file);
+        if (!existsSync(resolved)) broken.push(`${relative(ROOT, path)}: ${target}`);
+        else if (anchor !== undefined && resolved.endsWith('.md') && !headingAnchors(readFileSync(resolved, 'utf8')).has(anchor)) {
+          broken.push(`${relative(ROOT, path)}: ${target} (no such heading)`);
+        }
       }
     }
     assert.deepEqual(broken, []);
+  });
+  it('know the anchors GitHub gives headings', () => {
+    const anchors = headingAnchors('# The `bilevel` program\n## Tests, benchmarks\n```sh\n# not a heading\n```\n## Options\n## Options\n');
+    assert.deepEqual([...anchors], ['the-bilevel-program', 'tests-benchmarks', 'options', 'options-1']);
+  });
+  it('include the README, whose example runs', () => {
+    assert.ok(only || blocks.some((b) => b.guide === 'README.md' && b.kind === 'ts'), 'the README has a TypeScript example');
   });
   it('exist and hold code', () => {
     assert.ok(only || blocks.filter((b) => b.kind === 'ts').length >= 9, 'at least one TypeScript block per guide');
@@ -103,7 +115,7 @@ describe('the guides', { concurrency: 2 }, () => {
         assert.doesNotThrow(() => JSON.parse(block.code), `${name} is not valid JSON`);
         return;
       }
-      const dir = join(scratch, `${block.guide.replace(/\.md$/, '')}-${block.line}`);
+      const dir = join(scratch, `${block.guide.replace(/\.md$/, '').replaceAll('/', '-')}-${block.line}`);
       mkdirSync(dir);
       let outcome: Outcome;
       if (block.kind === 'ts') {
