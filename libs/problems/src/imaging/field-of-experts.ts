@@ -309,9 +309,16 @@ function boundFoe(
    * RESPONSE_CACHE_SLOTS images keyed by value (the filters and the image): a CG solve multiplies by the Hessian at
    * the same z many times, and the outer step's cross term at that z again. ez holds E z on return.
    */
-  const slots = Array.from({ length: RESPONSE_CACHE_SLOTS }, () => ({ filters: new Float64Array(alphaAt).fill(NaN), z: new Float64Array(nv), t: null as Float64Array | null }));
+  const slots = Array.from({ length: RESPONSE_CACHE_SLOTS }, () => ({
+    filters: new Float64Array(alphaAt).fill(NaN),
+    z: new Float64Array(nv),
+    t: null as Float64Array | null,
+    /** φ²·φ = (t² + ν²)^{3/2} of the responses, for the ν² it was made with (NaN: not made). */
+    cube: null as Float64Array | null,
+    nu2: NaN,
+  }));
   let nextSlot = 0;
-  const responses = (theta: Float64Array, z: Float64Array, zo: number): Float64Array => {
+  const responses = (theta: Float64Array, z: Float64Array, zo: number): (typeof slots)[number] & { t: Float64Array } => {
     useFilters(theta);
     extend(z, zo, ez);
     for (const slot of slots) {
@@ -319,7 +326,7 @@ function boundFoe(
       let same = true;
       for (let i = 0; i < alphaAt && same; i++) if (theta[i] !== slot.filters[i]) same = false;
       for (let p = 0; p < nv && same; p++) if (z[zo + p] !== slot.z[p]) same = false;
-      if (same) return slot.t;
+      if (same) return slot as typeof slot & { t: Float64Array };
     }
     const slot = slots[nextSlot];
     nextSlot = (nextSlot + 1) % RESPONSE_CACHE_SLOTS;
@@ -330,7 +337,20 @@ function boundFoe(
     }
     slot.filters.set(theta.subarray(0, alphaAt));
     slot.z.set(z.subarray(zo, zo + nv));
-    return slot.t;
+    slot.nu2 = NaN;
+    return slot as typeof slot & { t: Float64Array };
+  };
+  /** The cached responses' (t² + ν²)^{3/2} as the HVP's denominator computes it, made once per image, θ and ν. */
+  const cubes = (slot: ReturnType<typeof responses>, nu2: number): Float64Array => {
+    if (slot.cube !== null && slot.nu2 === nu2) return slot.cube;
+    slot.cube ??= new Float64Array(K * nv);
+    const { t, cube } = slot;
+    for (let i = 0; i < K * nv; i++) {
+      const phi2 = t[i] * t[i] + nu2;
+      cube[i] = phi2 * Math.sqrt(phi2);
+    }
+    slot.nu2 = nu2;
+    return cube;
   };
 
   // curvature: power iteration on Σ_k e^{α_k} C_kᵀC_k, warm-started from the last top eigenvector, cached per θ
@@ -401,30 +421,22 @@ function boundFoe(
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
         kern.correlate(k, ez);
-        for (let r = 0; r < height; r++) {
-          for (let c = 0, o = qAt(r), p = r * width; c < width; c++) {
-            const tp = resp[p + c];
-            q[o + c] = (wk * tp) / Math.sqrt(tp * tp + nu2);
-          }
-        }
+        kern.psi(wk, nu2);
         kern.correlateT(k);
       }
       fold(eo, out, oo);
     },
     hvp(theta, z, zo, v, vo, out, oo, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
-      const t = responses(theta, z, zo);
+      const cube = cubes(responses(theta, z, zo), nu2);
       extend(v, vo, ev);
       eo.fill(0);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);
+        const a = wk * nu2;
         kern.correlate(k, ev);
         for (let r = 0; r < height; r++) {
-          for (let c = 0, o = qAt(r), p = r * width; c < width; c++) {
-            const tp = t[k * nv + p + c];
-            const phi2 = tp * tp + nu2;
-            q[o + c] = (wk * nu2 * resp[p + c]) / (phi2 * Math.sqrt(phi2));
-          }
+          for (let c = 0, o = qAt(r), p = r * width, d = k * nv + p; c < width; c++) q[o + c] = (a * resp[p + c]) / cube[d + c];
         }
         kern.correlateT(k);
       }
@@ -432,7 +444,7 @@ function boundFoe(
     },
     cross(theta, z, zo, v, vo, out, scale) {
       const nu2 = Math.exp(2 * theta[nuAt]);
-      const t = responses(theta, z, zo);
+      const { t } = responses(theta, z, zo);
       extend(v, vo, ev);
       for (let k = 0; k < K; k++) {
         const wk = scale * Math.exp(theta[alphaAt + k]);

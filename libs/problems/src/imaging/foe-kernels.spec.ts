@@ -41,7 +41,7 @@ function plainLoops(width: number, height: number, s: number, coef: Float64Array
   return { out, adj, filter };
 }
 
-test('foe kernels: correlation, adjoint and filter gradient are the bits of the plain loops, SIMD and JavaScript, odd and even sizes', () => {
+test('foe kernels: correlation, adjoint, filter gradient and ψ are the bits of the plain loops, SIMD and JavaScript, odd and even sizes', () => {
   const variants: ('auto' | 'js')[] = foeSimdAvailable() ? ['auto', 'js'] : ['js'];
   for (const [width, height, s] of [[7, 5, 3], [8, 8, 5], [13, 6, 5], [9, 11, 7], [17, 9, 9], [32, 32, 5]]) {
     for (const kernels of variants) {
@@ -67,6 +67,14 @@ test('foe kernels: correlation, adjoint and filter gradient are the bits of the 
       assert.deepEqual(kern.resp, want.out, `correlation ${label}`);
       assert.deepEqual(kern.eo.subarray(0, eo0.length), want.adj, `adjoint ${label}`);
       assert.deepEqual(filter.subarray(3), want.filter, `filter gradient ${label}`);
+      // ψ of the responses into the adjoint's input grid, as the plain loop wrote it
+      kern.psi(0.7, 0.0025);
+      for (let r = 0; r < height; r++) {
+        for (let c = 0; c < width; c++) {
+          const t = want.out[r * width + c];
+          assert.equal(kern.q[(r + s - 1) * kern.qRow + s - 1 + c], (0.7 * t) / Math.sqrt(t * t + 0.0025), `ψ at (${r}, ${c}) ${label}`);
+        }
+      }
     }
   }
 });

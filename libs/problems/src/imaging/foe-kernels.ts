@@ -4,6 +4,7 @@ import { WASM_BASE64 } from '../wasm/foe-kernels-binary';
 interface FoeExports {
   corr(src: number, srcRow: number, stepA: number, stepB: number, coef: number, s: number, dst: number, rows: number, cols: number, acc: number): void;
   corrFilter(x: number, rows: number, cols: number, ext: number, extRow: number, s: number, out: number, kappa: number): void;
+  psi(src: number, rows: number, cols: number, dst: number, dstRow: number, w: number, nu2: number): void;
 }
 
 /** The slice of the WebAssembly JavaScript API used here (the project's type libraries do not declare it). */
@@ -67,6 +68,16 @@ function corrFilterJs(H: Float64Array, x: number, rows: number, cols: number, ex
         for (let c = 0; c < cols; c++) sum += H[xr + c] * H[e + c];
       }
       H[out + a * s + b] += kappa * sum;
+    }
+  }
+}
+
+/** JavaScript twin of foe-kernels.wat's `psi` (element offsets into H). */
+function psiJs(H: Float64Array, src: number, rows: number, cols: number, dst: number, dstRow: number, w: number, nu2: number): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const t = H[src + r * cols + c];
+      H[dst + r * dstRow + c] = (w * t) / Math.sqrt(t * t + nu2);
     }
   }
 }
@@ -162,6 +173,14 @@ export class FoeKernels {
     const coef = this.coef.byteOffset + 8 * k * this.s2;
     if (this.k) this.k.corr(far, 8 * qRow, -8 * qRow, -8, coef, s, this.eo.byteOffset, he, we, 1);
     else corrJs(this.H, far / 8, qRow, -qRow, -1, coef / 8, s, this.eo.byteOffset / 8, he, we, true);
+  }
+
+  /** The adjoint's input q (interior of {@link q}) ← (w·t)/√(t² + ν²) for t the responses in {@link resp}. */
+  psi(w: number, nu2: number): void {
+    const { width, height, s, qRow } = this;
+    const interior = this.q.byteOffset + 8 * ((s - 1) * qRow + s - 1);
+    if (this.k) this.k.psi(this.resp.byteOffset, height, width, interior, 8 * qRow, w, nu2);
+    else psiJs(this.H, this.resp.byteOffset / 8, height, width, interior / 8, qRow, w, nu2);
   }
 
   /** out[oo + (a, b)] += κ Σ_p x[p]·ext[p + (a, b)] for a, b < s (x in {@link x}). */

@@ -107,6 +107,37 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
 
+  ;; dst[r·dstRow + c·8] = (w·t) / √(t·t + nu2), t = src[r·cols + c] (byte offsets; ψ of the responses scaled by w, as
+  ;; the JavaScript twin computes it: IEEE square root and division are correctly rounded in both). Two per pass.
+  (func (export "psi") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32) (param $dstRow i32) (param $w f64) (param $nu2 f64)
+    (local $r i32) (local $c i32) (local $ps i32) (local $pd i32) (local $t v128) (local $wv v128) (local $nv v128) (local $x f64)
+    (local.set $wv (f64x2.splat (local.get $w)))
+    (local.set $nv (f64x2.splat (local.get $nu2)))
+    (local.set $ps (local.get $src))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $pd (i32.add (local.get $dst) (i32.mul (local.get $r) (local.get $dstRow))))
+        (local.set $c (i32.const 0))
+        (block $c2Done
+          (loop $c2Loop
+            (br_if $c2Done (i32.gt_s (i32.add (local.get $c) (i32.const 2)) (local.get $cols)))
+            (local.set $t (v128.load (local.get $ps)))
+            (v128.store (local.get $pd)
+              (f64x2.div (f64x2.mul (local.get $wv) (local.get $t)) (f64x2.sqrt (f64x2.add (f64x2.mul (local.get $t) (local.get $t)) (local.get $nv)))))
+            (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
+            (local.set $pd (i32.add (local.get $pd) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 2)))
+            (br $c2Loop)))
+        (if (i32.lt_s (local.get $c) (local.get $cols))
+          (then
+            (local.set $x (f64.load (local.get $ps)))
+            (f64.store (local.get $pd)
+              (f64.div (f64.mul (local.get $w) (local.get $x)) (f64.sqrt (f64.add (f64.mul (local.get $x) (local.get $x)) (local.get $nu2)))))
+            (local.set $ps (i32.add (local.get $ps) (i32.const 8)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+
   ;; out[a·s + b] += kappa · Σ_{r<rows} Σ_{c<cols} x[r·cols + c]·ext[(r + a)·extRow + (c + b)·8] for a, b < s (each sum
   ;; from 0 in increasing (r, c), as the JavaScript twin). Six taps b0 … b0 + 5 of one row a per pass over the image
   ;; (three f64x2 accumulators, lane j holding tap b0 + j); taps past s are computed and dropped, so ext must be
