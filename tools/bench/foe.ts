@@ -45,6 +45,52 @@ async function timedSteps(problem: ImagingProblem, warm: number, steps: number) 
   return { stepUs: (cpu * 1e6) / steps, evalsPerStep: evals / steps, evalUs: (cpu * 1e6) / evals, x: last.x };
 }
 
+/** The oracles an isgd step calls, timed one by one in {@link stepBreakdown}. */
+const STEP_ORACLES = ['innerGradZ', 'innerHvp', 'innerCross', 'innerConstants', 'outerGradZ'] as const;
+
+/**
+ * Where an isgd step's CPU time goes: each oracle of the problem wrapped in a process.cpuUsage timer, over `steps`
+ * steps after `warm`; the rest (the solver's vector work, the streams) is what the oracles leave.
+ */
+async function stepBreakdown(problem: ImagingProblem, warm: number, steps: number) {
+  const spent: Record<string, { us: number; calls: number }> = {};
+  let on = false;
+  const target = problem as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = STEP_ORACLES.map((name) => [name, target[name]] as const);
+  for (const [name, original] of originals) {
+    spent[name] = { us: 0, calls: 0 };
+    target[name] = (...args: unknown[]) => {
+      const t = process.cpuUsage();
+      const result = original.apply(problem, args);
+      const u = process.cpuUsage(t);
+      if (on) {
+        spent[name].us += u.user + u.system;
+        spent[name].calls++;
+      }
+      return result;
+    };
+  }
+  let cpu0 = 0;
+  try {
+    await lastValueFrom(
+      run(problem, foeIsgd(), { seed: 0, maxIter: warm + steps, sampleEvery: 1, x0: problem.startingPoint() }).pipe(
+        tap((s) => {
+          if (s.iteration === warm) {
+            on = true;
+            cpu0 = cpuSeconds();
+          }
+        }),
+      ),
+    );
+  } finally {
+    for (const [name, original] of originals) target[name] = original;
+  }
+  const stepUs = ((cpuSeconds() - cpu0) * 1e6) / steps;
+  const parts = STEP_ORACLES.map((name) => ({ name, us: spent[name].us / steps, calls: spent[name].calls / steps }));
+  const rest = stepUs - parts.reduce((acc, p) => acc + p.us, 0);
+  return { stepUs, parts: [...parts, { name: 'rest (solver vectors, streams)', us: rest, calls: 0 }] };
+}
+
 /** The largest |a − b| / max(|b|, tiny) over the entries. */
 function relDiff(a: Float64Array, b: Float64Array): number {
   let scale = 0;
@@ -146,12 +192,17 @@ export async function benchFoe(args: Record<string, number> = {}) {
   ];
   const oracles = oracleRows(current, reference, peak);
   rows.push(...oracles.rows);
+  const breakdown = await stepBreakdown(build(fieldOfExperts({ filters: FILTERS, size: SIZE })), warm, steps);
+  for (const part of breakdown.parts) {
+    rows.push({ figure: `current step: ${part.name}, µs per step`, value: round(part.us, 0), detail: `${round((100 * part.us) / breakdown.stepUs, 1)}% of ${round(breakdown.stepUs, 0)} µs${part.calls ? `, ${round(part.calls, 1)} calls` : ''}` });
+  }
   rows.push({ figure: 'measured peak, f64x2 multiply-add (GFLOP/s)', value: round(peak, 2) });
   return {
     benchmark: 'foe',
     task: `denoising σ = 0.1, ${current.nInner} patches 32×32 (bundled), FoE ${FILTERS} filters ${SIZE}×${SIZE}, isgd batch ${BATCH} per-sample Adam 0.05`,
     headline: { referenceStepUs: round(med('ref', 'stepUs'), 1), currentStepUs: round(med('cur', 'stepUs'), 1), stepRatio: round(stepRatio, 3), evalRatio: round(evalRatio, 3), peakGflops: round(peak, 2) },
     kernels: oracles.kernels,
+    breakdown: Object.fromEntries(breakdown.parts.map((p) => [p.name, { us: round(p.us, 0), calls: round(p.calls, 1) }])),
     seconds: +((performance.now() - t0) / 1000).toFixed(0),
     rows,
   };
