@@ -24,6 +24,18 @@ test('endOfRunWarning: far from h*, with the first violation as the likely cause
   assert.equal(w, 'warning: the run ended far from h*: relative suboptimality 1.32; the theorem monitor found: ρ = 0.1 breaks ρ ≤ 1/(3·L_max) (more iterations or other steps may help; --no-monitor silences this line)');
 });
 
+test("endOfRunWarning: without a violation, the first warning is the likely cause (the theorem's sufficient bound missed)", () => {
+  const step: Finding = {
+    level: 'warning',
+    monitor: 'theorem',
+    iteration: 0,
+    message: "soba.innerStep: the step exceeds the theorem's sufficient bound ρ_t ≤ 1/L_max (0.100 > 0.0102): convergence not guaranteed by the theorem",
+  };
+  const w = endOfRunWarning({ monitored: true, status: 'finished', relativeSuboptimality: 1.32, findings: [step] });
+  assert.equal(w, `warning: the run ended far from h*: relative suboptimality 1.32; the theorem monitor found: ${step.message} (more iterations or other steps may help; --no-monitor silences this line)`);
+  assert.match(endOfRunWarning({ monitored: true, status: 'finished', relativeSuboptimality: 1.32, findings: [step, theorem] })!, /found: ρ = 0\.1 breaks/, 'a violation comes first');
+});
+
 test('endOfRunWarning: nothing for a run near h*, a diverged or interrupted one, or with the monitors off', () => {
   assert.equal(endOfRunWarning({ monitored: true, status: 'finished', relativeSuboptimality: FAR_FROM_H_STAR / 2, findings: [theorem] }), undefined);
   assert.equal(endOfRunWarning({ monitored: true, status: 'diverged', relativeSuboptimality: 5, findings: [] }), undefined);

@@ -63,8 +63,9 @@ export interface RunEnd {
 /**
  * One line saying that a run that "finished" did not do what was asked, or undefined when nothing is unusual: it
  * ended far from h* (relative suboptimality above {@link FAR_FROM_H_STAR}), or without h* with h above where it
- * started, or a monitor found a non-finite value. The first violation the monitors found (e.g. a step above the
- * theorem's bound) is named as the likely cause. A diverged or interrupted run says so itself and gets no line.
+ * started, or a monitor found a non-finite value. The first violation the monitors found (a checked fact that failed,
+ * e.g. a step above 2/L), else the first warning (e.g. a step above the theorem's sufficient bound), is named as the
+ * likely cause. A diverged or interrupted run says so itself and gets no line.
  *
  * @example
  * endOfRunWarning({ monitored: true, status: 'finished', relativeSuboptimality: 1.07, findings: [] });
@@ -81,6 +82,7 @@ export function endOfRunWarning(end: RunEnd): string | undefined {
     what = `h ended above where it started (${end.firstValue.toPrecision(6)} → ${end.lastValue.toPrecision(6)})`;
   }
   if (what === undefined) return undefined;
-  const cause = end.findings.find((f) => f.level === 'violation' && f !== nonFinite);
+  // a violation (a checked fact that failed) first, else a warning (e.g. a step above the theorem's sufficient bound)
+  const cause = end.findings.find((f) => f.level === 'violation' && f !== nonFinite) ?? end.findings.find((f) => f.level === 'warning');
   return `warning: ${what}${cause ? `; the ${cause.monitor} monitor found: ${cause.message}` : ''} (more iterations or other steps may help; --no-monitor silences this line)`;
 }

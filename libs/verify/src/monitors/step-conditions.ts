@@ -12,8 +12,20 @@ export interface StepCondition {
   readonly value: number;
   readonly bound: number;
   readonly holds: boolean;
-  /** Level of a failure: `violation` for a bound, `warning` for a setting outside the theorem's assumptions. */
+  /**
+   * Level of a failure: `warning` when a sufficient condition of the theorem is missed (the step exceeds its bound,
+   * or a setting is outside its assumptions: convergence is not guaranteed, yet the run may converge), `violation`
+   * when a checked fact fails (the step exceeds {@link StepCondition.divergesAbove}, or CG's system is not positive
+   * definite).
+   */
   readonly level: 'warning' | 'violation';
+  /**
+   * A step above this makes the iteration diverge, not merely leave the theorem: 2/L for a constant step of a
+   * gradient, Neumann or Richardson iteration on the linear system Hv = −b at the current z, whose mean map I − ηH
+   * has an eigenvalue below −1 once η > 2/λ_max(H) (an estimated L is a Rayleigh quotient, ≤ λ_max, so 2/L ≥
+   * 2/λ_max and a step above it is above the true one too).
+   */
+  readonly divergesAbove?: number;
   /** Where the bound comes from. */
   readonly source: string;
   /** Set when a pass is not conclusive (checked against a weaker bound because a constant is unknown). */
@@ -68,8 +80,13 @@ interface Plan {
   readonly needsOuter: boolean;
 }
 
-function le(name: string, stream: StreamName, rule: string, value: number, bound: number, source: string, note?: string): StepCondition {
-  return { name, stream, rule, value, bound, holds: value <= bound, level: 'violation', source, ...(note ? { note } : {}) };
+/**
+ * `value ≤ bound`, a sufficient condition of a theorem: missed, a `warning`; a `violation` only above `divergesAbove`
+ * (see {@link StepCondition.divergesAbove}).
+ */
+function le(name: string, stream: StreamName, rule: string, value: number, bound: number, source: string, note?: string, divergesAbove?: number): StepCondition {
+  const level = divergesAbove !== undefined && value > divergesAbove ? 'violation' : 'warning';
+  return { name, stream, rule, value, bound, holds: value <= bound, level, source, ...(note ? { note } : {}), ...(divergesAbove !== undefined ? { divergesAbove } : {}) };
 }
 
 function positiveDefinite(name: string, mu: number, estimated: boolean): StepCondition {
@@ -114,9 +131,10 @@ function planOf(solver: Solver): Plan {
     const fam = family(desc);
     const key = `${name}.${stream}`;
     if (fam === 'saga-constant') {
+      // the divergence fact is the linear system's (v, or z and v with one step): a step on z alone has none here
       checks.push(({ inner }) => {
         const { lmax, note } = lmaxOf(inner);
-        return [le(`${key}Step`, stream, 'ρ ≤ 1/(3·L_max)', stepAt(desc!, 0), 1 / (3 * lmax), SAGA_SOURCE, note)];
+        return [le(`${key}Step`, stream, 'ρ ≤ 1/(3·L_max)', stepAt(desc!, 0), 1 / (3 * lmax), SAGA_SOURCE, note, merged || stream === 'linsys' ? 2 / inner.L : undefined)];
       });
     } else if (fam === 'sgd-power') {
       const a = (desc!.step as { exponent: number }).exponent;
@@ -126,8 +144,8 @@ function planOf(solver: Solver): Plan {
       });
     } else if (stream === 'linsys' && desc?.linearSolver) {
       const ls = desc.linearSolver;
-      if (ls.kind === 'neumann') checks.push(({ inner }) => [le(`${name}.neumannStep`, 'linsys', 'η ≤ 1/L', ls.step, 1 / inner.L, NEUMANN_SOURCE)]);
-      else if (ls.kind === 'richardson') checks.push(({ inner }) => [le(`${name}.linsysStep`, 'linsys', 'β ≤ 1/L', ls.step, 1 / inner.L, RICHARDSON_SOURCE)]);
+      if (ls.kind === 'neumann') checks.push(({ inner }) => [le(`${name}.neumannStep`, 'linsys', 'η ≤ 1/L', ls.step, 1 / inner.L, NEUMANN_SOURCE, undefined, 2 / inner.L)]);
+      else if (ls.kind === 'richardson') checks.push(({ inner }) => [le(`${name}.linsysStep`, 'linsys', 'β ≤ 1/L', ls.step, 1 / inner.L, RICHARDSON_SOURCE, undefined, 2 / inner.L)]);
       else if (ls.kind === 'krylov' && ls.method === 'cg') checks.push(({ inner }) => [positiveDefinite(`${name}.linsysSolver`, inner.mu, inner.estimated)]);
       else if (ls.kind !== 'exact') notKnown('linsys');
     } else if (!(stream === 'inner' && desc?.step?.kind === 'other' && desc.step.rule === 'exact solve')) {
@@ -190,6 +208,9 @@ export function uncheckedSteps(solver: Solver): readonly UncheckedStep[] {
  *   Richardson (gradient) steps on v    β ≤ 1/L
  *   CG on v                             μ > 0
  *
+ * Each bound is sufficient: a step above it is a `warning` (convergence not guaranteed by the theorem), a
+ * `violation` only where the iteration then diverges (a constant SAGA, Neumann or Richardson step above 2/L, see
+ * {@link StepCondition.divergesAbove}) or CG's system is not positive definite.
  * When z and v declare the same update, one condition (`innerStep`) covers both. Streams no condition covers are
  * listed by {@link uncheckedSteps}. Undefined when no condition is known for any part.
  */

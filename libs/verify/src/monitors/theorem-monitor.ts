@@ -29,10 +29,16 @@ function fmt(n: number): string {
 }
 
 function finding(c: StepCondition, iteration: number): Finding {
-  const margin = c.rule.startsWith('exponent') || c.rule.startsWith('μ >') ? '' : `, margin bound/value = ${fmt(c.bound / c.value)}`;
-  const text = c.holds
-    ? `${c.name} = ${fmt(c.value)} satisfies ${c.rule} (bound ${fmt(c.bound)}${margin})`
-    : `${c.name} = ${fmt(c.value)} breaks ${c.rule} (bound ${fmt(c.bound)}${margin}); the convergence theorem does not apply`;
+  const isBound = !(c.rule.startsWith('exponent') || c.rule.startsWith('μ >'));
+  const margin = isBound ? `, margin bound/value = ${fmt(c.bound / c.value)}` : '';
+  let text: string;
+  if (c.holds) text = `${c.name} = ${fmt(c.value)} satisfies ${c.rule} (bound ${fmt(c.bound)}${margin})`;
+  else if (c.level === 'violation' && c.divergesAbove !== undefined) {
+    text = `${c.name} = ${fmt(c.value)} exceeds 2/L = ${fmt(c.divergesAbove)}: the iteration on the linear system diverges (the theorem's sufficient bound is ${c.rule}, ${fmt(c.bound)})`;
+  } else if (isBound) {
+    // a sufficient condition missed: the theorem says nothing, the run may still converge
+    text = `${c.name}: the step exceeds the theorem's sufficient bound ${c.rule} (${fmt(c.value)} > ${fmt(c.bound)}): convergence not guaranteed by the theorem`;
+  } else text = `${c.name} = ${fmt(c.value)} breaks ${c.rule} (bound ${fmt(c.bound)}); the convergence theorem does not apply`;
   return {
     level: c.holds ? 'info' : c.level,
     monitor: NAME,
@@ -54,14 +60,16 @@ function finding(c: StepCondition, iteration: number): Finding {
  *
  * Guarantees: at the first snapshot and then every `every` snapshots (time permitting, see `maxOverhead`), every
  * condition is evaluated; a condition is reported when its status changes, at the first check and at the final
- * snapshot: `info` with the margin bound/value when it holds, `violation` (a bound) or `warning` (an exponent
- * outside the theorem) when it does not. A solver without known conditions gets one `info` saying so; so does each
+ * snapshot: `info` with the margin bound/value when it holds; when it does not, a `warning` for a sufficient
+ * condition missed ("the step exceeds the theorem's sufficient bound …: convergence not guaranteed by the theorem",
+ * or an exponent outside the theorem), a `violation` for a checked fact that fails (a step above 2/L, where the
+ * iteration on the linear system diverges; CG on a system that is not positive definite). A solver without known conditions gets one `info` saying so; so does each
  * stream whose step no condition covers (a part without a description, an adaptive rule, an estimator no theorem
  * here covers: "not checked", never "within bound"), and an outer-step condition left unchecked because L_h is
  * unknown (dim x > maxDimX on a non-quadratic problem).
  * The first check always runs: on a non-quadratic problem it costs dim x + 1 exact hypergradients (L_h).
  *
- * @example withMonitors(run(p, saba({ innerStep: 0.5 }), o), monitorContext(p, s, o), [theoremMonitor()])   // violation if 0.5 > 1/(3·L_max)
+ * @example withMonitors(run(p, saba({ innerStep: 0.5 }), o), monitorContext(p, s, o), [theoremMonitor()])   // warning if 0.5 > 1/(3·L_max), violation if 0.5 > 2/L
  */
 export function theoremMonitor(options: TheoremMonitorOptions = {}): Monitor {
   const fn = 'theoremMonitor';
