@@ -2,7 +2,8 @@ import { WASM_BASE64 } from '../wasm/foe-kernels-binary';
 
 /** The exports of foe-kernels.wat (pointers are byte offsets into the memory). */
 interface FoeExports {
-  corr(src: number, srcRow: number, stepA: number, stepB: number, coef: number, s: number, dst: number, rows: number, cols: number, acc: number): void;
+  corr(src: number, srcRow: number, stepA: number, stepB: number, coef: number, s: number, dst: number, dstRow: number, rows: number, cols: number, acc: number): void;
+  corr2x8(src: number, srcRow: number, stepA: number, stepB: number, coef: number, s: number, dst: number, dstRow: number, pairs: number, blocks: number, acc: number, flip: number): void;
   corrFilter(x: number, rows: number, cols: number, ext: number, extRow: number, s: number, out: number, kappa: number): void;
   psi(src: number, rows: number, cols: number, dst: number, dstRow: number, w: number, nu2: number): void;
 }
@@ -41,7 +42,7 @@ export function foeSimdAvailable(): boolean {
   return kernelModule() !== null;
 }
 
-/** JavaScript twin of foe-kernels.wat's `corr` (element offsets into H). */
+/** JavaScript twin of foe-kernels.wat's `corr` and `corr2x8` (element offsets into H, dst rows `cols` apart). */
 function corrJs(H: Float64Array, src: number, srcRow: number, stepA: number, stepB: number, coef: number, s: number, dst: number, rows: number, cols: number, acc: boolean): void {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
@@ -151,6 +152,21 @@ export class FoeKernels {
     [this.coef, this.ez, this.ev, this.eo, this.q, this.resp, this.x, this.fgrad] = [0, 1, 2, 3, 4, 5, 6, 7].map(view);
   }
 
+  /**
+   * The `rows × cols` rectangle of corr (byte offsets, dst rows `cols` apart) in WebAssembly: row pairs × 8 columns by
+   * corr2x8 (`flip` as for a negative stepA), the column strip and an odd last row by corr; every output the same bits.
+   */
+  private corrWasm(k: FoeExports, src: number, srcRow: number, stepA: number, stepB: number, coef: number, dst: number, rows: number, cols: number, acc: number): void {
+    const { s } = this;
+    const pairs = rows >> 1;
+    const blocks = cols >> 3;
+    const dstRow = 8 * cols;
+    k.corr2x8(src, srcRow, stepA, stepB, coef, s, dst, dstRow, pairs, blocks, acc, stepA < 0 ? 1 : 0);
+    const done = 8 * blocks;
+    if (done < cols) k.corr(src + 8 * done, srcRow, stepA, stepB, coef, s, dst + 8 * done, dstRow, rows, cols - done, acc);
+    if (rows % 2 === 1 && done > 0) k.corr(src + (rows - 1) * srcRow, srcRow, stepA, stepB, coef, s, dst + (rows - 1) * dstRow, dstRow, 1, done, acc);
+  }
+
   /** coef ← κθ[0 … K s²). */
   setFilters(theta: Float64Array, kappa: number): void {
     const { coef } = this;
@@ -162,7 +178,7 @@ export class FoeKernels {
     const { width, height, s, we } = this;
     const src = ext.byteOffset;
     const coef = this.coef.byteOffset + 8 * k * this.s2;
-    if (this.k) this.k.corr(src, 8 * we, 8 * we, 8, coef, s, this.resp.byteOffset, height, width, 0);
+    if (this.k) this.corrWasm(this.k, src, 8 * we, 8 * we, 8, coef, this.resp.byteOffset, height, width, 0);
     else corrJs(this.H, src / 8, we, we, 1, coef / 8, s, this.resp.byteOffset / 8, height, width, false);
   }
 
@@ -171,7 +187,7 @@ export class FoeKernels {
     const { s, we, he, qRow } = this;
     const far = this.q.byteOffset + 8 * ((s - 1) * qRow + s - 1); // q[i − a, j − b] for output (i, j) = far + (i, j) − (a, b)
     const coef = this.coef.byteOffset + 8 * k * this.s2;
-    if (this.k) this.k.corr(far, 8 * qRow, -8 * qRow, -8, coef, s, this.eo.byteOffset, he, we, 1);
+    if (this.k) this.corrWasm(this.k, far, 8 * qRow, -8 * qRow, -8, coef, this.eo.byteOffset, he, we, 1);
     else corrJs(this.H, far / 8, qRow, -qRow, -1, coef / 8, s, this.eo.byteOffset / 8, he, we, true);
   }
 

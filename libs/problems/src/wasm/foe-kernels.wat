@@ -6,12 +6,12 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; dst[r·cols + c] = (acc ? dst[r·cols + c] : 0) + Σ_{a<s} Σ_{b<s} coef[a·s + b]·src[r·srcRow + c·8 + a·stepA + b·stepB]
+  ;; dst[r·dstRow + c·8] = (acc ? dst[…] : 0) + Σ_{a<s} Σ_{b<s} coef[a·s + b]·src[r·srcRow + c·8 + a·stepA + b·stepB]
   ;; (byte offsets; the terms added one after the other in increasing (a, b)). stepA/stepB are signed: (row, 8) is
   ;; the correlation of src with coef, (−row, −8) from the window's far corner the adjoint (a gather). Eight outputs
   ;; per pass (four f64x2 accumulators), then pairs, then one.
   (func (export "corr") (param $src i32) (param $srcRow i32) (param $stepA i32) (param $stepB i32) (param $coef i32) (param $s i32)
-    (param $dst i32) (param $rows i32) (param $cols i32) (param $acc i32)
+    (param $dst i32) (param $dstRow i32) (param $rows i32) (param $cols i32) (param $acc i32)
     (local $r i32) (local $c i32) (local $a i32) (local $b i32) (local $p i32) (local $q i32) (local $w i32) (local $d i32)
     (local $cv v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $x f64) (local $cs f64)
     (block $rowsDone
@@ -22,7 +22,7 @@
         (block $c8Done
           (loop $c8Loop
             (br_if $c8Done (i32.gt_s (i32.add (local.get $c) (i32.const 8)) (local.get $cols)))
-            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 3))))
+            (local.set $d (i32.add (local.get $dst) (i32.add (i32.mul (local.get $r) (local.get $dstRow)) (i32.shl (local.get $c) (i32.const 3)))))
             (if (local.get $acc)
               (then
                 (local.set $x0 (v128.load (local.get $d)))
@@ -63,7 +63,7 @@
         (block $c2Done
           (loop $c2Loop
             (br_if $c2Done (i32.gt_s (i32.add (local.get $c) (i32.const 2)) (local.get $cols)))
-            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 3))))
+            (local.set $d (i32.add (local.get $dst) (i32.add (i32.mul (local.get $r) (local.get $dstRow)) (i32.shl (local.get $c) (i32.const 3)))))
             (local.set $x0 (if (result v128) (local.get $acc) (then (v128.load (local.get $d))) (else (v128.const f64x2 0 0))))
             (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $r) (local.get $srcRow)) (i32.shl (local.get $c) (i32.const 3)))))
             (local.set $w (local.get $coef))
@@ -86,7 +86,7 @@
         ;; the last output of an odd row
         (if (i32.lt_s (local.get $c) (local.get $cols))
           (then
-            (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 3))))
+            (local.set $d (i32.add (local.get $dst) (i32.add (i32.mul (local.get $r) (local.get $dstRow)) (i32.shl (local.get $c) (i32.const 3)))))
             (local.set $x (if (result f64) (local.get $acc) (then (f64.load (local.get $d))) (else (f64.const 0))))
             (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $r) (local.get $srcRow)) (i32.shl (local.get $c) (i32.const 3)))))
             (local.set $w (local.get $coef))
@@ -106,6 +106,107 @@
             (f64.store (local.get $d) (local.get $x))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
+
+  ;; Two output rows × eight columns per pass, the loads of a source row shared by both: rows `first` and `second`
+  ;; of each pair (first = 2p, second = 2p + 1, or the other way round when flip = 1), second's tap row a reading
+  ;; the source row of first's tap row a + 1 (first + i·stepA, i = a + 1: with stepA = ±srcRow, the sign picks flip).
+  ;; Each output gets corr's terms in corr's order, so the same bits. Covers 2·pairs rows × 8·blocks columns of dst.
+  (func (export "corr2x8") (param $src i32) (param $srcRow i32) (param $stepA i32) (param $stepB i32) (param $coef i32) (param $s i32)
+    (param $dst i32) (param $dstRow i32) (param $pairs i32) (param $blocks i32) (param $acc i32) (param $flip i32)
+    (local $p i32) (local $blk i32) (local $first i32) (local $second i32) (local $i i32) (local $b i32) (local $q i32)
+    (local $pd0 i32) (local $pd1 i32) (local $ps i32) (local $wf i32) (local $wg i32) (local $s8 i32)
+    (local $f0 v128) (local $f1 v128) (local $f2 v128) (local $f3 v128) (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128)
+    (local $cf v128) (local $cg v128) (local $x v128)
+    (local.set $s8 (i32.shl (local.get $s) (i32.const 3)))
+    (block $pairsDone
+      (loop $pairLoop
+        (br_if $pairsDone (i32.ge_s (local.get $p) (local.get $pairs)))
+        (local.set $first (i32.add (i32.shl (local.get $p) (i32.const 1)) (local.get $flip)))
+        (local.set $second (i32.sub (i32.add (i32.shl (local.get $p) (i32.const 1)) (i32.const 1)) (local.get $flip)))
+        (local.set $blk (i32.const 0))
+        (block $blocksDone
+          (loop $blockLoop
+            (br_if $blocksDone (i32.ge_s (local.get $blk) (local.get $blocks)))
+            (local.set $pd0 (i32.add (local.get $dst) (i32.add (i32.mul (local.get $first) (local.get $dstRow)) (i32.shl (local.get $blk) (i32.const 6)))))
+            (local.set $pd1 (i32.add (local.get $dst) (i32.add (i32.mul (local.get $second) (local.get $dstRow)) (i32.shl (local.get $blk) (i32.const 6)))))
+            (local.set $f0 (if (result v128) (local.get $acc) (then (v128.load (local.get $pd0))) (else (v128.const f64x2 0 0))))
+            (local.set $f1 (if (result v128) (local.get $acc) (then (v128.load offset=16 (local.get $pd0))) (else (v128.const f64x2 0 0))))
+            (local.set $f2 (if (result v128) (local.get $acc) (then (v128.load offset=32 (local.get $pd0))) (else (v128.const f64x2 0 0))))
+            (local.set $f3 (if (result v128) (local.get $acc) (then (v128.load offset=48 (local.get $pd0))) (else (v128.const f64x2 0 0))))
+            (local.set $g0 (if (result v128) (local.get $acc) (then (v128.load (local.get $pd1))) (else (v128.const f64x2 0 0))))
+            (local.set $g1 (if (result v128) (local.get $acc) (then (v128.load offset=16 (local.get $pd1))) (else (v128.const f64x2 0 0))))
+            (local.set $g2 (if (result v128) (local.get $acc) (then (v128.load offset=32 (local.get $pd1))) (else (v128.const f64x2 0 0))))
+            (local.set $g3 (if (result v128) (local.get $acc) (then (v128.load offset=48 (local.get $pd1))) (else (v128.const f64x2 0 0))))
+            (local.set $ps (i32.add (local.get $src) (i32.add (i32.mul (local.get $first) (local.get $srcRow)) (i32.shl (local.get $blk) (i32.const 6)))))
+            ;; source row i = 0: first's tap row 0 only
+            (local.set $wf (local.get $coef))
+            (local.set $q (local.get $ps))
+            (local.set $b (i32.const 0))
+            (loop $b0Loop
+              (local.set $cf (v128.load64_splat (local.get $wf)))
+                (local.set $f0 (f64x2.add (local.get $f0) (f64x2.mul (local.get $cf) (v128.load (local.get $q)))))
+                (local.set $f1 (f64x2.add (local.get $f1) (f64x2.mul (local.get $cf) (v128.load offset=16 (local.get $q)))))
+                (local.set $f2 (f64x2.add (local.get $f2) (f64x2.mul (local.get $cf) (v128.load offset=32 (local.get $q)))))
+                (local.set $f3 (f64x2.add (local.get $f3) (f64x2.mul (local.get $cf) (v128.load offset=48 (local.get $q)))))
+              (local.set $wf (i32.add (local.get $wf) (i32.const 8)))
+              (local.set $q (i32.add (local.get $q) (local.get $stepB)))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (br_if $b0Loop (i32.lt_s (local.get $b) (local.get $s))))
+            ;; source rows 1 … s − 1: first's tap row i and second's tap row i − 1
+            (local.set $wg (local.get $coef))
+            (local.set $i (i32.const 1))
+            (block $midDone
+              (loop $midLoop
+                (br_if $midDone (i32.ge_s (local.get $i) (local.get $s)))
+                (local.set $q (i32.add (local.get $ps) (i32.mul (local.get $i) (local.get $stepA))))
+                (local.set $b (i32.const 0))
+                (loop $bLoop
+                  (local.set $cf (v128.load64_splat (local.get $wf)))
+                  (local.set $cg (v128.load64_splat (local.get $wg)))
+                (local.set $x (v128.load (local.get $q)))
+                (local.set $f0 (f64x2.add (local.get $f0) (f64x2.mul (local.get $cf) (local.get $x))))
+                (local.set $g0 (f64x2.add (local.get $g0) (f64x2.mul (local.get $cg) (local.get $x))))
+                (local.set $x (v128.load offset=16 (local.get $q)))
+                (local.set $f1 (f64x2.add (local.get $f1) (f64x2.mul (local.get $cf) (local.get $x))))
+                (local.set $g1 (f64x2.add (local.get $g1) (f64x2.mul (local.get $cg) (local.get $x))))
+                (local.set $x (v128.load offset=32 (local.get $q)))
+                (local.set $f2 (f64x2.add (local.get $f2) (f64x2.mul (local.get $cf) (local.get $x))))
+                (local.set $g2 (f64x2.add (local.get $g2) (f64x2.mul (local.get $cg) (local.get $x))))
+                (local.set $x (v128.load offset=48 (local.get $q)))
+                (local.set $f3 (f64x2.add (local.get $f3) (f64x2.mul (local.get $cf) (local.get $x))))
+                (local.set $g3 (f64x2.add (local.get $g3) (f64x2.mul (local.get $cg) (local.get $x))))
+                  (local.set $wf (i32.add (local.get $wf) (i32.const 8)))
+                  (local.set $wg (i32.add (local.get $wg) (i32.const 8)))
+                  (local.set $q (i32.add (local.get $q) (local.get $stepB)))
+                  (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                  (br_if $bLoop (i32.lt_s (local.get $b) (local.get $s))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $midLoop)))
+            ;; source row s: second's tap row s − 1 only
+            (local.set $q (i32.add (local.get $ps) (i32.mul (local.get $s) (local.get $stepA))))
+            (local.set $b (i32.const 0))
+            (loop $bsLoop
+              (local.set $cg (v128.load64_splat (local.get $wg)))
+                (local.set $g0 (f64x2.add (local.get $g0) (f64x2.mul (local.get $cg) (v128.load (local.get $q)))))
+                (local.set $g1 (f64x2.add (local.get $g1) (f64x2.mul (local.get $cg) (v128.load offset=16 (local.get $q)))))
+                (local.set $g2 (f64x2.add (local.get $g2) (f64x2.mul (local.get $cg) (v128.load offset=32 (local.get $q)))))
+                (local.set $g3 (f64x2.add (local.get $g3) (f64x2.mul (local.get $cg) (v128.load offset=48 (local.get $q)))))
+              (local.set $wg (i32.add (local.get $wg) (i32.const 8)))
+              (local.set $q (i32.add (local.get $q) (local.get $stepB)))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (br_if $bsLoop (i32.lt_s (local.get $b) (local.get $s))))
+            (v128.store (local.get $pd0) (local.get $f0))
+            (v128.store offset=16 (local.get $pd0) (local.get $f1))
+            (v128.store offset=32 (local.get $pd0) (local.get $f2))
+            (v128.store offset=48 (local.get $pd0) (local.get $f3))
+            (v128.store (local.get $pd1) (local.get $g0))
+            (v128.store offset=16 (local.get $pd1) (local.get $g1))
+            (v128.store offset=32 (local.get $pd1) (local.get $g2))
+            (v128.store offset=48 (local.get $pd1) (local.get $g3))
+            (local.set $blk (i32.add (local.get $blk) (i32.const 1)))
+            (br $blockLoop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pairLoop))))
 
   ;; dst[r·dstRow + c·8] = (w·t) / √(t·t + nu2), t = src[r·cols + c] (byte offsets; ψ of the responses scaled by w, as
   ;; the JavaScript twin computes it: IEEE square root and division are correctly rounded in both). Two per pass.
