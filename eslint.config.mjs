@@ -1,6 +1,8 @@
 // Lint for every project: typescript-eslint's recommended rules plus Nx module boundaries that encode the
 // layering of ../shared/docs/style.md: apps → streams → solvers → problems → linalg. autodiff builds problems from
 // user tfjs functions (a problem factory), so it sits beside the problem families: autodiff → problems → linalg.
+// io (the error type of bad input, safe reads of user files, output-folder checks) sits at the bottom beside linalg:
+// problems, autodiff and both apps use it, and it depends on no library.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
@@ -30,16 +32,17 @@ export default tseslint.config(
           checkDynamicDependenciesExceptions: ['@bilevel/autodiff', '@bilevel/cli'],
           depConstraints: [
             { sourceTag: 'scope:linalg', onlyDependOnLibsWithTags: [], bannedExternalImports: ['rxjs', '@tensorflow/*', ...noLogging] },
-            { sourceTag: 'scope:autodiff', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:problems'], bannedExternalImports: ['rxjs', ...noLogging] },
-            { sourceTag: 'scope:problems', onlyDependOnLibsWithTags: ['scope:linalg'], bannedExternalImports: ['rxjs', '@tensorflow/*', ...noLogging] },
+            { sourceTag: 'scope:io', onlyDependOnLibsWithTags: [], bannedExternalImports: ['rxjs', '@tensorflow/*', ...noLogging] },
+            { sourceTag: 'scope:autodiff', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:io', 'scope:problems'], bannedExternalImports: ['rxjs', ...noLogging] },
+            { sourceTag: 'scope:problems', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:io'], bannedExternalImports: ['rxjs', '@tensorflow/*', ...noLogging] },
             { sourceTag: 'scope:solvers', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems'], bannedExternalImports: ['rxjs', ...noLogging] },
             { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:linalg'] },
             { sourceTag: 'scope:streams', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:telemetry'] },
             { sourceTag: 'scope:verify', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams'], bannedExternalImports: noLogging },
             { sourceTag: 'scope:control', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify'], bannedExternalImports: noLogging },
-            { sourceTag: 'scope:toolkit', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify'], bannedExternalImports: noLogging },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify', 'scope:control', 'scope:telemetry'] },
-            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['scope:toolkit', 'scope:linalg', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify', 'scope:control', 'scope:telemetry', 'type:app'] },
+            { sourceTag: 'scope:toolkit', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:io', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify'], bannedExternalImports: noLogging },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['scope:linalg', 'scope:io', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify', 'scope:control', 'scope:telemetry'] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['scope:toolkit', 'scope:linalg', 'scope:io', 'scope:autodiff', 'scope:problems', 'scope:solvers', 'scope:streams', 'scope:verify', 'scope:control', 'scope:telemetry', 'type:app'] },
           ],
         },
       ],

@@ -3,7 +3,8 @@ import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import { buildDeqProblem, DEQ_FLAGS } from './deq-setup';
 import type { DeqCliOptions } from './deq-setup';
-import { bundledDataPath, dataCleaning, imagingProblem, InputError, loadDataFile, loadMulticlassHpo, logregHpo, logregHpoAllocations, quadraticProblem, splitDataset } from '@bilevel/problems';
+import { bundledDataPath, dataCleaning, imagingProblem, loadDataFile, loadMulticlassHpo, logregHpo, logregHpoAllocations, quadraticProblem, splitDataset } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 
 /** The bilevel problems of `bilevel run --problem`. */
 export const PROBLEMS = ['logreg-hpo', 'multiclass-hpo', 'datacleaning', 'denoise', 'deblur', 'quadratic', 'deq'] as const;

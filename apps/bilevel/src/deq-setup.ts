@@ -1,6 +1,7 @@
 import { Rng } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
-import { InputError, loadDeqData } from '@bilevel/problems';
+import { loadDeqData } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { DeqProblem, deqProblem } from '@bilevel/autodiff';
 import type { DeqBackwardName, DeqTrainingOptions, Solver } from '@bilevel/solvers';
 import { checkDeqDirection, deqTraining } from '@bilevel/solvers';

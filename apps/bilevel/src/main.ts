@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { DATA_CLEANING_DEFAULT_C, InputError } from '@bilevel/problems';
+import { DATA_CLEANING_DEFAULT_C } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { ESTIMATORS, META_SOLVERS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
 import { EXIT, EXIT_HELP } from './exit-codes';

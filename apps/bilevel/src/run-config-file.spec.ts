@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { readRunConfig } from './run-config-file';
 
 const dir = mkdtempSync(join(tmpdir(), 'bilevel-config-'));

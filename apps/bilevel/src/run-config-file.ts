@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseByteSize, readOptionsFile } from '@bilevel/problems';
+import { parseByteSize } from '@bilevel/problems';
+import { readOptionsFile } from '@bilevel/io';
 import { LOG_LEVELS } from '@bilevel/telemetry';
 import { DEQ_BACKWARDS, ESTIMATORS, META_SOLVERS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
 import { PROBLEMS } from './build-problem';

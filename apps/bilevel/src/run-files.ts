@@ -1,7 +1,7 @@
 import type { RunState } from '@bilevel/streams';
 import type { CheckpointValue, Logger } from '@bilevel/telemetry';
 import { errorCode, TraceWriter, WriteBackoff, WriteError, writeCheckpoint } from '@bilevel/telemetry';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 
 /** Options of {@link runCheckpoints}. */
 export interface RunCheckpointsOptions {

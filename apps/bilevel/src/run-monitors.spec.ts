@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Finding } from '@bilevel/streams';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { endOfRunWarning, FAR_FROM_H_STAR, NO_MONITORS, runMonitors } from './run-monitors';
 
 const theorem: Finding = { level: 'violation', monitor: 'theorem', iteration: 0, message: 'ρ = 0.1 breaks ρ ≤ 1/(3·L_max)' };

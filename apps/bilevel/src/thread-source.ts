@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { createSolver } from '@bilevel/solvers';
 import type { Rebuilt, ThreadSource } from '@bilevel/streams';
 import type { ProblemConfig } from './build-problem';

@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { ControlSystem } from '@bilevel/control';
 import { Polynomial, STATED_TERMS, checkedTerms } from '@bilevel/control';
 import { checkHeader, finiteArray, readJsonFile } from './read-json-file';

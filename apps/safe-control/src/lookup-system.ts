@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { ControlSystem } from '@bilevel/control';
 import { INVERTED_PENDULUM, SYSTEMS, getSystem } from '@bilevel/control';
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
 import { EXIT, EXIT_HELP } from './exit-codes';
 import { APP_SYSTEMS } from './lookup-system';

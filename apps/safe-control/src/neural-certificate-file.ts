@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { ControlSystem } from '@bilevel/control';
 import { BarrierMlp, neuralBarrierTerms } from '@bilevel/control';
 import { CERTIFICATE_FORMAT, CERTIFICATE_VERSION } from './certificate-file';

@@ -1,5 +1,5 @@
 import { Rng } from '@bilevel/linalg';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { Box, ControlSystem, DynamicsGraphBuilder, NeuralTrainingOptions, Policy } from '@bilevel/control';
 import { CARTPOLE, FeaturePolicy, INVERTED_PENDULUM, MlpPolicy, PJ, cartpoleGraph, invertedPendulumGraph, neuralBarrierTerms } from '@bilevel/control';
 

@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { ControlSystem, Policy } from '@bilevel/control';
 import { FeaturePolicy, MlpPolicy } from '@bilevel/control';
 import { checkHeader, finiteArray, readJsonFile } from './read-json-file';

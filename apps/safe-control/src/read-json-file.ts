@@ -1,4 +1,4 @@
-import { InputError, readJsonFile as readUserJsonFile } from '@bilevel/problems';
+import { InputError, readJsonFile as readUserJsonFile } from '@bilevel/io';
 
 /**
  * Largest policy or certificate file read: the longest string a JavaScript engine holds (2²⁹ − 24 characters), which

@@ -9,7 +9,7 @@ import { certificateKind, readNeuralCertificateFile } from './neural-certificate
 import type { PlottedCertificate } from './phase-picture';
 import type { Box } from '@bilevel/control';
 import { neuralBarrierTerms } from '@bilevel/control';
-import { defaultOutDir, prepareOutDir } from '@bilevel/problems';
+import { defaultOutDir, prepareOutDir } from '@bilevel/io';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 

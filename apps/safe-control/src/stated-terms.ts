@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 
 /** A term as a file states it and as the system defines it: a number, or a box {lo, hi}. */
 export type StatedTerm = number | { readonly lo: readonly number[]; readonly hi: readonly number[] };

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fsErrorReason, InputError } from '@bilevel/problems';
+import { fsErrorReason, InputError } from '@bilevel/io';
 import type { CheckpointValue, Logger } from '@bilevel/telemetry';
 import { readCheckpoint, WriteBackoff, writeCheckpoint, WriteError, writeFileAtomic } from '@bilevel/telemetry';
 import type { TrainConfig } from './train-config';

@@ -1,4 +1,3 @@
-import { InputError } from '@bilevel/problems';
 import { CertificateLp, FeaturePolicy, certifiedProperty } from '@bilevel/control';
 import type { CertificateLpState, PolicyState } from '@bilevel/control';
 import type { CheckpointValue } from '@bilevel/telemetry';
@@ -13,7 +12,7 @@ import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
 import { lookupSystem } from './lookup-system';
 import { polyTrackSetup } from './track-setup';
-import { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
+import { checkOutDir, checkWritableDir, defaultOutDir, InputError, prepareOutDir } from '@bilevel/io';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 import { policyDocument } from './policy-file';

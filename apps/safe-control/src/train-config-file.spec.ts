@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { readTrainConfigFile } from './train-config-file';
 import { cli } from './in-process-cli';
 import { EXIT } from './exit-codes';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readOptionsFile } from '@bilevel/problems';
+import { readOptionsFile } from '@bilevel/io';
 import { LOG_LEVELS } from '@bilevel/telemetry';
 import { APP_SYSTEMS } from './lookup-system';
 import { MAX_SAMPLES, MAX_TRAJECTORIES } from './limits';

@@ -13,7 +13,7 @@ import type { CommandIo } from './command-io';
 import type { TrainConfig } from './train-config';
 import { REPORT_FORMAT, REPORT_VERSION } from './train-config';
 import { NEURAL_BARRIER_HIDDEN, neuralSetup } from './neural-setup';
-import { checkOutDir, checkWritableDir, defaultOutDir, prepareOutDir } from '@bilevel/problems';
+import { checkOutDir, checkWritableDir, defaultOutDir, InputError, prepareOutDir } from '@bilevel/io';
 import { closedLoop } from './closed-loop';
 import { phasePicture } from './phase-picture';
 import { anyPolicyDocument } from './policy-file';
@@ -22,7 +22,6 @@ import { neuralCertificateDocument } from './neural-certificate-file';
 import { barrierVerdictSummary, sampledBarrierCheck, sampledSummary } from './neural-check';
 import type { TrainResume } from './train-checkpoint';
 import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, keptCheckpoint, OutputFiles, plainTree, saveTrainConfig, TrainCheckpointer, withoutDiagnostics } from './train-checkpoint';
-import { InputError } from '@bilevel/problems';
 
 /** How a neural run ended: the pipeline's own stops, or the driver's budget / Ctrl-C. */
 export type NeuralOutcome = 'certified' | 'diverged' | 'stalled' | 'max-iter' | 'max-seconds' | 'interrupted';

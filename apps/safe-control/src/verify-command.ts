@@ -5,7 +5,7 @@ import type { CommandIo } from './command-io';
 import { lookupSystem } from './lookup-system';
 import { readPolicyFile } from './policy-file';
 import { readCertificateFile } from './certificate-file';
-import { prepareOutDir } from '@bilevel/problems';
+import { prepareOutDir } from '@bilevel/io';
 import { appVerifier } from './app-verifier';
 import { verdictSummary } from './verdict-summary';
 import { VERDICT_FORMAT, VERDICT_VERSION } from './verdict-format';

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import type { CommandIo } from './command-io';
 import { readNeuralCertificateFile } from './neural-certificate-file';
-import { prepareOutDir } from '@bilevel/problems';
+import { prepareOutDir } from '@bilevel/io';
 import { barrierVerdictSummary, checkNeuralCertificate, sampledSummary } from './neural-check';
 import { VERDICT_FORMAT, VERDICT_VERSION } from './verdict-format';
 import { certifiedProperty, neuralBarrierTerms } from '@bilevel/control';

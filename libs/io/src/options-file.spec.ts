@@ -1,6 +1,6 @@
 // The readers of user JSON files (issue 16, items 1 and 4): a "__proto__" key is an unknown key, never the prototype
 // of what is built from the file; an oversized file is refused before it is read (devices and pipes: see
-// loaders/read-regular-file.spec.ts and the CLI's hostile-input.spec.ts, which run them in a watched child process).
+// read-regular-file.spec.ts and the CLI's hostile-input.spec.ts, which run them in a watched child process).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';

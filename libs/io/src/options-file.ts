@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { InputError } from './input-error';
-import { readRegularFile } from './loaders/read-regular-file';
+import { readRegularFile } from './read-regular-file';
 
 /** Largest options file read, in bytes (a configuration is a few hundred bytes). */
 export const MAX_OPTIONS_FILE_BYTES = 1 << 20;

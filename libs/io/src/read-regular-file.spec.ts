@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from './input-error';
 import { readRegularFile } from './read-regular-file';
 
 const OPTIONS = { maxBytes: 1 << 20, what: 'test file' } as const;

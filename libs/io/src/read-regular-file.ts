@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { InputError } from '../input-error';
-import { fsErrorReason } from '../fs-error-reason';
+import { InputError } from './input-error';
+import { fsErrorReason } from './fs-error-reason';
 
 /** Options of {@link readRegularFile}. */
 export interface ReadRegularFileOptions {

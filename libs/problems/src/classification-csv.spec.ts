@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { loadClassificationCsv, parseClassificationCsv } from './classification-csv';
 import { multiclassDataPath } from './multiclass-data-path';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 const UCI = fileURLToPath(new URL('../../../../shared/data/uci/', import.meta.url));
 const haveShared = existsSync(UCI);

@@ -1,7 +1,7 @@
 import type { Dataset } from './dataset';
 import { parseHeaderlessCsv } from './headerless-csv';
 import { parseNamedCsv } from './named-csv';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import type { Reserve } from './memory-budget';
 import { gunzipBounded, isGzip } from './loaders/gunzip-bounded';
 import { readDataFile } from './loaders/read-data-file';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng, nrm2 } from '@bilevel/linalg';
 import { DataCleaning, dataCleaning } from './data-cleaning';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import { loadFashionMnist } from './loaders/fashion-mnist';
 import { bundledFashionMnistDir } from './bundled-fashion-mnist';
 import { sampleWeightOracles } from './sample-weight-oracles';

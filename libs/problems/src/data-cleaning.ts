@@ -2,7 +2,7 @@ import { Rng, SimdArena, conjugateGradient, lbfgs, simdAvailable } from '@bileve
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from './bilevel-problem';
 import { fullBatch } from './bilevel-problem';
 import { bundledFashionMnistDir } from './bundled-fashion-mnist';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import { checkMemoryBudget, memoryBudgetOf } from './memory-budget';
 import { loadFashionMnist } from './loaders/fashion-mnist';
 import type { LabelledImages } from './loaders/labelled-idx';

@@ -1,5 +1,5 @@
 import type { Matrix, Rng } from '@bilevel/linalg';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 /** A labelled data set: features row-major `n × d`, one integer class label per row. */
 export interface Dataset {

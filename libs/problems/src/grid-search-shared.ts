@@ -1,5 +1,5 @@
 import type { BilevelProblem } from './bilevel-problem';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 /** One point of {@link gridSearchShared}'s curve. */
 export interface GridPoint {

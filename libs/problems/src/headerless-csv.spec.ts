@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseHeaderlessCsv } from './headerless-csv';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 test('parses features then the label; classes 0..max label; CRLF and a trailing blank line accepted', () => {
   const data = parseHeaderlessCsv('0,1.5,2\r\n3,-4,0\r\n5,6e-1,1\r\n\r\n', 'd.csv');

@@ -10,8 +10,6 @@ export { imagesToDataset } from './loaders/images-to-dataset';
 export { gunzipBounded, gunzipHead, isGzip, DEFLATE_MAX_RATIO } from './loaders/gunzip-bounded';
 export type { GunzipBoundedOptions } from './loaders/gunzip-bounded';
 export { readDataFile } from './loaders/read-data-file';
-export { readRegularFile } from './loaders/read-regular-file';
-export type { ReadRegularFileOptions } from './loaders/read-regular-file';
 export { parseLibsvm, loadLibsvm, LIBSVM_DEFAULT_MAX_BYTES } from './loaders/libsvm';
 export type { LibsvmOptions, LoadLibsvmOptions } from './loaders/libsvm';
 export { formatLibsvm } from './loaders/format-libsvm';

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDeqData } from './load-deq-data';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 test('loadDeqData: the bundled Fashion-MNIST subset by default, 900 + 200 images of 28 × 28 in [0, 1], and a seeded training subset', () => {
   const d = loadDeqData();

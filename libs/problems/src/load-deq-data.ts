@@ -4,7 +4,7 @@ import { bundledFashionMnistDir } from './bundled-fashion-mnist';
 import { loadClassificationCsv } from './classification-csv';
 import type { Dataset } from './dataset';
 import { selectRows, splitDataset } from './dataset';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import { imagesToDataset } from './loaders/images-to-dataset';
 import { loadFashionMnist } from './loaders/fashion-mnist';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadMulticlassHpo } from './load-multiclass-hpo';
 import type { LoadMulticlassHpoOptions } from './load-multiclass-hpo';
 import { multiclassDataPath } from './multiclass-data-path';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 test('default: bundled wine split 50/25/25 by seed 0, per-class weights, test metrics reported', () => {
   const p = loadMulticlassHpo();

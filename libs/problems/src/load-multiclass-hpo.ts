@@ -1,7 +1,7 @@
 import { Rng } from '@bilevel/linalg';
 import type { Dataset } from './dataset';
 import { splitDataset } from './dataset';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import { loadClassificationCsv } from './classification-csv';
 import { multiclassDataPath } from './multiclass-data-path';
 import { MulticlassHpo, multiclassHpoAllocations } from './multiclass-hpo';

@@ -4,7 +4,7 @@ import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } 
 import { fullBatch, INNER_TOL } from './bilevel-problem';
 import type { Dataset } from './dataset';
 import { featureMoments, standardize } from './dataset';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import type { Allocation } from './memory-budget';
 import { checkMemoryBudget, memoryBudgetOf } from './memory-budget';
 import { sigmoidCurvature, sigmoidNeg, softplusNeg } from './logistic-kernels';

@@ -2,7 +2,7 @@
 // and one refusal naming every allocation, the budget and the option that raises it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, formatBytes, memoryBudgetOf, parseByteSize } from './memory-budget';
 
 test('parseByteSize reads bytes and binary or decimal units, and nothing else', () => {

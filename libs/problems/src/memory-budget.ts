@@ -1,4 +1,4 @@
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 /**
  * The default memory budget of the loaders and problem builders: 2 GiB. A loader or builder adds up the bytes of the

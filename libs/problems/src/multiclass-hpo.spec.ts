@@ -12,7 +12,7 @@ import { splitTrainValTest } from './split-train-val-test';
 import { hypergradientCg, solveInnerLbfgs } from './generic-evaluation';
 import { featureMoments } from './dataset';
 import type { Dataset } from './dataset';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

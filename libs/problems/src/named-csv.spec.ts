@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseClassificationCsv } from './classification-csv';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import { parseNamedCsv } from './named-csv';
 
 const IRIS_LIKE = 'sepal_length,sepal_width,species\n5.1,3.5,setosa\n7.0,3.2,versicolor\n6.3,3.3,virginica\n4.9,3.0,setosa\n';

@@ -1,5 +1,5 @@
 import type { Dataset } from './dataset';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 import type { Reserve } from './memory-budget';
 import { checkMemoryBudget, memoryBudgetOf } from './memory-budget';
 import { countLinesToLastNonBlank, fieldCount, forEachLine } from './text-lines';

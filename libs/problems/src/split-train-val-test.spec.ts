@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { Rng } from '@bilevel/linalg';
 import { splitTrainValTest } from './split-train-val-test';
 import type { Dataset } from './dataset';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 /** n rows whose single feature is the row index (so rows can be traced), labels cycling over K classes. */
 function indexed(n: number, K: number): Dataset {

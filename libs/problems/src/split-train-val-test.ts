@@ -1,7 +1,7 @@
 import type { Rng } from '@bilevel/linalg';
 import type { Dataset } from './dataset';
 import { selectRows } from './dataset';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 /** Options of {@link splitTrainValTest}, with their defaults. */
 export interface SplitTrainValTestOptions {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadUciCsv, parseUciCsv } from './uci-csv';
 import { bundledDataPath } from './bundled';
-import { InputError } from './input-error';
+import { InputError } from '@bilevel/io';
 
 test('the bundled breast cancer file parses to 569 × 30 with two classes', () => {
   const data = loadUciCsv(bundledDataPath('breast_cancer.csv'));

@@ -1,9 +1,10 @@
-// The front door re-exports the six libraries' public surfaces, whole and unchanged, and a pipeline needs nothing else
+// The front door re-exports the seven libraries' public surfaces, whole and unchanged, and a pipeline needs nothing else
 // from the toolkit (rxjs's lastValueFrom aside).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lastValueFrom } from 'rxjs';
 import * as linalg from '@bilevel/linalg';
+import * as io from '@bilevel/io';
 import * as problems from '@bilevel/problems';
 import * as autodiff from '@bilevel/autodiff';
 import * as solvers from '@bilevel/solvers';
@@ -12,9 +13,9 @@ import * as verify from '@bilevel/verify';
 import * as toolkit from './index';
 import { DEFAULT_MONITORS, constantStep, monitorContext, nrm2, quadraticProblem, run, safeSabaOptions, sagaEstimator, singleLoop, withMonitors } from './index';
 
-const SURFACES = { linalg, problems, autodiff, solvers, streams, verify } as const;
+const SURFACES = { linalg, io, problems, autodiff, solvers, streams, verify } as const;
 
-test('every value exported by the six libraries is exported by the front door, the same object', () => {
+test('every value exported by the seven libraries is exported by the front door, the same object', () => {
   for (const [lib, surface] of Object.entries(SURFACES)) {
     for (const [name, value] of Object.entries(surface)) {
       assert.ok(name in toolkit, `@bilevel/${lib}'s ${name} is missing from @bilevel/toolkit (exported by two libraries with different values?)`);
@@ -23,7 +24,7 @@ test('every value exported by the six libraries is exported by the front door, t
   }
 });
 
-test('the front door exports nothing beyond the six surfaces', () => {
+test('the front door exports nothing beyond the seven surfaces', () => {
   const known = new Set(Object.values(SURFACES).flatMap((s) => Object.keys(s)));
   assert.deepEqual(Object.keys(toolkit).filter((name) => !known.has(name)), []);
 });

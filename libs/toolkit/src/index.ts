@@ -1,6 +1,7 @@
-// The front door, `@bilevel/toolkit`: everything a pipeline needs in one import, the public surfaces of six libraries
+// The front door, `@bilevel/toolkit`: everything a pipeline needs in one import, the public surfaces of seven libraries
 // (each lists its names explicitly in its own src/index.ts):
 //   @bilevel/linalg    seeded RNG, batch samplers, Float64Array kernels
+//   @bilevel/io        InputError (bad input), safe reads of user files, output-folder checks
 //   @bilevel/problems  the BilevelProblem contract, the problem families, the data loaders
 //   @bilevel/autodiff  the float64 tape and model engine (oracles for a problem of one's own), the oracle audit
 //   @bilevel/solvers   the solvers and their parts: estimators, step rules, linear solvers, single-loop composition
@@ -9,8 +10,9 @@
 // Not here: TensorFlow.js oracles (`@bilevel/autodiff/tfjs`, an optional peer), certified control
 // (`@bilevel/control`), logging and plots (`@bilevel/telemetry`), the live page (`@bilevel/dashboard`).
 // What this module exports is the toolkit's public API under semantic versioning; index.spec.ts checks that it is
-// exactly the union of the six surfaces (a name exported by two of them with different values would be dropped).
+// exactly the union of the seven surfaces (a name exported by two of them with different values would be dropped).
 export * from '@bilevel/linalg';
+export * from '@bilevel/io';
 export * from '@bilevel/problems';
 export * from '@bilevel/autodiff';
 export * from '@bilevel/solvers';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { benchCommand, selectGrid } from './bench-command';
 import { expandGrid } from './expand-grid';
 

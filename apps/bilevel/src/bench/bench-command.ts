@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { createProgress } from '@bilevel/telemetry';
 import { EXIT } from '../exit-codes';
 import { allSolversGrid, DEFAULT_GRID, FULL_GRID } from './default-grids';

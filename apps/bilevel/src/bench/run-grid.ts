@@ -1,4 +1,4 @@
-import { checkOutDir, InputError } from '@bilevel/problems';
+import { checkOutDir, InputError } from '@bilevel/io';
 import { InProcessExecutor } from '../sweep/in-process-executor';
 import { runSweep } from '../sweep/sweep-engine';
 import type { SweepExecutor } from '../sweep/sweep-types';

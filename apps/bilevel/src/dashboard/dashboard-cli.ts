@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { DashboardMessage, DashboardSession, DashboardSink } from '@bilevel/dashboard';
 import { openDashboard } from '@bilevel/dashboard';
 import type { RunDashboard, RunDashboardRequest } from './run-dashboard';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { DashboardMessage } from '@bilevel/dashboard';
 import { replayRun } from './replay-run';
 

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { DashboardJson, DashboardMeta, DashboardSink } from '@bilevel/dashboard';
 import { finiteOrNull } from '@bilevel/dashboard';
 

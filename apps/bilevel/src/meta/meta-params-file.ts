@@ -1,4 +1,4 @@
-import { InputError, MAX_OPTIONS_FILE_BYTES, readJsonFile } from '@bilevel/problems';
+import { InputError, MAX_OPTIONS_FILE_BYTES, readJsonFile } from '@bilevel/io';
 import { metaModel } from '@bilevel/autodiff';
 import type { MetaModel, MetaModelSpec } from '@bilevel/autodiff';
 import type { ResolvedAdapt } from '@bilevel/solvers';

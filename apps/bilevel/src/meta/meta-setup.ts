@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FewShotDataset, TaskSource } from '@bilevel/problems';
-import { bundledOmniglot, fewshotTasks, InputError, loadOmniglot, sinusoidTasks, splitByAlphabet } from '@bilevel/problems';
+import { bundledOmniglot, fewshotTasks, loadOmniglot, sinusoidTasks, splitByAlphabet } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { metaLearningProblem } from '@bilevel/autodiff';
 import type { MetaLearningProblem, MetaModelSpec } from '@bilevel/autodiff';
 import type { ResolvedAdapt } from '@bilevel/solvers';

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { TaskSource } from '@bilevel/problems';
-import { episodeTasks, InputError, loadEpisodeFolders, sinusoidTasks } from '@bilevel/problems';
+import { episodeTasks, loadEpisodeFolders, sinusoidTasks } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { metaLearningProblem } from '@bilevel/autodiff';
 import { metaTest } from '@bilevel/solvers';
 import { EXIT } from '../exit-codes';

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { GridInput } from '../bench/grid-spec';
 import { InProcessExecutor } from './in-process-executor';
 import { RUNS_FOLDER } from './run-store';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { GridInput } from '../bench/grid-spec';
 import { parseGrid } from '../bench/grid-spec';
 import { InProcessExecutor } from './in-process-executor';

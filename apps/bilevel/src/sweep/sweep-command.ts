@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, extname, join } from 'node:path';
-import { InputError, readJsonFile } from '@bilevel/problems';
+import { InputError, readJsonFile } from '@bilevel/io';
 import type { Progress } from '@bilevel/telemetry';
 import { createProgress } from '@bilevel/telemetry';
 import { EXIT } from '../exit-codes';

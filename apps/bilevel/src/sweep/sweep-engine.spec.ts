@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { RunResult } from '../bench/execute-run';
 import { executeRun } from '../bench/execute-run';
 import { expandGrid } from '../bench/expand-grid';

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { aggregate } from '../bench/aggregate';
 import type { RunResult } from '../bench/execute-run';
 import type { RunSpec } from '../bench/expand-grid';

@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { RawLayer } from './layers-json';
 
 /** Activation functions the loader maps onto the tape (their names in saved configs). */

@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 
 /** One layer of a tfjs Layers model as model.json describes it: its class, its name and its (snake_case) config. */
 export interface RawLayer {

@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { Tape, TapeVar } from '../tape/tape';
 import type { ActivationName, LayerSpec } from './layer-spec';
 import type { ManifestWeight } from './layers-json';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '@bilevel/linalg';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { Tape } from '../tape/tape';
 import type { TapeVar } from '../tape/tape';
 import { saveTfjsModel, seedTfjsWeights } from '../fixtures/tfjs-saved-model';

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readJsonFile } from '@bilevel/problems';
+import { readJsonFile } from '@bilevel/io';
 import { layerSpec } from './layer-spec';
 import { parseLayersJson } from './layers-json';
 import { layersModel } from './layers-model';
@@ -25,7 +25,7 @@ export const LAYERS_MODEL_DEFAULTS = { maxModelJsonBytes: 16 << 20, maxWeightByt
  * Reads a tfjs Layers model, the folder `model.save('file://folder')` writes (or its model.json; tensorflowjs_converter's
  * Keras output too), into the float64 tape engine, without tfjs: model.json's topology (a Sequential, or a functional
  * model that is one chain of layers) and the float32 little-endian weights its `weightsManifest` names, each file read
- * by the safe reader of @bilevel/problems (regular files in the model's folder only, sizes capped and matched against
+ * by the safe reader of @bilevel/io (regular files in the model's folder only, sizes capped and matched against
  * the manifest). Layers: InputLayer, Dense, Conv2D (valid or same padding, strides), MaxPooling2D and
  * AveragePooling2D (valid), GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten, Activation, ReLU, LeakyReLU,
  * Softmax, Dropout (the identity: inference); activations linear, relu, tanh, sigmoid, softplus, softmax, log_softmax,

@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { InputError, readRegularFile } from '@bilevel/problems';
+import { InputError, readRegularFile } from '@bilevel/io';
 import type { ManifestGroup, ManifestWeight } from './layers-json';
 
 /** A URL scheme (`http:`, `file:`, `indexeddb:`); a Windows drive letter is caught by `isAbsolute` first. */
@@ -22,7 +22,7 @@ function shardPath(dir: string, name: string, where: string): string {
 }
 
 /**
- * Reads the float32 weights of a manifest from its shard files (each by the safe reader of @bilevel/problems: regular
+ * Reads the float32 weights of a manifest from its shard files (each by the safe reader of @bilevel/io: regular
  * files only, size-capped): each group's shards are joined in order and must hold exactly the bytes its weight specs
  * describe (a shorter file is truncated, a longer one is not the file the manifest describes); float32 values are
  * read little-endian (the format's byte order) and must be finite. Returns the float32 weights by name; weights of

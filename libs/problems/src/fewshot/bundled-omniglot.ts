@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../input-error';
+import { InputError, readRegularFile } from '@bilevel/io';
 import { gunzipBounded } from '../loaders/gunzip-bounded';
-import { readRegularFile } from '../loaders/read-regular-file';
 import type { FewShotClass, FewShotDataset } from './few-shot-dataset';
 
 /** The metadata file of a bundled few-shot data set (`<name>.json`, beside its pixels `<name>.u8.gz`). */

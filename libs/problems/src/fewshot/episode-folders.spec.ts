@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { encodeGrayPng } from '../imaging/encode-gray-png';
 import { areaResize } from './area-resize';
 import { bundledOmniglot } from './bundled-omniglot';

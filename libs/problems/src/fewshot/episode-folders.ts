@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { checkMemoryBudget, memoryBudgetOf } from '../memory-budget';
 import { loadImage } from '../loaders/png-jpeg';
 import { areaResize } from './area-resize';

@@ -3,7 +3,7 @@
 // labelling's distribution, buffer reuse, and one InputError for each bad request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { bundledOmniglot } from './bundled-omniglot';
 import type { Episode } from './episode';
 import { cloneEpisode } from './episode';

@@ -1,6 +1,6 @@
 import type { RngState } from '@bilevel/linalg';
 import { Rng } from '@bilevel/linalg';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { Episode, EpisodeSet } from './episode';
 import type { FewShotDataset } from './few-shot-dataset';
 import { className } from './few-shot-dataset';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { cacheKey, defaultCacheDir, readFewShotCache, writeFewShotCache } from './few-shot-cache';
 import type { FewShotDataset } from './few-shot-dataset';
 

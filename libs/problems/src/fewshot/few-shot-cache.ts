@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync
 import { endianness, homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { checkMemoryBudget } from '../memory-budget';
-import { readRegularFile } from '../loaders/read-regular-file';
+import { readRegularFile } from '@bilevel/io';
 import type { FewShotClass, FewShotDataset } from './few-shot-dataset';
 
 /**

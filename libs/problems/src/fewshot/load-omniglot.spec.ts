@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { cpuMs } from '../loaders/fuzz-outcome';
 import { bundledOmniglot } from './bundled-omniglot';
 import type { OmniglotDataset } from './load-omniglot';

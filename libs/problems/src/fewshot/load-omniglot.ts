@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { readDataFile } from '../loaders/read-data-file';
 import type { FewShotDataset } from './few-shot-dataset';
 import { cacheKey, defaultCacheDir, readFewShotCache, sha256Hex, writeFewShotCache } from './few-shot-cache';

@@ -2,7 +2,7 @@
 // InputError for each bad input (not a zip, not Omniglot-shaped, traversal names, forged sizes, zip bombs, limits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { cpuMs } from '../loaders/fuzz-outcome';
 import { areaResize } from './area-resize';
 import { listOmniglotZip } from './omniglot-zip';

@@ -1,5 +1,5 @@
 import AdmZip from 'adm-zip';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 
 /** Limits on one Omniglot zip archive, checked before anything is inflated. */
 export interface OmniglotZipLimits {

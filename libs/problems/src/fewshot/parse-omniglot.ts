@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { checkMemoryBudget, formatBytes, memoryBudgetOf } from '../memory-budget';
 import { decodeImage } from '../loaders/png-jpeg';
 import { areaResize } from './area-resize';

@@ -2,7 +2,7 @@
 // deterministic default, named alphabets, and one InputError for each bad request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { bundledOmniglot } from './bundled-omniglot';
 import { className } from './few-shot-dataset';
 import { splitByAlphabet } from './split-by-alphabet';

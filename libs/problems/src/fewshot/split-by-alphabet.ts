@@ -1,5 +1,5 @@
 import { Rng } from '@bilevel/linalg';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { FewShotDataset } from './few-shot-dataset';
 import { selectClasses } from './few-shot-dataset';
 

@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 
 /**
  * Encodes a grayscale image with values in [0, 1] (row-major `data[r·width + c]`) as an 8-bit grayscale PNG

@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { FoeKernels } from './foe-kernels';
 import { reflectIndex } from './forward-operator';
 import type { PatchRegularizer, Regularizer } from './regularizer';

@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 
 /**
  * The forward model `A` of an imaging task on one `width × height` image (row-major), applied to the segment of

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nrm2, Rng } from '@bilevel/linalg';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { bundledImagePaths } from './bundled-images';
 import { encodeGrayPng } from './encode-gray-png';
 import { imagingProblem } from './imaging-problem';

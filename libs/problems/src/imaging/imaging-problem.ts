@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { nrm2, Rng } from '@bilevel/linalg';
 import type { BilevelProblem, Hypergradient, InnerSolution, InnerSolveOptions } from '../bilevel-problem';
 import { fullBatch } from '../bilevel-problem';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { checkMemoryBudget, memoryBudgetOf } from '../memory-budget';
 import type { ImageLoadOptions } from '../loaders/png-jpeg';
 import { loadImage } from '../loaders/png-jpeg';

@@ -1,5 +1,5 @@
 import type { Rng } from '@bilevel/linalg';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { GrayImage } from '../loaders/png-jpeg';
 import type { ForwardOperator } from './forward-operator';
 

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { encodeGrayPng } from './encode-gray-png';
 import type { ImagingProblem } from './imaging-problem';
 import { psnr } from './psnr';

@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { PatchRegularizer, Regularizer } from './regularizer';
 
 /** Options of {@link smoothedTv}. */

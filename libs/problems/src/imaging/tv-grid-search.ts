@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { ImagingProblem } from './imaging-problem';
 
 /** One point of a {@link tvGridSearch}. */

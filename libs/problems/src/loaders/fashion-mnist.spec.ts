@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from './fashion-mnist';
 import { imagesToDataset } from './images-to-dataset';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { LabelledImages } from './labelled-idx';
 import { loadLabelledIdx } from './labelled-idx';
 

@@ -1,6 +1,6 @@
 // Test support for the loaders' fuzz specs (not exported from the package).
 import assert from 'node:assert/strict';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 
 /** How the cases of one input kind ended. */
 export interface FuzzTally {

@@ -1,5 +1,5 @@
 import { constants, gunzipSync } from 'node:zlib';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 
 /**
  * Deflate's largest possible expansion: a 258-byte match coded in about two bits gives 1032:1 (zlib FAQ), and the

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { encodeIdx } from './encode-idx';
 import { loadIdx, parseIdx } from './idx-gz';
 import { spyGunzip } from './gunzip-spy';

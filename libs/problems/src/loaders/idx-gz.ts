@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { checkMemoryBudget, memoryBudgetOf } from '../memory-budget';
 import { DEFLATE_MAX_RATIO, gunzipBounded, gunzipHead, isGzip } from './gunzip-bounded';
 import { readDataFile } from './read-data-file';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { encodeIdx } from './encode-idx';
 import { parseIdx } from './idx-gz';
 import { labelledIdx, loadLabelledIdx } from './labelled-idx';

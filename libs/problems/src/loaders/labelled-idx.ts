@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { IdxArray } from './idx-gz';
 import { IDX_DEFAULT_MAX_BYTES, loadIdx } from './idx-gz';
 

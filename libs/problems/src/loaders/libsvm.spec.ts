@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { Dataset } from '../dataset';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { bundledDataPath } from '../bundled';
 import { loadUciCsv } from '../uci-csv';
 import { loadLibsvm, parseLibsvm } from './libsvm';

@@ -1,5 +1,5 @@
 import type { Dataset } from '../dataset';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { Reserve } from '../memory-budget';
 import { checkMemoryBudget, MAX_TYPED_ARRAY_LENGTH, memoryBudgetOf } from '../memory-budget';
 import { gunzipBounded, isGzip } from './gunzip-bounded';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { loadDataFile } from './load-data-file';
 
 function withFiles(files: Record<string, string | Uint8Array>, body: (path: (name: string) => string) => void): void {

@@ -1,5 +1,5 @@
 import type { Dataset } from '../dataset';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { parseUciCsv } from '../uci-csv';
 import { gunzipBounded, isGzip } from './gunzip-bounded';
 import { LIBSVM_DEFAULT_MAX_BYTES, parseLibsvm } from './libsvm';

@@ -7,7 +7,7 @@ import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { cpuMs } from './fuzz-outcome';
 import { encodeGrayPng } from '../imaging/encode-gray-png';
 import { decodeImage, loadImage } from './png-jpeg';

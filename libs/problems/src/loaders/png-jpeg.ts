@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { checkMemoryBudget, memoryBudgetOf } from '../memory-budget';
 import { readDataFile } from './read-data-file';
 

@@ -1,4 +1,4 @@
-import { readRegularFile } from './read-regular-file';
+import { readRegularFile } from '@bilevel/io';
 
 /**
  * Reads a data file whole with {@link readRegularFile}: refuses what is not a regular file (a device, a pipe, a

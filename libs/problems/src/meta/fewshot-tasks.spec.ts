@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FewShotDataset } from '../fewshot/few-shot-dataset';
 import { EpisodeSampler } from '../fewshot/episode-sampler';
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import { episodeTasks, fewshotTasks } from './fewshot-tasks';
 
 /** 12 classes of 4 drawings of 3×3 pixels, each drawing's pixels its class and drawing numbers (recognisable rows). */

@@ -1,4 +1,4 @@
-import { InputError } from '../input-error';
+import { InputError } from '@bilevel/io';
 import type { Episode } from '../fewshot/episode';
 import type { FewShotDataset } from '../fewshot/few-shot-dataset';
 import { EpisodeSampler } from '../fewshot/episode-sampler';

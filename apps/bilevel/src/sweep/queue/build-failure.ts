@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { RunResult } from '../../bench/execute-run';
 import { FLOAT64_BACKEND } from '../../bench/execute-run';
 import type { RunSpec } from '../../bench/expand-grid';

@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { bundledDataPath, InputError } from '@bilevel/problems';
+import { bundledDataPath } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { RunSpec } from '../../bench/expand-grid';
 
 /** The folder of the data bundled with the toolkit (libs/problems/data): always readable by a worker. */

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { constants } from 'node:fs';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 
 /** Largest secret file read (a password or a key is a line, not a document). */
 export const MAX_PRIVATE_FILE_BYTES = 4096;

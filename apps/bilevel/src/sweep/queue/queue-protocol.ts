@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { RunSpec } from '../../bench/expand-grid';
 
 /**

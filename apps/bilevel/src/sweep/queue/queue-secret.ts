@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { RunResult } from '../../bench/execute-run';
 import type { RunSpec } from '../../bench/expand-grid';
 import { canonicalJson } from '../canonical-json';

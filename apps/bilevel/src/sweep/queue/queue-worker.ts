@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { createLogger } from '@bilevel/telemetry';
 import { EXIT } from '../../exit-codes';
 import type { RunResult } from '../../bench/execute-run';

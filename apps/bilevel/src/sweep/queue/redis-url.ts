@@ -1,5 +1,5 @@
 import type { RedisOptions } from 'bullmq';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { readPrivateFile } from './private-file';
 
 /** The option the Redis URL comes from, named in every error. */

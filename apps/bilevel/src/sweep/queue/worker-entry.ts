@@ -2,7 +2,7 @@
 //   node --import tsx apps/bilevel/src/sweep/queue/worker-entry.ts --queue redis://127.0.0.1:6379 --secret-file F
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { EXIT } from '../../exit-codes';
 import type { WorkerCliOptions } from './worker-cli';
 import { addWorkerOptions, runWorkerCli, WORKER_DESCRIPTION } from './worker-cli';
