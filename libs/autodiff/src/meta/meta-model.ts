@@ -87,8 +87,9 @@ function conv4(spec: Extract<MetaModelSpec, { kind: 'conv4' }>): MetaModel {
       let h = x;
       for (let l = 1; l <= 4; l++) {
         h = t.conv2d(h, p[`conv${l}`], { stride: 2, padding: 1, ...(bn ? {} : { bias: p[`bias${l}`] }) });
-        // transductive batch norm: statistics of the batch at hand, no running averages (as MAML and iMAML at test time)
-        if (bn) h = t.add(t.mul(t.batchNorm(h, [0, 2, 3]), p[`gamma${l}`]), p[`beta${l}`]);
+        // transductive batch norm: statistics of the batch at hand, no running averages (as MAML and iMAML at test
+        // time); one fused node with its scale and shift
+        if (bn) h = t.batchNorm2d(h, p[`gamma${l}`], p[`beta${l}`]);
         h = t.relu(h);
       }
       return t.linear(t.flatten(h), p.dense, p.denseBias);

@@ -27,6 +27,7 @@ export const KINDS = [
   'avgPool2d',
   'logSumExp',
   'softmaxCrossEntropy',
+  'batchNorm2d',
 ] as const;
 /** The kind of a tape node (its operation), by name. */
 export type NodeKind = (typeof KINDS)[number];
@@ -50,6 +51,7 @@ export const K_MAXPOOL = 15;
 export const K_AVGPOOL = 16;
 export const K_LSE = 17;
 export const K_SCE = 18;
+export const K_BN = 19;
 
 /** Elementwise functions of `unary` nodes. */
 export const UNARY_OPS = ['exp', 'log', 'softplus', 'sigmoid', 'square', 'tanh', 'relu', 'leakyRelu', 'sqrt', 'rsqrt'] as const;

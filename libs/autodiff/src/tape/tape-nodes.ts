@@ -10,10 +10,11 @@ import * as matmul from './matmul-rules';
 import * as conv from './conv-rules';
 import * as pool from './pool-rules';
 import * as softmax from './softmax-rules';
+import * as batchNorm from './batch-norm-rules';
 
 // Module-local copies of imported bindings: tsx compiles an imported binding to a getter call, which the replay's
 // dispatch must not pay on every node (measured: a quarter of a small oracle's time).
-const { K_AFFINE, K_AVGPOOL, K_CONCAT, K_CONV, K_DIV, K_GATHER, K_GATHER_ROWS, K_LSE, K_MATMUL, K_MAXPOOL, K_MUL, K_ROWSDOT, K_SCALE, K_SCE, K_SUM, K_UNARY, KINDS } = codes;
+const { K_AFFINE, K_AVGPOOL, K_BN, K_CONCAT, K_CONV, K_DIV, K_GATHER, K_GATHER_ROWS, K_LSE, K_MATMUL, K_MAXPOOL, K_MUL, K_ROWSDOT, K_SCALE, K_SCE, K_SUM, K_UNARY, KINDS } = codes;
 const isPiecewiseLinear = codes.isPiecewiseLinear;
 const { affineForward, affineReverse, divForward, divReverse, mulForward, mulReverse, sumForward, sumReverse } = broadcast;
 const { scaleForward, scaleReverse, unaryForward, unaryReverse } = unary;
@@ -23,6 +24,7 @@ const { matmulForward, matmulReverse } = matmul;
 const { convForward, convReverse } = conv;
 const { avgPoolForward, avgPoolReverse, maxPoolForward, maxPoolReverse } = pool;
 const { lseForward, lseReverse, sceForward, sceReverse } = softmax;
+const { batchNormForward, batchNormReverse } = batchNorm;
 
 /**
  * The nodes of a recorded {@link Tape}, with the four rules of forward-over-reverse automatic differentiation
@@ -179,8 +181,8 @@ export class TapeNode {
     this.owner = init.owner;
     const k = this.k;
     this.view = init.kind === 'view';
-    this.linear = !(k === K_MUL || k === K_DIV || k === K_UNARY || k === K_MATMUL || k === K_CONV || k === K_MAXPOOL || k === K_LSE || k === K_SCE);
-    this.ownForward = k === K_UNARY || k === K_MAXPOOL || k === K_LSE || k === K_SCE;
+    this.linear = !(k === K_MUL || k === K_DIV || k === K_UNARY || k === K_MATMUL || k === K_CONV || k === K_MAXPOOL || k === K_LSE || k === K_SCE || k === K_BN);
+    this.ownForward = k === K_UNARY || k === K_MAXPOOL || k === K_LSE || k === K_SCE || k === K_BN;
   }
 
   /** Lengths of the forward caches `d1`, `d2` this node needs (none when it depends on no input). */
@@ -195,6 +197,9 @@ export class TapeNode {
       case K_LSE:
       case K_SCE:
         return [this.a.size, 0];
+      case K_BN:
+        // x̂, and r per channel
+        return [this.size, this.ip[0]];
       default:
         return [0, 0];
     }
@@ -254,6 +259,9 @@ export class TapeNode {
       case K_SCE:
         sceForward(this, mode, tanMask);
         return;
+      case K_BN:
+        batchNormForward(this, mode, tanMask);
+        return;
       default:
         return; // input, constant: filled by the caller / when the tape is closed; view: shares its operand's buffers
     }
@@ -308,6 +316,9 @@ export class TapeNode {
       case K_SCE:
         sceReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
         return;
+      case K_BN:
+        batchNormReverse(this, barMask, bdotMask, tanMask, barSet, bdotSet);
+        return;
       default:
         return;
     }
@@ -334,6 +345,7 @@ export class TapeNode {
       case K_MAXPOOL:
       case K_AVGPOOL:
       case K_LSE:
+      case K_BN:
         return true;
       case K_SCE:
         return arg === 0;
@@ -362,6 +374,9 @@ export class TapeNode {
         return tanMask !== 0;
       case K_SCE:
         return arg === 0 && (tanMask & 1) !== 0;
+      case K_BN:
+        // x̂ is nonlinear in x, y bilinear in (γ, x̂), β enters linearly
+        return arg === 0 ? (tanMask & 3) !== 0 : arg === 1 ? (tanMask & 1) !== 0 : false;
       default:
         return false;
     }

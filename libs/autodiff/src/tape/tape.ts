@@ -751,6 +751,38 @@ export class Tape {
     return this.mul(centered, this.rsqrt(this.add(variance, this.constant(eps))));
   }
 
+  /**
+   * Batch norm of images x [batch or n, C, H, W] per channel, over the images and pixels, with a scale γ and a shift
+   * β per channel (shape [C] or [C, 1, 1]): y = γ_c·(x − μ_c)/√(σ²_c + ϵ) + β_c. The same function as
+   * `add(mul(batchNorm(x, [0, 2, 3]), γ), β)` recorded as one node (rules in batch-norm-rules.ts) instead of eleven:
+   * a few passes over x per sweep instead of one per node.
+   */
+  batchNorm2d(x: TapeVar, gamma: TapeVar, beta: TapeVar, options: BatchNormOptions = {}): TapeVar {
+    const fn = 'batchNorm2d';
+    this.open(fn);
+    const u = this.own(fn, 'x', x);
+    const g = this.own(fn, 'gamma', gamma);
+    const b = this.own(fn, 'beta', beta);
+    const eps = options?.eps ?? 1e-5;
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) throw new RangeError(`Tape.${fn}: options.eps must be a positive number, received ${describe(eps)}`);
+    if (u.shape.length !== 4) throw new RangeError(`Tape.${fn}: x must be 4-D [batch, channels, height, width], received ${this.shapeOf(u)}`);
+    const C = u.shape[1];
+    for (const [field, v] of [['gamma', g], ['beta', b]] as const) {
+      const ok = !v.batched && v.size === C && (v.shape.length === 1 || (v.shape.length === 3 && v.shape[1] === 1 && v.shape[2] === 1));
+      if (!ok) throw new RangeError(`Tape.${fn}: ${field} must have shape [${C}] or [${C}, 1, 1] (one entry per channel of x ${this.shapeOf(u)}), received ${this.shapeOf(v)}`);
+    }
+    return this.push({
+      kind: 'batchNorm2d',
+      op: fn,
+      args: [u, g, b],
+      deps: u.deps | g.deps | b.deps,
+      batched: u.batched,
+      shape: u.shape,
+      c1: eps,
+      ip: Int32Array.of(C, u.shape[2] * u.shape[3], u.batched ? 0 : u.shape[0]),
+    });
+  }
+
   // ---- closing and planning --------------------------------------------------------------------------------------
 
   /**
