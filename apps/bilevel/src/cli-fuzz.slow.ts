@@ -3,11 +3,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import type { Tally } from './cli-fuzz-cases';
-import { formatTally, fuzzCli, makeFixtures, readVocabulary } from './cli-fuzz-cases';
+import type { Tally } from '@bilevel/io/testing';
+import { formatTally } from '@bilevel/io/testing';
+import { fuzzCli, makeFixtures, readVocabulary } from './cli-fuzz-cases';
 
-/** Per-case wall-time bound (runs < 0.5 s, autodiff's first engine start ~3 s, parse errors < 10 ms). */
-const CASE_MS = 15_000;
+/** Per-case bound on CPU time (runs < 0.5 s, autodiff's first engine start ~3 s, parse errors < 10 ms). */
+const CASE_CPU_MS = 15_000;
 const RUNS = { 'random-tokens': 400, 'option-values': 450, 'mutated-valid': 500, 'unknown-command': 250 } as const;
 
 const fixtures = makeFixtures('bilevel-cli-fuzz-slow-');
@@ -19,7 +20,7 @@ after(() => {
 });
 
 test(`fuzz: ${Object.values(RUNS).reduce((a, b) => a + b, 0)} generated command lines end with a documented code, a clear error or a run`, { timeout: 20 * 60_000 }, async () => {
-  tally = await fuzzCli(vocab, fixtures, { runsPerKind: RUNS, seed: 2026, maxMs: CASE_MS, known: [] });
+  tally = await fuzzCli(vocab, fixtures, { runsPerKind: RUNS, seed: 2026, maxCpuMs: CASE_CPU_MS, known: [] });
   assert.deepEqual(
     tally.failures.map((f) => ({ argv: f.argv, code: f.code, problems: f.problems.map((p) => p.slice(0, 400)) })),
     [],

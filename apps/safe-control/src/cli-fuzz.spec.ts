@@ -2,18 +2,20 @@
 // argv of four kinds over the commands and options the program's `--help` lists — random tokens, real options with
 // random / mutated / extreme values, valid command lines (train, verify, simulate on real files) with one field
 // mutated, unknown commands. Every case ends with a documented exit code (0, 2, 3: never 1, a throw or an uncaught
-// error) within the time bound; bad input is one error line naming the option or token, with nothing written.
-// Runs are kept cheap: 2 iterations, 200 samples, 2 trajectories and a temporary --out come first.
+// error) within the CPU-time bound; bad input is one error line naming the option or token, with nothing written.
+// Runs are kept cheap: 2 iterations, 200 samples, 2 trajectories and a temporary --out come first. The runner and its
+// checks are @bilevel/io/testing's, shared with `bilevel`; the cases are cli-fuzz-cases.ts's.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from './exit-codes';
-import type { Tally } from './cli-fuzz-cases';
-import { COUNT_CAP, FOUND_DEFECTS, OVER_CAP, cli, VALID_RUNS, cheapPrefix, formatTally, fuzzCli, makeFixtures, readVocabulary, runCase, validRun, withUncaughtTrap, withinCountCap } from './cli-fuzz-cases';
+import type { Tally } from '@bilevel/io/testing';
+import { formatTally, runCase, withUncaughtTrap } from '@bilevel/io/testing';
+import { COUNT_CAP, FOUND_DEFECTS, OVER_CAP, SAFE_CONTROL, cli, VALID_RUNS, cheapPrefix, fuzzCli, makeFixtures, readVocabulary, validRun, withinCountCap } from './cli-fuzz-cases';
 
-/** Per-case wall-time bound: the runs take 0.3–5 s (the neural track and pendulum's LP the longest); a hang would not. */
-const CASE_MS = 20_000;
+/** Per-case bound on CPU time: the runs take 0.3–5 s (the neural track and pendulum's LP the longest); a runaway loop would not. */
+const CASE_CPU_MS = 20_000;
 /** 100 cases in all. */
 const RUNS = { 'random-tokens': 25, 'option-values': 25, 'mutated-valid': 35, 'unknown-command': 15 } as const;
 
@@ -48,7 +50,7 @@ test('the valid command lines the mutations start from end with exit 0 or 3 (not
     for (const i of VALID_RUNS.keys()) {
       const argv = validRun(i, fixtures);
       const out = join(fixtures.outRoot, `valid-${i}`);
-      const r = await runCase([argv[0], ...cheapPrefix(argv[0], out), ...argv.slice(1)], out, CASE_MS, uncaught);
+      const r = await runCase(SAFE_CONTROL, [argv[0], ...cheapPrefix(argv[0], out), ...argv.slice(1)], out, CASE_CPU_MS, uncaught);
       assert.deepEqual(r.problems, [], argv.join(' '));
       assert.ok(r.code === EXIT.ok || r.code === EXIT.notCertified, `${argv.join(' ')}: exit ${r.code}`);
     }
@@ -56,7 +58,7 @@ test('the valid command lines the mutations start from end with exit 0 or 3 (not
 });
 
 test(`fuzz: ${Object.values(RUNS).reduce((a, b) => a + b, 0)} generated command lines end with a documented code, a clear error or a run`, { timeout: 180_000 }, async () => {
-  tally = await fuzzCli(vocab, fixtures, { runsPerKind: RUNS, seed: 8, maxMs: CASE_MS, known: [] });
+  tally = await fuzzCli(vocab, fixtures, { runsPerKind: RUNS, seed: 8, maxCpuMs: CASE_CPU_MS, known: [] });
   assert.deepEqual(
     tally.failures.map((f) => ({ argv: f.argv, code: f.code, problems: f.problems.map((p) => p.slice(0, 400)) })),
     [],
@@ -67,7 +69,7 @@ test(`fuzz: ${Object.values(RUNS).reduce((a, b) => a + b, 0)} generated command 
 for (const issue of FOUND_DEFECTS) {
   test(`regression (found by the fuzzer, fixed): ${issue.name} (${issue.argv.join(' ')})`, async () => {
     const out = join(fixtures.outRoot, `known-${issue.argv.join('-').replace(/\W+/g, '')}`);
-    const r = await withUncaughtTrap((uncaught) => runCase([issue.argv[0], ...cheapPrefix(issue.argv[0], out), ...issue.argv.slice(1)], out, CASE_MS, uncaught));
+    const r = await withUncaughtTrap((uncaught) => runCase(SAFE_CONTROL, [issue.argv[0], ...cheapPrefix(issue.argv[0], out), ...issue.argv.slice(1)], out, CASE_CPU_MS, uncaught));
     assert.deepEqual(r.problems, []);
   });
 }
