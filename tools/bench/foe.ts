@@ -26,12 +26,12 @@ const round = (t: number, digits = 3) => +t.toFixed(digits);
 /** The imaging bench's FoE learner: isgd, one lower level per patch, batch 6, Adam α = 0.05 constant, shuffled. */
 const foeIsgd = () => isgd({ batchSize: BATCH, lowerLevel: 'per-sample', optimizer: 'adam', outerStep: 0.05, outerDecay: 0, shuffle: true });
 
-/** CPU µs per isgd step after `warm` steps, and the per-sample oracle evaluations (FISTA + CG iterations × images) per step. */
+/** CPU µs per isgd step after `warm` steps (a snapshot every `warm` steps only: the streams' sampling is no part of a step), and the per-sample oracle evaluations (FISTA + CG iterations × images) per step. */
 async function timedSteps(problem: ImagingProblem, warm: number, steps: number) {
   let cpu0 = 0;
   let evals0 = 0;
   const last = await lastValueFrom(
-    run(problem, foeIsgd(), { seed: 0, maxIter: warm + steps, sampleEvery: 1, x0: problem.startingPoint() }).pipe(
+    run(problem, foeIsgd(), { seed: 0, maxIter: warm + steps, sampleEvery: warm, x0: problem.startingPoint() }).pipe(
       tap((s) => {
         if (s.iteration === warm) {
           cpu0 = cpuSeconds();
@@ -73,7 +73,7 @@ async function stepBreakdown(problem: ImagingProblem, warm: number, steps: numbe
   let cpu0 = 0;
   try {
     await lastValueFrom(
-      run(problem, foeIsgd(), { seed: 0, maxIter: warm + steps, sampleEvery: 1, x0: problem.startingPoint() }).pipe(
+      run(problem, foeIsgd(), { seed: 0, maxIter: warm + steps, sampleEvery: warm, x0: problem.startingPoint() }).pipe(
         tap((s) => {
           if (s.iteration === warm) {
             on = true;
@@ -168,6 +168,9 @@ export async function benchFoe(args: Record<string, number> = {}) {
   const rounds = args.rounds ?? 3;
   const steps = args.steps ?? 20;
   const warm = args.warm ?? 3;
+  for (const [name, value] of Object.entries({ rounds, steps, warm })) {
+    if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`bench foe: --${name} must be an integer ≥ 1, received ${value}`);
+  }
   const t0 = performance.now();
   const build = (regularizer: Regularizer) => imagingProblem({ task: 'denoise', regularizer, seed: 0 });
   const current = build(fieldOfExperts({ filters: FILTERS, size: SIZE }));
