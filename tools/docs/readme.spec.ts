@@ -2,7 +2,7 @@
 // test command is the one CI runs: .ci/run installs and then runs "the README's test command", written out there, so
 // the two must not drift apart. (Its example runs, and its links resolve, in guides.spec.ts.)
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -54,4 +54,11 @@ test(`the README stays short: at most ${README_MAX_LINES} lines, one TypeScript 
   const exampleLines = examples[0]!.code.split('\n').filter((l) => l.trim() !== '').length;
   assert.ok(exampleLines <= EXAMPLE_MAX_LINES, `the example has ${exampleLines} lines`);
   assert.match(examples[0]!.code, /from '@bilevel\/toolkit'/, 'the example imports the front door');
+});
+
+test('every guide in docs/ is linked from the README and from the guides\' index, docs/README.md', () => {
+  const index = readFileSync(join(ROOT, 'docs', 'README.md'), 'utf8');
+  const guides = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md') && f !== 'README.md');
+  assert.deepEqual(guides.filter((g) => !readme.includes(`](docs/${g}`)), [], 'guides the README does not link');
+  assert.deepEqual(guides.filter((g) => !index.includes(`](${g}`)), [], 'guides docs/README.md does not link');
 });
