@@ -8,6 +8,7 @@ import { InputError } from '@bilevel/io';
 import type { Allocation } from './memory-budget';
 import { checkMemoryBudget, memoryBudgetOf } from './memory-budget';
 import { classGradAccumulate, classLogits, softmaxRow } from './multiclass-kernels';
+import { MulticlassSimd } from './multiclass-simd';
 import { powerIteration } from './power-iteration';
 
 /** Options of {@link multiclassHpo}, with their defaults. */
@@ -107,6 +108,8 @@ export class MulticlassHpo implements BilevelProblem {
   private readonly fullTest?: Int32Array;
   private hessian?: Matrix;
   private lambdaMaxGram = NaN;
+  /** The softmax kernels in WebAssembly SIMD over A, B and C (null: the JavaScript kernels). */
+  private readonly simd: MulticlassSimd | null;
 
   constructor(train: Dataset, val: Dataset, options: MulticlassHpoOptions = {}) {
     const where = 'multiclassHpo';
@@ -156,14 +159,18 @@ export class MulticlassHpo implements BilevelProblem {
       const features = (moments ? standardize(set, moments) : set).features;
       return intercept ? withBias(features) : features;
     };
-    this.A = prep(train);
-    this.B = prep(val);
+    // the prepared matrices live in the SIMD kernels' memory where WebAssembly SIMD is available (the same bits)
+    const prepared = [prep(train), prep(val), ...(test ? [prep(test)] : [])];
+    this.simd = MulticlassSimd.create(prepared, K, nMax0);
+    const [A, B, C] = this.simd?.matrices ?? prepared;
+    this.A = A;
+    this.B = B;
     this.yA = Int32Array.from(train.labels);
     this.yB = Int32Array.from(val.labels);
     if (test) {
-      this.C = prep(test);
+      this.C = C;
       this.yC = Int32Array.from(test.labels);
-      this.fullTest = fullBatch(this.C.rows);
+      this.fullTest = fullBatch(C.rows);
     }
     this.reg = reg;
     this.nClasses = K;
@@ -198,6 +205,18 @@ export class MulticlassHpo implements BilevelProblem {
     };
   }
 
+  /** classLogits, in SIMD when available. */
+  private classLogits(M: Matrix, rows: Int32Array, W: Float64Array, out: Float64Array): void {
+    if (this.simd) this.simd.logits(M, rows, W, this.nClasses, out);
+    else classLogits(M, rows, W, this.nClasses, out);
+  }
+
+  /** classGradAccumulate with β = 0, in SIMD when available. */
+  private classGrad(alpha: number, M: Matrix, rows: Int32Array, r: Float64Array, out: Float64Array): void {
+    if (this.simd) this.simd.gradAccumulate(alpha, M, rows, r, this.nClasses, 0, out);
+    else classGradAccumulate(alpha, M, rows, r, this.nClasses, 0, out);
+  }
+
   /** e^x, cached for the last x seen (the oracles of one iteration share it). */
   private ex(x: Float64Array): Float64Array {
     const last = this.lastX;
@@ -216,7 +235,7 @@ export class MulticlassHpo implements BilevelProblem {
   private lossValue(M: Matrix, y: Int32Array, z: Float64Array, batch: Int32Array): number {
     const K = this.nClasses;
     const t = this.logits;
-    classLogits(M, batch, z, K, t);
+    this.classLogits(M, batch, z, t);
     let s = 0;
     for (let k = 0; k < batch.length; k++) s += softmaxRow(t, k * K, K, this.probs) - t[k * K + y[batch[k]]];
     return s / batch.length;
@@ -226,20 +245,20 @@ export class MulticlassHpo implements BilevelProblem {
   private lossGrad(M: Matrix, y: Int32Array, z: Float64Array, batch: Int32Array, out: Float64Array): void {
     const K = this.nClasses;
     const { logits: t, probs: p } = this;
-    classLogits(M, batch, z, K, t);
+    this.classLogits(M, batch, z, t);
     for (let k = 0; k < batch.length; k++) {
       softmaxRow(t, k * K, K, p);
       p[k * K + y[batch[k]]] -= 1;
     }
-    classGradAccumulate(1 / batch.length, M, batch, p, K, 0, out);
+    this.classGrad(1 / batch.length, M, batch, p, out);
   }
 
   /** out ← mean over `batch` of (diag(p_j) − p_j p_jᵀ)(V a_j) a_jᵀ. */
   private lossHvp(M: Matrix, z: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
     const K = this.nClasses;
     const { logits: t, probs: p, dirLogits: u } = this;
-    classLogits(M, batch, z, K, t);
-    classLogits(M, batch, v, K, u);
+    this.classLogits(M, batch, z, t);
+    this.classLogits(M, batch, v, u);
     for (let k = 0; k < batch.length; k++) {
       const off = k * K;
       softmaxRow(t, off, K, p);
@@ -247,7 +266,7 @@ export class MulticlassHpo implements BilevelProblem {
       for (let c = 0; c < K; c++) pu += p[off + c] * u[off + c];
       for (let c = 0; c < K; c++) u[off + c] = p[off + c] * (u[off + c] - pu);
     }
-    classGradAccumulate(1 / batch.length, M, batch, u, K, 0, out);
+    this.classGrad(1 / batch.length, M, batch, u, out);
   }
 
   innerValue(z: Float64Array, x: Float64Array, batch: Int32Array): number {
@@ -324,7 +343,7 @@ export class MulticlassHpo implements BilevelProblem {
     const a = this.A.data;
     const h = out.data;
     const { logits: t, probs: p, blockWeights: w } = this;
-    classLogits(this.A, this.fullInner, z, K, t);
+    this.classLogits(this.A, this.fullInner, z, t);
     for (let j = 0; j < n; j++) softmaxRow(t, j * K, K, p);
     h.fill(0);
     for (let c = 0; c < K; c++) {
@@ -464,7 +483,7 @@ export class MulticlassHpo implements BilevelProblem {
   private evaluate(M: Matrix, y: Int32Array, rows: Int32Array, z: Float64Array): { error: number; loss: number } {
     const K = this.nClasses;
     const t = this.logits;
-    classLogits(M, rows, z, K, t);
+    this.classLogits(M, rows, z, t);
     let wrong = 0;
     let loss = 0;
     for (let k = 0; k < rows.length; k++) {
@@ -508,6 +527,7 @@ export function multiclassHpoAllocations(
   return [
     ...((options.standardize ?? 'train') === 'train' ? [{ what: 'its standardized copy', bytes: rows * cols * 8 }] : []),
     ...(intercept ? [{ what: `its copy with a bias column ${rows} × ${cols + 1} × 8 bytes`, bytes: rows * (cols + 1) * 8 }] : []),
+    { what: `its copy in the SIMD kernels' memory ${rows} × ${dz} × 8 bytes`, bytes: rows * dz * 8 },
     { what: `softmax buffers 3 × ${maxRows} × ${classes} × 8 bytes`, bytes: 3 * maxRows * classes * 8 },
     { what: `the exact evaluation's dense Hessian (${classes} classes × ${dz})² × 8 bytes`, bytes: D * D * 8, elements: D * D },
   ];
