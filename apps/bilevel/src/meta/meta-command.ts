@@ -1,21 +1,24 @@
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
-import type { Subscription } from 'rxjs';
-import { defaultOutDir, InputError, prepareOutDir, checkWritableDir } from '@bilevel/problems';
+import { InputError } from '@bilevel/problems';
 import { createMetaSolver, META_SOLVERS, metaTest, resolveAdapt, totalCalls } from '@bilevel/solvers';
-import type { MetaTestResult } from '@bilevel/solvers';
-import type { Finding, Monitor, Snapshot } from '@bilevel/streams';
-import { DivergenceError, findingLogLevel, findingsSummary, formatFindings, MonitorViolationError, monitorContext, parseSchedule, run, withMonitors } from '@bilevel/streams';
+import type { MetaTestResult, ResolvedAdapt, Solver } from '@bilevel/solvers';
+import type { Monitor, Snapshot } from '@bilevel/streams';
+import { formatFindings, parseSchedule } from '@bilevel/streams';
 import { monitorsByName } from '@bilevel/verify';
-import { createProgress, formatSummaryTable, metricPlotSvg, readTrace, svgToPng, TraceWriter, writeFileAtomic, WriteError } from '@bilevel/telemetry';
-import { EXIT } from '../exit-codes';
-import { resumeTrace, runCheckpoints, writeFailureMessage } from '../run-files';
-import type { RunCheckpointHooks } from '../run-files';
-import type { MetaConfig } from './meta-setup';
+import type { Logger } from '@bilevel/telemetry';
+import { metricPlotSvg } from '@bilevel/telemetry';
+import type { RunConfig, RunIo } from '../run/run-config';
+import { persistableConfig, prepareRunFolder } from '../run/run-folder';
+import type { RunSession } from '../run/run-session';
+import { openRunSession } from '../run/run-session';
+import type { RunOutcome } from '../run/drive-run';
+import type { RunSnapshots } from '../run/drive-run';
+import { driveRun, keepWriteFailure } from '../run/drive-run';
+import { printSummary, summaryHead, summaryTail, writePlot, writeSummary, wroteLine } from '../run/run-summary';
+import { closeTrace, finishRun, logRunEnded } from '../run/finish-run';
+import type { MetaConfig, MetaSetup } from './meta-setup';
 import { buildMetaSetup, metaDefaults } from './meta-setup';
 import { writeMetaParams } from './meta-params-file';
-import type { Logger } from '@bilevel/telemetry';
-import type { RunState } from '@bilevel/streams';
 
 /** File names of a meta-learning run folder (beside run-config.json, checkpoint.bin and trace.jsonl). */
 export const META_FILES = { params: 'meta-params.json', plot: 'meta-test' } as const;
@@ -44,36 +47,13 @@ const NOT_META: readonly (readonly [string, string])[] = [
   ['x0', '--x0 (θ starts at the model\'s seeded initialisation)'],
 ];
 
-/** Everything `bilevel run --problem fewshot|sinusoid` needs, after parsing. */
-export interface MetaRunConfig extends MetaConfig {
-  readonly solver?: string;
-  readonly innerStep?: number;
-  readonly outerStep?: number;
-  readonly schedule?: string;
-  readonly maxIter?: number;
-  readonly maxSeconds?: number;
-  readonly evalEvery?: number;
-  readonly out?: string;
-  readonly json: boolean;
-  readonly progress: boolean;
-  readonly checkpointEvery?: number;
-  readonly monitors?: string;
-  readonly strict?: boolean;
-}
+/** Everything `bilevel run --problem fewshot|sinusoid` needs, after parsing: the meta-learning options and the run's. */
+export interface MetaRunConfig
+  extends MetaConfig,
+    Pick<RunConfig, 'solver' | 'innerStep' | 'outerStep' | 'schedule' | 'maxIter' | 'maxSeconds' | 'evalEvery' | 'out' | 'json' | 'progress' | 'checkpointEvery' | 'monitors' | 'strict'> {}
 
-/** What the meta command needs from `bilevel run`'s plumbing. */
-export interface MetaRunIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly log: Logger;
-  readonly interrupted?: Promise<string>;
-  readonly resume?: { readonly dir: string; readonly state: RunState; readonly trace: { readonly bytes: number; readonly lines: number }; readonly file: string; readonly fromPrevious: boolean };
-  readonly checkpoints?: RunCheckpointHooks;
-  /** File names and checkpoint kind shared with `bilevel run`. */
-  readonly files: { readonly config: string; readonly checkpoint: string; readonly trace: string; readonly kind: string };
-  /** The configuration as saved for --resume. */
-  readonly persist: (config: MetaRunConfig) => Record<string, unknown>;
-  readonly defaultCheckpointSeconds: number;
-}
+/** What the meta command needs from `bilevel run`'s plumbing: all but the dashboard (refused for these problems). */
+export type MetaRunIo = Omit<RunIo, 'dashboard'>;
 
 /** One line of a meta-learning run's trace.jsonl: a meta-test at an outer iteration. */
 export interface MetaTraceRow {
@@ -109,18 +89,20 @@ function norm(x: Float64Array): number {
   return Math.sqrt(s);
 }
 
-/**
- * `bilevel run --problem fewshot|sinusoid --solver imaml|fomaml|reptile|esj-s`: meta-trains θ through `run()` (the three
- * streams: per-task adaptation, the per-task linear systems, Adam on θ; checkpoints and --resume as other problems),
- * meta-tests every --eval-every outer steps on held-out tasks (mean and 95% interval over --test-episodes episodes,
- * after adaptation with the same inner procedure; one trace line each; evaluation time is not solver time), and
- * writes summary.json, meta-test.svg/png (accuracy or MSE against solver time) and meta-params.json (the trained
- * θ with its model spec, for `bilevel score`).
- */
-export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Promise<number> {
-  const { log } = io;
-  const wallStart = performance.now();
-  // 1. everything that can fail on bad input, before any file is written
+/** A meta-learning run, validated and built: nothing written yet. */
+interface MetaRunPlan {
+  readonly setup: MetaSetup;
+  readonly solver: Solver;
+  /** The adaptation of the meta-tests. */
+  readonly adapt: ResolvedAdapt;
+  readonly schedule: string;
+  readonly monitors: Monitor[];
+  readonly maxIter: number;
+  readonly evalEvery: number;
+}
+
+/** Everything that can fail on bad input, before any file is written: the options, the data, the solver, the monitors. */
+function planMetaRun(config: MetaRunConfig): MetaRunPlan {
   const given = config as unknown as Record<string, unknown>;
   for (const [key, flag] of NOT_META) if (given[key] !== undefined) throw new InputError(`does not apply to meta-learning problems (--problem ${config.problem})`, flag);
   const parts = given.parts as Record<string, unknown> | undefined;
@@ -133,7 +115,6 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
   const maxIter = config.maxIter ?? d.maxIter;
   const evalEvery = config.evalEvery ?? d.evalEvery;
   const setup = buildMetaSetup(config);
-  const { train, test } = setup;
   const options: Record<string, unknown> = {
     metaBatch: config.metaBatch ?? d.metaBatch,
     innerSteps: config.innerSteps ?? d.innerSteps,
@@ -163,42 +144,18 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
     monitors = monitorsByName(names.join(','));
   }
   if (config.strict && monitors.length === 0) throw new InputError('--strict ends the run at the first monitor violation; name the monitors with --monitor budget', '--strict');
-  const resume = io.resume;
-  if (resume) checkWritableDir(resume.dir, '--resume');
-  const outDir = resume ? resume.dir : prepareOutDir(config.out ?? defaultOutDir(config.problem, solver.name));
-  if (!resume) {
-    try {
-      writeFileAtomic(join(outDir, io.files.config), JSON.stringify(io.persist(config), null, 2) + '\n');
-    } catch (err) {
-      throw new InputError(`cannot write to the output folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); free space or choose another --out`, outDir);
-    }
-  }
-  const runLog = log.child({ run: `${train.name}/${solver.name}/seed${config.seed}` });
-  runLog.info({ problem: train.name, ...train.info, testTasks: test.tasks.name, testEpisodes: test.tasks.count }, 'meta-learning problem');
-  runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter, evalEvery, seed: config.seed, testAdapt: `${adapt.innerSteps} × ${adapt.innerStep}` }, 'solver');
-  const classification = train.tasks.kind === 'classification';
+  return { setup, solver, adapt, schedule, monitors, maxIter, evalEvery };
+}
 
-  // 2. the run
-  const tracePath = join(outDir, io.files.trace);
-  const trace = resume ? resumeTrace(tracePath, resume.trace, runLog) : TraceWriter.open(tracePath);
-  const rows: MetaTraceRow[] = resume ? readTrace<MetaTraceRow & Record<string, unknown>>(tracePath).filter((r) => !('finding' in r)) : [];
-  const findings: Finding[] = [];
-  const checkpointPath = join(outDir, io.files.checkpoint);
-  const hooks = io.checkpoints ?? {};
-  const checkpoint = runCheckpoints({
-    path: checkpointPath,
-    kind: io.files.kind,
-    every: config.checkpointEvery ?? io.defaultCheckpointSeconds,
-    start: hooks.everyIterations !== undefined ? (resume?.state.versions.x.k ?? 0) : (resume?.state.solverSeconds ?? 0),
-    trace,
-    log: runLog,
-    ...hooks,
-  });
-  const stop = new Subject<void>();
-  const progress = createProgress({ total: Math.max(1, maxIter), enabled: config.progress, label: solver.name });
+/**
+ * The meta-test of a snapshot on held-out tasks (not solver time), as a trace row written and kept in the session;
+ * the CPU seconds of the meta-tests are kept apart from the solver's (`solverCpuSeconds`).
+ */
+function metaTester(plan: MetaRunPlan, session: RunSession<MetaTraceRow>) {
+  const { test } = plan.setup;
   const cpu0 = process.cpuUsage();
   let evalCpu = 0;
-  const cpuBase = resume ? (rows.at(-1)?.cpuSeconds ?? 0) : 0;
+  const cpuBase = session.resume ? (session.rows.at(-1)?.cpuSeconds ?? 0) : 0;
   const cpuNow = () => {
     const c = process.cpuUsage(cpu0);
     return (c.user + c.system) / 1e6;
@@ -206,7 +163,7 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
   const evaluate = (s: Snapshot): MetaTraceRow => {
     const t0 = performance.now();
     const c0 = cpuNow();
-    const r: MetaTestResult = metaTest(test, s.x, { episodes: test.tasks.count, ...adapt });
+    const r: MetaTestResult = metaTest(test, s.x, { episodes: test.tasks.count, ...plan.adapt });
     const c1 = cpuNow();
     evalCpu += c1 - c0;
     const row: MetaTraceRow = {
@@ -225,124 +182,124 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
       calls: { ...s.counts.total },
       diagnostics: s.diagnostics as Record<string, Record<string, number>>,
     };
-    rows.push(row);
-    trace.write(row as unknown as Record<string, unknown>);
+    session.rows.push(row);
+    session.trace.write(row as unknown as Record<string, unknown>);
     return row;
   };
+  return { evaluate, solverCpuSeconds: () => cpuBase + cpuNow() - evalCpu };
+}
+
+/**
+ * `bilevel run --problem fewshot|sinusoid --solver imaml|fomaml|reptile|esj-s`: meta-trains θ through `run()` (the three
+ * streams: per-task adaptation, the per-task linear systems, Adam on θ; checkpoints and --resume as other problems),
+ * meta-tests every --eval-every outer steps on held-out tasks (mean and 95% interval over --test-episodes episodes,
+ * after adaptation with the same inner procedure; one trace line each; evaluation time is not solver time), and
+ * writes summary.json, meta-test.svg/png (accuracy or MSE against solver time) and meta-params.json (the trained
+ * θ with its model spec, for `bilevel score`). The run's lifecycle (folder, trace, checkpoints, monitors, Ctrl-C,
+ * summary, exit code) is `bilevel run`'s (src/run/).
+ */
+export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Promise<number> {
+  const wallStart = performance.now();
+  // 1. everything that can fail on bad input, before any file is written
+  const plan = planMetaRun(config);
+  const { setup, solver, adapt, schedule, monitors, maxIter, evalEvery } = plan;
+  const { train, test } = setup;
+  const { resume } = io;
+  // 2. the run folder, with the configuration for --resume
+  const outDir = prepareRunFolder({ resume, out: config.out, problem: config.problem, solver: solver.name, config: persistableConfig(config) });
+  const runLog = io.log.child({ run: `${train.name}/${solver.name}/seed${config.seed}` });
+  runLog.info({ problem: train.name, ...train.info, testTasks: test.tasks.name, testEpisodes: test.tasks.count }, 'meta-learning problem');
+  runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter, evalEvery, seed: config.seed, testAdapt: `${adapt.innerSteps} × ${adapt.innerStep}` }, 'solver');
+  // 3. the run: a snapshot every outer step (for the progress bar); the meta-test every evalEvery steps and at the end
+  const session = openRunSession<MetaTraceRow>({ outDir, resume, checkpointEvery: config.checkpointEvery, checkpoints: io.checkpoints, maxIter, progress: config.progress, label: solver.name, log: runLog });
+  const tester = metaTester(plan, session);
+  const outcome = await driveRun(session, {
+    problem: train,
+    solver,
+    runOptions: { seed: config.seed, maxIter, ...(config.maxSeconds !== undefined ? { maxSeconds: config.maxSeconds } : {}), sampleEvery: 1, schedule, x0: train.initialParams(config.seed), checkpoint: session.checkpoint, ...(resume ? { resume: resume.state } : {}) },
+    monitors,
+    strict: config.strict,
+    interrupted: io.interrupted,
+    log: runLog,
+    ...metaTestSnapshots(plan, session, tester, runLog),
+  });
+  closeTrace(session, outcome);
+  // 4. the parameters, the summary, the plot
+  const iterations = outcome.divergence ? outcome.divergence.lastFinite.iteration : (outcome.lastSnapshot?.iteration ?? 0);
+  const params = writeParams(plan, outcome, outDir, iterations);
+  const summary = metaSummary({ config, plan, session, outcome, iterations, params, solverCpuSeconds: tester.solverCpuSeconds(), wallStart });
+  writeSummary(outDir, summary, outcome);
+  await writePlot(session, outcome, { file: META_FILES.plot, what: 'meta-test plot', svg: () => metaTestPlotSvg(config, plan, session.rows) }, runLog);
+  // 5. the report, the exit code
+  logRunEnded(runLog, outcome, { status: outcome.status, iterations, solverSeconds: summary.solverSeconds, ...summary.metaTest, outDir });
+  printSummary(io.stdout, summary, config.json);
+  if (!config.json) reportMetaTest(plan, session, outcome, summary, io.stdout);
+  return finishRun(session, outcome, iterations);
+}
+
+/** Whether the meta-tests measure accuracy (classification), else an MSE (regression). */
+const isClassification = (plan: MetaRunPlan) => plan.setup.train.tasks.kind === 'classification';
+
+/**
+ * What the run does with each snapshot: the meta-test every --eval-every steps and at the end (not twice at a point
+ * the trace holds: a resumed run's first snapshot), its log line, and the progress bar with the last result.
+ */
+function metaTestSnapshots(plan: MetaRunPlan, session: RunSession<MetaTraceRow>, tester: ReturnType<typeof metaTester>, log: Logger): RunSnapshots {
+  const { rows, progress } = session;
+  const classification = isClassification(plan);
   const shown = (row: MetaTraceRow | undefined): Record<string, string> =>
     row === undefined ? {} : classification ? { acc: `${row.accuracy?.toFixed(2)}%`, '±': (row.accuracyCi95 ?? NaN).toFixed(2) } : { mse: row.loss.toPrecision(4), '±': row.lossCi95.toPrecision(2) };
-
-  let status = 'finished' as 'finished' | 'diverged' | 'interrupted' | 'violation' | 'write-failed';
-  let writeFailure: WriteError | undefined;
-  let divergence: DivergenceError | undefined;
-  let violation: MonitorViolationError | undefined;
-  let lastSnapshot: Snapshot | undefined;
-  const x0 = train.initialParams(config.seed);
-  await new Promise<void>((resolveRun, rejectRun) => {
-    // a snapshot every outer step (for the progress bar); the meta-test every evalEvery steps and at the end
-    const runOptions = { seed: config.seed, maxIter, ...(config.maxSeconds !== undefined ? { maxSeconds: config.maxSeconds } : {}), sampleEvery: 1, schedule, x0, checkpoint, stop, ...(resume ? { resume: resume.state } : {}) };
-    const runs$ = run(train, solver, runOptions);
-    const monitored = monitors.length ? withMonitors(runs$, monitorContext(train, solver, runOptions), monitors, { strict: config.strict }) : undefined;
-    const handle: { sub?: Subscription } = {};
-    const stopOnWriteFailure = (err: WriteError) => {
-      writeFailure ??= err;
-      status = 'write-failed';
-      handle.sub?.unsubscribe();
-      resolveRun();
-    };
-    monitored?.findings$.subscribe((f) => {
-      findings.push(f);
-      if (writeFailure) return;
-      try {
-        trace.write({ finding: { ...f } });
-      } catch (err) {
-        if (!(err instanceof WriteError)) throw err;
-        stopOnWriteFailure(err);
+  return {
+    onSnapshot: (s) => {
+      // a resumed run's first snapshot repeats a point the trace may already hold
+      if ((s.final || s.iteration % plan.evalEvery === 0) && rows.at(-1)?.iter !== s.iteration) {
+        const row = tester.evaluate(s);
+        log.info({ iter: row.iter, solverSeconds: +row.solverSeconds.toFixed(2), ...(classification ? { accuracy: row.accuracy, ci95: row.accuracyCi95 } : { mse: row.loss, ci95: row.lossCi95 }), evalSeconds: +row.evalSeconds.toFixed(1) }, 'meta-test');
       }
-      runLog[findingLogLevel(f)]({ monitor: f.monitor, iteration: f.iteration, value: f.value, bound: f.bound }, `${f.monitor}: ${f.message}`);
-    });
-    handle.sub = (monitored?.snapshots$ ?? runs$).subscribe({
-      next: (s) => {
-        if (writeFailure) return;
-        lastSnapshot = s;
-        const due = s.final || s.iteration % evalEvery === 0;
-        // a resumed run's first snapshot repeats a point the trace may already hold
-        if (!due || rows.at(-1)?.iter === s.iteration) {
-          progress.update(s.iteration, shown(rows.at(-1)));
-          return;
-        }
-        try {
-          const row = evaluate(s);
-          runLog.info({ iter: row.iter, solverSeconds: +row.solverSeconds.toFixed(2), ...(classification ? { accuracy: row.accuracy, ci95: row.accuracyCi95 } : { mse: row.loss, ci95: row.lossCi95 }), evalSeconds: +row.evalSeconds.toFixed(1) }, 'meta-test');
-        } catch (err) {
-          if (err instanceof WriteError) return stopOnWriteFailure(err);
-          throw err;
-        }
-        progress.update(s.iteration, shown(rows.at(-1)));
-      },
-      error: (err: unknown) => {
-        if (err instanceof DivergenceError) {
-          status = 'diverged';
-          divergence = err;
-          resolveRun();
-        } else if (err instanceof MonitorViolationError) {
-          status = 'violation';
-          violation = err;
-          resolveRun();
-        } else rejectRun(err);
-      },
-      complete: () => resolveRun(),
-    });
-    io.interrupted?.then((signal) => {
-      if (!handle.sub || handle.sub.closed) return;
-      status = 'interrupted';
-      runLog.warn({ signal }, 'interrupted: finishing the current step, then writing a checkpoint, the trace, the parameters and the summary');
-      stop.next();
-    });
-  });
-  progress.stop();
-  try {
-    trace.close();
-  } catch (err) {
-    if (!(err instanceof WriteError)) throw err;
-    writeFailure ??= err;
-  }
+      progress.update(s.iteration, shown(rows.at(-1)));
+    },
+    interruptMessage: () => 'interrupted: finishing the current step, then writing a checkpoint, the trace, the parameters and the summary',
+  };
+}
 
-  // 3. the parameters, the summary, the plot
-  const theta = divergence ? divergence.lastFinite.x : lastSnapshot?.x;
-  const iterations = divergence ? divergence.lastFinite.iteration : (lastSnapshot?.iteration ?? 0);
-  const paramsPath = join(outDir, META_FILES.params);
-  let paramsWritten = false;
-  if (theta && !writeFailure) {
-    try {
-      writeMetaParams(paramsPath, { model: train.model, theta, lambda: train.lambda, adapt, source: setup.source, solver: solver.name, iterations });
-      paramsWritten = true;
-    } catch (err) {
-      if (!(err instanceof WriteError)) throw err;
-      writeFailure ??= err;
-    }
-  }
+/** What the summary of a meta-learning run is made of. */
+interface MetaRunEnd {
+  readonly config: MetaRunConfig;
+  readonly plan: MetaRunPlan;
+  readonly session: RunSession<MetaTraceRow>;
+  readonly outcome: RunOutcome;
+  readonly iterations: number;
+  /** meta-params.json, when written. */
+  readonly params: string | undefined;
+  readonly solverCpuSeconds: number;
+  /** performance.now() when the command started. */
+  readonly wallStart: number;
+}
+
+/** summary.json of a meta-learning run: the last meta-test, the published reference, the model, the run's end. */
+function metaSummary(end: MetaRunEnd) {
+  const { config, plan, session, outcome } = end;
+  const { solver, schedule, monitors, adapt } = plan;
+  const { train, test } = plan.setup;
+  const { rows, outDir } = session;
+  const { lastSnapshot } = outcome;
   const last = rows.at(-1);
-  const metaTestSummary = last
-    ? {
-        iteration: last.iter,
-        episodes: last.episodes,
-        ...(last.accuracy !== undefined ? { accuracy: last.accuracy, accuracyCi95: last.accuracyCi95, accuracyBefore: last.accuracyBefore } : {}),
-        loss: last.loss,
-        lossCi95: last.lossCi95,
-        lossBefore: last.lossBefore,
-        adaptation: `${adapt.innerSteps} × ${adapt.innerMethod === 'gd' ? `gradient step ${adapt.innerStep}` : 'Newton–CG'}, λ = ${train.lambda}`,
-      }
-    : null;
-  const summary = {
-    problem: train.name,
-    solver: solver.name,
-    status,
-    ...(lastSnapshot?.reason && status === 'finished' ? { stopReason: lastSnapshot.reason } : {}),
-    iterations,
+  return {
+    ...summaryHead(train.name, solver.name, outcome),
+    iterations: end.iterations,
     solverSeconds: lastSnapshot?.solverSeconds ?? 0,
-    solverCpuSeconds: cpuBase + cpuNow() - evalCpu,
-    metaTest: metaTestSummary,
+    solverCpuSeconds: end.solverCpuSeconds,
+    metaTest: last
+      ? {
+          iteration: last.iter,
+          episodes: last.episodes,
+          ...(last.accuracy !== undefined ? { accuracy: last.accuracy, accuracyCi95: last.accuracyCi95, accuracyBefore: last.accuracyBefore } : {}),
+          loss: last.loss,
+          lossCi95: last.lossCi95,
+          lossBefore: last.lossBefore,
+          adaptation: `${adapt.innerSteps} × ${adapt.innerMethod === 'gd' ? `gradient step ${adapt.innerStep}` : 'Newton–CG'}, λ = ${train.lambda}`,
+        }
+      : null,
     ...(config.problem === 'sinusoid' ? { published: { mamlOneStepMse10Shot: MAML_SINUSOID_10SHOT_MSE, source: 'Li et al. 2017 (Meta-SGD), Table 1: MAML, 10-shot, one step' } } : {}),
     model: train.model.spec,
     weights: train.dimX,
@@ -353,58 +310,51 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
     testTasks: test.tasks.info,
     oracleCalls: lastSnapshot?.counts.total ?? null,
     evaluations: rows.length,
-    wallSeconds: (performance.now() - wallStart) / 1000,
+    wallSeconds: (performance.now() - end.wallStart) / 1000,
     outDir,
-    ...(paramsWritten ? { params: paramsPath } : {}),
-    ...(monitors.length ? { monitors: findingsSummary(monitors.map((m) => m.name), Boolean(config.strict), findings) } : {}),
-    ...(violation ? { violation: violation.message } : {}),
-    ...(checkpoint.lastIteration !== undefined ? { checkpoint: { file: checkpointPath, iteration: checkpoint.lastIteration, written: checkpoint.written } } : {}),
-    ...(resume ? { resumedFrom: { iteration: resume.state.versions.x.k, file: resume.file, fromPrevious: resume.fromPrevious } } : {}),
-    ...(divergence ? { divergence: { stream: divergence.stream, variable: divergence.variable, version: divergence.version, message: divergence.message } } : {}),
-    ...(writeFailure ? { writeFailure: { file: writeFailure.path, code: writeFailure.code, message: writeFailure.message } } : {}),
+    ...(end.params ? { params: end.params } : {}),
+    ...summaryTail(session, outcome, { monitors, strict: config.strict }),
   };
-  try {
-    writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  } catch (err) {
-    if (!(err instanceof WriteError)) throw err;
-    writeFailure ??= err;
-  }
-  if (rows.length > 0 && !writeFailure) {
-    try {
-      const points = rows.map((r) => (classification ? { x: r.solverSeconds, mean: r.accuracy ?? NaN, halfWidth: r.accuracyCi95 } : { x: r.solverSeconds, mean: r.loss, halfWidth: r.lossCi95 }));
-      const svg = await metricPlotSvg([{ label: solver.name, points }], {
-        title: `${train.name} · ${solver.name} (seed ${config.seed})`,
-        xTitle: 'solver time (s)',
-        yTitle: classification ? `meta-test accuracy (%), ${test.tasks.count} episodes, 95% band` : `meta-test MSE after ${adapt.innerSteps} step(s), 95% band`,
-        logY: !classification,
-        ...(config.problem === 'sinusoid' && (config.shots ?? d.shots) === 10 ? { reference: { y: MAML_SINUSOID_10SHOT_MSE, label: `MAML, 1 step: ${MAML_SINUSOID_10SHOT_MSE}` } } : {}),
-      });
-      writeFileAtomic(join(outDir, `${META_FILES.plot}.svg`), svg);
-      writeFileAtomic(join(outDir, `${META_FILES.plot}.png`), svgToPng(svg));
-    } catch (err) {
-      runLog.warn({ err: (err as Error).message }, 'could not draw the meta-test plot');
-    }
-  }
-  runLog[status === 'finished' ? 'info' : 'warn']({ status, iterations, solverSeconds: summary.solverSeconds, ...metaTestSummary, outDir }, 'run ended');
-  if (divergence) runLog.error({ stream: divergence.stream, version: divergence.version }, divergence.message);
-  if (config.json) io.stdout.write(JSON.stringify(summary) + '\n');
-  else {
-    const { monitors: monitorSummary, ...printed } = summary as typeof summary & { monitors?: { names: string[]; counts: unknown } };
-    io.stdout.write(formatSummaryTable(monitorSummary ? { ...printed, monitors: { names: monitorSummary.names, counts: monitorSummary.counts } } : printed) + '\n');
-    const result = !last
-      ? 'no meta-test'
-      : classification
-        ? `meta-test accuracy ${last.accuracy?.toFixed(2)}% ± ${last.accuracyCi95?.toFixed(2)} (95%, ${last.episodes} episodes; ${last.accuracyBefore?.toFixed(1)}% before adaptation)`
-        : `meta-test MSE ${last.loss.toPrecision(4)} ± ${last.lossCi95.toPrecision(2)} (95%, ${last.episodes} tasks, after ${adapt.innerSteps} step(s); ${last.lossBefore.toPrecision(4)} before adaptation)`;
-    io.stdout.write(`\n${result} after ${iterations} iterations in ${summary.solverSeconds.toFixed(1)} s of solver time.\n` + (writeFailure ? '' : `Wrote ${outDir}/{trace.jsonl,summary.json,${META_FILES.params},${META_FILES.plot}.svg,${META_FILES.plot}.png}\n`));
-    if (monitors.length) io.stdout.write(`\n${formatFindings(findings)}\n`);
-  }
-  if (writeFailure) {
-    const kept = checkpoint.lastIteration ?? resume?.state.versions.x.k;
-    throw new WriteError(writeFailure.path, writeFailureMessage(writeFailure, { status, iteration: iterations, outDir, ...(kept !== undefined ? { checkpoint: { file: checkpointPath, iteration: kept } } : {}) }), { cause: writeFailure });
-  }
-  if (status === 'interrupted' && checkpoint.lastIteration !== undefined) {
-    process.stderr.write(`interrupted at iteration ${checkpoint.lastIteration}: checkpoint ${checkpointPath}; continue with: bilevel run --resume ${outDir}\n`);
-  }
-  return status === 'diverged' ? EXIT.diverged : status === 'interrupted' ? EXIT.interrupted : status === 'violation' ? EXIT.monitorViolation : EXIT.ok;
+}
+
+/** The lines after the summary table: the last meta-test against its value before adaptation, the files, the findings. */
+function reportMetaTest(plan: MetaRunPlan, session: RunSession<MetaTraceRow>, outcome: RunOutcome, summary: ReturnType<typeof metaSummary>, stdout: NodeJS.WritableStream): void {
+  const { adapt, monitors } = plan;
+  const last = session.rows.at(-1);
+  const result = !last
+    ? 'no meta-test'
+    : isClassification(plan)
+      ? `meta-test accuracy ${last.accuracy?.toFixed(2)}% ± ${last.accuracyCi95?.toFixed(2)} (95%, ${last.episodes} episodes; ${last.accuracyBefore?.toFixed(1)}% before adaptation)`
+      : `meta-test MSE ${last.loss.toPrecision(4)} ± ${last.lossCi95.toPrecision(2)} (95%, ${last.episodes} tasks, after ${adapt.innerSteps} step(s); ${last.lossBefore.toPrecision(4)} before adaptation)`;
+  const files = ['trace.jsonl', 'summary.json', META_FILES.params, `${META_FILES.plot}.svg`, `${META_FILES.plot}.png`];
+  stdout.write(`\n${result} after ${summary.iterations} iterations in ${summary.solverSeconds.toFixed(1)} s of solver time.\n` + wroteLine(session.outDir, files, outcome));
+  if (monitors.length) stdout.write(`\n${formatFindings(session.findings)}\n`);
+}
+
+/** Writes meta-params.json (θ, its model, the adaptation; for `bilevel score`) unless a write failed; its path when written. */
+function writeParams(plan: MetaRunPlan, outcome: RunOutcome, outDir: string, iterations: number): string | undefined {
+  const { train, source } = plan.setup;
+  const theta = outcome.divergence ? outcome.divergence.lastFinite.x : outcome.lastSnapshot?.x;
+  if (!theta || outcome.writeFailure) return undefined;
+  const path = join(outDir, META_FILES.params);
+  let written = false;
+  keepWriteFailure(outcome, () => {
+    writeMetaParams(path, { model: train.model, theta, lambda: train.lambda, adapt: plan.adapt, source, solver: plan.solver.name, iterations });
+    written = true;
+  });
+  return written ? path : undefined;
+}
+
+/** Meta-test accuracy (or MSE, log scale) against solver time, with the 95% band; MAML's published MSE on sinusoid 10-shot. */
+function metaTestPlotSvg(config: MetaRunConfig, plan: MetaRunPlan, rows: readonly MetaTraceRow[]): Promise<string> {
+  const { train, test } = plan.setup;
+  const classification = isClassification(plan);
+  const points = rows.map((r) => (classification ? { x: r.solverSeconds, mean: r.accuracy ?? NaN, halfWidth: r.accuracyCi95 } : { x: r.solverSeconds, mean: r.loss, halfWidth: r.lossCi95 }));
+  return metricPlotSvg([{ label: plan.solver.name, points }], {
+    title: `${train.name} · ${plan.solver.name} (seed ${config.seed})`,
+    xTitle: 'solver time (s)',
+    yTitle: classification ? `meta-test accuracy (%), ${test.tasks.count} episodes, 95% band` : `meta-test MSE after ${plan.adapt.innerSteps} step(s), 95% band`,
+    logY: !classification,
+    ...(config.problem === 'sinusoid' && (config.shots ?? metaDefaults(config.problem).shots) === 10 ? { reference: { y: MAML_SINUSOID_10SHOT_MSE, label: `MAML, 1 step: ${MAML_SINUSOID_10SHOT_MSE}` } } : {}),
+  });
 }
