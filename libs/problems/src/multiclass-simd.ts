@@ -38,9 +38,9 @@ function kernelModule(): object | null {
  * (multiclass-kernels.wat), the same bits as the JavaScript ones: the feature matrices live in one WebAssembly memory
  * ({@link MulticlassSimd.matrices}, copies of the given ones), the weights, batch rows and residuals are copied in per
  * call (K·d + m + m·K numbers) and the results copied out. A matrix from elsewhere goes to the JavaScript kernels.
- * Logits: lanes over class pairs (the weights interleaved by pairs), two samples per pass; accumulation: lanes over
+ * Logits: lanes over class pairs (the weights interleaved by pairs), two samples × four classes per pass; accumulation: lanes over
  * features, the JavaScript blocking of classes and rows. Measured on the kernels bench's digits shape (64 rows,
- * d = 65, K = 10): logits 1.9 → 4.0 GFLOP/s, accumulation 1.9 → 9.2 GFLOP/s (of an 18.8 GFLOP/s f64x2 peak).
+ * d = 65, K = 10): logits 1.9 → 8.0 GFLOP/s, accumulation 1.9 → 9.2 GFLOP/s (of an 18.8 GFLOP/s f64x2 peak).
  */
 export class MulticlassSimd {
   /** Copies of the given matrices in the kernels' memory, in the same order. */

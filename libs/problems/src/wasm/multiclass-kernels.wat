@@ -7,11 +7,11 @@
   (import "env" "memory" (memory 1))
 
   ;; out[k·K + c] = Σ_{i<d} a[rows[k]·d + i]·W[c·d + i] (each sum from 0 in increasing i), with W given as wp: class
-  ;; pairs interleaved, wp[(c/2)·2d + 2i + (c mod 2)] (an odd K's last pair padded with zeros). Lane j of a pass is
-  ;; class c + j; two samples per pass share the loads of wp.
+  ;; pairs interleaved, wp[(c/2)·2d + 2i + (c mod 2)] (an odd K's last pair padded with zeros). Lane j of a vector is
+  ;; class c + j; a pass takes two samples × four classes (then two), sharing the loads of the rows and of wp.
   (func (export "logits") (param $a i32) (param $d i32) (param $rows i32) (param $m i32) (param $wp i32) (param $K i32) (param $out i32)
     (local $k i32) (local $c i32) (local $i i32) (local $o0 i32) (local $o1 i32) (local $pw i32) (local $x0 v128) (local $x1 v128) (local $w v128)
-    (local $po i32) (local $rowBytes i32)
+    (local $po i32) (local $rowBytes i32) (local $pw2 i32) (local $y0 v128) (local $y1 v128) (local $a0 v128) (local $a1 v128) (local $w2 v128)
     (local.set $rowBytes (i32.shl (local.get $d) (i32.const 3)))
     (block $pairsDone
       (loop $pairLoop
@@ -19,6 +19,38 @@
         (local.set $o0 (i32.add (local.get $a) (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))))
         (local.set $o1 (i32.add (local.get $a) (i32.mul (i32.load offset=4 (i32.add (local.get $rows) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rowBytes))))
         (local.set $c (i32.const 0))
+        ;; four classes (two pairs) × two samples per pass while four classes remain
+        (block $c4Done
+          (loop $c4Loop
+            (br_if $c4Done (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $K)))
+            (local.set $pw (i32.add (local.get $wp) (i32.mul (local.get $c) (local.get $rowBytes))))
+            (local.set $pw2 (i32.add (local.get $pw) (i32.shl (local.get $rowBytes) (i32.const 1))))
+            (local.set $x0 (v128.const f64x2 0 0))
+            (local.set $x1 (v128.const f64x2 0 0))
+            (local.set $y0 (v128.const f64x2 0 0))
+            (local.set $y1 (v128.const f64x2 0 0))
+            (local.set $i (i32.const 0))
+            (block $i4Done
+              (loop $i4Loop
+                (br_if $i4Done (i32.ge_s (local.get $i) (local.get $d)))
+                (local.set $a0 (v128.load64_splat (i32.add (local.get $o0) (i32.shl (local.get $i) (i32.const 3)))))
+                (local.set $a1 (v128.load64_splat (i32.add (local.get $o1) (i32.shl (local.get $i) (i32.const 3)))))
+                (local.set $w (v128.load (i32.add (local.get $pw) (i32.shl (local.get $i) (i32.const 4)))))
+                (local.set $w2 (v128.load (i32.add (local.get $pw2) (i32.shl (local.get $i) (i32.const 4)))))
+                (local.set $x0 (f64x2.add (local.get $x0) (f64x2.mul (local.get $a0) (local.get $w))))
+                (local.set $x1 (f64x2.add (local.get $x1) (f64x2.mul (local.get $a1) (local.get $w))))
+                (local.set $y0 (f64x2.add (local.get $y0) (f64x2.mul (local.get $a0) (local.get $w2))))
+                (local.set $y1 (f64x2.add (local.get $y1) (f64x2.mul (local.get $a1) (local.get $w2))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $i4Loop)))
+            (local.set $po (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $K)) (local.get $c)) (i32.const 3))))
+            (v128.store (local.get $po) (local.get $x0))
+            (v128.store offset=16 (local.get $po) (local.get $y0))
+            (local.set $po (i32.add (local.get $po) (i32.shl (local.get $K) (i32.const 3))))
+            (v128.store (local.get $po) (local.get $x1))
+            (v128.store offset=16 (local.get $po) (local.get $y1))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $c4Loop)))
         (block $cDone
           (loop $cLoop
             (br_if $cDone (i32.ge_s (local.get $c) (local.get $K)))
