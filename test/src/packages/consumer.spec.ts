@@ -112,7 +112,7 @@ test('(a) the installed bilevel program runs from the compiled JavaScript: --hel
 const TYPE_CHECKS = {
   nodenext: 'every package but the certified-control ones, NodeNext resolution',
   bundler: 'every package but the certified-control ones, Bundler resolution',
-  control: '@bilevel/control and @bilevel/safe-control, NodeNext resolution, with the DOM library for HiGHS\'s types',
+  control: '@bilevel/control and @bilevel/safe-control, NodeNext resolution, without the DOM library (no type of HiGHS in their declarations)',
 };
 for (const [config, what] of Object.entries(TYPE_CHECKS)) {
   test(`(b) a TypeScript consumer type-checks against the declarations: ${what} (strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes, skipLibCheck false)`, () => {
