@@ -28,8 +28,10 @@ export default tseslint.config(
           allow: [],
           // @bilevel/autodiff has two entry points: the engine (imported statically) and @bilevel/autodiff/tfjs (loaded
           // lazily, so that only --oracles autodiff loads TensorFlow.js); Nx sees one library imported both ways. The
-          // benchmarks import @bilevel/cli statically, and tools/bench/main.ts loads each benchmark's module lazily
-          checkDynamicDependenciesExceptions: ['@bilevel/autodiff', '@bilevel/cli'],
+          // benchmarks import @bilevel/cli statically, and tools/bench/main.ts loads each benchmark's module lazily. The
+          // programs' main.ts load @bilevel/problems (--memory-budget's parser) and @bilevel/telemetry (the logger, at a
+          // command's run) lazily, so that --help and a refused option load neither; the commands import them statically
+          checkDynamicDependenciesExceptions: ['@bilevel/autodiff', '@bilevel/cli', '@bilevel/problems', '@bilevel/telemetry'],
           depConstraints: [
             { sourceTag: 'scope:linalg', onlyDependOnLibsWithTags: [], bannedExternalImports: ['rxjs', '@tensorflow/*', ...noLogging] },
             { sourceTag: 'scope:io', onlyDependOnLibsWithTags: [], bannedExternalImports: ['rxjs', '@tensorflow/*', ...noLogging] },

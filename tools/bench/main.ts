@@ -27,6 +27,7 @@ const BENCHES: Record<string, { readonly about: string; readonly load: () => Pro
   memory: { about: 'allocations per loop step, and data cleaning\'s peak memory against its arrays', load: async () => (await import('./memory')).benchMemory },
   autodiff: { about: 'tfjs autodiff oracles (--oracles autodiff) against the analytic ones', load: async () => (await import('./autodiff')).benchAutodiff },
   monitors: { about: 'cost of the default monitors on the default task (target ≤ 1.05)', load: async () => (await import('./monitors')).benchMonitors },
+  startup: { about: 'start-up of bilevel/safe-control --help, --version and a refused option from the built dist/: wall, CPU, modules', load: async () => (await import('./startup')).benchStartup },
   tape: { about: 'float64 tape oracles (--oracles tape) against the analytic ones', load: async () => (await import('./tape')).benchTape },
   models: { about: 'model engine (SIMD/JS), tfjs and PyTorch: gradients and HVPs of an MLP and a convnet', load: async () => (await import('./models')).benchModels },
   'model-problem': { about: 'modelProblem against the hand-written logistic task', load: async () => (await import('./model-problem')).benchModelProblem },

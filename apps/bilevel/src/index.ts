@@ -1,4 +1,5 @@
-export { main, DEFAULT_MAX_ITER } from './main';
+export { main } from './main';
+export { DEFAULT_MAX_ITER } from './problem-defaults';
 export type { MainIo } from './main';
 export { EXIT } from './exit-codes';
 export { buildProblem, startingX } from './build-problem';

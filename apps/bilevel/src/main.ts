@@ -1,29 +1,34 @@
 import { Command, CommanderError, Option } from 'commander';
-import { DATA_CLEANING_DEFAULT_C } from '@bilevel/problems';
 import { InputError } from '@bilevel/io';
-import { ESTIMATORS, META_SOLVERS, SOLVERS, STANDALONE, STEP_RULES } from '@bilevel/solvers';
-import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
 import { EXIT, EXIT_HELP } from './exit-codes';
-import { PROBLEMS } from './build-problem';
-import { META_PROBLEMS } from './meta/meta-setup';
-import { scoreCommand } from './meta/score-command';
-import { readRunConfig } from './run-config-file';
-import { DEFAULT_MAX_ITER } from './problem-defaults';
-import { DEQ_BACKWARDS } from '@bilevel/solvers';
+import {
+  CHECKPOINT_SECONDS,
+  DATA_CLEANING_C,
+  DEQ_BACKWARD_NAMES,
+  ESTIMATOR_NAMES,
+  LOG_LEVEL_NAMES,
+  META_PROBLEM_NAMES,
+  META_SOLVER_HELP,
+  PROBLEM_NAMES,
+  RUN_MAX_ITER,
+  RUN_MONITORS,
+  SOLVER_HELP,
+  STANDALONE_HELP,
+  STEP_RULE_NAMES,
+  SWEEP_MAX_RUNS,
+} from './cli-catalog';
 import { byteSize, integer, nonNegativeInt, nonNegativeNumber, numberList, positiveInt, positiveNumber, probability } from './parse-values';
-import type { ResumeInfo, RunConfig } from './run-command';
-import { DEFAULT_CHECKPOINT_SECONDS, readResume, runCommand } from './run-command';
-import { DEFAULT_RUN_MONITORS, NO_MONITORS } from './run-monitors';
 import { packageVersion } from './package-version';
-import { benchCommand } from './bench/bench-command';
-import { readGridFile, sweepCommand } from './sweep/sweep-command';
-import { checkRunCount, DEFAULT_MAX_RUNS, sweepJobs } from './sweep/sweep-engine';
 import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_TIMEOUT_SECONDS } from './sweep/queue/queue-protocol';
-import { readQueueSecret, SECRET_ENV } from './sweep/queue/queue-secret';
+import { SECRET_ENV } from './sweep/queue/queue-secret';
 import { PASSWORD_ENV } from './sweep/queue/redis-url';
+import type { SweepCliOptions } from './sweep/sweep-action';
 import type { WorkerCliOptions } from './sweep/queue/worker-cli';
 import { addWorkerOptions, runWorkerCli, WORKER_DESCRIPTION } from './sweep/queue/worker-cli';
-import { checkDashboardOptions, replayCommand, runDashboardCli, sweepDashboardCli } from './dashboard/dashboard-cli';
+
+// `bilevel --help`, `--version` and a refused option load only commander and the option definitions (the solvers,
+// problems and defaults they name come from cli-catalog.ts, plain data): each command imports what it runs (the
+// solvers, the problems, the streams, rxjs, zod, pino, tfjs, vega) when it runs. startup-imports.spec.ts keeps it so.
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -35,8 +40,6 @@ export interface MainIo {
   readonly signals?: boolean;
 }
 
-export { DEFAULT_MAX_ITER };
-
 /**
  * The `bilevel` program. Returns the exit code: 0 done, 2 bad input (nothing written), 3 diverged,
  * 130 interrupted, 1 internal error.
@@ -46,6 +49,12 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const stderr = io.stderr ?? process.stderr;
   const tty = io.tty ?? Boolean(process.stderr.isTTY);
   let code: number = EXIT.ok;
+  // --memory-budget's parser is @bilevel/problems' (one grammar with --config files): loaded when the option is given
+  const parseByteSize = argv.some((a) => a.startsWith('--memory-budget'))
+    ? (await import('@bilevel/problems')).parseByteSize
+    : (): never => {
+        throw new Error('--memory-budget was parsed, yet not found in argv');
+      };
   const program = new Command('bilevel')
     .description('Stochastic bilevel optimization: coupled inner, linear-system and outer streams.')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
@@ -62,7 +71,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         '--problem <name>',
         'problem: logreg-hpo (binary L2 selection), multiclass-hpo (multinomial, per-class L2), datacleaning (Fashion-MNIST label cleaning), denoise | deblur (learned image regularizer), quadratic (closed form), fractional (sparse fractional program, --solver fractional-cd), fewshot (Omniglot N-way K-shot meta-learning), sinusoid (MAML\'s few-shot regression)',
       )
-        .choices([...PROBLEMS, 'fractional', ...META_PROBLEMS])
+        .choices([...PROBLEM_NAMES, 'fractional', ...META_PROBLEM_NAMES])
         .default('logreg-hpo'),
     )
     .option('--train <file>', 'logreg-hpo: UCI header CSV or LIBSVM (default: bundled breast_cancer.csv); multiclass-hpo: UCI header, headerless or column-names CSV (see --label; default: bundled wine_data.csv); gzip accepted')
@@ -77,13 +86,13 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--train-size <n>', 'datacleaning: training samples n, one outer weight each [20,000; bundled: 700]; deq: training samples kept, a seeded subset [all]', positiveInt)
     .option('--val-size <m>', 'datacleaning: clean validation samples m [5,000; bundled: 200]', positiveInt)
     .option('--corruption <p>', 'datacleaning: probability that a training label is replaced by a random one [0.5]', probability)
-    .option('--ridge <c>', `datacleaning: C of C‖z‖² [${DATA_CLEANING_DEFAULT_C}]; denoise/deblur: lower-level ridge γ [0; deblur 1e-3]`, positiveNumber)
+    .option('--ridge <c>', `datacleaning: C of C‖z‖² [${DATA_CLEANING_C}]; denoise/deblur: lower-level ridge γ [0; deblur 1e-3]`, positiveNumber)
     .addOption(new Option('--regularizer <kind>', 'denoise/deblur: smoothed total variation (2 parameters) or a Field of Experts (8 filters 5×5)').choices(['tv', 'foe']))
     .option('--noise <sigma>', 'denoise/deblur: noise level σ of the measurements, images in [0, 1] [0.1]', positiveNumber)
     .option('--patch-size <px>', 'denoise/deblur: side of the training patches [32]', positiveInt)
     .addOption(new Option('--forward <solver>', 'deq (deep equilibrium classifier): forward fixed-point solver, Broyden (its inverse feeds SHINE) or Anderson (history 5, ridge 1e-4) [broyden]').choices(['broyden', 'anderson']))
     .addOption(
-      new Option('--backward <pass>', 'deq: backward pass: exact (GMRES on (I − J)ᵀu = ∇L), shine (the forward Broyden inverse, no Jacobian product), shine-opa (with outer-problem-aware updates), jfb (Jacobian-free, u = ∇L) [shine]').choices([...DEQ_BACKWARDS]),
+      new Option('--backward <pass>', 'deq: backward pass: exact (GMRES on (I − J)ᵀu = ∇L), shine (the forward Broyden inverse, no Jacobian product), shine-opa (with outer-problem-aware updates), jfb (Jacobian-free, u = ∇L) [shine]').choices(DEQ_BACKWARD_NAMES),
     )
     .option('--refine <k>', 'deq: refine shine or jfb by k exact GMRES iterations warm-started at their direction [0]', nonNegativeInt)
     .option('--hidden <d>', 'deq: state size d of the dense layer, or channels of the conv layer [64; conv 8]', positiveInt)
@@ -97,35 +106,35 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(
       new Option(
         '--solver <name>',
-        [...Object.values(SOLVERS), ...Object.values(STANDALONE)].map((s) => `\n  ${s.name}: ${s.description}`).join('') +
-          `\n  fewshot and sinusoid: ${Object.values(META_SOLVERS).map((s) => `${s.name} (${s.description})`).join('; ')}`,
-      ).choices([...new Set([...Object.keys(SOLVERS), ...Object.keys(STANDALONE), ...Object.keys(META_SOLVERS)])]),
+        [...SOLVER_HELP, ...STANDALONE_HELP].map((s) => `\n  ${s.name}: ${s.description}`).join('') +
+          `\n  fewshot and sinusoid: ${META_SOLVER_HELP.map((s) => `${s.name} (${s.description})`).join('; ')}`,
+      ).choices([...new Set([...SOLVER_HELP, ...STANDALONE_HELP, ...META_SOLVER_HELP].map((s) => s.name))]),
     )
     .option('--batch <n>', 'minibatch size of every oracle [32; datacleaning 64; denoise/deblur 6; deq 64]', positiveInt)
     .option('--inner-step <rho>', 'step of z and v (ρ, or ρ₀ for SOBA) [solver default 0.1; fewshot: adaptation step 0.1; sinusoid 0.01]', positiveNumber)
     .option('--outer-step <gamma>', 'step of x (γ, or γ₀ for SOBA) [solver default 0.1; deq: Adam\'s step, 1e-3]', positiveNumber)
-    .addOption(new Option('--estimator <name>', 'direction estimator of all three streams (builds a single-loop solver from parts)').choices(Object.keys(ESTIMATORS)))
-    .addOption(new Option('--inner-estimator <name>', 'estimator of the inner stream (z)').choices(Object.keys(ESTIMATORS)))
-    .addOption(new Option('--linsys-estimator <name>', 'estimator of the linear-system stream (v)').choices(Object.keys(ESTIMATORS)))
-    .addOption(new Option('--outer-estimator <name>', 'estimator of the outer stream (x)').choices(Object.keys(ESTIMATORS)))
-    .addOption(new Option('--step-rule <name>', 'step rule of all three streams').choices(Object.keys(STEP_RULES)))
-    .addOption(new Option('--inner-step-rule <name>', 'step rule of the inner stream').choices(Object.keys(STEP_RULES)))
-    .addOption(new Option('--linsys-step-rule <name>', 'step rule of the linear-system stream').choices(Object.keys(STEP_RULES)))
-    .addOption(new Option('--outer-step-rule <name>', 'step rule of the outer stream').choices(Object.keys(STEP_RULES)))
+    .addOption(new Option('--estimator <name>', 'direction estimator of all three streams (builds a single-loop solver from parts)').choices(ESTIMATOR_NAMES))
+    .addOption(new Option('--inner-estimator <name>', 'estimator of the inner stream (z)').choices(ESTIMATOR_NAMES))
+    .addOption(new Option('--linsys-estimator <name>', 'estimator of the linear-system stream (v)').choices(ESTIMATOR_NAMES))
+    .addOption(new Option('--outer-estimator <name>', 'estimator of the outer stream (x)').choices(ESTIMATOR_NAMES))
+    .addOption(new Option('--step-rule <name>', 'step rule of all three streams').choices(STEP_RULE_NAMES))
+    .addOption(new Option('--inner-step-rule <name>', 'step rule of the inner stream').choices(STEP_RULE_NAMES))
+    .addOption(new Option('--linsys-step-rule <name>', 'step rule of the linear-system stream').choices(STEP_RULE_NAMES))
+    .addOption(new Option('--outer-step-rule <name>', 'step rule of the outer stream').choices(STEP_RULE_NAMES))
     .option('--schedule <name>', 'jacobi | gauss-seidel | multi-rate:K[:gauss-seidel] [solver default: jacobi]')
     .option('--threads <n>', 'threads of a jacobi saba/soba run on datacleaning or logreg-hpo, 1-3: the three streams step at the same time, same results to the bit, no checkpoint [1]', positiveInt)
-    .option('--max-iter <n>', `outer iterations [${DEFAULT_MAX_ITER}; datacleaning 3,000; denoise/deblur 300, foe 600; deq 300]`, nonNegativeInt)
+    .option('--max-iter <n>', `outer iterations [${RUN_MAX_ITER}; datacleaning 3,000; denoise/deblur 300, foe 600; deq 300]`, nonNegativeInt)
     .option('--max-seconds <s>', 'budget of solver seconds (evaluation excluded)', positiveNumber)
     .option('--eval-every <n>', 'evaluate h(x) exactly every n iterations (one trace line each) [500; denoise 50; deblur 150; deq 50]', positiveInt)
     .option('--seed <n>', 'seed of the data split and of the samplers', integer, 0)
     .option('--x0 <values>', 'starting x: one number for every coordinate, or a comma-separated list', numberList)
     .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-<problem>-<solver>)')
     .option('--json', 'JSON logs, no progress bar, and the summary as JSON on the last stdout line', false)
-    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVEL_NAMES).default('info'))
     .option('--config <file>', 'JSON file of options (camelCase keys, e.g. {"solver": "soba", "maxIter": 20000}); options on the command line win')
-    .option('--memory-budget <size>', 'memory the data files and the problem may take, checked from the dimensions found before allocating (dense data n × d × 8 bytes, the exact evaluation\'s d × d Hessian…); a file or problem beyond it is refused (exit 2): raise it if the machine has the memory; e.g. 4GiB, 512MiB or bytes [2GiB]', byteSize)
-    .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${DEFAULT_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
-    .option('--monitor <list>', `runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end [${DEFAULT_RUN_MONITORS}: findings to the trace and the summary, and one warning line when a run ends far from h* or stops being finite]`)
+    .option('--memory-budget <size>', 'memory the data files and the problem may take, checked from the dimensions found before allocating (dense data n × d × 8 bytes, the exact evaluation\'s d × d Hessian…); a file or problem beyond it is refused (exit 2): raise it if the machine has the memory; e.g. 4GiB, 512MiB or bytes [2GiB]', byteSize(parseByteSize))
+    .option('--checkpoint-every <s>', `write a checkpoint (run state, atomically) to <out>/checkpoint.bin every s seconds of solver time; 0: never [${CHECKPOINT_SECONDS}]`, nonNegativeNumber)
+    .option('--monitor <list>', `runtime monitors, comma-separated: default (finiteness,theorem,budget), finiteness, theorem, accuracy, progress, budget; findings go to the trace, the summary, the log and a table at the end [${RUN_MONITORS}: findings to the trace and the summary, and one warning line when a run ends far from h* or stops being finite]`)
     .option('--no-monitor', 'no runtime monitors (and no end-of-run warning line)')
     .option('--strict', 'end the run at the first monitor violation (exit 4)', false)
     .option('--ways <n>', 'fewshot: classes per task N [5]', positiveInt)
@@ -149,130 +158,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--dashboard', 'serve a live page of the run on 127.0.0.1 (its address, with a one-time token, on stderr): the three streams, h and ‖∇h‖, oracle calls, the schedule, monitor findings; Pause and Stop (as Ctrl-C) from the page', false)
     .option('--dashboard-linger <s>', 'with --dashboard: serve the page at most s seconds after the run [until the page is closed; not at all when none is open]', nonNegativeNumber)
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
-      let resumeInfo: ResumeInfo | undefined;
-      if (opts.resume !== undefined) {
-        const allowed = new Set(['resume', 'maxIter', 'maxSeconds', 'checkpointEvery', 'json', 'logLevel', 'monitor', 'strict', 'dashboard', 'dashboardLinger']);
-        const extra = cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !allowed.has(k));
-        if (extra.length) {
-          throw new InputError(`a resumed run keeps its saved options; remove ${extra.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`, '--resume');
-        }
-        const saved = readResume(String(opts.resume));
-        resumeInfo = saved.resume;
-        for (const [key, value] of Object.entries(saved.config)) if (!allowed.has(key) || cmd.getOptionValueSource(key) !== 'cli') opts[key] = value;
-      }
-      if (opts.config !== undefined) {
-        // a configuration file fills every option the command line did not give (validated as a whole first)
-        const file = readRunConfig(String(opts.config));
-        for (const [key, value] of Object.entries(file)) if (cmd.getOptionValueSource(key) !== 'cli') opts[key] = value;
-      }
-      const json = Boolean(opts.json);
-      const log = createLogger({ pretty: tty && !json, destination: stderr, level: String(opts.logLevel), name: 'bilevel' });
-      const config: RunConfig = {
-        problem: opts.problem as RunConfig['problem'],
-        train: opts.train as string | undefined,
-        val: opts.val as string | undefined,
-        test: opts.test as string | undefined,
-        label: opts.label as string | undefined,
-        data: opts.data as string | undefined,
-        heldOut: opts.heldOut as string | undefined,
-        trainSize: opts.trainSize as number | undefined,
-        valSize: opts.valSize as number | undefined,
-        corruption: opts.corruption as number | undefined,
-        ridge: opts.ridge as number | undefined,
-        regularizer: opts.regularizer as RunConfig['regularizer'],
-        noise: opts.noise as number | undefined,
-        patchSize: opts.patchSize as number | undefined,
-        forward: opts.forward as RunConfig['forward'],
-        backward: opts.backward as RunConfig['backward'],
-        refine: opts.refine as number | undefined,
-        hidden: opts.hidden as number | undefined,
-        layer: opts.layer as RunConfig['layer'],
-        forwardTol: opts.forwardTol as number | undefined,
-        forwardMaxIter: opts.forwardMaxIter as number | undefined,
-        testSize: opts.testSize as number | undefined,
-        reference: opts.reference as RunConfig['reference'],
-        evaluate: opts.evaluate as RunConfig['evaluate'],
-        reg: opts.reg as RunConfig['reg'],
-        standardize: opts.standardize as RunConfig['standardize'],
-        seed: opts.seed as number,
-        oracles: opts.oracles as RunConfig['oracles'],
-        format: opts.format as RunConfig['format'],
-        memoryBudget: opts.memoryBudget as number | undefined,
-        solver: opts.solver as string | undefined,
-        batch: opts.batch as number | undefined,
-        innerStep: opts.innerStep as number | undefined,
-        outerStep: opts.outerStep as number | undefined,
-        schedule: opts.schedule as string | undefined,
-        threads: opts.threads as number | undefined,
-        parts: {
-          estimator: opts.estimator as string | undefined,
-          innerEstimator: opts.innerEstimator as string | undefined,
-          linsysEstimator: opts.linsysEstimator as string | undefined,
-          outerEstimator: opts.outerEstimator as string | undefined,
-          stepRule: opts.stepRule as string | undefined,
-          innerStepRule: opts.innerStepRule as string | undefined,
-          linsysStepRule: opts.linsysStepRule as string | undefined,
-          outerStepRule: opts.outerStepRule as string | undefined,
-        },
-        maxIter: opts.maxIter as number | undefined,
-        maxSeconds: opts.maxSeconds as number | undefined,
-        evalEvery: opts.evalEvery as number | undefined,
-        x0: opts.x0 as number[] | undefined,
-        out: opts.out as string | undefined,
-        checkpointEvery: opts.checkpointEvery as number | undefined,
-        monitors: opts.monitor === false ? NO_MONITORS : (opts.monitor as string | undefined),
-        strict: Boolean(opts.strict),
-        json,
-        progress: tty && !json,
-        ways: opts.ways as number | undefined,
-        shots: opts.shots as number | undefined,
-        queries: opts.queries as number | undefined,
-        metaBatch: opts.metaBatch as number | undefined,
-        lambda: opts.lambda as number | undefined,
-        innerSteps: opts.innerSteps as number | undefined,
-        innerMethod: opts.innerMethod as RunConfig['innerMethod'],
-        innerTol: opts.innerTol as number | undefined,
-        cgSteps: opts.cgSteps as number | undefined,
-        model: opts.model as RunConfig['model'],
-        channels: opts.channels as number | undefined,
-        testAlphabets: opts.testAlphabets as string | undefined,
-        rotations: opts.rotations as RunConfig['rotations'],
-        testEpisodes: opts.testEpisodes as number | undefined,
-        testInnerSteps: opts.testInnerSteps as number | undefined,
-        testInnerStep: opts.testInnerStep as number | undefined,
-        tasks: opts.tasks as number | undefined,
-      };
-      let interrupt: ((signal: string) => void) | undefined;
-      const interrupted = new Promise<string>((r) => (interrupt = r));
-      const dashOptions = { dashboard: Boolean(opts.dashboard), dashboardLinger: opts.dashboardLinger as number | undefined };
-      checkDashboardOptions(dashOptions, String(config.problem));
-      const stopFromPage = () => {
-        stderr.write('\nstop from the dashboard: stopping after the current step\n');
-        interrupt?.('dashboard');
-      };
-      const dashboard = runDashboardCli(dashOptions, { stderr, stop: stopFromPage, signals: io.signals ?? true });
-      const onSignal = (signal: string) => {
-        stderr.write(`\nreceived ${signal}: stopping after the current step (press again to exit at once)\n`);
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-        process.once('SIGINT', () => process.exit(EXIT.interrupted));
-        dashboard?.stopping();
-        interrupt?.(signal);
-      };
-      if (io.signals ?? true) {
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      }
-      try {
-        code = await runCommand(config, { stdout, log, interrupted, ...(resumeInfo ? { resume: resumeInfo } : {}), ...(dashboard ? { dashboard: dashboard.request } : {}) });
-      } catch (err) {
-        await dashboard?.fail(err instanceof WriteError ? EXIT.writeFailed : EXIT.internal);
-        throw err;
-      } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-      }
-      await dashboard?.finish(code);
+      const { runAction } = await import('./run-action');
+      code = await runAction(opts, cmd, { stdout, stderr, tty, signals: io.signals ?? true });
     });
 
   program
@@ -281,6 +168,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .argument('<dir>', 'the run folder (--out of bilevel run)')
     .option('--dashboard-linger <s>', 'serve the page at most s seconds after the run ended [until a page has been opened and closed]', nonNegativeNumber)
     .action(async (dir: string, o: { dashboardLinger?: number }) => {
+      const { replayCommand } = await import('./dashboard/dashboard-cli');
       code = await replayCommand(dir, o.dashboardLinger !== undefined ? { linger: o.dashboardLinger } : {}, { stderr, signals: io.signals ?? true });
     });
 
@@ -296,7 +184,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--queries <q>', 'query images per class [the run\'s]', positiveInt)
     .option('--test-episodes <n>', 'episodes drawn [600]', positiveInt)
     .option('--seed <n>', 'seed of the episodes drawn [the run\'s seed + 1,000,003: its own meta-test episodes]', integer)
-    .action((o: { params: string; data?: string; alphabets?: string; episodes?: string; ways?: number; shots?: number; queries?: number; testEpisodes?: number; seed?: number }) => {
+    .action(async (o: { params: string; data?: string; alphabets?: string; episodes?: string; ways?: number; shots?: number; queries?: number; testEpisodes?: number; seed?: number }) => {
+      const { scoreCommand } = await import('./meta/score-command');
       code = scoreCommand(o, { stdout });
     });
 
@@ -312,6 +201,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--json', 'print the aggregate as JSON on the last stdout line', false)
     .option('--workers <n>', 'run on a pool of n worker processes (the sweep engine) [in this process, one run at a time]', positiveInt)
     .action(async (o: { full: boolean; grid?: string; seeds?: number; problems?: string[]; solvers?: string[]; out?: string; json: boolean; workers?: number }) => {
+      const { benchCommand } = await import('./bench/bench-command');
       code = await benchCommand(
         { full: o.full, grid: o.grid, seeds: o.seeds, problems: o.problems, solvers: o.solvers, out: o.out, json: o.json, workers: o.workers },
         { stdout, stderr, progress: tty && !o.json },
@@ -328,7 +218,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .argument('<grid>', 'grid file (JSON): name, solvers, seeds, problems, as the bench grids; every key is described in docs/sweeps.md ("The grid file"), e.g. examples/grids/logreg-small.json')
     .option('--out <dir>', "sweep folder: new, or an earlier sweep's to resume [sweep-results/<grid file name>-<hash of the grid>]")
     .option('--workers <n>', "worker processes of the embedded pool [the machine's cores]", positiveInt)
-    .option('--max-runs <n>', 'refuse a grid that expands to more runs (counted before anything is expanded)', positiveInt, DEFAULT_MAX_RUNS)
+    .option('--max-runs <n>', 'refuse a grid that expands to more runs (counted before anything is expanded)', positiveInt, SWEEP_MAX_RUNS)
     .option('--queue <url>', 'run on a BullMQ queue at redis://HOST:PORT[/DB], served by `bilevel worker --queue` on any machines')
     .option('--queue-password-file <file>', `with --queue: file holding the Redis password (mode 600) [env ${PASSWORD_ENV}]`)
     .option('--secret-file <file>', `with --queue: file holding the secret shared with the workers (mode 600, ≥ 32 characters) [env ${SECRET_ENV}]`)
@@ -339,63 +229,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--json', 'print the counts and the aggregate as JSON on the last stdout line', false)
     .option('--dashboard', 'serve a live page of the grid on 127.0.0.1 (its address, with a one-time token, on stderr): the runs as a table (queued, running, done, failed), each run\'s curve on click; Stop (as Ctrl-C) from the page', false)
     .option('--dashboard-linger <s>', 'with --dashboard: serve the page at most s seconds after the sweep [until the page is closed]', nonNegativeNumber)
-    .action(async (grid: string, o: { out?: string; workers?: number; maxRuns: number; queue?: string; queuePasswordFile?: string; secretFile?: string; queueName: string; queueTimeout: number; attempts: number; status: boolean; json: boolean; dashboard: boolean; dashboardLinger?: number }) => {
-      const auth = o.queuePasswordFile !== undefined ? { passwordFile: o.queuePasswordFile } : {};
-      if (o.status) {
-        if (o.queue === undefined) throw new InputError('shows the runs of a queue; give --queue redis://HOST:PORT', '--status');
-        const parsed = readGridFile(grid);
-        checkRunCount(parsed, o.maxRuns, grid);
-        // the queue client (BullMQ, ioredis) is loaded by the commands that use a queue only
-        const { queueStatusCommand } = await import('./sweep/queue/queue-status');
-        code = await queueStatusCommand({ queue: o.queue, ...auth, name: o.queueName, json: o.json }, sweepJobs(parsed), { stdout });
-        return;
-      }
-      if (o.queue !== undefined && o.workers !== undefined) throw new InputError('the runs go to the queue\'s workers; --workers sizes the embedded pool', '--workers');
-      const queue = o.queue;
-      const secret = queue !== undefined ? readQueueSecret(o.secretFile !== undefined ? { secretFile: o.secretFile } : {}) : undefined;
-      const controller = new AbortController();
-      const stopFromPage = () => {
-        stderr.write('\nstop from the dashboard: stopping; runs not finished rerun next time\n');
-        controller.abort();
-      };
-      const dashboard = sweepDashboardCli({ dashboard: o.dashboard, dashboardLinger: o.dashboardLinger }, { stderr, stop: stopFromPage, signals: io.signals ?? true });
-      const onSignal = (signal: string) => {
-        stderr.write(`\nreceived ${signal}: stopping; runs not finished rerun next time (press again to exit at once)\n`);
-        dashboard?.stopping();
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-        process.once('SIGINT', () => process.exit(EXIT.interrupted));
-        process.once('SIGTERM', () => process.exit(EXIT.interrupted));
-        controller.abort();
-      };
-      if (io.signals ?? true) {
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      }
-      const log = createLogger({ pretty: tty && !o.json, destination: stderr, level: 'info', name: 'bilevel-sweep' });
-      const { QueueExecutor } = queue !== undefined ? await import('./sweep/queue/queue-executor') : { QueueExecutor: undefined };
-      try {
-        code = await sweepCommand(
-          { grid, out: o.out, workers: o.workers, json: o.json, maxRuns: o.maxRuns },
-          {
-            stdout,
-            stderr,
-            progress: tty && !o.json,
-            signal: controller.signal,
-            ...(queue !== undefined && secret && QueueExecutor
-              ? { openExecutor: () => QueueExecutor.open({ queue, ...auth, secret, name: o.queueName, attempts: o.attempts, timeoutMs: o.queueTimeout * 1000, log }) }
-              : {}),
-            ...(dashboard ? { dashboard: dashboard.request } : {}),
-          },
-        );
-      } catch (err) {
-        await dashboard?.fail(err instanceof InputError ? EXIT.badInput : EXIT.internal);
-        throw err;
-      } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-      }
-      await dashboard?.finish(code);
+    .action(async (grid: string, o: SweepCliOptions) => {
+      const { sweepAction } = await import('./sweep/sweep-action');
+      code = await sweepAction(grid, o, { stdout, stderr, tty, signals: io.signals ?? true });
     });
 
   addWorkerOptions(program.command('worker').description(WORKER_DESCRIPTION)).action(async (o: WorkerCliOptions) => {
@@ -414,6 +250,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       stderr.write(`bilevel: error: ${(err as Error).message}\n`);
       return EXIT.badInput;
     }
+    // a failed write is reported by the commands that write, which have loaded the telemetry library by then
+    const { WriteError } = await import('@bilevel/telemetry');
     if (err instanceof WriteError) {
       stderr.write(`bilevel: error: ${err.message}\n`);
       return EXIT.writeFailed;

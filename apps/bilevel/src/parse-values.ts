@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { parseByteSize } from '@bilevel/problems';
 
 /** Commander argument parsers that reject bad values with a message saying what was expected. */
 export function positiveInt(value: string): number {
@@ -48,9 +47,15 @@ export function numberList(value: string): number[] {
   return nums;
 }
 
-/** A size in bytes: plain bytes (`1073741824`) or with a unit (`4GiB`, `512MiB`, `1.5GB`, `64k`); see parseByteSize. */
-export function byteSize(value: string): number {
-  const n = parseByteSize(value);
-  if (n === undefined) throw new InvalidArgumentError('expected a size in bytes, e.g. 4GiB, 512MiB or 1073741824.');
-  return n;
+/**
+ * The parser of a size in bytes: plain bytes (`1073741824`) or with a unit (`4GiB`, `512MiB`, `1.5GB`, `64k`), by
+ * `parseByteSize` of @bilevel/problems (the grammar of `--config` files too), passed in so that this module, which
+ * `--help` loads, does not load that library.
+ */
+export function byteSize(parseByteSize: (text: string) => number | undefined): (value: string) => number {
+  return (value) => {
+    const n = parseByteSize(value);
+    if (n === undefined) throw new InvalidArgumentError('expected a size in bytes, e.g. 4GiB, 512MiB or 1073741824.');
+    return n;
+  };
 }

@@ -1,5 +1,6 @@
-// What `bilevel --help` and a refused option load: the heavy packages (plots, the Redis queue, tfjs, HiGHS) are
-// imported by the commands that use them, when they run, not at every start.
+// What `bilevel --help`, `--version` and a refused option load: commander, the option definitions and the small I/O
+// library, nothing else. The solvers, problems, streams, rxjs, zod, pino, tfjs, the plots, the Redis queue and HiGHS
+// are imported by the commands that use them, when they run (a --help that loaded them cost ~0.8 s of CPU).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -7,31 +8,66 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/bilevel.mjs', import.meta.url));
 
-/** Packages a start-up must not load (each costs 0.3–0.8 s of CPU to import). */
-const HEAVY = ['vega', 'vega-lite', 'bullmq', 'ioredis', '@tensorflow/tfjs', 'highs'];
+/** The packages a start-up may load: the program's own, commander, @bilevel/io, and tsx (which runs a checkout). */
+const ALLOWED = new Set(['@bilevel/cli', 'commander', '@bilevel/io', 'tsx', 'esbuild', 'get-tsconfig', 'resolve-pkg-maps']);
 
-/** A module hook that writes every package resolved from node_modules to stderr as `@@load <name>`. */
+/** Packages named for the message when they appear (each costs 0.1–0.8 s of CPU to import). */
+const HEAVY = ['rxjs', 'zod', 'pino', 'fast-check', '@tensorflow/tfjs', 'vega', 'vega-lite', 'highs', 'bullmq', 'ioredis', '@bilevel/solvers', '@bilevel/problems', '@bilevel/streams', '@bilevel/telemetry'];
+
+/**
+ * A module hook that writes every module resolved to stderr as `@@load <package>`: the package of a node_modules
+ * file, `@bilevel/<name>` for a file of the repository's libs/ or apps/ (a checkout loads the sources).
+ */
 const HOOK = `
+const APPS = { bilevel: 'cli' };
 export async function resolve(spec, ctx, next) {
   const r = await next(spec, ctx);
-  const m = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url);
-  if (m) process.stderr.write('@@load ' + m[1] + '\\n');
+  const dep = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url);
+  const own = /\\/(libs|apps)\\/([^/]+)\\/(?:src|dist|bin)\\//.exec(r.url);
+  if (dep) process.stderr.write('@@load ' + dep[1] + '\\n');
+  else if (own) process.stderr.write('@@load @bilevel/' + (own[1] === 'apps' ? APPS[own[2]] ?? own[2] : own[2]) + '\\n');
   return r;
 }`;
 const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOK)}`)});`;
 
-/** The packages loaded by `bilevel <args>` in a child process, and its exit code. */
-function loadedBy(args: readonly string[]): { code: number | null; loaded: Set<string> } {
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  const loaded = new Set([...r.stderr.matchAll(/^@@load (.+)$/gm)].map((m) => m[1]!));
-  return { code: r.status, loaded };
+/** The modules resolved by `bilevel <args>` in a child process (one entry per resolution), and its exit code. */
+function loadedBy(args: readonly string[]): { code: number | null; loads: string[] } {
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    killSignal: 'SIGKILL',
+  });
+  return { code: r.status, loads: [...r.stderr.matchAll(/^@@load (.+)$/gm)].map((m) => m[1]!) };
 }
 
-for (const args of [['--help'], ['run', '--solver', 'nope'], ['sweep', '--help']]) {
-  test(`bilevel ${args.join(' ')} loads none of the heavy packages`, () => {
-    const { code, loaded } = loadedBy(args);
-    assert.ok(loaded.has('commander'), 'the hook sees the packages loaded');
-    assert.equal(code, args.includes('nope') ? 2 : 0);
-    assert.deepEqual(HEAVY.filter((p) => loaded.has(p)), []);
+const CASES: readonly (readonly [args: readonly string[], code: number])[] = [
+  [['--help'], 0],
+  [['--version'], 0],
+  [['run', '--help'], 0],
+  [['run', '--solver', 'nope'], 2],
+  [['run', '--no-such-option'], 2],
+  [['run', '--max-iter', '-3'], 2],
+  [['sweep', '--help'], 0],
+  [['worker', '--help'], 0],
+  [['bench', '--help'], 0],
+  [['score', '--help'], 0],
+  [['dashboard', '--help'], 0],
+];
+
+for (const [args, exit] of CASES) {
+  test(`bilevel ${args.join(' ')} loads commander, the option definitions and @bilevel/io only`, () => {
+    const { code, loads } = loadedBy(args);
+    assert.equal(code, exit);
+    assert.ok(loads.includes('commander') && loads.includes('@bilevel/cli'), 'the hook sees the modules loaded');
+    const packages = new Set(loads);
+    assert.deepEqual(HEAVY.filter((p) => packages.has(p)), [], 'heavy packages loaded');
+    assert.deepEqual([...packages].filter((p) => !ALLOWED.has(p)), [], 'packages loaded besides commander, @bilevel/io and the program');
   });
 }
+
+test('a given --memory-budget loads its parser (@bilevel/problems), and a bad size is refused by commander', () => {
+  const { code, loads } = loadedBy(['run', '--memory-budget', '3 apples']);
+  assert.equal(code, 2);
+  assert.ok(loads.includes('@bilevel/problems'));
+  assert.ok(!loads.includes('@bilevel/solvers') && !loads.includes('rxjs'));
+});

@@ -1,21 +1,18 @@
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '@bilevel/io';
-import { createLogger, LOG_LEVELS, WriteError } from '@bilevel/telemetry';
 import { EXIT, EXIT_HELP } from './exit-codes';
-import { APP_SYSTEMS } from './lookup-system';
+import { LOG_LEVEL_NAMES, SYSTEM_NAMES, TRAIN_CHECKPOINT_SECONDS } from './cli-catalog';
 import type { CommandIo } from './command-io';
 import type { StopSignal } from '@bilevel/verify';
 import { countAtMost, integer, nonNegativeInt, nonNegativeNumber, positiveNumber } from './parse-values';
 import type { TrainResume } from './train-checkpoint';
-import { DEFAULT_TRAIN_CHECKPOINT_SECONDS, readTrainResume, RESUME_OPTIONS } from './train-checkpoint';
-import { readTrainConfigFile } from './train-config-file';
 import { MAX_SAMPLES, MAX_TRAJECTORIES } from './limits';
-import { trainCommand } from './train-command';
-import { verifyCommand } from './verify-command';
-import { simulateCommand } from './simulate-command';
 import { packageVersion } from './package-version';
 import type { DashboardPort } from './dashboard/train-dashboard';
-import { DashboardHost } from './dashboard/dashboard-host';
+
+// `safe-control --help`, `--version` and a refused option load only commander and the option definitions (the
+// systems' names and the defaults come from cli-catalog.ts, plain data): each command imports what it runs (the
+// control library, HiGHS, the logger, the dashboard) when it runs. startup-imports.spec.ts keeps it so.
 
 /** Streams the program writes to (replaceable in tests). */
 export interface MainIo {
@@ -53,7 +50,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const stderr = io.stderr ?? process.stderr;
   const tty = io.tty ?? Boolean(process.stderr.isTTY);
   let code: number = EXIT.ok;
-  const systems = Object.keys(APP_SYSTEMS).join(', ');
+  const systems = SYSTEM_NAMES.join(', ');
   const program = new Command('safe-control')
     .description('Jointly learn a controller and a barrier (or Lyapunov) certificate, verify it, simulate it, draw it.')
     .version(packageVersion(), '-V, --version', 'print the version and exit')
@@ -63,8 +60,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addHelpText('afterAll', EXIT_HELP);
 
   /** Runs a command with a logger and Ctrl-C handling. */
-  const action = (run: (opts: Record<string, unknown>, cio: CommandIo) => Promise<number>, prepare?: (opts: Record<string, unknown>, cmd: Command) => void) => async (opts: Record<string, unknown>, cmd: Command) => {
-    prepare?.(opts, cmd);
+  const action = (run: (opts: Record<string, unknown>, cio: CommandIo) => Promise<number>, prepare?: (opts: Record<string, unknown>, cmd: Command) => Promise<void>) => async (opts: Record<string, unknown>, cmd: Command) => {
+    await prepare?.(opts, cmd);
+    const { createLogger } = await import('@bilevel/telemetry');
     const json = Boolean(opts.json);
     const log = createLogger({ pretty: tty && !json, destination: stderr, level: String(opts.logLevel), name: 'safe-control' });
     let interrupt: ((signal: string) => void) | undefined;
@@ -87,7 +85,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     }
     if (opts.dashboardLinger !== undefined && !opts.dashboard) throw new InputError('sets how long the page of --dashboard is served; add --dashboard', '--dashboard-linger');
     // train --dashboard in this thread: the page is served here, its Stop is this thread's Ctrl-C path
-    const host = opts.dashboard && !io.dashboardPort ? new DashboardHost(stderr, () => (stderr.write('\nstop from the dashboard: stopping after the current step\n'), stopped.abort(), interrupt?.('dashboard'))) : undefined;
+    const { DashboardHost } = opts.dashboard && !io.dashboardPort ? await import('./dashboard/dashboard-host') : { DashboardHost: undefined };
+    const host = DashboardHost ? new DashboardHost(stderr, () => (stderr.write('\nstop from the dashboard: stopping after the current step\n'), stopped.abort(), interrupt?.('dashboard'))) : undefined;
     const port = io.dashboardPort ?? host;
     const dashboard = opts.dashboard && port ? { dashboard: { port, ...(opts.dashboardLinger !== undefined ? { linger: opts.dashboardLinger as number } : {}) } } : {};
     try {
@@ -102,7 +101,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const common = (c: Command) =>
     c
       .option('--json', 'JSON logs, no progress bar, and the result as JSON on the last stdout line', false)
-      .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'));
+      .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVEL_NAMES).default('info'));
 
   common(
     program
@@ -117,15 +116,15 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .option('--baseline <kind>', 'svg: the value-gradient-only baseline (no certificate), judged by its trajectories')
       .option('--samples <n>', `states per condition of the sampled verifier, at most ${MAX_SAMPLES}`, countAtMost(MAX_SAMPLES), DEFAULT_SAMPLES)
       .option('--trajectories <n>', `closed-loop trajectories drawn, at most ${MAX_TRAJECTORIES}`, countAtMost(MAX_TRAJECTORIES), DEFAULT_TRAJECTORIES)
-      .option('--checkpoint-every <s>', `write the training state (atomically) to <out>/checkpoint.bin every s seconds, and when interrupted or out of budget; 0: only then [${DEFAULT_TRAIN_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
+      .option('--checkpoint-every <s>', `write the training state (atomically) to <out>/checkpoint.bin every s seconds, and when interrupted or out of budget; 0: only then [${TRAIN_CHECKPOINT_SECONDS}]`, nonNegativeNumber)
       .option('--config <file>', 'JSON file of these options (camelCase keys, e.g. {"system": "pj", "maxIter": 100}); options on the command line win')
       .option('--resume <dir>', 'continue the training in <dir> from its checkpoint, to the bit (its saved options apply; only --max-iter, --max-seconds, --checkpoint-every, --json and --log-level may be given)')
       .option('--dashboard', 'serve a live page of the training on 127.0.0.1 (its address, with a one-time token, on stderr): c*, V, λ, the verdicts with their boxes, the phase picture of the current θ; Stop (as Ctrl-C) from the page (polynomial track)', false)
       .option('--dashboard-linger <s>', 'with --dashboard: serve the page at most s seconds after the training [until the page is closed]', nonNegativeNumber),
   ).action(
     action(
-      (o, cio) =>
-        trainCommand(
+      async (o, cio) =>
+        (await import('./train-command')).trainCommand(
         {
           system: String(o.system),
           track: String(o.track),
@@ -141,16 +140,18 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
         cio,
         o.resumeInfo as TrainResume | undefined,
       ),
-      (o, cmd) => {
+      async (o, cmd) => {
         if (o.resume === undefined) {
           if (o.config !== undefined) {
             // the file fills every option the command line did not give (validated as a whole first)
+            const { readTrainConfigFile } = await import('./train-config-file');
             const file = readTrainConfigFile(String(o.config));
             for (const [key, value] of Object.entries(file)) if (cmd.getOptionValueSource(key) !== 'cli') o[key] = value;
           }
           if (o.system === undefined) throw new InputError("required option '--system <name>' not specified (or give it in --config)", '--system');
           return;
         }
+        const { readTrainResume, RESUME_OPTIONS } = await import('./train-checkpoint');
         const allowed = new Set<string>(RESUME_OPTIONS);
         const extra = cmd.options.map((x) => x.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !allowed.has(k));
         if (extra.length) {
@@ -174,8 +175,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .option('--seed <n>', 'seed of the sampler', integer, 0)
       .option('--out <dir>', 'also write verdict.json to this new or empty folder'),
   ).action(
-    action((o, cio) =>
-      verifyCommand(
+    action(async (o, cio) =>
+      (await import('./verify-command')).verifyCommand(
         { system: String(o.system), policy: String(o.policy), certificate: String(o.certificate), samples: o.samples as number, seed: o.seed as number, out: o.out as string | undefined },
         cio,
       ),
@@ -193,8 +194,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       .option('--seed <n>', 'seed of the initial states', integer, 0)
       .option('--out <dir>', 'output folder, must be new or empty (default: runs/<time>-simulate-<system>)'),
   ).action(
-    action((o, cio) =>
-      simulateCommand(
+    action(async (o, cio) =>
+      (await import('./simulate-command')).simulateCommand(
         { system: String(o.system), policy: String(o.policy), certificate: o.certificate as string | undefined, trajectories: o.trajectories as number, seed: o.seed as number, out: o.out as string | undefined },
         cio,
       ),
@@ -213,6 +214,8 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
       stderr.write(`safe-control: error: ${err.message}\n`);
       return EXIT.badInput;
     }
+    // a failed write is reported by the commands that write, which have loaded the telemetry library by then
+    const { WriteError } = await import('@bilevel/telemetry');
     if (err instanceof WriteError) {
       stderr.write(`safe-control: error: ${err.message}\n`);
       return EXIT.writeFailed;

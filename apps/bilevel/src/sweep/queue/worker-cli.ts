@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { LOG_LEVELS } from '@bilevel/telemetry';
-import { MAX_RUN_ITER } from '../../bench/grid-spec';
+import { LOG_LEVEL_NAMES, WORKER_MAX_RUN_ITER } from '../../cli-catalog';
 import { positiveInt } from '../../parse-values';
 import { DEFAULT_ATTEMPTS, DEFAULT_LOCK_MS, DEFAULT_MAX_RUN_SECONDS, DEFAULT_QUEUE_NAME, DEFAULT_STALLED_MS } from './queue-protocol';
 import { readQueueSecret, SECRET_ENV } from './queue-secret';
@@ -46,13 +45,13 @@ export function addWorkerOptions(command: Command): Command {
     .option('--name <worker>', "this worker's name in logs [host:pid]")
     .option('--data-root <dir>', 'a folder runs may read data from (repeatable); the bundled data is always allowed', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option('--max-run-seconds <s>', 'wall time of one run; a run asking for more solver time is refused').argParser(positiveInt).default(DEFAULT_MAX_RUN_SECONDS))
-    .addOption(new Option('--max-run-iter <n>', 'largest maxIter of a run; more is refused').argParser(positiveInt).default(MAX_RUN_ITER))
+    .addOption(new Option('--max-run-iter <n>', 'largest maxIter of a run; more is refused').argParser(positiveInt).default(WORKER_MAX_RUN_ITER))
     .option('--concurrency <n>', 'runs at once in this process (one thread each)', positiveInt, 1)
     .option('--attempts <n>', 'starts of a run before it is recorded as failed (give the sweep the same)', positiveInt, DEFAULT_ATTEMPTS)
     .addOption(new Option('--lock-ms <ms>', "lock of a taken run; a dead worker's run is taken again after it").argParser(positiveInt).default(DEFAULT_LOCK_MS))
     .addOption(new Option('--stalled-ms <ms>', 'period of the check for runs of dead workers').argParser(positiveInt).default(DEFAULT_STALLED_MS))
     .option('--json', 'JSON log lines', false)
-    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'));
+    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVEL_NAMES).default('info'));
 }
 
 /**
