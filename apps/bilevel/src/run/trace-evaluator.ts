@@ -91,6 +91,17 @@ export function traceEvaluator(plan: RunPlan, ref: Reference | undefined, sessio
     warmZ = hg.z;
     return { value: hg.value, hypergradNorm: nrm2(hg.grad), innerGradNorm: hg.innerGradNorm, innerConverged: hg.innerConverged, innerTol: hg.innerTol, z: hg.z };
   };
+  /** The row of an evaluation `e` at x (the oracle calls and metrics given by the caller). */
+  const rowOf = (iter: number, solverSeconds: number, x: Float64Array, e: ReturnType<typeof evaluatePoint>, rest: Pick<TraceRow, 'oracleCalls' | 'calls' | 'metrics'>): TraceRow => ({
+    iter,
+    solverSeconds,
+    value: e.value,
+    ...(e.hypergradNorm !== undefined ? { hypergradNorm: e.hypergradNorm } : {}),
+    relativeSuboptimality: relSubopt(e.value),
+    ...xForTrace(x),
+    innerGradNorm: e.innerGradNorm,
+    ...rest,
+  });
   let lastEvaluationSeconds = 0;
   return {
     evaluate(s) {
@@ -99,18 +110,7 @@ export function traceEvaluator(plan: RunPlan, ref: Reference | undefined, sessio
       lastEvaluationSeconds = (performance.now() - evalStart) / 1000;
       noteInexact(s.iteration, e);
       const c = s.counts.total;
-      const row: TraceRow = {
-        iter: s.iteration,
-        solverSeconds: s.solverSeconds,
-        value: e.value,
-        ...(e.hypergradNorm !== undefined ? { hypergradNorm: e.hypergradNorm } : {}),
-        relativeSuboptimality: relSubopt(e.value),
-        ...xForTrace(s.x),
-        innerGradNorm: e.innerGradNorm,
-        oracleCalls: totalCalls(c),
-        calls: { ...c },
-        ...(metricsOf ? { metrics: { ...metricsOf(s.x, e.z), ...deqMetrics?.(s) } } : {}),
-      };
+      const row = rowOf(s.iteration, s.solverSeconds, s.x, e, { oracleCalls: totalCalls(c), calls: { ...c }, ...(metricsOf ? { metrics: { ...metricsOf(s.x, e.z), ...deqMetrics?.(s) } } : {}) });
       session.rows.push(row);
       session.trace.write(row as unknown as Record<string, unknown>);
       dash?.evaluated(s, row, e.z);
@@ -120,17 +120,7 @@ export function traceEvaluator(plan: RunPlan, ref: Reference | undefined, sessio
       const last = divergence.lastFinite;
       const e = evaluatePoint(last.x, last.z);
       noteInexact(last.iteration, e);
-      return {
-        iter: last.iteration,
-        solverSeconds,
-        value: e.value,
-        ...(e.hypergradNorm !== undefined ? { hypergradNorm: e.hypergradNorm } : {}),
-        relativeSuboptimality: relSubopt(e.value),
-        ...xForTrace(last.x),
-        innerGradNorm: e.innerGradNorm,
-        oracleCalls: NaN,
-        ...(metricsOf ? { metrics: metricsOf(last.x, e.z) } : {}),
-      };
+      return rowOf(last.iteration, solverSeconds, last.x, e, { oracleCalls: NaN, ...(metricsOf ? { metrics: metricsOf(last.x, e.z) } : {}) });
     },
     get inexact() {
       return inexact;
