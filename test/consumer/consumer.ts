@@ -19,6 +19,7 @@ import {
 import type { BilevelProblem, Finding, Monitor, Snapshot, Solver } from '@bilevel/toolkit';
 import type * as linalg from '@bilevel/linalg';
 import type * as io from '@bilevel/io';
+import type * as ioTesting from '@bilevel/io/testing';
 import type * as problems from '@bilevel/problems';
 import type * as autodiff from '@bilevel/autodiff';
 import type * as solvers from '@bilevel/solvers';
@@ -28,7 +29,7 @@ import type * as telemetry from '@bilevel/telemetry';
 import type * as dashboard from '@bilevel/dashboard';
 import type * as cli from '@bilevel/cli';
 
-export type Surfaces = [typeof linalg, typeof io, typeof problems, typeof autodiff, typeof solvers, typeof streams, typeof verify, typeof telemetry, typeof dashboard, typeof cli];
+export type Surfaces = [typeof linalg, typeof io, typeof ioTesting, typeof problems, typeof autodiff, typeof solvers, typeof streams, typeof verify, typeof telemetry, typeof dashboard, typeof cli];
 
 const problem = quadraticProblem({ dimZ: 6, dimX: 3, nInner: 32, nOuter: 32, seed: 3 });
 export const contract: BilevelProblem = problem;
