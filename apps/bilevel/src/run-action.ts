@@ -129,7 +129,9 @@ export async function runAction(opts: Record<string, unknown>, cmd: Command, io:
     stderr.write(`\nreceived ${signal}: stopping after the current step (press again to exit at once)\n`);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    process.once('SIGINT', () => process.exit(EXIT.interrupted));
+    // no handler for a second signal: its default action ends the process at once, even inside a synchronous
+    // evaluation (which keeps JavaScript handlers from running until it returns); what is on disk stays whole, the
+    // checkpoints and summaries being written to a temporary file and renamed
     dashboard?.stopping();
     interrupt?.(signal);
   };

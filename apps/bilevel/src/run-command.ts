@@ -1,4 +1,4 @@
-import { defaultOutDir, InputError, prepareOutDir } from '@bilevel/problems';
+import { defaultOutDir, InputError, prepareOutDir } from '@bilevel/io';
 import type { RunOptions } from '@bilevel/streams';
 import type { Logger } from '@bilevel/telemetry';
 import { WriteError } from '@bilevel/telemetry';
@@ -161,6 +161,6 @@ function evaluateSnapshots(plan: RunPlan, session: RunSession<TraceRow>, evaluat
       log.debug({ iter: row.iter, h: row.value, ...row.metrics, relSubopt: row.relativeSuboptimality, gradNorm: row.hypergradNorm }, 'evaluation');
     },
     interruptMessage: () =>
-      `interrupted: finishing the current step and writing a checkpoint, then evaluating h at the last iterate (the last evaluation took ${evaluator.lastEvaluationSeconds.toFixed(1)} s) and writing the trace and the summary; press Ctrl-C again to exit without them (the checkpoint is kept; an evaluation in progress ends first)`,
+      `interrupted: finishing the current step and writing a checkpoint, then evaluating h at the last iterate (the last evaluation took ${evaluator.lastEvaluationSeconds.toFixed(1)} s) and writing the trace and the summary; press Ctrl-C again to exit at once without them (the last checkpoint is kept)`,
   };
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import { createMetaSolver, META_SOLVERS, metaTest, resolveAdapt, totalCalls } from '@bilevel/solvers';
 import type { MetaTestResult, ResolvedAdapt, Solver } from '@bilevel/solvers';
 import type { Monitor, Snapshot } from '@bilevel/streams';
@@ -23,7 +23,7 @@ import { writeMetaParams } from './meta-params-file';
 /** File names of a meta-learning run folder (beside run-config.json, checkpoint.bin and trace.jsonl). */
 export const META_FILES = { params: 'meta-params.json', plot: 'meta-test' } as const;
 
-/** MAML's published one-step meta-test MSE on 10-shot sinusoid regression (see the README's Meta-learning section). */
+/** MAML's published one-step meta-test MSE on 10-shot sinusoid regression (see docs/meta-learning.md). */
 export const MAML_SINUSOID_10SHOT_MSE = 0.77;
 
 /** The monitors a meta-learning run accepts (the others call full-batch oracles or the exact hypergradient of one z). */

@@ -1,4 +1,4 @@
-import { InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
 import type { Solver } from '@bilevel/solvers';
 import { createSolver, customSolver } from '@bilevel/solvers';
 import type { RunConfig } from './run-config';

@@ -1,5 +1,6 @@
 import type { BilevelProblem } from '@bilevel/problems';
-import { ImagingProblem, InputError } from '@bilevel/problems';
+import { InputError } from '@bilevel/io';
+import { ImagingProblem } from '@bilevel/problems';
 import type { Solver } from '@bilevel/solvers';
 import type { Monitor, ThreadSource } from '@bilevel/streams';
 import { forwardSolveMonitor, parseSchedule } from '@bilevel/streams';

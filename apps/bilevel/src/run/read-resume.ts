@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, MAX_OPTIONS_FILE_BYTES, readJsonFile } from '@bilevel/problems';
+import { InputError, MAX_OPTIONS_FILE_BYTES, readJsonFile } from '@bilevel/io';
 import type { RunState } from '@bilevel/streams';
 import { readCheckpoint } from '@bilevel/telemetry';
 import type { RunConfig } from './run-config';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checkWritableDir, defaultOutDir, InputError, prepareOutDir } from '@bilevel/problems';
+import { checkWritableDir, defaultOutDir, InputError, prepareOutDir } from '@bilevel/io';
 import { writeFileAtomic } from '@bilevel/telemetry';
 import type { ResumeInfo } from './read-resume';
 
