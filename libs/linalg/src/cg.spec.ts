@@ -91,6 +91,24 @@ test('conjugateGradient: an indefinite matrix ends as data (reason indefinite, s
   [1 / 3, 1 / 2, 2].forEach((v, i) => assert.ok(Math.abs(x[i] - v) < 1e-12));
 });
 
+test('conjugateGradient: on a 2×2 indefinite system it stops at the first direction of non-positive curvature and keeps the iterate before it (truncated CG)', () => {
+  const A = matrix(2, 2, Float64Array.of(1, 0, 0, -1));
+  // b = (1, 1): bᵀAb = 0 at the first direction, where plain CG divides by zero; x stays the warm start
+  const x0 = new Float64Array(2);
+  const first = conjugateGradient(mv(A), Float64Array.of(1, 1), x0, { rtol: 1e-12 });
+  assert.equal(first.reason, 'indefinite');
+  assert.equal(first.iterations, 0);
+  assert.deepEqual([...x0], [0, 0]);
+  // b = (1, 1/2): p₀ = b has curvature 3/4 > 0, so x₁ = (5/4)/(3/4)·b = (5/3, 5/6); p₁ = (10/9, 20/9) has
+  // curvature (100 − 400)/81 < 0: CG stops there and keeps x₁ (not the saddle A⁻¹b = (1, −1/2) a second step reaches)
+  const x = new Float64Array(2);
+  const second = conjugateGradient(mv(A), Float64Array.of(1, 0.5), x, { rtol: 1e-12 });
+  assert.equal(second.reason, 'indefinite');
+  assert.equal(second.iterations, 1);
+  assert.equal(second.converged, false);
+  [5 / 3, 5 / 6].forEach((v, i) => assert.ok(Math.abs(x[i] - v) < 1e-14, `x[${i}] = ${x[i]}`));
+});
+
 test('conjugateGradient: a slow solve stops as stalled under a demanding stall test (100× every 3 steps); off by default, it converges', () => {
   const rng = Rng.fromSeed(4);
   const A = withSpectrum(logSpaced(100, 1e6), rng);

@@ -127,3 +127,53 @@ test('implicitMetaGradient: the error shrinks as the CG tolerance tightens (prop
     { numRuns: 12, seed: 42 },
   );
 });
+
+/**
+ * The same tiny model with λ = 0.1: at θ = initialParams(0), unadapted (φ = θ), task 160's query gradient b is a
+ * direction of negative curvature of ∇²g = ∇²L̂ + λI (bᵀ∇²g b/‖b‖² ≈ −2.9, found by scanning tasks 0–199).
+ */
+const weak = metaLearningProblem({ model: { kind: 'mlp', inputShape: [1], hidden: [4, 4], outputs: 1, activation: 'tanh' }, tasks: sinusoidTasks({ shots: 10, queries: 15, count: 1000, seed: 7 }), lambda: 0.1 });
+const NEGATIVE_TASK = 160;
+
+test('implicitMetaGradient: negative curvature at the first CG direction gives the first-order meta-gradient g = ∇L_j (not 0), flagged indefinite', () => {
+  const theta = weak.initialParams(0);
+  const batch = Int32Array.of(NEGATIVE_TASK);
+  const gradL = new Float64Array(P);
+  weak.outerGradZ(theta, theta, batch, gradL);
+  const curvature = new Float64Array(P);
+  weak.innerHvp(theta, theta, gradL, batch, curvature);
+  assert.ok(dot(gradL, curvature) < 0, 'the fixture: ∇L_j is a direction of negative curvature of ∇²g_j');
+  const v = new Float64Array(P);
+  const r = implicitMetaGradient(weak, NEGATIVE_TASK, theta, theta, { cgSteps: 5 }, v, new Float64Array(P));
+  assert.equal(r.reason, 'indefinite');
+  assert.equal(r.iterations, 0);
+  assert.ok(v.every(Number.isFinite));
+  const g = v.map((c) => -weak.lambda * c);
+  assert.ok(rel(g, gradL) <= 1e-12, `g = −λv against ∇L_j: relative error ${rel(g, gradL)}`);
+});
+
+test("implicitMetaGradient: cgSystem 'damped' solves the authors' (2I + ∇²L̂/(λ + 10))g = ∇L, positive definite where ∇²L̂ + λI is not", () => {
+  const theta = weak.initialParams(0);
+  const batch = Int32Array.of(NEGATIVE_TASK);
+  const t = weak.task(NEGATIVE_TASK);
+  // the dense ∇²L̂ = ∇²g − λI at φ = θ, from P HVPs (symmetrised), and the damped operator 2I + ∇²L̂/μ
+  const mu = weak.lambda + 10;
+  const D = matrix(P, P);
+  const e = new Float64Array(P);
+  const col = new Float64Array(P);
+  for (let i = 0; i < P; i++) {
+    e.fill(0);
+    e[i] = 1;
+    t.innerHvp(theta, theta, e, t.fullInner, col);
+    for (let k = 0; k < P; k++) D.data[k * P + i] = (col[k] - weak.lambda * e[k]) / mu + (i === k ? 2 : 0);
+  }
+  for (let i = 0; i < P; i++) for (let k = 0; k < i; k++) D.data[i * P + k] = D.data[k * P + i] = (D.data[i * P + k] + D.data[k * P + i]) / 2;
+  const exact = new Float64Array(P);
+  weak.outerGradZ(theta, theta, batch, exact);
+  choleskySolve(cholesky(D), exact); // throws unless 2I + ∇²L̂/μ is positive definite
+  const v = new Float64Array(P);
+  const r = implicitMetaGradient(weak, NEGATIVE_TASK, theta, theta, { cgSteps: 10 * P, cgTol: 1e-13, cgSystem: 'damped' }, v, new Float64Array(P));
+  assert.equal(r.reason, 'converged');
+  const g = v.map((c) => -weak.lambda * c);
+  assert.ok(rel(g, exact) <= EXACT_TOL, `damped g against the dense solve: relative error ${rel(g, exact)}`);
+});

@@ -8,14 +8,27 @@ export interface ImplicitMetaGradientOptions {
   readonly cgSteps?: number;
   /** CG stops once ‖r‖ ≤ cgTol·‖∇L_j(φ)‖. Default 1e-10 (so `cgSteps` decides). */
   readonly cgTol?: number;
+  /**
+   * The system CG solves. `paper` (default): (I + ∇²L̂_j/λ)·g = ∇L_j, Algorithm 2. `damped`: the authors' code
+   * (aravindr93/imaml_dev, learner_model.py `matrix_evaluator`, `regu_coef = 1`, `lam_damping = 10`):
+   * (2I + ∇²L̂_j/(λ + 10))·g = ∇L_j, positive definite wherever ∇²L̂_j ≻ −2(λ + 10)I, so CG meets no negative
+   * curvature on a non-convex loss where λ alone leaves ∇²L̂_j + λI indefinite; g is then about half the paper's.
+   */
+  readonly cgSystem?: 'paper' | 'damped';
 }
+
+/** The authors' damping of the CG system: `lam_damping` added to λ, and `regu_coef` (1) added to the identity. */
+export const IMAML_AUTHORS_DAMPING = 10;
 
 /** What the CG solve of one task reached. */
 export interface ImplicitMetaGradientResult {
   readonly iterations: number;
   /** ‖r‖/‖b‖ at the end. */
   readonly relativeResidual: number;
-  /** Why CG stopped: converged, max-iter, indefinite (a direction of non-positive curvature), non-finite. */
+  /**
+   * Why CG stopped: converged, max-iter, indefinite (a direction of non-positive curvature: v is the iterate before
+   * it, or at the first step the first direction b scaled as if ∇²L̂_j were 0), non-finite.
+   */
   readonly reason: SolveReason;
   /** ‖∇L_j(φ)‖, the query gradient. */
   readonly queryGradNorm: number;
@@ -28,6 +41,13 @@ export interface ImplicitMetaGradientResult {
  * cross term ∇²_θφ g_j·v). CG is invariant to scaling the system, so its iterates are those of the paper's system.
  * Writes v into `v` (warm start: zeros) and returns what CG reached; `b` is scratch of length dim θ. Oracle calls
  * on the batch [j]: one ∇f_j, and one HVP per CG step (plus one for the initial residual).
+ *
+ * On a non-convex L̂_j (a relu convnet) ∇²L̂_j + λI can be indefinite. CG then stops at the first direction p of
+ * non-positive curvature pᵀ(∇²g)p ≤ 0 and keeps the iterate before it (truncated CG, Steihaug 1983; Nocedal &
+ * Wright, Algorithm 7.1), reported as `indefinite`. If that is the first direction (b itself), the iterate before it
+ * is 0 and the task would add nothing: v is then b/λ instead, the solution with ∇²L̂_j dropped, i.e. g = ∇L_j, the
+ * first-order MAML meta-gradient. With `cgSystem: 'damped'`, CG runs on ∇²g + (2μ − λ)I (μ = λ + 10: the same
+ * operator as the authors' 2I + ∇²L̂_j/μ, times μ) and v is rescaled by μ/λ so that g = −λv is the authors' g.
  */
 export function implicitMetaGradient(problem: MetaLearningProblem, j: number, theta: Float64Array, phi: Float64Array, options: ImplicitMetaGradientOptions, v: Float64Array, b: Float64Array): ImplicitMetaGradientResult {
   const batch = Int32Array.of(j);
@@ -38,7 +58,12 @@ export function implicitMetaGradient(problem: MetaLearningProblem, j: number, th
     bb += b[i] * b[i];
   }
   v.fill(0);
-  const res = conjugateGradient((p, out) => problem.innerHvp(phi, theta, p, batch, out), b, v, { rtol: options.cgTol ?? 1e-10, maxIter: options.cgSteps ?? 5 });
+  const lambda = problem.lambda;
+  const mu = lambda + IMAML_AUTHORS_DAMPING;
+  const ridge = options.cgSystem === 'damped' ? 2 * mu - lambda : 0;
+  const res = conjugateGradient((p, out) => problem.innerHvp(phi, theta, p, batch, out), b, v, { rtol: options.cgTol ?? 1e-10, maxIter: options.cgSteps ?? 5, ridge });
+  if (res.reason === 'indefinite' && res.iterations === 0) for (let i = 0; i < v.length; i++) v[i] = b[i] / (lambda + ridge);
+  if (ridge > 0) for (let i = 0; i < v.length; i++) v[i] *= mu / lambda;
   const norm = Math.sqrt(bb);
   return {
     iterations: res.iterations,

@@ -19,10 +19,11 @@ const sinusoidModel = { kind: 'mlp' as const, inputShape: [1], hidden: [40, 40],
 const ONE_STEP = { innerSteps: 1, innerStep: 0.01 };
 
 test('meta-solvers: options are validated, the values in effect listed, the schedule is gauss-seidel', () => {
-  assert.deepEqual(imaml().options, { innerSteps: 16, innerStep: 0.1, innerTol: 0, innerMethod: 'gd', metaBatch: 32, outerStep: 1e-3, adamEps: 1e-3, cgSteps: 5, cgTol: 1e-10 });
+  assert.deepEqual(imaml().options, { innerSteps: 16, innerStep: 0.1, innerTol: 0, innerMethod: 'gd', metaBatch: 32, outerStep: 1e-3, adamEps: 1e-3, cgSteps: 5, cgTol: 1e-10, cgSystem: 'paper' });
   assert.deepEqual(esjMeta().options, { innerSteps: 16, innerStep: 0.1, innerTol: 0, innerMethod: 'gd', metaBatch: 32, outerStep: 1e-3, adamEps: 1e-3, directions: 1, smoothing: 1e-3 });
   for (const name of Object.keys(META_SOLVERS)) assert.equal(createMetaSolver(name).schedule, 'gauss-seidel');
   assert.throws(() => imaml({ cgSteps: 0 }), /imaml: cgSteps must be a positive integer, received 0/);
+  assert.throws(() => imaml({ cgSystem: 'authors' as 'paper' }), /imaml: cgSystem must be one of paper, damped, received authors/);
   assert.throws(() => fomaml({ innerMethod: 'adam' as 'gd' }), /fomaml: innerMethod must be one of gd, newton-cg, received adam/);
   assert.throws(() => reptile({ lambda: 2 } as object), /reptile: unknown option "lambda"/);
   assert.throws(() => createMetaSolver('saba'), /unknown meta-learning solver "saba"; expected one of imaml, fomaml, reptile, esj-s/);
