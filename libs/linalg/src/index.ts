@@ -35,6 +35,8 @@ export { dampedNewton } from './damped-newton';
 export type { DampedNewtonResult, NewtonObjective } from './damped-newton';
 export type { LbfgsOptions, LbfgsResult } from './lbfgs';
 export { randomOrthogonal } from './random-orthogonal';
+export { instantiateKernels, kernelModuleLoader } from './wasm/kernel-module';
+export type { KernelInstance } from './wasm/kernel-module';
 export { SimdArena, simdAvailable } from './wasm/simd-arena';
 export type { CsrU8 } from './wasm/simd-arena';
 export {

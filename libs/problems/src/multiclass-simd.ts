@@ -1,5 +1,5 @@
 import type { Matrix } from '@bilevel/linalg';
-import { matrix } from '@bilevel/linalg';
+import { instantiateKernels, kernelModuleLoader, matrix } from '@bilevel/linalg';
 import { classGradAccumulate, classLogits } from './multiclass-kernels';
 import { WASM_BASE64 } from './wasm/multiclass-kernels-binary';
 
@@ -9,28 +9,11 @@ interface MulticlassExports {
   gradAccumulate(alpha: number, a: number, d: number, rows: number, m: number, r: number, K: number, out: number): void;
 }
 
-/** The slice of the WebAssembly JavaScript API used here (the project's type libraries do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-const PAGE = 65536;
-let compiled: object | null | undefined;
+const compiledModule = kernelModuleLoader(WASM_BASE64);
 
 /** The compiled kernel module, or null where WebAssembly SIMD is missing (or `BILEVEL_KERNELS=js`). */
 function kernelModule(): object | null {
-  if (process.env.BILEVEL_KERNELS === 'js') return null;
-  if (compiled !== undefined) return compiled;
-  const bytes = Buffer.from(WASM_BASE64, 'base64');
-  compiled = wasmApi !== undefined && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-  return compiled;
+  return process.env.BILEVEL_KERNELS === 'js' ? null : compiledModule();
 }
 
 /**
@@ -62,10 +45,9 @@ export class MulticlassSimd {
       offsets.push(used);
       used += Math.ceil(n / 2) * 2; // 16-byte aligned
     }
-    const pages = Math.max(1, Math.ceil((8 * used) / PAGE));
-    const memory = new wasmApi!.Memory({ initial: pages, maximum: pages });
-    this.k = new wasmApi!.Instance(mod, { env: { memory } }).exports as MulticlassExports;
-    this.buffer = memory.buffer;
+    const instance = instantiateKernels<MulticlassExports>(mod, 8 * used);
+    this.k = instance.exports;
+    this.buffer = instance.buffer;
     const view = (i: number) => new Float64Array(this.buffer, 8 * offsets[i], sizes[i]);
     this.matrices = mats.map((m, i) => {
       const data = view(i);
@@ -85,7 +67,7 @@ export class MulticlassSimd {
    */
   static create(mats: readonly Matrix[], K: number, maxRows: number): MulticlassSimd | null {
     const mod = kernelModule();
-    return mod === null || wasmApi === undefined ? null : new MulticlassSimd(mod, mats, K, maxRows);
+    return mod === null ? null : new MulticlassSimd(mod, mats, K, maxRows);
   }
 
   /** classLogits(A, rows, W, K, out), the same bits. */

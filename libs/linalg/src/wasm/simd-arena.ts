@@ -1,5 +1,6 @@
 import type { Matrix } from '../matrix';
 import { WASM_BASE64 } from './simd-kernels-binary';
+import { instantiateKernels, kernelModuleLoader } from './kernel-module';
 
 /** The exports of simd-kernels.wat (pointers are byte offsets into `memory`). */
 interface SimdExports {
@@ -27,31 +28,11 @@ export interface CsrU8 {
   readonly value: Uint8Array;
 }
 
-/** The slice of the WebAssembly JavaScript API used here (the project's type libraries do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-const PAGE = 65536;
 const ALIGN = 16;
 /** The table of the 256 byte values as float64 that the pixel kernels read (tab[b] = b), at the arena's start. */
 const BYTE_TABLE = 256;
-let compiled: object | null | undefined;
-
 /** The compiled kernel module, or null where WebAssembly SIMD is missing. Compiled once, synchronously. */
-function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  const bytes = Buffer.from(WASM_BASE64, 'base64');
-  compiled = wasmApi !== undefined && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-  return compiled;
-}
+const kernelModule = kernelModuleLoader(WASM_BASE64);
 
 /**
  * Whether the WebAssembly SIMD kernels are used: the runtime supports them and the environment variable
@@ -74,7 +55,7 @@ export function simdAvailable(): boolean {
  * throughput of the unrolled JavaScript loops on the logistic and 10-class pixel kernels.
  */
 export class SimdArena {
-  readonly memory: WasmMemory;
+  readonly memory: { readonly buffer: ArrayBuffer };
   private readonly k: SimdExports;
   private used = 0;
   private readonly capacity: number;
@@ -95,12 +76,12 @@ export class SimdArena {
   /** An arena of at least `bytes` bytes. Throws when WebAssembly SIMD is unavailable (check {@link simdAvailable}). */
   constructor(bytes: number) {
     const mod = kernelModule();
-    if (!mod || !wasmApi) throw new Error('SimdArena: this runtime has no WebAssembly SIMD; use the JavaScript kernels');
+    if (!mod) throw new Error('SimdArena: this runtime has no WebAssembly SIMD; use the JavaScript kernels');
     if (!Number.isFinite(bytes) || bytes < 0) throw new RangeError(`SimdArena: bytes must be a non-negative number, received ${bytes}`);
-    const pages = Math.max(1, Math.ceil(bytes / PAGE));
-    this.memory = new wasmApi.Memory({ initial: pages, maximum: pages });
-    this.k = new wasmApi.Instance(mod, { env: { memory: this.memory } }).exports as SimdExports;
-    this.capacity = pages * PAGE;
+    const instance = instantiateKernels<SimdExports>(mod, bytes);
+    this.memory = instance;
+    this.k = instance.exports;
+    this.capacity = instance.capacity;
     this.byteTable = this.take(8 * BYTE_TABLE);
     const tab = new Float64Array(this.memory.buffer, this.byteTable, BYTE_TABLE);
     for (let b = 0; b < BYTE_TABLE; b++) tab[b] = b;

@@ -1,3 +1,4 @@
+import { instantiateKernels, kernelModuleLoader } from '@bilevel/linalg';
 import { WASM_BASE64 } from '../wasm/foe-kernels-binary';
 
 /** The exports of foe-kernels.wat (pointers are byte offsets into the memory). */
@@ -8,30 +9,10 @@ interface FoeExports {
   psi(src: number, rows: number, cols: number, dst: number, dstRow: number, w: number, nu2: number): void;
 }
 
-/** The slice of the WebAssembly JavaScript API used here (the project's type libraries do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-const PAGE = 65536;
 /** Numbers readable past the end of every extended image (corrFilter reads up to 6 taps past a row). */
 const TAIL = 8;
-let compiled: object | null | undefined;
-
 /** The compiled kernel module, or null where WebAssembly SIMD is missing. Compiled once, synchronously. */
-function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  const bytes = Buffer.from(WASM_BASE64, 'base64');
-  compiled = wasmApi !== undefined && wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
-  return compiled;
-}
+const kernelModule = kernelModuleLoader(WASM_BASE64);
 
 /**
  * Whether the Field of Experts correlates in WebAssembly SIMD: the runtime supports it and `BILEVEL_KERNELS` is not
@@ -137,11 +118,10 @@ export class FoeKernels {
     }
     const mod = kernels === 'auto' && foeSimdAvailable() ? kernelModule() : null;
     let buffer: ArrayBuffer;
-    if (mod && wasmApi) {
-      const pages = Math.max(1, Math.ceil((8 * used) / PAGE));
-      const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
-      this.k = new wasmApi.Instance(mod, { env: { memory } }).exports as FoeExports;
-      buffer = memory.buffer;
+    if (mod) {
+      const instance = instantiateKernels<FoeExports>(mod, 8 * used);
+      this.k = instance.exports;
+      buffer = instance.buffer;
     } else {
       this.k = null;
       buffer = new ArrayBuffer(8 * used);
