@@ -129,6 +129,20 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
   const symbol = new Float64Array(GRID * GRID);
   const filter = new Float64Array(s2);
   const half = (s - 1) / 2;
+  const norms = { l1: 0, moment: 0 };
+  /** Filter k of θ (κ·θ_k) into `filter`, with its ℓ1 norm and its first absolute moment about the centre. */
+  const loadFilter = (theta: Float64Array, k: number): { readonly l1: number; readonly moment: number } => {
+    for (let t = 0; t < s2; t++) filter[t] = kappa * theta[k * s2 + t];
+    let l1 = 0;
+    let moment = 0;
+    for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) {
+      l1 += Math.abs(filter[a * s + b]);
+      moment += Math.abs(filter[a * s + b]) * Math.hypot(a - half, b - half);
+    }
+    norms.l1 = l1;
+    norms.moment = moment;
+    return norms;
+  };
   const curvatureBound = (theta: Float64Array): number => {
     let same = true;
     for (let i = 0; i < dimTheta; i++) if (theta[i] !== lastTheta[i]) same = false;
@@ -140,13 +154,7 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
     for (let k = 0; k < K; k++) {
       const weight = Math.exp(theta[K * s2 + k]);
       const c = filter;
-      for (let t = 0; t < s2; t++) c[t] = kappa * theta[k * s2 + t];
-      let l1 = 0;
-      let moment = 0;
-      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) {
-        l1 += Math.abs(c[a * s + b]);
-        moment += Math.abs(c[a * s + b]) * Math.hypot(a - half, b - half);
-      }
+      const { l1, moment } = loadFilter(theta, k);
       l1Bound += weight * l1 * l1;
       lipschitz += weight * 2 * l1 * moment;
       // partial sums over b for every frequency index j2: P[j2, a] = Σ_b c[a, b] e^{−i b ω_{j2}}
@@ -206,13 +214,7 @@ export function fieldOfExperts(options: FieldOfExpertsOptions = {}): Regularizer
     for (let k = 0; k < K; k++) {
       const weight = Math.exp(theta[K * s2 + k]);
       const c = filter;
-      for (let t = 0; t < s2; t++) c[t] = kappa * theta[k * s2 + t];
-      let l1 = 0;
-      let moment = 0;
-      for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) {
-        l1 += Math.abs(c[a * s + b]);
-        moment += Math.abs(c[a * s + b]) * Math.hypot(a - half, b - half);
-      }
+      const { l1, moment } = loadFilter(theta, k);
       l1Bound += weight * l1 * l1;
       lipschitz += weight * 2 * l1 * moment;
       let re = 0;
