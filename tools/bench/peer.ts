@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { firstReach, median, microsPerIter } from './peer/curve-stats';
+import { headline } from './peer/headline';
+import { implementations } from './peer/implementations';
 import type { PeerTask } from './peer/peer-task';
 import { dataCleaningTask, fashionMnistDir, logregTask } from './peer/peer-task';
 import type { Peer } from './peer/run-peer';
 import { PEERS } from './peer/run-peer';
 import { peerSelfCheck } from './peer/self-check';
-import type { TaskTiming } from './peer/time-task';
 import { timeTask } from './peer/time-task';
 import { ensureNumba } from './probe/ensure-numba';
 
@@ -17,8 +17,13 @@ export interface PeerBenchArgs {
   readonly check?: number;
   /** 1: longer runs and more targets. Default 0. */
   readonly full?: number;
-  /** BLAS threads of the Python peers. Default 1 (our side runs on one thread). */
+  /**
+   * BLAS threads of the Python peers. Default 1 (as our loop and streams). When the threads driver runs on a
+   * different count, the Python peers also run at that many BLAS threads (ids numpy-2t, numba-2t…).
+   */
   readonly threads?: number;
+  /** Threads of our threads driver (the jacobi streams in worker threads): 2 or 3; 0 skips it. Default 2. */
+  readonly ourThreads?: number;
   /** 0 skips the task. Default 1 each. */
   readonly logreg?: number;
   readonly datacleaning?: number;
@@ -53,46 +58,7 @@ function flag(name: string, value: number | undefined, fallback: 0 | 1): boolean
 /** Where the per-checkpoint curves of every run go (relative to the working directory, as bench-results/<name>.json). */
 const CURVES_FILE = 'bench-results/peer-curves.json';
 
-const KNOWN = ['seeds', 'check', 'full', 'threads', 'logreg', 'datacleaning', 'numba', 'logregIters', 'logregEvery', 'dcIters', 'dcEvery', 'tol', 'dcTarget'];
-
-/** A figure to 3 significant digits, null when not finite (a target not reached). */
-const fig = (t: number, digits = 3) => (Number.isFinite(t) ? +t.toPrecision(digits) : null);
-
-/**
- * The headline figures of one task, per implementation: median µs per iteration (solver CPU), median CPU seconds to
- * the first checkpoint at or below the headline target, median peak resident memory; and each Python peer's figure
- * divided by our loop's and our streams' (> 1: ours is faster or smaller).
- */
-export function headline(task: PeerTask, timing: TaskTiming, peers: readonly Peer[]) {
-  const target = task.targets[0];
-  const per = Object.fromEntries(
-    peers.map((p) => {
-      const cs = timing.curves[p] ?? [];
-      return [
-        p,
-        {
-          usPerIter: median(cs.map(microsPerIter)),
-          secondsToTarget: median(cs.map((c) => firstReach(c, target).seconds)),
-          peakMB: median(timing.peaks[p] ?? []),
-        },
-      ];
-    }),
-  ) as Record<Peer, { usPerIter: number; secondsToTarget: number; peakMB: number }>;
-  const ratios: Record<string, Record<string, number | null>> = {};
-  for (const theirs of peers.filter((p) => p === 'numpy' || p === 'numba')) {
-    for (const ours of peers.filter((p) => p === 'loop' || p === 'streams')) {
-      ratios[`${theirs}/${ours}`] = {
-        usPerIter: fig(per[theirs].usPerIter / per[ours].usPerIter),
-        timeToTarget: fig(per[theirs].secondsToTarget / per[ours].secondsToTarget),
-        peakMB: fig(per[theirs].peakMB / per[ours].peakMB),
-      };
-    }
-  }
-  const figures = Object.fromEntries(
-    peers.map((p) => [p, { usPerIter: fig(per[p].usPerIter), secondsToTarget: fig(per[p].secondsToTarget), peakMB: fig(per[p].peakMB) }]),
-  );
-  return { target, figures, ratios };
-}
+const KNOWN = ['seeds', 'check', 'full', 'threads', 'ourThreads', 'logreg', 'datacleaning', 'numba', 'logregIters', 'logregEvery', 'dcIters', 'dcEvery', 'tol', 'dcTarget'];
 
 /**
  * `npm run bench -- peer`: SABA against two Python implementations of the same algorithm, on the same data, block
@@ -100,15 +66,19 @@ export function headline(task: PeerTask, timing: TaskTiming, peers: readonly Pee
  * matmuls on the gathered minibatch, no per-sample Python loops) and a numba one (saba_numba.py: the same, the run
  * between two checkpoints one `@njit` function with `np.dot` inside; Debian's python3-numba, installed with apt-get
  * when missing, skipped with a message when it cannot be). Every implementation runs in its own process (ours in
- * tools/bench/peer/toolkit-child.ts, with runLoop and with the RxJS streams), one BLAS thread, interleaved seed by
- * seed. Tasks: the default logistic task (breast cancer, targets: relative suboptimality 1e-4 and 1e-6) and
+ * tools/bench/peer/toolkit-child.ts: runLoop and the RxJS streams on one thread, and the jacobi streams on
+ * `--ourThreads` 2 or 3 threads; the Python peers at `--threads` BLAS threads, default 1, and again at the threads
+ * driver's count, so that each budget of ours meets the peers at the same budget), interleaved seed by seed. Our
+ * streams and threads drivers must produce the loop's checkpoints bit for bit (checked on every seed; a mismatch
+ * throws). Tasks: the default logistic task (breast cancer, targets: relative suboptimality 1e-4 and 1e-6) and
  * Fashion-MNIST data cleaning (n = 20,000, targets: test error 17.5% and 18%; the bundled subset when
  * ../shared/data/fashion-mnist is missing). Per target and implementation: median over seeds of µs per iteration
- * (CPU and wall), of the solver CPU seconds to reach the target a first time and to stay at or below it to the end,
- * iterations, and peak resident memory. The last stdout line is the JSON result; its `headline` holds µs per
- * iteration, time to the first target and peak memory per implementation and the Python/ours ratios. The
- * per-checkpoint curves go to bench-results/peer-curves.json. Default: 40,000 / 4,000 iterations (about 6 minutes
- * on the shared 2-core machine); `--full 1`: 60,000 / 8,000 and one more target each. `--check 1` only runs the
+ * (CPU, all threads, and wall), of the solver CPU seconds to reach the target a first time and to stay at or below
+ * it to the end, of the wall seconds to reach it, iterations, and peak resident memory. The last stdout line is the
+ * JSON result; its `headline` (peer/headline.ts) holds per implementation µs per iteration and time to the first
+ * target on both clocks and peak memory, and the Python/ours ratios on both clocks. The per-checkpoint curves go to
+ * bench-results/peer-curves.json. Default: 40,000 / 4,000 iterations (about 9 minutes on the shared 2-core
+ * machine); `--full 1`: 60,000 / 8,000 and one more target each. `--check 1` only runs the
  * self-check that both Python peers are the same algorithm (replayed minibatches).
  */
 export async function benchPeer(args: PeerBenchArgs = {}) {
@@ -120,6 +90,8 @@ export async function benchPeer(args: PeerBenchArgs = {}) {
   const withNumba = flag('numba', args.numba, 1);
   const seeds = positiveInt('seeds', args.seeds ?? 3);
   const threads = positiveInt('threads', args.threads ?? 1);
+  const ourThreads = args.ourThreads ?? 2;
+  if (ourThreads !== 0 && ourThreads !== 2 && ourThreads !== 3) throw new RangeError(`benchPeer: --ourThreads must be 2 or 3 (0: no threads driver), received ${ourThreads}`);
   const wantLogreg = flag('logreg', args.logreg, 1);
   const wantCleaning = flag('datacleaning', args.datacleaning, 1);
   const logregIters = positiveInt('logregIters', args.logregIters ?? (full ? 60_000 : 40_000));
@@ -143,7 +115,8 @@ export async function benchPeer(args: PeerBenchArgs = {}) {
     const res = await peerSelfCheck(numbaPython);
     return { benchmark: 'peer', mode: 'check', numba: numbaNote, passed: res.passed, rows: res.rows };
   }
-  const peers: Peer[] = PEERS.filter((p) => p !== 'numba' || numbaPython !== null);
+  const peers: Peer[] = PEERS.filter((p) => (p !== 'numba' || numbaPython !== null) && (p !== 'threads' || ourThreads > 0));
+  const impls = implementations({ peers, blasThreads: threads, ourThreads });
 
   const tasks: PeerTask[] = [];
   if (wantLogreg) tasks.push(logregTask({ maxIter: logregIters, every: logregEvery, targets: tol !== undefined ? [tol] : full ? [1e-4, 1e-6, 1e-8] : [1e-4, 1e-6] }));
@@ -155,7 +128,7 @@ export async function benchPeer(args: PeerBenchArgs = {}) {
   const results = [];
   const curves: Record<string, unknown> = {};
   for (const task of tasks) {
-    const t = await timeTask(task, { seeds, threads, peers, ...(numbaPython ? { numbaPython } : {}) });
+    const t = await timeTask(task, { seeds, impls, ...(numbaPython ? { numbaPython } : {}) });
     const round = (c: { iter: number; seconds: number; metric: number }) => [c.iter, +c.seconds.toFixed(4), +c.metric.toPrecision(6)];
     results.push({
       task: task.name,
@@ -168,21 +141,24 @@ export async function benchPeer(args: PeerBenchArgs = {}) {
       versions: t.versions,
       ...(t.numbaCompileSeconds !== undefined ? { numbaCompileSeconds: t.numbaCompileSeconds } : {}),
       ...task.info,
-      headline: headline(task, t, peers),
+      bitIdenticalToLoop: t.bitIdenticalToLoop,
+      headline: headline(task.targets, t, impls),
       rows: t.rows,
     });
-    curves[task.name] = Object.fromEntries(peers.map((p) => [p, (t.curves[p] ?? []).map((c) => c.map(round))]));
+    curves[task.name] = Object.fromEntries(impls.map((m) => [m.id, (t.curves[m.id] ?? []).map((c) => c.map(round))]));
   }
   // the curves are long: beside the summary rather than in it (main.ts prints the summary)
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(CURVES_FILE, JSON.stringify({ format: '[iteration, solver CPU seconds, metric] per checkpoint, one array per seed', curves }) + '\n');
   return {
     benchmark: 'peer',
-    peers,
+    peers: impls.map((m) => m.id),
+    implementations: impls.map(({ id, threads: n, label }) => ({ id, threads: n, label })),
     numba: numbaNote,
     blasThreads: threads,
+    ourThreads,
     seeds,
-    note: 'times: median over seeds of solver CPU seconds (checkpoint I/O and numba compilation excluded) to the first checkpoint at or below the target, or from which the metric stays at or below it to the end; peak MB: peak resident memory of each process; ratios python/ours > 1 mean ours is faster or smaller',
+    note: 'times: median over seeds of solver CPU seconds (all threads; checkpoint I/O and numba compilation excluded) to the first checkpoint at or below the target, or from which the metric stays at or below it to the end; wall: the same on the solver\'s wall clock (the figure of a threaded run); peak MB: peak resident memory of each process; ratios python/ours > 1 mean ours is faster or smaller (sameThreads: the same thread budget)',
     curvesFile: CURVES_FILE,
     tasks: results.map(({ rows: _rows, ...rest }) => rest),
     rows: results.flatMap((r) => r.rows),

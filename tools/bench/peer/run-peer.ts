@@ -3,8 +3,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The implementations of SABA the peer benchmark runs, each in its own process. */
-export const PEERS = ['loop', 'streams', 'numpy', 'numba'] as const;
+/**
+ * The implementations of SABA the peer benchmark runs, each in its own process: ours with runLoop, with the RxJS
+ * streams, with the jacobi streams on 2 or 3 threads; the numpy and the numba peers.
+ */
+export const PEERS = ['loop', 'streams', 'threads', 'numpy', 'numba'] as const;
 export type Peer = (typeof PEERS)[number];
 
 /** The Python peers' scripts (files beside this one) and our child (toolkit-child.ts). */
@@ -29,7 +32,11 @@ export interface RunPeerOptions {
   readonly dimZ: number;
   /** Python peers: folder written by writeSabaOrders, to replay our samplers' minibatches. */
   readonly replay?: string;
-  /** BLAS threads of the Python peers (OPENBLAS/OMP/MKL_NUM_THREADS). Default 1, as our side runs on one thread. */
+  /**
+   * Python peers: BLAS threads (OPENBLAS/OMP/MKL_NUM_THREADS, and NUMBA_NUM_THREADS, numba's own pool for
+   * `parallel=True`, which saba_numba.py does not use: its only threads are the BLAS's). The `threads` driver: its
+   * threads (2 or 3). Default 1 for the Python peers, 2 for the threads driver; loop and streams run on one thread.
+   */
   readonly threads?: number;
   /** Interpreter of a Python peer. Default `python3` (numpy) and `/usr/bin/python3` (numba, Debian's python3-numba). */
   readonly python?: string;
@@ -72,8 +79,9 @@ export function runPeer(peer: Peer, options: RunPeerOptions): PeerRun {
     if (!Number.isSafeInteger(options[key]) || options[key] < 0) throw new RangeError(`${fn}: ${key} must be an integer ≥ 0, received ${options[key]}`);
   }
   if (options.every < 1) throw new RangeError(`${fn}: every must be ≥ 1, received ${options.every}`);
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? (peer === 'threads' ? 2 : 1);
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`${fn}: threads must be an integer ≥ 1, received ${threads}`);
+  if (peer === 'threads' && threads !== 2 && threads !== 3) throw new RangeError(`${fn}: the threads driver runs on 2 or 3 threads, received threads ${threads}`);
   const out = join(options.data, `checkpoints-${peer}-${options.seed}${options.replay ? '-replay' : ''}.bin`);
   const common = ['--seed', String(options.seed), '--max-iter', String(options.maxIter), '--every', String(options.every), '--out', out];
   let command: string;
@@ -88,9 +96,10 @@ export function runPeer(peer: Peer, options: RunPeerOptions): PeerRun {
     command = process.execPath;
     const task = { name: options.task.name, dir: options.task.dir ?? null, warmupIter: options.task.warmupIter };
     args = ['--expose-gc', '--import', 'tsx', PEER_SCRIPTS.toolkit, '--driver', peer, '--task', JSON.stringify(task), ...common];
+    if (peer === 'threads') args.push('--threads', String(threads));
   }
   const t = String(threads);
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
+  const env = peer === 'numpy' || peer === 'numba' ? { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, NUMBA_NUM_THREADS: t } : process.env;
   const t0 = performance.now();
   const res = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wallSeconds = (performance.now() - t0) / 1000;

@@ -1,13 +1,16 @@
 // Our SABA as a peer process of `npm run bench -- peer` (tools/bench/peer/run-peer.ts starts it):
-//   node --import tsx toolkit-child.ts --driver loop|streams --task '{"name","dir","warmupIter"}' --seed S
-//        --max-iter T --every E --out FILE
+//   node --import tsx toolkit-child.ts --driver loop|streams|threads --task '{"name","dir","warmupIter"}' --seed S
+//        --max-iter T --every E --out FILE [--threads N]
 // Builds the task's problem as `bilevel run` does, runs an untimed warm-up (seed 1000, the timed run's checkpoint
 // spacing and a sample handler) so that the JIT and the WebAssembly tiers settle, collects the garbage (started with
-// --expose-gc), then the timed run with the chosen driver (runLoop, or run() through the RxJS streams),
-// and speaks the Python peers' protocol (saba_numpy.py): a versions line, one {iter, seconds, cpuSeconds} line per
-// checkpoint with x, z, v appended to FILE, a last {peakRssMB} line. `seconds` is the driver's solverSeconds (wall
-// time, checkpoint handling excluded); `cpuSeconds` the process CPU time from the first checkpoint (iteration 0: the
-// solver's set-up excluded, as in the Python peers) minus the time spent writing checkpoints. Its own process, so that the peak memory is ours alone, as the peers' is theirs.
+// --expose-gc), then the timed run with the chosen driver (runLoop; run() through the RxJS streams; or run() with the
+// jacobi schedule's streams on N = 2 or 3 threads, default 2, each worker rebuilding the problem and SABA through
+// rebuild-peer.ts and warming itself up the same way before the run starts), and speaks the Python peers' protocol
+// (saba_numpy.py): a versions line, one {iter, seconds, cpuSeconds} line per checkpoint with x, z, v appended to
+// FILE, a last {peakRssMB} line. `seconds` is the driver's solverSeconds (wall time, checkpoint handling excluded);
+// `cpuSeconds` the process CPU time (every thread's) from the first checkpoint (iteration 0: the solver's set-up and
+// the workers' start excluded, as in the Python peers) minus the time spent writing checkpoints. Its own process, so
+// that the peak memory is ours alone (workers included), as the peers' is theirs.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { lastValueFrom, tap } from 'rxjs';
 import { saba } from '@bilevel/solvers';
@@ -16,6 +19,7 @@ import { run, runLoop } from '@bilevel/streams';
 import { cpuSeconds } from '../probe/cpu-timer';
 import type { PeerTaskName } from './peer-task';
 import { peerProblem, peerSteps } from './peer-task';
+import type { PeerRebuildArgs } from './rebuild-peer';
 
 function arg(name: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,16 +34,24 @@ function int(name: string, min: number): number {
 }
 
 const driver = arg('driver');
-if (driver !== 'loop' && driver !== 'streams') throw new Error(`toolkit-child: --driver must be loop or streams, received ${driver}`);
+if (driver !== 'loop' && driver !== 'streams' && driver !== 'threads') throw new Error(`toolkit-child: --driver must be loop, streams or threads, received ${driver}`);
 const task = JSON.parse(arg('task')) as { name: PeerTaskName; dir: string | null; warmupIter: number };
 const seed = int('seed', 0);
 const maxIter = int('max-iter', 0);
 const every = int('every', 1);
 const out = arg('out');
+const threads = process.argv.includes('--threads') ? int('threads', 2) : 2;
+if (threads > 3) throw new Error(`toolkit-child: --threads must be 2 or 3 (one per stream at most), received ${threads}`);
 
 const problem = peerProblem(task.name, task.dir ?? undefined);
 const steps = peerSteps(task.name);
-console.log(JSON.stringify({ versions: { node: process.version, kernels: process.env.BILEVEL_KERNELS === 'js' ? 'js' : 'simd' } }));
+console.log(JSON.stringify({ versions: { node: process.version, kernels: process.env.BILEVEL_KERNELS === 'js' ? 'js' : 'simd', ...(driver === 'threads' ? { threads: String(threads) } : {}) } }));
+
+/** The `run` options of the threaded driver: N threads, each worker rebuilding the task (and warming up `warmupIter`). */
+const threaded = (warmupIter: number) => {
+  const args: PeerRebuildArgs = { name: task.name, dir: task.dir, warmupIter, every };
+  return { threads, rebuild: { module: new URL('./rebuild-peer.ts', import.meta.url).href, name: 'rebuildPeer', args } };
+};
 
 // the warm-up takes the timed run's path: the same checkpoint spacing, a sample handler that copies the iterates
 if (task.warmupIter > 0) {
@@ -51,7 +63,7 @@ if (task.warmupIter > 0) {
     sink.set(s.v, problem.dimX + problem.dimZ);
   };
   if (driver === 'loop') runLoop(problem, saba(steps), warm, onWarmSample);
-  else await lastValueFrom(run(problem, saba(steps), warm).pipe(tap(onWarmSample)));
+  else await lastValueFrom(run(problem, saba(steps), { ...warm, ...(driver === 'threads' ? threaded(0) : {}) }).pipe(tap(onWarmSample)));
 }
 
 // a full collection now (the problem's build and the warm-up leave garbage whose concurrent marking would otherwise
@@ -75,6 +87,6 @@ const onSample = (s: Snapshot) => {
 const options = { maxIter, sampleEvery: every, seed };
 cpu0 = cpuSeconds();
 if (driver === 'loop') runLoop(problem, saba(steps), options, onSample);
-else await lastValueFrom(run(problem, saba(steps), options).pipe(tap(onSample)));
+else await lastValueFrom(run(problem, saba(steps), { ...options, ...(driver === 'threads' ? threaded(task.warmupIter) : {}) }).pipe(tap(onSample)));
 closeSync(fd);
 console.log(JSON.stringify({ peakRssMB: process.resourceUsage().maxRSS / 1024 }));

@@ -1,0 +1,41 @@
+import { saba } from '@bilevel/solvers';
+import type { Rebuilt } from '@bilevel/streams';
+import { runLoop } from '@bilevel/streams';
+import type { PeerTaskName } from './peer-task';
+import { peerProblem, peerSteps } from './peer-task';
+
+/** What the `threads` driver of toolkit-child.ts hands each worker thread (plain data, structured-cloneable). */
+export interface PeerRebuildArgs {
+  readonly name: PeerTaskName;
+  /** Fashion-MNIST folder of the data-cleaning task; null: the bundled subset (unused for logreg-hpo). */
+  readonly dir: string | null;
+  /**
+   * Iterations of an untimed warm-up in the worker (runLoop, seed 1000, the timed run's checkpoint spacing) before it
+   * says ready, so that its JIT and WebAssembly tiers settle as the main thread's do in its own warm-up: each run of
+   * `run` starts fresh workers, which would otherwise run the first timed iterations cold. 0: none.
+   */
+  readonly warmupIter: number;
+  /** Checkpoint spacing of the warm-up (the timed run's). */
+  readonly every: number;
+}
+
+/**
+ * The problem and SABA of a peer task as toolkit-child.ts builds them on the main thread
+ * (`peerProblem(name, dir)`, `saba(peerSteps(name))`), rebuilt in a worker thread of `run(…, { threads, rebuild })`;
+ * then the worker's warm-up, and a full garbage collection when `gc` is exposed (the child runs with --expose-gc),
+ * so that the warm-up's garbage is not marked during the timed run.
+ */
+export function rebuildPeer(args: PeerRebuildArgs): Rebuilt {
+  const problem = peerProblem(args.name, args.dir ?? undefined);
+  const solver = saba(peerSteps(args.name));
+  if (args.warmupIter > 0) {
+    const sink = new Float64Array(problem.dimX + 2 * problem.dimZ);
+    runLoop(problem, solver, { maxIter: args.warmupIter, sampleEvery: args.every, seed: 1_000 }, (s) => {
+      sink.set(s.x);
+      sink.set(s.z, problem.dimX);
+      sink.set(s.v, problem.dimX + problem.dimZ);
+    });
+    (globalThis as { gc?: () => void }).gc?.();
+  }
+  return { problem, solver };
+}
