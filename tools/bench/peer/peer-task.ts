@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildProblem } from '@bilevel/cli';
 import type { DataCleaning, LogregHpo } from '@bilevel/problems';
-import { DATA_CLEANING_STEPS, dataCleaning, referenceSolution } from '@bilevel/problems';
+import { DATA_CLEANING_STEPS, referenceSolution } from '@bilevel/problems';
 import type { PeerSteps } from './export-problem';
+import type { PeerTaskName } from './peer-problem';
+import { cleaningProblem, LOGREG_CONFIG, LOGREG_STEPS } from './peer-problem';
 
-/** The problems of the peer comparison. */
-export type PeerTaskName = 'logreg-hpo' | 'datacleaning';
+export type { PeerTaskName } from './peer-problem';
+export { LOGREG_STEPS, peerSteps } from './peer-problem';
 
 /** One problem of the peer comparison: the problem, SABA's settings, the run length and what "reached" means. */
 export interface PeerTask {
@@ -30,14 +32,6 @@ export interface PeerTask {
   readonly info: Readonly<Record<string, unknown>>;
 }
 
-/** The SABA steps of `bilevel run` on logreg-hpo: batch 32, the solver's default ρ = γ = 0.1 (apps/bilevel/src/problem-defaults.ts). */
-export const LOGREG_STEPS: PeerSteps = { batchSize: 32, innerStep: 0.1, outerStep: 0.1 };
-
-/** SABA's settings of a task. */
-export function peerSteps(name: PeerTaskName): PeerSteps {
-  return name === 'logreg-hpo' ? LOGREG_STEPS : DATA_CLEANING_STEPS;
-}
-
 /**
  * The problem of a task, built as `bilevel run` builds it (the parent evaluates on it, our child process times SABA
  * on its own copy): logreg-hpo on the bundled breast cancer split 60/40 by seed 0, standardized on the training
@@ -45,8 +39,8 @@ export function peerSteps(name: PeerTaskName): PeerSteps {
  * m = 5,000, p = 0.5, C = 0.01, data seed 0), or on the bundled subset when `dir` is undefined.
  */
 export function peerProblem(name: PeerTaskName, dir: string | undefined): LogregHpo | DataCleaning {
-  if (name === 'logreg-hpo') return buildProblem({ problem: 'logreg-hpo', reg: 'scalar', standardize: 'train', seed: 0 }) as LogregHpo;
-  return dir ? dataCleaning({ dir }) : dataCleaning({});
+  if (name === 'logreg-hpo') return buildProblem(LOGREG_CONFIG) as LogregHpo;
+  return cleaningProblem(dir);
 }
 
 /** Options of {@link logregTask}. */

@@ -1,8 +1,8 @@
 import { saba } from '@bilevel/solvers';
 import type { Rebuilt } from '@bilevel/streams';
 import { runLoop } from '@bilevel/streams';
-import type { PeerTaskName } from './peer-task';
-import { peerProblem, peerSteps } from './peer-task';
+import type { PeerTaskName } from './peer-problem';
+import { loadPeerProblem, peerSteps } from './peer-problem';
 
 /** What the `threads` driver of toolkit-child.ts hands each worker thread (plain data, structured-cloneable). */
 export interface PeerRebuildArgs {
@@ -20,13 +20,14 @@ export interface PeerRebuildArgs {
 }
 
 /**
- * The problem and SABA of a peer task as toolkit-child.ts builds them on the main thread
- * (`peerProblem(name, dir)`, `saba(peerSteps(name))`), rebuilt in a worker thread of `run(…, { threads, rebuild })`;
+ * The problem and SABA of a peer task as toolkit-child.ts builds them on the main thread (`loadPeerProblem(name,
+ * dir)`, peer-task.ts's `peerProblem` without the CLI's modules, and `saba(peerSteps(name))`), rebuilt in a worker
+ * thread of `run(…, { threads, rebuild })`;
  * then the worker's warm-up, and a full garbage collection when `gc` is exposed (the child runs with --expose-gc),
  * so that the warm-up's garbage is not marked during the timed run.
  */
-export function rebuildPeer(args: PeerRebuildArgs): Rebuilt {
-  const problem = peerProblem(args.name, args.dir ?? undefined);
+export async function rebuildPeer(args: PeerRebuildArgs): Promise<Rebuilt> {
+  const problem = await loadPeerProblem(args.name, args.dir ?? undefined);
   const solver = saba(peerSteps(args.name));
   if (args.warmupIter > 0) {
     const sink = new Float64Array(problem.dimX + 2 * problem.dimZ);

@@ -1,24 +1,25 @@
 // Our SABA as a peer process of `npm run bench -- peer` (tools/bench/peer/run-peer.ts starts it):
 //   node --import tsx toolkit-child.ts --driver loop|streams|threads --task '{"name","dir","warmupIter"}' --seed S
 //        --max-iter T --every E --out FILE [--threads N]
-// Builds the task's problem as `bilevel run` does, runs an untimed warm-up (seed 1000, the timed run's checkpoint
-// spacing and a sample handler) so that the JIT and the WebAssembly tiers settle, collects the garbage (started with
-// --expose-gc), then the timed run with the chosen driver (runLoop; run() through the RxJS streams; or run() with the
-// jacobi schedule's streams on N = 2 or 3 threads, default 2, each worker rebuilding the problem and SABA through
-// rebuild-peer.ts and warming itself up the same way before the run starts), and speaks the Python peers' protocol
-// (saba_numpy.py): a versions line, one {iter, seconds, cpuSeconds} line per checkpoint with x, z, v appended to
-// FILE, a last {peakRssMB} line. `seconds` is the driver's solverSeconds (wall time, checkpoint handling excluded);
-// `cpuSeconds` the process CPU time (every thread's) from the first checkpoint (iteration 0: the solver's set-up and
-// the workers' start excluded, as in the Python peers) minus the time spent writing checkpoints. Its own process, so
-// that the peak memory is ours alone (workers included), as the peers' is theirs.
+// Builds the task's problem as `bilevel run` does (peer-problem.ts: the CLI's modules only for logreg-hpo), runs an
+// untimed warm-up (seed 1000, the timed run's checkpoint spacing and a sample handler) so that the JIT and the
+// WebAssembly tiers settle, collects the garbage (started with --expose-gc), then the timed run with the chosen
+// driver (runLoop; run() through the RxJS streams; or run() with the jacobi schedule's streams on N = 2 or 3
+// threads, default 2, each worker rebuilding the problem and SABA through rebuild-peer.ts and warming itself up the
+// same way before the run starts), and speaks the Python peers' protocol (saba_numpy.py): a versions line, one
+// {iter, seconds, cpuSeconds} line per checkpoint with x, z, v appended to FILE, a last {peakRssMB} line. `seconds`
+// is the driver's solverSeconds (wall time, checkpoint handling excluded); `cpuSeconds` the process CPU time (every
+// thread's) from the first checkpoint (iteration 0: the solver's set-up and the workers' start excluded, as in the
+// Python peers) minus the time spent writing checkpoints. Its own process, so that the peak memory is ours alone
+// (workers included), as the peers' is theirs.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { lastValueFrom, tap } from 'rxjs';
 import { saba } from '@bilevel/solvers';
 import type { Snapshot } from '@bilevel/streams';
 import { run, runLoop } from '@bilevel/streams';
 import { cpuSeconds } from '../probe/cpu-timer';
-import type { PeerTaskName } from './peer-task';
-import { peerProblem, peerSteps } from './peer-task';
+import type { PeerTaskName } from './peer-problem';
+import { loadPeerProblem, peerSteps } from './peer-problem';
 import type { PeerRebuildArgs } from './rebuild-peer';
 
 function arg(name: string): string {
@@ -43,7 +44,7 @@ const out = arg('out');
 const threads = process.argv.includes('--threads') ? int('threads', 2) : 2;
 if (threads > 3) throw new Error(`toolkit-child: --threads must be 2 or 3 (one per stream at most), received ${threads}`);
 
-const problem = peerProblem(task.name, task.dir ?? undefined);
+const problem = await loadPeerProblem(task.name, task.dir ?? undefined);
 const steps = peerSteps(task.name);
 console.log(JSON.stringify({ versions: { node: process.version, kernels: process.env.BILEVEL_KERNELS === 'js' ? 'js' : 'simd', ...(driver === 'threads' ? { threads: String(threads) } : {}) } }));
 
