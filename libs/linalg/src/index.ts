@@ -38,7 +38,7 @@ export { randomOrthogonal } from './random-orthogonal';
 export { instantiateKernels, kernelModuleLoader } from './wasm/kernel-module';
 export type { KernelInstance } from './wasm/kernel-module';
 export { SimdArena, simdAvailable } from './wasm/simd-arena';
-export type { CsrU8 } from './wasm/simd-arena';
+export type { CsrU8, PairedCsrU8 } from './wasm/simd-arena';
 export {
   checkConv2dShape, conv2dFilterGradJs, conv2dInputGradJs, conv2dJs, conv2dOutSize, convScratchBytes, DEFAULT_CONV_SCRATCH, jsTensorKernels, matmulJs,
   simdTensorKernels, tensorKernels,

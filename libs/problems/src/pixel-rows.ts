@@ -1,4 +1,5 @@
 import type { SimdArena } from '@bilevel/linalg';
+import type { PairedBatches } from './paired-rows';
 /**
  * Images stored as a sparse matrix of their raw 8-bit pixels (compressed sparse rows: only the non-zero pixels,
  * about half of a Fashion-MNIST image), read by the softmax kernels as *standardized* features
@@ -33,6 +34,8 @@ export interface PixelSimd {
   readonly batch: Int32Array;
   /** Gradient accumulator, cols × 10. */
   readonly acc: Float64Array;
+  /** Batches as pairs of rows for the gradient accumulation (built once per batch), when the arena has room for them. */
+  readonly pairs?: PairedBatches;
 }
 
 /** Number of non-zero pixels of the rows `select` (the stored entries of {@link pixelRows}). */

@@ -142,6 +142,13 @@ export function batchGradient(X: PixelRows, scaling: PixelScaling, batch: Int32A
   }
 }
 
+/** Whether the first `rows` rows of 10 class weights are all finite. */
+function finiteRows(W: Float64Array, rows: number): boolean {
+  let s = 0;
+  for (let i = 0; i < rows * 10; i++) s += W[i] * 0;
+  return s === 0;
+}
+
 /** Scratch of {@link batchGradientSimd}: the class sums handed to the SIMD scaling pass (read at once, never kept). */
 const CLASS_SUMS = new Float64Array(CLASSES);
 
@@ -159,8 +166,13 @@ function batchGradientSimd(X: PixelRows, simd: PixelSimd, scaling: PixelScaling,
   }
   const acc = simd.acc;
   acc.fill(0, 0, X.cols * 10);
-  simd.batch.set(batch);
-  simd.arena.csr10Accumulate(X, simd.batch, batch.length, W, acc);
+  // the paired kernel gives the same bits only for a finite W (a missing pixel's zero times W must be a zero)
+  const paired = simd.pairs !== undefined && finiteRows(W, batch.length) ? simd.pairs.get(X, batch) : undefined;
+  if (paired !== undefined) simd.arena.csr10AccumulatePairs(paired, W, acc);
+  else {
+    simd.batch.set(batch);
+    simd.arena.csr10Accumulate(X, simd.batch, batch.length, W, acc);
+  }
   if (scaling.arena === simd.arena) {
     const sums = CLASS_SUMS;
     sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3; sums[4] = s4;

@@ -13,6 +13,7 @@ interface SimdExports {
     zt: number, offset: number, out: number, vt: number, offsetV: number, outV: number, tab: number,
   ): void;
   csr10Accumulate(rowStart: number, pixel: number, value: number, batch: number, m: number, W: number, out: number, tab: number): void;
+  csr10AccumulatePairs(pairStart: number, pairs: number, pixel: number, values: number, slots: number, W: number, out: number, tab: number): void;
   fold10(zt: number, scale: number, mean: number, cols: number, offset: number): void;
   scale10(
     acc: number, scale: number, mean: number, cols: number, alpha: number,
@@ -26,6 +27,20 @@ export interface CsrU8 {
   readonly rowStart: Int32Array;
   readonly pixel: Uint16Array;
   readonly value: Uint8Array;
+}
+
+/**
+ * Rows of a {@link CsrU8} taken two at a time, each pair as the merged list of the two rows' stored pixels (the layout
+ * of {@link SimdArena.csr10AccumulatePairs}): pair t covers entries `pairStart[t] .. pairStart[t + 1] − 1`, entry e
+ * holds `pixel[e]` and the two rows' values `values[2e]`, `values[2e + 1]` (0 where that row does not store the
+ * pixel); its rows are the batch positions `slots[2t]` and `slots[2t + 1]`.
+ */
+export interface PairedCsrU8 {
+  readonly pairs: number;
+  readonly pairStart: Int32Array;
+  readonly pixel: Uint16Array;
+  readonly values: Uint8Array;
+  readonly slots: Uint16Array;
 }
 
 const ALIGN = 16;
@@ -162,6 +177,16 @@ export class SimdArena {
   /** out[pixel_e·10 + c] += value_e W[k·10 + c] over the entries of rows batch[k], k < m, in row order. */
   csr10Accumulate(X: CsrU8, batch: Int32Array, m: number, W: Float64Array, out: Float64Array): void {
     this.k.csr10Accumulate(X.rowStart.byteOffset, X.pixel.byteOffset, X.value.byteOffset, batch.byteOffset, m, W.byteOffset, out.byteOffset, this.byteTable);
+  }
+
+  /**
+   * {@link SimdArena.csr10Accumulate} on paired rows: for each pair and each merged pixel p,
+   * `out[p·10 + c] ← (out[p·10 + c] + a·W[k0·10 + c]) + b·W[k1·10 + c]` (k0, k1 the pair's slots, a, b its values).
+   * With the pairs of consecutive batch positions (0, 1), (2, 3)… and a finite W this gives the bits of
+   * csr10Accumulate (a missing pixel's zero adds a signed zero) with one load and store of out per merged pixel.
+   */
+  csr10AccumulatePairs(P: PairedCsrU8, W: Float64Array, out: Float64Array): void {
+    this.k.csr10AccumulatePairs(P.pairStart.byteOffset, P.pairs, P.pixel.byteOffset, P.values.byteOffset, P.slots.byteOffset, W.byteOffset, out.byteOffset, this.byteTable);
   }
 
   /**

@@ -274,6 +274,58 @@
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $kLoop))))
 
+  ;; csr10Accumulate on rows taken two at a time (the same bits when W is finite): pair t holds rows slots[2t] and
+  ;; slots[2t+1] (batch positions) as the merged list of their stored pixels, entries pairStart[t] .. pairStart[t+1]-1
+  ;; of upix (u16 pixel) and uval (two u8 values per entry, 0 where the row has no such pixel). Per entry
+  ;; out[p] <- (out[p] + a W[k0]) + b W[k1]: the row order of csr10Accumulate is kept when the slots are consecutive
+  ;; batch positions, and a zero value adds a signed zero, which leaves the sum unchanged. One load and store of out
+  ;; per merged pixel instead of one per stored pixel: the stores are what bound csr10Accumulate (one a cycle).
+  (func (export "csr10AccumulatePairs") (param $pairStart i32) (param $np i32) (param $upix i32) (param $uval i32) (param $slots i32)
+        (param $W i32) (param $out i32) (param $tab i32)
+    (local $t i32) (local $e i32) (local $pp i32) (local $vp i32) (local $pend i32) (local $q i32) (local $av v128) (local $bv v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $x4 v128)
+    (block $tDone
+      (loop $tLoop
+        (br_if $tDone (i32.ge_s (local.get $t) (local.get $np)))
+        (local.set $e (i32.load (i32.add (local.get $pairStart) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $pend (i32.add (local.get $upix) (i32.shl (i32.load offset=4 (i32.add (local.get $pairStart) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 1))))
+        (local.set $pp (i32.add (local.get $upix) (i32.shl (local.get $e) (i32.const 1))))
+        (local.set $vp (i32.add (local.get $uval) (i32.shl (local.get $e) (i32.const 1))))
+        (local.set $q (i32.add (local.get $W) (i32.mul (i32.load16_u (i32.add (local.get $slots) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 80))))
+        (local.set $w0 (v128.load offset=0 (local.get $q)))
+        (local.set $w1 (v128.load offset=16 (local.get $q)))
+        (local.set $w2 (v128.load offset=32 (local.get $q)))
+        (local.set $w3 (v128.load offset=48 (local.get $q)))
+        (local.set $w4 (v128.load offset=64 (local.get $q)))
+        (local.set $q (i32.add (local.get $W) (i32.mul (i32.load16_u offset=2 (i32.add (local.get $slots) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 80))))
+        (local.set $x0 (v128.load offset=0 (local.get $q)))
+        (local.set $x1 (v128.load offset=16 (local.get $q)))
+        (local.set $x2 (v128.load offset=32 (local.get $q)))
+        (local.set $x3 (v128.load offset=48 (local.get $q)))
+        (local.set $x4 (v128.load offset=64 (local.get $q)))
+        (block $eDone
+          (loop $eLoop
+            (br_if $eDone (i32.ge_u (local.get $pp) (local.get $pend)))
+            (local.set $av (v128.load64_splat (i32.add (local.get $tab) (i32.shl (i32.load8_u (local.get $vp)) (i32.const 3)))))
+            (local.set $bv (v128.load64_splat (i32.add (local.get $tab) (i32.shl (i32.load8_u offset=1 (local.get $vp)) (i32.const 3)))))
+            (local.set $q (i32.add (local.get $out) (i32.mul (i32.load16_u (local.get $pp)) (i32.const 80))))
+            (v128.store offset=0 (local.get $q)
+              (f64x2.add (f64x2.add (v128.load offset=0 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w0))) (f64x2.mul (local.get $bv) (local.get $x0))))
+            (v128.store offset=16 (local.get $q)
+              (f64x2.add (f64x2.add (v128.load offset=16 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w1))) (f64x2.mul (local.get $bv) (local.get $x1))))
+            (v128.store offset=32 (local.get $q)
+              (f64x2.add (f64x2.add (v128.load offset=32 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w2))) (f64x2.mul (local.get $bv) (local.get $x2))))
+            (v128.store offset=48 (local.get $q)
+              (f64x2.add (f64x2.add (v128.load offset=48 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w3))) (f64x2.mul (local.get $bv) (local.get $x3))))
+            (v128.store offset=64 (local.get $q)
+              (f64x2.add (f64x2.add (v128.load offset=64 (local.get $q)) (f64x2.mul (local.get $av) (local.get $w4))) (f64x2.mul (local.get $bv) (local.get $x4))))
+            (local.set $vp (i32.add (local.get $vp) (i32.const 2)))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 2)))
+            (br $eLoop)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tLoop))))
+
   ;; Standardization folded into the weights (twin of foldScaling, in place): with z copied into zt beforehand,
   ;; zt[p*10 + c] <- zt[p*10 + c] * scale[p] and offset[c] = sum_p mean[p] zt[p*10 + c], summed in pixel order.
   (func (export "fold10") (param $zt i32) (param $scale i32) (param $mean i32) (param $cols i32) (param $offset i32)
