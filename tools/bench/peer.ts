@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { headline } from './peer/headline';
 import { implementations } from './peer/implementations';
 import type { PeerTask } from './peer/peer-task';
@@ -128,7 +129,9 @@ export async function benchPeer(args: PeerBenchArgs = {}) {
   const results = [];
   const curves: Record<string, unknown> = {};
   for (const task of tasks) {
+    const loadBefore = loadavg();
     const t = await timeTask(task, { seeds, impls, ...(numbaPython ? { numbaPython } : {}) });
+    const loadAfter = loadavg();
     const round = (c: { iter: number; seconds: number; metric: number }) => [c.iter, +c.seconds.toFixed(4), +c.metric.toPrecision(6)];
     results.push({
       task: task.name,
@@ -142,6 +145,8 @@ export async function benchPeer(args: PeerBenchArgs = {}) {
       ...(t.numbaCompileSeconds !== undefined ? { numbaCompileSeconds: t.numbaCompileSeconds } : {}),
       ...task.info,
       bitIdenticalToLoop: t.bitIdenticalToLoop,
+      // the machine's load averages (1, 5, 15 min) before and after the task: wall times mean little on a loaded machine
+      loadAverage: { before: loadBefore.map((l) => +l.toFixed(2)), after: loadAfter.map((l) => +l.toFixed(2)), cores: availableParallelism() },
       headline: headline(task.targets, t, impls),
       rows: t.rows,
     });
