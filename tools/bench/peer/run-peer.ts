@@ -40,6 +40,8 @@ export interface RunPeerOptions {
   readonly threads?: number;
   /** Interpreter of a Python peer. Default `python3` (numpy) and `/usr/bin/python3` (numba, Debian's python3-numba). */
   readonly python?: string;
+  /** Kill the child (SIGKILL) and throw after this many seconds. Default: no limit (a benchmark run takes what it takes). */
+  readonly timeoutSeconds?: number;
 }
 
 /** One checkpoint: the solver's wall and process-CPU seconds so far (checkpoint I/O excluded) and copies of x, z, v. */
@@ -101,9 +103,10 @@ export function runPeer(peer: Peer, options: RunPeerOptions): PeerRun {
   const t = String(threads);
   const env = peer === 'numpy' || peer === 'numba' ? { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, NUMBA_NUM_THREADS: t } : process.env;
   const t0 = performance.now();
-  const res = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const timeout = options.timeoutSeconds !== undefined ? { timeout: options.timeoutSeconds * 1000, killSignal: 'SIGKILL' as const } : {};
+  const res = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...timeout });
   const wallSeconds = (performance.now() - t0) / 1000;
-  if (res.error) throw new Error(`${fn}: could not start ${command} for the ${peer} peer: ${res.error.message}`);
+  if (res.error) throw new Error(`${fn}: could not run ${command} for the ${peer} peer: ${res.error.message}`);
   if (res.status !== 0) throw new Error(`${fn}: the ${peer} peer (${command}) exited with ${res.status}: ${res.stderr.trim().slice(-2000)}`);
   return readPeerOutput(peer, res.stdout, out, options.dimX, options.dimZ, wallSeconds);
 }
