@@ -17,9 +17,14 @@ export interface ImamlOptions extends AdaptOptions, MetaOuterOptions {
    * ∇L_query, positive definite on a non-convex loss where λ alone is not ({@link implicitMetaGradient}).
    */
   readonly cgSystem?: 'paper' | 'damped';
+  /**
+   * Caps each task's meta-gradient at ‖g_b‖ ≤ cgRadius·‖∇L_b‖: CG in that ball (Steihaug's truncated CG,
+   * {@link implicitMetaGradient}). Default Infinity (none: CG stops at the first direction of negative curvature).
+   */
+  readonly cgRadius?: number;
 }
 
-const KEYS = [...ADAPT_KEYS, ...OUTER_KEYS, 'cgSteps', 'cgTol', 'cgSystem'];
+const KEYS = [...ADAPT_KEYS, ...OUTER_KEYS, 'cgSteps', 'cgTol', 'cgSystem', 'cgRadius'];
 
 interface LinsysState {
   readonly problem: MetaLearningProblem;
@@ -28,6 +33,7 @@ interface LinsysState {
   iterations: number;
   relativeResidual: number;
   indefinite: number;
+  boundary: number;
 }
 
 /**
@@ -55,13 +61,14 @@ export function imaml(options: ImamlOptions = {}): Solver {
   const cgSteps = positiveInteger(fn, 'cgSteps', options.cgSteps ?? 5);
   const cgTol = positiveNumber(fn, 'cgTol', options.cgTol ?? 1e-10);
   const cgSystem = enumOption(fn, 'cgSystem', options.cgSystem ?? 'paper', ['paper', 'damped'] as const);
+  const cgRadius = options.cgRadius === undefined || options.cgRadius === Infinity ? Infinity : positiveNumber(fn, 'cgRadius', options.cgRadius);
 
   const linsys: StreamPart<LinsysState> = {
     stream: 'linsys',
     description: { estimator: 'meta-batch', batchSize: outerOpts.metaBatch, linearSolver: { kind: 'krylov', method: 'cg' } },
     init(problem) {
       const p = metaProblem(fn, problem);
-      return { problem: p, v: new Float64Array(p.dimZ), b: new Float64Array(p.dimZ), iterations: 0, relativeResidual: 0, indefinite: 0 };
+      return { problem: p, v: new Float64Array(p.dimZ), b: new Float64Array(p.dimZ), iterations: 0, relativeResidual: 0, indefinite: 0, boundary: 0 };
     },
     step(s, reads, _t, out) {
       const { tasks, phis } = metaBatchOf(fn, reads);
@@ -72,18 +79,21 @@ export function imaml(options: ImamlOptions = {}): Solver {
       let iterations = 0;
       let residual = 0;
       let indefinite = 0;
+      let boundary = 0;
       for (let k = 0; k < B; k++) {
-        const r = implicitMetaGradient(problem, tasks[k], reads.x, phis.subarray(k * P, (k + 1) * P), { cgSteps, cgTol, cgSystem }, v, b);
+        const r = implicitMetaGradient(problem, tasks[k], reads.x, phis.subarray(k * P, (k + 1) * P), { cgSteps, cgTol, cgSystem, cgRadius }, v, b);
         iterations += r.iterations / B;
         residual += r.relativeResidual / B;
         if (r.reason === 'indefinite') indefinite++;
+        if (r.reason === 'boundary') boundary++;
         for (let i = 0; i < P; i++) out[i] += v[i] / B;
       }
       s.iterations = iterations;
       s.relativeResidual = residual;
       s.indefinite = indefinite;
+      s.boundary = boundary;
     },
-    diagnostics: (s) => ({ cgIterations: s.iterations, cgRelativeResidual: s.relativeResidual, cgIndefinite: s.indefinite }),
+    diagnostics: (s) => ({ cgIterations: s.iterations, cgRelativeResidual: s.relativeResidual, cgIndefinite: s.indefinite, cgBoundary: s.boundary }),
   };
 
   return {
@@ -93,6 +103,6 @@ export function imaml(options: ImamlOptions = {}): Solver {
     inner: metaInnerPart(fn, adapt, outerOpts.metaBatch) as StreamPart,
     linsys: linsys as StreamPart,
     outer: adamOuterPart(fn, outerOpts.outerStep, outerOpts.adamEps, hypergradientDirection(fn)) as StreamPart,
-    options: { ...adapt, ...outerOpts, cgSteps, cgTol, cgSystem },
+    options: { ...adapt, ...outerOpts, cgSteps, cgTol, cgSystem, ...(Number.isFinite(cgRadius) ? { cgRadius } : {}) },
   };
 }

@@ -177,3 +177,33 @@ test("implicitMetaGradient: cgSystem 'damped' solves the authors' (2I + ∇²L̂
   const g = v.map((c) => -weak.lambda * c);
   assert.ok(rel(g, exact) <= EXACT_TOL, `damped g against the dense solve: relative error ${rel(g, exact)}`);
 });
+
+test('implicitMetaGradient: with cgRadius R no task\'s g exceeds R·‖∇L_j‖, where truncated CG alone returns g up to 15 times ∇L_j; inside the ball g is unchanged', () => {
+  // λ = 3 at φ = θ: ∇²L̂_j + λI is indefinite or nearly singular on most of these tasks, and CG's steps before a
+  // negative curvature can be long (the Omniglot convnet at λ = 2 gave ‖g‖/‖∇L‖ up to 18,000)
+  const near = metaLearningProblem({ model: { kind: 'mlp', inputShape: [1], hidden: [4, 4], outputs: 1, activation: 'tanh' }, tasks: sinusoidTasks({ shots: 10, queries: 15, count: 1000, seed: 7 }), lambda: 3 });
+  const theta = near.initialParams(1);
+  const R = 2;
+  const v = new Float64Array(P);
+  const w = new Float64Array(P);
+  const b = new Float64Array(P);
+  let largest = 0;
+  let capped = 0;
+  let inside = 0;
+  for (let j = 0; j < 40; j++) {
+    const plain = implicitMetaGradient(near, j, theta, theta, { cgSteps: 10 }, v, b);
+    const ratio = (near.lambda * nrm2(v)) / plain.queryGradNorm;
+    largest = Math.max(largest, ratio);
+    const r = implicitMetaGradient(near, j, theta, theta, { cgSteps: 10, cgRadius: R }, w, b);
+    const g = (near.lambda * nrm2(w)) / r.queryGradNorm;
+    assert.ok(g <= R * (1 + 1e-12), `task ${j}: ‖g‖/‖∇L‖ = ${g} with radius ${R} (${ratio} without)`);
+    if (r.reason === 'boundary' || r.reason === 'indefinite') capped++;
+    if (ratio < R && plain.reason !== 'indefinite' && r.reason !== 'boundary') {
+      inside++;
+      assert.ok(rel(w, v) <= 1e-12, `task ${j}: inside the ball the iterates are CG's (relative difference ${rel(w, v)})`);
+    }
+  }
+  assert.ok(largest > 10, `the fixture: truncated CG alone gives ‖g‖/‖∇L‖ up to ${largest}`);
+  assert.ok(capped > 0, 'the ball binds on some task');
+  assert.ok(inside > 0, 'and stays clear of it on some task');
+});

@@ -24,6 +24,8 @@ test('meta-solvers: options are validated, the values in effect listed, the sche
   for (const name of Object.keys(META_SOLVERS)) assert.equal(createMetaSolver(name).schedule, 'gauss-seidel');
   assert.throws(() => imaml({ cgSteps: 0 }), /imaml: cgSteps must be a positive integer, received 0/);
   assert.throws(() => imaml({ cgSystem: 'authors' as 'paper' }), /imaml: cgSystem must be one of paper, damped, received authors/);
+  assert.throws(() => imaml({ cgRadius: 0 }), /imaml: cgRadius must be a positive finite number, received 0/);
+  assert.equal(imaml({ cgRadius: 2 }).options.cgRadius, 2);
   assert.throws(() => fomaml({ innerMethod: 'adam' as 'gd' }), /fomaml: innerMethod must be one of gd, newton-cg, received adam/);
   assert.throws(() => reptile({ lambda: 2 } as object), /reptile: unknown option "lambda"/);
   assert.throws(() => createMetaSolver('saba'), /unknown meta-learning solver "saba"; expected one of imaml, fomaml, reptile, esj-s/);
