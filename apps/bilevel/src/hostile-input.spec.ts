@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from './exit-codes';
 import { cli } from './in-process-cli';
-import type { ChildRun } from './child-cli';
+import type { ChildOutcome, ChildRun } from './child-cli';
 import { childCli } from './child-cli';
 import { gzipCsv } from './gzip-csv';
 
@@ -33,7 +33,9 @@ function refusedInOneLine(r: Pick<ChildRun, 'code' | 'stderr'>, pattern: RegExp,
 }
 
 const hasDevZero = existsSync('/dev/zero');
-test('devices and pipes given as --train, --val, --config or --data are refused at once in one line (exit 2)', { skip: hasDevZero ? false : 'no /dev/zero' }, async () => {
+
+/** The devices and pipes given as files: what, the command line, the one line expected. */
+function deviceCases(): [string, string[], RegExp][] {
   const fifo = join(dir, 'fifo'); // no writer ever opens it: opening it for reading would wait forever
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
   const out = join(dir, 'out-devices');
@@ -46,7 +48,45 @@ test('devices and pipes given as --train, --val, --config or --data are refused 
     cases.push([`--data ${path} (denoise)`, ['run', '--problem', 'denoise', '--data', path, '--out', out], notRegular('data file')]);
     cases.push([`--data ${path} (datacleaning)`, ['run', '--problem', 'datacleaning', '--data', path, '--out', out], new RegExp(`^bilevel: error: --data ${path}: not a folder; expected the folder of the four Fashion-MNIST`)]);
   }
-  const outcome = await childCli(cases.map(([, args]) => args), { maxRssBytes: 2 * 2 ** 30 });
+  return cases;
+}
+
+/** A UCI header CSV of `rows` × `cols` small integers, labels alternating. */
+function wideCsv(name: string, rows: number, cols: number): string {
+  let text = `${rows},${cols},a,b\n`;
+  for (let i = 0; i < rows; i++) text += `${Array.from({ length: cols }, (_, j) => (i * 7 + j) % 3).join(',')},${i % 2}\n`;
+  return file(name, text);
+}
+
+/**
+ * The three watched children of this file (devices and pipes, a 1 GiB --config, 20,000 features), started together
+ * by the first test that needs one: each is mostly the program's start, and none depends on another.
+ */
+let children: { devices?: { cases: [string, string[], RegExp][]; outcome: Promise<ChildOutcome> }; big: Promise<ChildOutcome>; wide: Promise<ChildOutcome> } | undefined;
+function watchedChildren(): NonNullable<typeof children> {
+  if (children) return children;
+  const started = <T,>(p: Promise<T>) => (p.catch(() => undefined), p); // each is awaited (and reported) by its own test
+  let devices;
+  if (hasDevZero) {
+    const cases = deviceCases();
+    devices = { cases, outcome: started(childCli(cases.map(([, args]) => args), { maxRssBytes: 2 * 2 ** 30 })) };
+  }
+  const big = join(dir, 'big.json');
+  writeFileSync(big, '');
+  truncateSync(big, 2 ** 30);
+  const wide = wideCsv('wide.csv', 24, 20_000);
+  children = {
+    ...(devices ? { devices } : {}),
+    big: started(childCli([['run', '--config', big, '--out', join(dir, 'out-big')]])),
+    wide: started(childCli([['run', '--train', wide, '--out', join(dir, 'out-wide')]], { timeoutMs: 300_000 })),
+  };
+  return children;
+}
+
+test('devices and pipes given as --train, --val, --config or --data are refused at once in one line (exit 2)', { skip: hasDevZero ? false : 'no /dev/zero' }, async () => {
+  const { cases, outcome: running } = watchedChildren().devices!;
+  const out = join(dir, 'out-devices');
+  const outcome = await running;
   assert.equal(outcome.killed, undefined, `the child was killed (${outcome.killed}) after ${outcome.runs.length} of ${cases.length} runs; ${outcome.stderr}`);
   cases.forEach(([what, , pattern], k) => refusedInOneLine(outcome.runs[k], pattern, what));
   assert.ok(outcome.maxRssBytes < SMALL_RSS, `peak ${outcome.maxRssBytes / MiB} MiB`);
@@ -55,10 +95,7 @@ test('devices and pipes given as --train, --val, --config or --data are refused 
 });
 
 test('a sparse 1 GiB --config is refused by its size without being read (small peak memory)', async () => {
-  const big = join(dir, 'big.json');
-  writeFileSync(big, '');
-  truncateSync(big, 2 ** 30);
-  const outcome = await childCli([['run', '--config', big, '--out', join(dir, 'out-big')]]);
+  const outcome = await watchedChildren().big;
   assert.equal(outcome.killed, undefined, outcome.stderr);
   refusedInOneLine(outcome.runs[0], /^bilevel: error: .*big\.json: 1073741824 bytes; a configuration file is at most 1048576$/, '1 GiB config');
   assert.ok(outcome.maxRssBytes < SMALL_RSS, `peak ${outcome.maxRssBytes / MiB} MiB`);
@@ -74,16 +111,8 @@ test('a gzip bomb (a 53 KB .gz of 26 MB of text) is refused by the memory budget
   refusedInOneLine(r, /^bilevel: error: .*bomb\.csv\.gz: needs dense features 13000 × 1000 × 8 bytes and labels = 99\.2 MiB \+ .* more than the memory budget of 256 MiB/, 'bomb');
 });
 
-/** A UCI header CSV of `rows` × `cols` small integers, labels alternating. */
-function wideCsv(name: string, rows: number, cols: number): string {
-  let text = `${rows},${cols},a,b\n`;
-  for (let i = 0; i < rows; i++) text += `${Array.from({ length: cols }, (_, j) => (i * 7 + j) % 3).join(',')},${i % 2}\n`;
-  return file(name, text);
-}
-
 test('20,000 features (a 960 KB CSV): refused up front by the budget, naming the 20,000² Hessian, in small memory', async () => {
-  const wide = wideCsv('wide.csv', 24, 20_000);
-  const outcome = await childCli([['run', '--train', wide, '--out', join(dir, 'out-wide')]], { timeoutMs: 300_000 });
+  const outcome = await watchedChildren().wide;
   assert.equal(outcome.killed, undefined, outcome.stderr);
   refusedInOneLine(
     outcome.runs[0],
@@ -96,7 +125,9 @@ test('20,000 features (a 960 KB CSV): refused up front by the budget, naming the
 
 test('--memory-budget (and memoryBudget in --config) raises or lowers the limit', async () => {
   const wide = wideCsv('mid.csv', 24, 1500); // a 1500² Hessian: 17.2 MiB
-  const fast = ['--reference', 'off', '--evaluate', 'iterate', '--max-iter', '5', '--eval-every', '5'];
+  // no h*, no exact evaluation and no monitors: the theorem monitor's L_h estimate factors the 1500² Hessian at every
+  // exact hypergradient (about 20 s of the test for nothing it checks); the budget counts that Hessian all the same
+  const fast = ['--reference', 'off', '--evaluate', 'iterate', '--no-monitor', '--max-iter', '5', '--eval-every', '5'];
   const low = await cli(['run', '--train', wide, '--memory-budget', '16MiB', ...fast, '--out', join(dir, 'out-low')]);
   refusedInOneLine(low, /dense Hessian 1500 × 1500 × 8 bytes = 17\.2 MiB .* more than the memory budget of 16 MiB; raise it with --memory-budget/, '16 MiB');
   const high = await cli(['run', '--train', wide, '--memory-budget', '64MiB', ...fast, '--out', join(dir, 'out-high'), '--json']);
