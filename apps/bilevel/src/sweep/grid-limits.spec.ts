@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,27 +43,39 @@ function billionRunGrid(): GridInput {
 }
 
 /** Runs the real program with a small heap; its exit code, stderr, wall time and (with /usr/bin/time) peak RSS. */
-function bilevel(args: string[]): { code: number | null; stderr: string; seconds: number; peakMb?: number } {
+function bilevel(args: string[]): Promise<{ code: number | null; stderr: string; seconds: number; peakMb?: number }> {
   const timed = existsSync('/usr/bin/time');
   const command = timed ? '/usr/bin/time' : process.execPath;
   const prefix = timed ? ['-f', 'peak-rss-kb %M', process.execPath] : [];
   const t0 = performance.now();
-  const r = spawnSync(command, [...prefix, `--max-old-space-size=${HEAP_MB}`, BIN, ...args], { encoding: 'utf8', timeout: START_TIMEOUT_MS });
-  const seconds = (performance.now() - t0) / 1000;
-  const kb = /peak-rss-kb (\d+)/.exec(r.stderr)?.[1];
-  return { code: r.status, stderr: r.stderr, seconds, ...(kb ? { peakMb: Number(kb) / 1024 } : {}) };
+  // its own process group, so that the safety net kills node itself, not only /usr/bin/time
+  const child = spawn(command, [...prefix, `--max-old-space-size=${HEAP_MB}`, BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const safety = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), START_TIMEOUT_MS);
+  return new Promise((resolve, reject) => {
+    child.on('error', (err) => {
+      clearTimeout(safety);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(safety);
+      const seconds = (performance.now() - t0) / 1000;
+      const kb = /peak-rss-kb (\d+)/.exec(stderr)?.[1];
+      resolve({ code, stderr, seconds, ...(kb ? { peakMb: Number(kb) / 1024 } : {}) });
+    });
+  });
 }
 
-test('a grid of 10⁹ runs is refused at once with its count and --max-runs, within a small heap, nothing written; --status too', (t) => {
+test('a grid of 10⁹ runs is refused at once with its count and --max-runs, within a small heap, nothing written; --status too', async (t) => {
   // Arrange
   const dir = tmp();
   try {
     const grid = join(dir, 'billion.json');
     writeFileSync(grid, JSON.stringify(billionRunGrid()));
     const out = join(dir, 'out');
-    // Act: the sweep, and the queue status of the same grid (nothing listens on port 1: the count comes first)
-    const sweep = bilevel(['sweep', grid, '--out', out]);
-    const status = bilevel(['sweep', grid, '--queue', 'redis://127.0.0.1:1', '--status']);
+    // Act: the sweep, and the queue status of the same grid (nothing listens on port 1: the count comes first), at once
+    const [sweep, status] = await Promise.all([bilevel(['sweep', grid, '--out', out]), bilevel(['sweep', grid, '--queue', 'redis://127.0.0.1:1', '--status'])]);
     // Assert
     for (const [what, r] of [['sweep', sweep], ['--status', status]] as const) {
       assert.equal(r.code, 2, `${what}: ${r.stderr}`);
