@@ -7,9 +7,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from './exit-codes';
-import { cli } from './in-process-cli';
+import { cli, sharedQuadratic } from './in-process-cli';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-fixed-schedule-'));
+/** The quadratic, built once for the eight runs of this file (a second each to build, more than their two steps). */
+const quadratic = sharedQuadratic();
 
 for (const [solver, own] of [
   ['mrbo', 'multi-rate:1'],
@@ -19,11 +21,11 @@ for (const [solver, own] of [
 ] as const) {
   test(`${solver}: --schedule jacobi is refused before anything is written; --schedule ${own} runs`, async () => {
     const out = join(tmp(), 'run');
-    const bad = await cli(['run', '--problem', 'quadratic', '--solver', solver, '--schedule', 'jacobi', '--max-iter', '2', '--out', out]);
+    const bad = await cli(['run', '--problem', 'quadratic', '--solver', solver, '--schedule', 'jacobi', '--max-iter', '2', '--out', out], { buildProblem: quadratic });
     assert.equal(bad.code, EXIT.badInput, bad.stderr);
     assert.match(bad.stderr, new RegExp(`--schedule: ${solver} runs under its own schedule ${own} only .*received jacobi`));
     assert.ok(!existsSync(out), 'nothing written');
-    const ok = await cli(['run', '--problem', 'quadratic', '--solver', solver, '--schedule', own, '--max-iter', '2', '--eval-every', '1', '--out', join(tmp(), 'ok'), '--json']);
+    const ok = await cli(['run', '--problem', 'quadratic', '--solver', solver, '--schedule', own, '--max-iter', '2', '--eval-every', '1', '--out', join(tmp(), 'ok'), '--json'], { buildProblem: quadratic });
     assert.equal(ok.code, EXIT.ok, ok.stderr.slice(-400));
   });
 }

@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from './exit-codes';
-import { cli } from './in-process-cli';
+import { cli, sharedQuadratic } from './in-process-cli';
+
+/** The quadratic, built once for both runs of this file. */
+const quadratic = sharedQuadratic();
 
 /** Runs the program in process and also captures what it writes to process.stderr directly. */
 async function cliWithProcessStderr(args: string[]): Promise<{ code: number; stdout: string; stderr: string; processStderr: string }> {
@@ -18,7 +21,7 @@ async function cliWithProcessStderr(args: string[]): Promise<{ code: number; std
     return true;
   }) as typeof process.stderr.write;
   try {
-    return { ...(await cli(args)), processStderr };
+    return { ...(await cli(args, { buildProblem: quadratic })), processStderr };
   } finally {
     process.stderr.write = write;
   }

@@ -8,10 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SOLVERS } from '@bilevel/solvers';
 import { EXIT } from './exit-codes';
-import { cli } from './in-process-cli';
+import { cli, sharedQuadratic } from './in-process-cli';
 
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-cli-'));
+/** The quadratic problem of each seed, built once for the runs of this file that take it as it is. */
+const quadratic = sharedQuadratic();
 
 test('run on the bundled data: trace, summary, plot, and the summary as the last JSON line', async () => {
   const out = join(tmp(), 'run');
@@ -34,7 +36,7 @@ test('run on the bundled data: trace, summary, plot, and the summary as the last
 });
 
 test('the quadratic problem, SOBA, per-feature x0 and a schedule run from the CLI', async () => {
-  const r = await cli(['run', '--problem', 'quadratic', '--solver', 'soba', '--max-iter', '300', '--eval-every', '100', '--x0', '0.5', '--schedule', 'gauss-seidel', '--out', join(tmp(), 'q'), '--json']);
+  const r = await cli(['run', '--problem', 'quadratic', '--solver', 'soba', '--max-iter', '300', '--eval-every', '100', '--x0', '0.5', '--schedule', 'gauss-seidel', '--out', join(tmp(), 'q'), '--json'], { buildProblem: quadratic });
   assert.equal(r.code, EXIT.ok, r.stderr);
   const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
   assert.equal(last.x.length, 100);
@@ -42,7 +44,9 @@ test('the quadratic problem, SOBA, per-feature x0 and a schedule run from the CL
 });
 
 test('--oracles autodiff runs the same problem on tfjs oracles, audited first, and reports the backend', async () => {
-  const r = await cli(['run', '--oracles', 'autodiff', '--max-iter', '60', '--eval-every', '30', '--out', join(tmp(), 'ad'), '--json']);
+  // the finiteness and budget monitors, not the theorem monitor: its per-sample L_max estimate (100 power iterations
+  // per training sample, each an HVP through tfjs) was half of this test's time; monitors-cli.spec.ts checks it
+  const r = await cli(['run', '--oracles', 'autodiff', '--max-iter', '60', '--eval-every', '30', '--monitor', 'finiteness,budget', '--out', join(tmp(), 'ad'), '--json']);
   assert.equal(r.code, EXIT.ok, r.stderr);
   const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
   assert.match(last.backend, /^tfjs-(wasm|cpu|node) \(float32 autodiff\)$/);
@@ -62,8 +66,9 @@ test('every registered solver runs from the CLI on the default task and on the q
   for (const entry of Object.values(SOLVERS)) {
     if (entry.bilevel === false) continue;
     for (const problem of ['logreg-hpo', 'quadratic']) {
-      // no reference solve: h* is the same for every solver and costs more than the four steps
-      const r = await cli(['run', '--problem', problem, '--solver', entry.name, '--max-iter', '4', '--eval-every', '2', '--reference', 'off', '--out', join(tmp(), `${entry.name}-${problem}`), '--json']);
+      // no reference solve: h* is the same for every solver and costs more than the four steps; one quadratic for all
+      // (its construction, about a second, was most of each run of four steps)
+      const r = await cli(['run', '--problem', problem, '--solver', entry.name, '--max-iter', '4', '--eval-every', '2', '--reference', 'off', '--out', join(tmp(), `${entry.name}-${problem}`), '--json'], { buildProblem: quadratic });
       assert.equal(r.code, EXIT.ok, `${entry.name} on ${problem}: ${r.stderr.slice(-500)}`);
       const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
       assert.equal(last.iterations, 4);
@@ -219,7 +224,7 @@ test('a non-empty output folder is refused, so no earlier run is overwritten', a
 
 test('a diverging run exits 3 and reports the last finite state', async () => {
   const out = join(tmp(), 'div');
-  const r = await cli(['run', '--problem', 'quadratic', '--inner-step', '50', '--max-iter', '1000', '--out', out, '--json']);
+  const r = await cli(['run', '--problem', 'quadratic', '--inner-step', '50', '--max-iter', '1000', '--out', out, '--json'], { buildProblem: quadratic });
   assert.equal(r.code, EXIT.diverged, r.stderr);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.status, 'diverged');

@@ -22,6 +22,7 @@ import { packageVersion } from './package-version';
 import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_TIMEOUT_SECONDS } from './sweep/queue/queue-protocol';
 import { SECRET_ENV } from './sweep/queue/queue-secret';
 import { PASSWORD_ENV } from './sweep/queue/redis-url';
+import type { ProblemBuilder } from './run/run-config';
 import type { SweepCliOptions } from './sweep/sweep-action';
 import type { WorkerCliOptions } from './sweep/queue/worker-cli';
 import { addWorkerOptions, runWorkerCli, WORKER_DESCRIPTION } from './sweep/queue/worker-cli';
@@ -38,6 +39,8 @@ export interface MainIo {
   readonly tty?: boolean;
   /** Install SIGINT/SIGTERM handlers that stop the run cleanly. Default true. */
   readonly signals?: boolean;
+  /** `bilevel run` builds its problem with this in place of `buildProblem` (tests share one expensive build). */
+  readonly buildProblem?: ProblemBuilder;
 }
 
 /**
@@ -159,7 +162,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .option('--dashboard-linger <s>', 'with --dashboard: serve the page at most s seconds after the run [until the page is closed; not at all when none is open]', nonNegativeNumber)
     .action(async (opts: Record<string, unknown>, cmd: Command) => {
       const { runAction } = await import('./run-action');
-      code = await runAction(opts, cmd, { stdout, stderr, tty, signals: io.signals ?? true });
+      code = await runAction(opts, cmd, { stdout, stderr, tty, signals: io.signals ?? true, ...(io.buildProblem ? { buildProblem: io.buildProblem } : {}) });
     });
 
   program

@@ -6,6 +6,7 @@ import { InputError } from '@bilevel/io';
 import { createLogger, WriteError } from '@bilevel/telemetry';
 import { EXIT } from './exit-codes';
 import type { ResumeInfo, RunConfig } from './run-command';
+import type { ProblemBuilder } from './run/run-config';
 import { readResume, runCommand } from './run-command';
 import { readRunConfig } from './run-config-file';
 import { NO_MONITORS } from './run-monitors';
@@ -17,6 +18,8 @@ export interface RunActionIo {
   readonly stderr: NodeJS.WritableStream;
   readonly tty: boolean;
   readonly signals: boolean;
+  /** Builds the run's problem in place of `buildProblem` (tests). */
+  readonly buildProblem?: ProblemBuilder;
 }
 
 /** Runs `bilevel run` with the options commander parsed (`opts`, of `cmd`); returns the exit code. */
@@ -140,7 +143,7 @@ export async function runAction(opts: Record<string, unknown>, cmd: Command, io:
     process.once('SIGTERM', onSignal);
   }
   try {
-    code = await runCommand(config, { stdout, log, interrupted, ...(resumeInfo ? { resume: resumeInfo } : {}), ...(dashboard ? { dashboard: dashboard.request } : {}) });
+    code = await runCommand(config, { stdout, log, interrupted, ...(resumeInfo ? { resume: resumeInfo } : {}), ...(dashboard ? { dashboard: dashboard.request } : {}), ...(io.buildProblem ? { buildProblem: io.buildProblem } : {}) });
   } catch (err) {
     await dashboard?.fail(err instanceof WriteError ? EXIT.writeFailed : EXIT.internal);
     throw err;

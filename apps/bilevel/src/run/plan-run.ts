@@ -12,7 +12,7 @@ import { problemDefaults } from '../problem-defaults';
 import { runMonitors } from '../run-monitors';
 import { threadsSource } from '../thread-source';
 import { chooseSolver, hasPartOptions, solverOptionsOf } from './choose-solver';
-import type { RunConfig } from './run-config';
+import type { ProblemBuilder, RunConfig } from './run-config';
 
 /** A run's configuration with the problem's defaults filled in. */
 export type PlannedConfig = RunConfig & { readonly problem: ProblemConfig['problem']; readonly solver: string; readonly batch: number; readonly maxIter: number; readonly evalEvery: number };
@@ -41,7 +41,7 @@ export interface RunPlan {
  * defaults in, builds the problem (reading its data) and the solver, and checks the starting point, the schedule,
  * `--threads` and the monitors; each defect is an InputError naming its option.
  */
-export function planRun(given: RunConfig & { readonly problem: ProblemConfig['problem'] }, io: { readonly resume?: unknown; readonly dashboard?: unknown }): RunPlan {
+export function planRun(given: RunConfig & { readonly problem: ProblemConfig['problem'] }, io: { readonly resume?: unknown; readonly dashboard?: unknown; readonly buildProblem?: ProblemBuilder }): RunPlan {
   const defaults = problemDefaults(given.problem, given.regularizer);
   const solverName = given.solver ?? defaults.solver;
   const config: PlannedConfig = {
@@ -53,7 +53,7 @@ export function planRun(given: RunConfig & { readonly problem: ProblemConfig['pr
   };
   const evaluation = config.evaluate === undefined || config.evaluate === 'auto' ? defaults.evaluation : config.evaluate;
   const withReference = config.reference === 'on' || ((config.reference ?? 'auto') === 'auto' && defaults.reference);
-  const problem = buildProblem(config);
+  const problem = (io.buildProblem ?? buildProblem)(config);
   // --x0, else the problem's own starting point (imaging: θ = (−5, −5)), else the solver's default
   const x0 = startingX(config.x0, problem.dimX) ?? (problem instanceof ImagingProblem ? problem.startingPoint() : undefined) ?? deqStartingPoint(problem);
   if (config.x0 !== undefined && x0) checkStartingPoint(problem, x0);

@@ -1,3 +1,4 @@
+import type { BilevelProblem } from '@bilevel/problems';
 import type { Logger } from '@bilevel/telemetry';
 import type { ProblemConfig } from '../build-problem';
 import type { RunDashboardRequest } from '../dashboard/run-dashboard';
@@ -63,4 +64,9 @@ export interface RunIo {
   readonly checkpoints?: RunCheckpointHooks;
   /** `--dashboard`: a live page of the run, opened once its input is validated (see dashboard/run-dashboard.ts). */
   readonly dashboard?: RunDashboardRequest;
+  /** Builds the run's problem in place of `buildProblem` (tests: one build of an expensive problem for many runs). */
+  readonly buildProblem?: ProblemBuilder;
 }
+
+/** What builds the problem of a run from its configuration (`buildProblem`, or a test's stand-in). */
+export type ProblemBuilder = (config: ProblemConfig) => BilevelProblem;
