@@ -16,7 +16,7 @@ import { runCommand } from './run-command';
 test('an interrupted run says it evaluates the last iterate, how long the last evaluation took, and how to skip it', async () => {
   // Arrange: interrupted as soon as its second checkpoint is written (an event, not a time)
   const out = join(mkdtempSync(join(tmpdir(), 'bilevel-interrupt-')), 'run');
-  const config = { problem: 'logreg-hpo', seed: 0, maxIter: 60_000, evalEvery: 5000, out, json: true, progress: false, standardize: 'train', oracles: 'analytic', format: 'auto' } as RunConfig;
+  const config = { problem: 'logreg-hpo', seed: 0, maxIter: 60_000, evalEvery: 500, out, json: true, progress: false, standardize: 'train', oracles: 'analytic', format: 'auto' } as RunConfig;
   let interrupt!: (signal: string) => void;
   const interrupted = new Promise<string>((r) => (interrupt = r));
   const log = new Capture();
@@ -25,7 +25,7 @@ test('an interrupted run says it evaluates the last iterate, how long the last e
     stdout: new Capture(),
     log: createLogger({ level: 'info', destination: log }),
     interrupted,
-    checkpoints: { everyIterations: 7000, onSaved: (_i, written) => written === 2 && interrupt('SIGINT') },
+    checkpoints: { everyIterations: 700, onSaved: (_i, written) => written === 2 && interrupt('SIGINT') },
   });
   // Assert
   assert.equal(code, EXIT.interrupted);

@@ -15,7 +15,8 @@ import { RUN_FILES, readResume, runCommand } from './run-command';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-resume-'));
 const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-const N = 60_000;
+/** Iterations of a whole run: past the second checkpoint (14,000) of the interrupted one, with evaluations on both sides. */
+const N = 20_000;
 
 /**
  * A run "interrupted" (the SIGINT path) as soon as its `afterCheckpoints`-th checkpoint is written, with checkpoints
