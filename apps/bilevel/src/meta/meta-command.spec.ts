@@ -56,6 +56,10 @@ test('run --problem fewshot (bundled Omniglot) then score: the parameters reprod
   assert.ok(s.metaTest.accuracy >= 0 && s.metaTest.accuracy <= 100 && s.metaTest.accuracyCi95 > 0);
   assert.equal(s.problemInfo.ways, 5);
   const params = join(out, 'meta-params.json');
+  // the fewshot adaptation defaults: λ = 0.5 and steps of 0.1 (--inner-steps 4 given), the setting at which iMAML's
+  // proximal problems are nearly solved on the convnet (docs/meta-learning.md)
+  const saved = readMetaParams(params);
+  assert.deepEqual({ lambda: saved.lambda, adapt: saved.adapt }, { lambda: 0.5, adapt: { innerSteps: 4, innerStep: 0.1, innerTol: 0, innerMethod: 'gd' } });
   const sc = await cli(['score', '--params', params, '--test-episodes', '40']);
   assert.equal(sc.code, EXIT.ok, sc.stderr);
   const scored = JSON.parse(sc.stdout.trim());
