@@ -108,8 +108,10 @@ test('a read-only --out is reported as not writable, not ENOENT', async (t) => {
 test('checkpoints that keep failing back off: a bounded number of attempts, one warning, nothing left behind', () => {
   const dir = join(tmp(), 'run');
   const every = 0.002;
+  // about a second of solver time: the back-off reaches its cap (every·64, after six failures) within a quarter of it
+  const steps = 60_000;
   // files of at most 24 KiB: every 34 KB checkpoint fails, the trace and the summary fit
-  const r = nodeWithFileSizeLimit(24, [BIN, 'run', '--seed', '3', '--max-iter', '200000', '--eval-every', '50000', '--checkpoint-every', String(every), '--out', dir, '--json', '--log-level', 'debug']);
+  const r = nodeWithFileSizeLimit(24, [BIN, 'run', '--seed', '3', '--max-iter', String(steps), '--eval-every', String(steps / 4), '--checkpoint-every', String(every), '--out', dir, '--json', '--log-level', 'debug']);
 
   assert.equal(r.status, EXIT.ok, r.stderr.slice(-2000));
   const logs = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
@@ -118,7 +120,7 @@ test('checkpoints that keep failing back off: a bounded number of attempts, one 
   const attempts = summary.checkpointFailures.count as number;
   // back-off: after k failures the next attempt waits every·2^k, at most every·64
   const bound = 8 + Math.ceil(summary.solverSeconds / (every * 64));
-  console.log(`logreg-hpo, 200,000 SABA steps in ${summary.solverSeconds.toFixed(2)} s of solver time, a checkpoint due every ${every} s: ${attempts} failed attempts (bound ${bound}), ${warnings.length} warning`);
+  console.log(`logreg-hpo, ${steps.toLocaleString('en')} SABA steps in ${summary.solverSeconds.toFixed(2)} s of solver time, a checkpoint due every ${every} s: ${attempts} failed attempts (bound ${bound}), ${warnings.length} warning`);
   assert.equal(warnings.length, 1, `one warning for one kind of failure, not one per attempt (${warnings.length})`);
   assert.ok(attempts >= 2 && attempts <= bound, `${attempts} attempts in ${summary.solverSeconds.toFixed(2)} s of solver time (bound ${bound})`);
   assert.equal(summary.checkpointFailures.code, 'EFBIG');
