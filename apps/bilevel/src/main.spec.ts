@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SOLVERS } from '@bilevel/solvers';
 import { EXIT } from './exit-codes';
@@ -241,14 +241,28 @@ test('--help lists every option and exits 0', async () => {
   }
 });
 
-test('the installed entry point `bin/bilevel.mjs` runs without a build step', () => {
+/** `node bin/bilevel.mjs ARGS` in a child process: its exit code, stdout and stderr (killed after a generous safety net). */
+function installedBin(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const bin = fileURLToPath(new URL('../bin/bilevel.mjs', import.meta.url));
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const safety = setTimeout(() => child.kill('SIGKILL'), 300_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', (err) => (clearTimeout(safety), reject(err)));
+    child.on('close', (status) => (clearTimeout(safety), resolve({ status, stdout, stderr })));
+  });
+}
+
+test('the installed entry point `bin/bilevel.mjs` runs without a build step', async () => {
   const out = join(tmp(), 'bin');
   mkdirSync(out);
-  const r = spawnSync(process.execPath, [bin, 'run', '--max-iter', '200', '--eval-every', '100', '--out', out, '--json'], { encoding: 'utf8' });
+  // two independent programs, started together
+  const [r, bad] = await Promise.all([installedBin(['run', '--max-iter', '200', '--eval-every', '100', '--out', out, '--json']), installedBin(['run', '--max-iter', 'many'])]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout.trim().split('\n').at(-1)!).iterations, 200);
-  const bad = spawnSync(process.execPath, [bin, 'run', '--max-iter', 'many'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /'--max-iter <n>' argument 'many' is invalid/);
 });
