@@ -149,6 +149,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     .addOption(new Option('--inner-method <m>', 'fewshot, sinusoid: adaptation by gradient descent or line-search Newton–CG (to --inner-tol) [gd]').choices(['gd', 'newton-cg']))
     .option('--inner-tol <t>', 'fewshot, sinusoid: stop adapting once ‖∇_φ g‖ ≤ t [0: all --inner-steps]', nonNegativeNumber)
     .option('--cg-steps <n>', 'imaml: conjugate-gradient steps on (I + H/λ)g = ∇L_query per task [5]', positiveInt)
+    .option('--cg-radius <r>', 'imaml: CG in the ball ‖g‖ ≤ r·‖∇L_query‖ of each task (Steihaug) [fewshot 2; sinusoid none]', positiveNumber)
     .addOption(new Option('--model <kind>', 'fewshot: the 4-layer convnet or an MLP 256-128-64-64; sinusoid: the MLP 40-40 [fewshot conv]').choices(['conv', 'mlp']))
     .option('--channels <c>', 'fewshot --model conv: filters per layer (the papers use 64) [32]', positiveInt)
     .option('--test-alphabets <list>', 'fewshot: the held-out (meta-test) alphabets, comma-separated, or how many to draw [2]')

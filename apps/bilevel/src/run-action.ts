@@ -110,6 +110,7 @@ export async function runAction(opts: Record<string, unknown>, cmd: Command, io:
     innerMethod: opts.innerMethod as RunConfig['innerMethod'],
     innerTol: opts.innerTol as number | undefined,
     cgSteps: opts.cgSteps as number | undefined,
+    cgRadius: opts.cgRadius as number | undefined,
     model: opts.model as RunConfig['model'],
     channels: opts.channels as number | undefined,
     testAlphabets: opts.testAlphabets as string | undefined,

@@ -73,6 +73,7 @@ export const RUN_CONFIG_SCHEMA = z.strictObject({
   innerMethod: z.enum(['gd', 'newton-cg']),
   innerTol: z.number().min(0).finite(),
   cgSteps: count,
+  cgRadius: positive,
   model: z.enum(['conv', 'mlp']),
   channels: count,
   testAlphabets: z.union([z.string().min(1), count]).transform(String),

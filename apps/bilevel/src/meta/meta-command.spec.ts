@@ -151,6 +151,8 @@ test('bad input to run and score: one line naming the option, exit 2, nothing wr
     [['run', '--problem', 'sinusoid', '--batch', '8'], /--batch \(use --meta-batch\): does not apply to meta-learning problems/],
     [['run', '--problem', 'sinusoid', '--monitor', 'theorem'], /--monitor: theorem does not apply to meta-learning problems/],
     [['run', '--problem', 'sinusoid', '--solver', 'fomaml', '--cg-steps', '3'], /--cg-steps: sets iMAML's conjugate-gradient steps; fomaml solves no linear system/],
+    [['run', '--problem', 'fewshot', '--solver', 'reptile', '--cg-radius', '2'], /--cg-radius: caps iMAML's conjugate-gradient solution; reptile solves no linear system/],
+    [['run', '--problem', 'fewshot', '--cg-radius', '0'], /option '--cg-radius <r>' argument '0' is invalid/],
     [['run', '--problem', 'sinusoid', '--schedule', 'jacobi'], /--schedule: .* only gauss-seidel applies/],
     [['run', '--problem', 'logreg-hpo', '--shots', '5'], /--shots: applies to the meta-learning problems \(--problem fewshot \| sinusoid\), not to logreg-hpo/],
     [['run', '--problem', 'fewshot', '--data', join(base, 'missing.zip')], /missing\.zip: no such file or folder/],

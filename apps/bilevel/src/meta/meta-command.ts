@@ -123,8 +123,10 @@ function planMetaRun(config: MetaRunConfig): MetaRunPlan {
     ...(config.innerMethod !== undefined ? { innerMethod: config.innerMethod } : {}),
     ...(config.innerTol !== undefined ? { innerTol: config.innerTol } : {}),
     ...(solverName === 'imaml' ? { cgSteps: config.cgSteps ?? d.cgSteps } : {}),
+    ...(solverName === 'imaml' && (config.cgRadius ?? d.cgRadius) !== undefined ? { cgRadius: config.cgRadius ?? d.cgRadius } : {}),
   };
   if (config.cgSteps !== undefined && solverName !== 'imaml') throw new InputError(`sets iMAML's conjugate-gradient steps; ${solverName} solves no linear system`, '--cg-steps');
+  if (config.cgRadius !== undefined && solverName !== 'imaml') throw new InputError(`caps iMAML's conjugate-gradient solution; ${solverName} solves no linear system`, '--cg-radius');
   let solver;
   try {
     solver = createMetaSolver(solverName, options);

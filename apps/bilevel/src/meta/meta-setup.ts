@@ -28,6 +28,7 @@ export const META_OPTIONS = [
   ['innerMethod', '--inner-method'],
   ['innerTol', '--inner-tol'],
   ['cgSteps', '--cg-steps'],
+  ['cgRadius', '--cg-radius'],
   ['model', '--model'],
   ['channels', '--channels'],
   ['testAlphabets', '--test-alphabets'],
@@ -53,6 +54,8 @@ export interface MetaConfig {
   readonly innerMethod?: 'gd' | 'newton-cg';
   readonly innerTol?: number;
   readonly cgSteps?: number;
+  /** imaml: each task's ‖g‖ ≤ cgRadius·‖∇L‖ (CG in a ball); fewshot default 2, sinusoid none. */
+  readonly cgRadius?: number;
   readonly model?: 'conv' | 'mlp';
   readonly channels?: number;
   /** Comma-separated alphabet names, or how many to hold out. */
@@ -88,8 +91,8 @@ export interface MetaConfig {
  */
 export function metaDefaults(problem: MetaProblemName) {
   return problem === 'fewshot'
-    ? { ways: 5, shots: 1, metaBatch: 8, lambda: 0.5, innerSteps: 16, innerStep: 0.1, cgSteps: 5, model: 'conv' as const, channels: 32, rotations: 'on' as const, testEpisodes: 600, tasks: 200_000, outerStep: 3e-3, maxIter: 2000, evalEvery: 200 }
-    : { ways: undefined, shots: 10, metaBatch: 25, lambda: 100, innerSteps: 1, innerStep: 0.01, cgSteps: 5, model: 'mlp' as const, channels: undefined, rotations: 'off' as const, testEpisodes: 600, tasks: 200_000, outerStep: 1e-3, maxIter: 5000, evalEvery: 500, testInnerSteps: 1, testInnerStep: 0.01, testQueries: 100 };
+    ? { ways: 5, shots: 1, metaBatch: 8, lambda: 0.5, innerSteps: 16, innerStep: 0.1, cgSteps: 5, cgRadius: 2, model: 'conv' as const, channels: 32, rotations: 'on' as const, testEpisodes: 600, tasks: 200_000, outerStep: 3e-3, maxIter: 2000, evalEvery: 200 }
+    : { ways: undefined, shots: 10, metaBatch: 25, lambda: 100, innerSteps: 1, innerStep: 0.01, cgSteps: 5, cgRadius: undefined, model: 'mlp' as const, channels: undefined, rotations: 'off' as const, testEpisodes: 600, tasks: 200_000, outerStep: 1e-3, maxIter: 5000, evalEvery: 500, testInnerSteps: 1, testInnerStep: 0.01, testQueries: 100 };
 }
 
 /** The Omniglot data of `--data` (zips, comma-separated, or a folder holding them), or the bundled copy. */
