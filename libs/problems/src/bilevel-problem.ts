@@ -51,6 +51,8 @@ export interface BilevelProblem {
   outerHvp?(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void;
   /** out ← ∇²_xz f_B(z, x)·v (length dimX): the x-gradient of ⟨∇_z f_B(z, x), v⟩. */
   outerCross?(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void;
+  /** out ← diag ∇²_zz g_B(z, x) (length dimZ): coordinate smoothness at the price of about one HVP (dp-cd uses it). */
+  innerHessianDiagonal?(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void;
 
   /** All inner sample indices 0..nInner-1 (the full batch). Read-only by convention. */
   readonly fullInner: Int32Array;

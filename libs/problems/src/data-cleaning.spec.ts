@@ -138,6 +138,27 @@ test('the cross product of a batch lives on its own weights; innerCrossOnBatch i
   assert.ok(onBatch.some((t) => t !== 0));
 });
 
+test('innerHessianDiagonal equals the diagonal read off HVPs with unit vectors, at a random (z, x), on a batch and in full', () => {
+  const p = small;
+  const rng = Rng.fromSeed(21);
+  const z = rng.normals(new Float64Array(p.dimZ)).map((t) => 0.05 * t);
+  const x = rng.normals(new Float64Array(p.dimX));
+  const unit = new Float64Array(p.dimZ);
+  const hv = new Float64Array(p.dimZ);
+  for (const batch of [Int32Array.from([7, 3, 3, 59, 0]), p.fullInner]) {
+    const diag = new Float64Array(p.dimZ).fill(NaN);
+    p.innerHessianDiagonal(z, x, batch, diag);
+    // every class of a spread of pixels (the first, the last, pixels stored by no row, the busiest ones)
+    for (let j = 0; j < p.dimZ; j += 37) {
+      unit.fill(0);
+      unit[j] = 1;
+      p.innerHvp(z, x, unit, batch, hv);
+      assert.ok(Math.abs(diag[j] - hv[j]) <= 1e-12 * Math.abs(hv[j]), `batch of ${batch.length}, entry ${j}: ${diag[j]} vs ${hv[j]}`);
+    }
+    assert.ok(diag.every((t) => t >= 2 * p.C), 'the diagonal of a convex loss plus C‖z‖² is at least 2C');
+  }
+});
+
 test('batch means: the full-batch gradient is the size-weighted mean of block gradients', () => {
   const p = small;
   const rng = Rng.fromSeed(13);

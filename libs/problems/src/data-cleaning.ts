@@ -347,6 +347,50 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
     addScaled(out, 2 * this.C, v, this.dimZ);
   }
 
+  /**
+   * out ← diag ∇²_zz g_B(z, x): entry (p, c) is (1/b) Σ_i σ(x_i) a_ip² π_ic (1 − π_ic) + 2C, the Hessian's diagonal in one
+   * forward pass and one pass over the stored pixels (dimZ HVPs with unit vectors would give the same numbers at dimZ
+   * times the cost). With a_ip = (u_ip − μ_p) s_p and a_ip = −μ_p s_p at the pixels a row does not store,
+   * Σ_i h_i a_ip² = s_p² (μ_p² Σ_i h_i + Σ_{stored} h_i (u_ip² − 2 u_ip μ_p)).
+   */
+  innerHessianDiagonal(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void {
+    this.forward(this.train, batch, z);
+    const { probs } = this;
+    const { rowStart, pixel, value } = this.train;
+    const { mean, invStd } = this.scaling;
+    const b = batch.length;
+    const h = this.W;
+    const total = new Float64Array(CLASSES);
+    for (let k = 0; k < b; k++) {
+      const w = sigmoid(x[batch[k]]);
+      for (let c = 0; c < CLASSES; c++) {
+        const pc = probs[k * CLASSES + c];
+        const hc = w * pc * (1 - pc);
+        h[k * CLASSES + c] = hc;
+        total[c] += hc;
+      }
+    }
+    out.fill(0, 0, this.dimZ);
+    for (let k = 0; k < b; k++) {
+      const i = batch[k];
+      for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
+        const p = pixel[e];
+        const u = value[e];
+        const t = u * u - 2 * u * mean[p];
+        for (let c = 0; c < CLASSES; c++) out[p * CLASSES + c] += h[k * CLASSES + c] * t;
+      }
+    }
+    const c2 = 2 * this.C;
+    for (let p = 0; p < this.pixels; p++) {
+      const s2 = invStd[p] * invStd[p];
+      const m2 = mean[p] * mean[p];
+      for (let c = 0; c < CLASSES; c++) {
+        const q = p * CLASSES + c;
+        out[q] = (s2 * (m2 * total[c] + out[q])) / b + c2;
+      }
+    }
+  }
+
   /** out[k] ← (1/b) σ'(x_i) (π_i − e_{y_i})ᵀ(A_i v), i = batch[k]: the batch's own entries of ∇²_xz g_B·v. */
   innerCrossOnBatch(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
     this.forwardWithDirection(this.train, batch, z, v);

@@ -148,6 +148,41 @@ test('B5 ②: without noise or clipping, DP-CD on an orthogonal-design lasso is 
   assert.ok(Math.abs(ls[0] - expected[0]) > 0.1);
 });
 
+/** LeastSquares with its Hessian diagonal (mean of a_ij² plus the ridge, times `wrong` to show it is read) and an HVP counter. */
+class WithDiagonal extends LeastSquares {
+  hvpCalls = 0;
+  constructor(a: number[][], y: number[], ridge: number, private readonly wrong = 1) {
+    super(a, y, ridge);
+  }
+  override innerHvp(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void {
+    this.hvpCalls++;
+    super.innerHvp(z, x, v, batch, out);
+  }
+  innerHessianDiagonal(_z: Float64Array, _x: Float64Array, batch: Int32Array, out: Float64Array): void {
+    for (let j = 0; j < this.dimZ; j++) {
+      let s = 0;
+      for (const i of batch) s += this.a[i][j] ** 2;
+      out[j] = this.wrong * (s / batch.length + this.ridge);
+    }
+  }
+}
+
+test('the default smoothness comes from the problem\'s innerHessianDiagonal when it has one (no HVPs), else from dimZ HVPs', () => {
+  const rng = Rng.fromSeed(8);
+  const a = Array.from({ length: 12 }, () => [rng.normal(), 3 * rng.normal(), 0.2 * rng.normal(), rng.normal()]);
+  const y = Array.from({ length: 12 }, () => rng.normal());
+  const opts: DpCdOptions = { epsilon: Infinity, clip: Infinity, coordinateSteps: 8, innerSteps: 1 };
+  const plain = new LeastSquares(a, y, 0.1);
+  const diag = new WithDiagonal(a, y, 0.1);
+  const viaHvp = innerRun(plain, opts, 3, 4).z;
+  const viaDiag = innerRun(diag, opts, 3, 4).z;
+  assert.equal(diag.hvpCalls, 0, 'no HVP when the diagonal is there');
+  for (let j = 0; j < 4; j++) assert.ok(Math.abs(viaDiag[j] - viaHvp[j]) <= 1e-12 * Math.max(1, Math.abs(viaHvp[j])), `z_${j}: ${viaDiag[j]} vs ${viaHvp[j]}`);
+  // it is the diagonal that sets the steps: a doubled one gives other iterates
+  const doubled = innerRun(new WithDiagonal(a, y, 0.1, 2), opts, 3, 4).z;
+  assert.ok(Math.abs(doubled[0] - viaHvp[0]) > 1e-6, 'a wrong diagonal changes the run');
+});
+
 test('B5 ③: the noise added to a coordinate mean has std σ_j = noiseMultiplier·C_j (1% over 1e5 draws)', () => {
   // zero data: every per-sample gradient is 0, so each update is θ_j ← θ_j − (1/M_j)·N(0, σ_j²)
   const problem = new LeastSquares([[0]], [0]);

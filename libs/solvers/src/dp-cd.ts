@@ -28,9 +28,10 @@ export interface DpCdOptions {
   /** Explicit per-coordinate thresholds C_j (length dimZ); overrides `clip`. Must not depend on the data. */
   readonly clipThresholds?: readonly number[];
   /**
-   * Public coordinate smoothness constants M_j (length dimZ). Default: the diagonal of ∇²_zz G(0, x), from dimZ
-   * full-batch HVPs whenever x changes. That estimate reads the data: pass constants derived from public knowledge
-   * (feature bounds, the regularizer) for a formal guarantee.
+   * Public coordinate smoothness constants M_j (length dimZ). Default: the diagonal of ∇²_zz G(0, x) whenever x
+   * changes, from the problem's `innerHessianDiagonal` (one full pass) where it has one, else from dimZ full-batch
+   * HVPs. That estimate reads the data: pass constants derived from public knowledge (feature bounds, the
+   * regularizer) for a formal guarantee.
    */
   readonly smoothness?: readonly number[];
   /** ℓ1 weight of the separable term ψ_j(z_j) = l1·|z_j| (proximal step: soft-thresholding). Default 0. */
@@ -170,10 +171,14 @@ export function dpCd(options: DpCdOptions = {}): Solver {
     if (same) return;
     s.mAt.set(x);
     if (!smoothness) {
+      const diagonal = s.problem.innerHessianDiagonal?.bind(s.problem);
+      if (diagonal) diagonal(s.zero, x, s.problem.fullInner, s.hv);
       for (let j = 0; j < s.p; j++) {
-        s.unit.fill(0);
-        s.unit[j] = 1;
-        s.problem.innerHvp(s.zero, x, s.unit, s.problem.fullInner, s.hv);
+        if (!diagonal) {
+          s.unit.fill(0);
+          s.unit[j] = 1;
+          s.problem.innerHvp(s.zero, x, s.unit, s.problem.fullInner, s.hv);
+        }
         const m = s.hv[j];
         if (!(m > 0) || !Number.isFinite(m)) {
           throw new RangeError(`${fn}: the coordinate smoothness M_${j} = ∂²G/∂z_${j}² at (0, x) is ${m}, expected > 0; pass the option smoothness`);
