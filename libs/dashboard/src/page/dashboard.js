@@ -17,6 +17,37 @@
     for (const c of children || []) e.append(c);
     return e;
   };
+  /** Sets a node's text only when it differs (a node whose content did not change is left alone). */
+  const setText = (node, text) => {
+    if (node.textContent !== text) node.textContent = text;
+  };
+
+  /**
+   * Makes the children of `parent` the nodes of `entries` ([key, value] pairs) in their order, keeping the node of
+   * each key across frames: a key seen before keeps its node (`update` changes it in place; it is moved only when the
+   * order changed), a new key gets one from `make`, a key no longer listed loses its node. So the element under the
+   * pointer survives the updates, and a click whose press and release are frames apart still lands on it. `nodes`
+   * (a Map from key to node) is the caller's memory of them; the parent's other children (a trailing note) stay
+   * after them.
+   */
+  function reconcile(parent, nodes, entries, make, update) {
+    const wanted = new Set(entries.map((e) => e[0]));
+    for (const [k, node] of nodes) {
+      if (!wanted.has(k)) {
+        node.remove();
+        nodes.delete(k);
+      }
+    }
+    let at = parent.firstChild;
+    for (const [k, v] of entries) {
+      let node = nodes.get(k);
+      if (!node) nodes.set(k, (node = make(v, k)));
+      update(node, v, k);
+      if (node === at) at = at.nextSibling;
+      else parent.insertBefore(node, at);
+    }
+  }
+
   const COLOURS = ['#2f6fd6', '#d92d20', '#12b76a', '#7a5af8', '#f79009', '#0e9384', '#667085'];
   const LEVEL_COLOUR = { violation: '#d92d20', warning: '#f79009', counterexample: '#7a5af8', info: '#667085' };
   /** Points kept per series in the page (thinned by half past this). */
@@ -44,6 +75,13 @@
   let state = {};
   const series = {};
   const lists = {};
+  /** Each list item's place in its list over the whole run (0: the first), the key of its node on the page. */
+  const seqOf = new WeakMap();
+  /** The nodes kept across frames, by key: the fields, the findings, the sweep's rows and counts, the verdicts, the schedule. */
+  const nodes = { fields: new Map(), findings: new Map(), rows: new Map(), counts: new Map(), verdicts: new Map(), reads: new Map() };
+  /** The phase picture drawn last (redrawn only when the run sent another); NOT_DRAWN: none yet. */
+  const NOT_DRAWN = {};
+  let drawnPhase = NOT_DRAWN;
   const rows = new Map();
   let curveKeys = new Set();
   let xKey = 'iter';
@@ -236,20 +274,19 @@
   // ---- the other panels -----------------------------------------------------------------------------------------
   function renderHeader() {
     if (!meta) return;
-    $('title').textContent = meta.title;
-    document.title = `${meta.title} · dashboard`;
-    const fields = $('fields');
-    fields.textContent = '';
-    for (const [k, v] of Object.entries(meta.fields)) fields.append(el('div', null, [el('dt', { text: k }), el('dd', { text: String(v) })]));
+    setText($('title'), meta.title);
+    if (document.title !== `${meta.title} · dashboard`) document.title = `${meta.title} · dashboard`;
+    reconcile($('fields'), nodes.fields, Object.entries(meta.fields), (_v, k) => el('div', null, [el('dt', { text: k }), el('dd')]), (div, v) => setText(div.lastChild, String(v)));
     const status = state.status || 'running';
     const badge = $('status');
-    badge.textContent = status === 'ended' && state.outcome ? `ended: ${state.outcome}` : status;
-    badge.className = `badge ${status === 'ended' && state.failed ? 'failed' : status}`;
+    setText(badge, status === 'ended' && state.outcome ? `ended: ${state.outcome}` : status);
+    const badgeClass = `badge ${status === 'ended' && state.failed ? 'failed' : status}`;
+    if (badge.className !== badgeClass) badge.className = badgeClass;
     const parts = [];
     if (typeof state.iteration === 'number') parts.push(`iteration ${state.iteration}${typeof state.maxIter === 'number' ? ` / ${state.maxIter}` : ''}`);
     if (typeof state.solverSeconds === 'number') parts.push(`${state.solverSeconds.toFixed(2)} s`);
     if (typeof state.exitCode === 'number') parts.push(`exit ${state.exitCode}`);
-    $('progress').textContent = parts.join(' · ');
+    setText($('progress'), parts.join(' · '));
     const live = status === 'running' || status === 'paused';
     $('pause').hidden = !(meta.controls.pause && status === 'running');
     $('resume').hidden = !(meta.controls.pause && status === 'paused');
@@ -257,65 +294,69 @@
     $('close').hidden = !(meta.controls.stop && status === 'ended');
     const notice = $('notice');
     notice.hidden = !state.notice;
-    notice.textContent = state.notice || '';
+    setText(notice, state.notice || '');
   }
 
+  /** A finding's item: its iteration's link (a click marks it on the charts), then what was found. */
+  function findingItem(f) {
+    const a = el('a', { text: `iteration ${f.iteration}`, 'data-iter': String(f.iteration) });
+    a.addEventListener('click', () => {
+      marked = f.iteration;
+      renderAll(true);
+    });
+    const measured = typeof f.value === 'number' ? ` (${fmt(f.value)}${typeof f.bound === 'number' ? ` vs bound ${fmt(f.bound)}` : ''})` : '';
+    return el('li', { cls: f.level, 'data-iter': String(f.iteration) }, [a, ` ${f.level} · ${f.monitor}${f.stream ? ` [${f.stream}]` : ''}: ${f.message}${measured}`]);
+  }
+
+  /** The findings, oldest first: a new one is appended, the others stay as they are (only their mark changes). */
   function renderFindings() {
     const l = lists.findings || { items: [], total: 0 };
-    $('findings-count').textContent = String(l.total);
+    setText($('findings-count'), String(l.total));
     const ol = $('findings');
-    ol.textContent = '';
-    for (const f of l.items) {
-      const a = el('a', { text: `iteration ${f.iteration}`, 'data-iter': String(f.iteration) });
-      a.addEventListener('click', () => {
-        marked = f.iteration;
-        for (const li of ol.children) li.classList.toggle('marked', li.dataset.iter === String(marked));
-        renderAll(true);
-      });
-      const measured = typeof f.value === 'number' ? ` (${fmt(f.value)}${typeof f.bound === 'number' ? ` vs bound ${fmt(f.bound)}` : ''})` : '';
-      const li = el('li', { cls: `${f.level}${marked === f.iteration ? ' marked' : ''}`, 'data-iter': String(f.iteration) }, [a, ` ${f.level} · ${f.monitor}${f.stream ? ` [${f.stream}]` : ''}: ${f.message}${measured}`]);
-      ol.append(li);
-    }
-    if (l.total > l.items.length) ol.append(el('li', { cls: 'info', text: `… and ${l.total - l.items.length} earlier (all in the trace)` }));
+    const earlier = l.total - l.items.length;
+    let note = $('findings-earlier');
+    if (earlier > 0 && !note) ol.append((note = el('li', { cls: 'info', id: 'findings-earlier' })));
+    if (earlier <= 0 && note) note.remove();
+    if (earlier > 0) setText(note, `… and ${earlier} earlier (all in the trace)`);
+    reconcile(ol, nodes.findings, l.items.map((f) => [seqOf.get(f), f]), findingItem, (li, f) => li.classList.toggle('marked', marked === f.iteration));
   }
 
   function renderSchedule() {
     let panel = $('panel-schedule');
     if (!panel) {
-      panel = el('section', { cls: 'panel', id: 'panel-schedule' }, [el('h2', { text: 'Schedule: the versions each stream read' }), el('div', { id: 'schedule' })]);
+      const table = el('table', { id: 'schedule-table', hidden: 'hidden' }, [el('thead', null, [el('tr', null, ['stream', 'steps', 'z read', 'v read', 'x read', 'its variable now'].map((h) => el('th', { text: h })))]), el('tbody')]);
+      panel = el('section', { cls: 'panel', id: 'panel-schedule' }, [el('h2', { text: 'Schedule: the versions each stream read' }), el('div', { id: 'schedule' }, [el('p', { cls: 'hint', id: 'schedule-hint' }), table])]);
       $('panels').insertBefore(panel, $('panel-after-charts'));
+      nodes.reads.clear();
     }
     const reads = state.reads;
-    const box = $('schedule');
-    box.textContent = '';
-    box.append(el('p', { cls: 'hint', text: `${state.schedule || ''}: at tick ${state.tick ?? '—'}, the latest step of each stream read these versions of z, v, x` }));
+    setText($('schedule-hint'), `${state.schedule || ''}: at tick ${state.tick ?? '—'}, the latest step of each stream read these versions of z, v, x`);
+    const table = $('schedule-table');
+    table.hidden = !reads;
     if (!reads) return;
-    const table = el('table', null, [el('tr', null, ['stream', 'steps', 'z read', 'v read', 'x read', 'its variable now'].map((h) => el('th', { text: h })))]);
     const own = { inner: 'z', linsys: 'v', outer: 'x' };
-    for (const s of ['inner', 'linsys', 'outer']) {
-      const r = reads[s];
-      if (!r) continue;
-      table.append(el('tr', null, [s, r.steps, r.z, r.v, r.x, `${own[s]}_${r.own}`].map((v) => el('td', { text: String(v ?? '—') }))));
-    }
-    box.append(table);
+    const entries = ['inner', 'linsys', 'outer'].filter((s) => reads[s]).map((s) => [s, reads[s]]);
+    reconcile(table.querySelector('tbody'), nodes.reads, entries, () => el('tr', null, [0, 1, 2, 3, 4, 5].map(() => el('td'))), (tr, r, s) =>
+      [s, r.steps, r.z, r.v, r.x, `${own[s]}_${r.own}`].forEach((v, i) => setText(tr.children[i], String(v ?? '—'))),
+    );
   }
 
   function renderVerdicts() {
     let panel = $('panel-verdicts');
     if (!panel) {
-      panel = el('section', { cls: 'panel', id: 'panel-verdicts' }, [el('h2', null, ['Verifier verdicts ', el('span', { cls: 'count', id: 'verdicts-count' })]), el('div', { cls: 'scroll', id: 'verdicts' })]);
+      const table = el('table', null, [el('thead', null, [el('tr', null, ['iteration', 'method', 'verdict', 'violated', 'boxes (verified / falsified / unknown)', 'samples'].map((h) => el('th', { text: h })))]), el('tbody', { id: 'verdicts-rows' })]);
+      panel = el('section', { cls: 'panel', id: 'panel-verdicts' }, [el('h2', null, ['Verifier verdicts ', el('span', { cls: 'count', id: 'verdicts-count' })]), el('div', { cls: 'scroll', id: 'verdicts' }, [table])]);
       $('panels').insertBefore(panel, $('panel-after-charts'));
+      nodes.verdicts.clear();
     }
     const l = lists.verdicts || { items: [], total: 0 };
-    $('verdicts-count').textContent = String(l.total);
-    const box = $('verdicts');
-    box.textContent = '';
-    const table = el('table', null, [el('tr', null, ['iteration', 'method', 'verdict', 'violated', 'boxes (verified / falsified / unknown)', 'samples'].map((h) => el('th', { text: h })))]);
-    for (const v of [...l.items].reverse()) {
+    setText($('verdicts-count'), String(l.total));
+    // the latest first: a new verdict goes on top, the others stay
+    const verdict = (v) => {
       const boxes = v.boxes ? `${v.boxes.verified} / ${v.boxes.falsified} / ${v.boxes.unknown}` : '—';
-      table.append(el('tr', null, [v.iteration, v.method, v.status, v.violated || '—', boxes, v.samples ?? '—'].map((x, i) => el('td', { text: String(x), cls: i === 2 ? (v.status === 'falsified' ? 'failed' : v.status === 'verified' || v.status === 'passed' ? 'done' : 'queued') : '' }))));
-    }
-    box.append(table);
+      return el('tr', null, [v.iteration, v.method, v.status, v.violated || '—', boxes, v.samples ?? '—'].map((x, i) => el('td', { text: String(x), cls: i === 2 ? (v.status === 'falsified' ? 'failed' : v.status === 'verified' || v.status === 'passed' ? 'done' : 'queued') : '' })));
+    };
+    reconcile($('verdicts-rows'), nodes.verdicts, l.items.map((v) => [seqOf.get(v), v]).reverse(), verdict, () => {});
   }
 
   function renderPhase() {
@@ -323,8 +364,11 @@
     if (!panel) {
       panel = el('section', { cls: 'panel', id: 'panel-phase' }, [el('h2', { text: 'Phase picture of the current θ' }), el('canvas', { cls: 'phase', id: 'phase', width: '560', height: '560' }), el('p', { cls: 'legend-note', id: 'phase-note' })]);
       $('panels').insertBefore(panel, $('panel-after-charts'));
+      drawnPhase = NOT_DRAWN;
     }
     const ph = state.phase;
+    if (ph === drawnPhase) return;
+    drawnPhase = ph;
     const canvas = $('phase');
     const ctx = canvas.getContext('2d');
     ctx.fillStyle = '#fff';
@@ -422,31 +466,46 @@
   function renderSweep() {
     let panel = $('panel-sweep');
     if (!panel) {
-      panel = el('section', { cls: 'panel wide', id: 'panel-sweep' }, [el('h2', { text: 'Runs of the grid' }), el('div', { cls: 'counts', id: 'sweep-counts' }), el('p', { cls: 'hint', text: 'Click a run that ended to draw its curve.' }), el('div', { cls: 'scroll', id: 'sweep-table' })]);
+      const table = el('table', null, [el('thead', null, [el('tr', null, ['run', 'problem', 'solver', 'seed', 'status', 'iterations', 'metric', 'solver s', 'worker'].map((h) => el('th', { text: h })))]), el('tbody', { id: 'sweep-rows' })]);
+      panel = el('section', { cls: 'panel wide', id: 'panel-sweep' }, [
+        el('h2', { text: 'Runs of the grid' }),
+        el('div', { cls: 'counts', id: 'sweep-counts' }),
+        el('p', { cls: 'hint', text: 'Click a run that ended to draw its curve.' }),
+        el('div', { cls: 'scroll', id: 'sweep-table' }, [table, el('p', { cls: 'hint', id: 'sweep-more', hidden: 'hidden' })]),
+      ]);
       $('panels').insertBefore(panel, $('panel-after-charts'));
+      nodes.rows.clear();
+      nodes.counts.clear();
     }
     const counts = { queued: 0, running: 0, done: 0, failed: 0 };
     for (const r of rows.values()) counts[r.status] = (counts[r.status] || 0) + 1;
-    const c = $('sweep-counts');
-    c.textContent = '';
-    for (const [k, v] of Object.entries(counts)) c.append(el('span', { id: `count-${k}`, text: `${k}: ${v}` }));
-    const box = $('sweep-table');
-    box.textContent = '';
-    const table = el('table', null, [el('tr', null, ['run', 'problem', 'solver', 'seed', 'status', 'iterations', 'metric', 'solver s', 'worker'].map((h) => el('th', { text: h })))]);
-    let shown = 0;
-    for (const [key, r] of rows) {
-      if (shown++ >= 1000) break;
-      const tr = el('tr', { 'data-key': key, 'data-status': r.status, cls: `${curveKeys.has(key) ? 'clickable' : ''}${key === selectedRun ? ' selected' : ''}` }, [
-        el('td', null, [curveKeys.has(key) ? el('a', { text: r.id }) : r.id]),
-        ...[r.problem, r.solver, r.seed].map((v) => el('td', { text: String(v ?? '') })),
-        el('td', { cls: r.status, text: r.status + (r.error ? `: ${r.error}` : '') }),
-        ...[r.iterations, r.metric, r.solverSeconds, r.worker].map((v) => el('td', { text: fmt(v) })),
-      ]);
+    reconcile($('sweep-counts'), nodes.counts, Object.entries(counts), (_v, k) => el('span', { id: `count-${k}` }), (span, v, k) => setText(span, `${k}: ${v}`));
+    // the rows changed in place: the row under the pointer stays, a click on it lands
+    const row = (_r, key) => {
+      const tr = el('tr', { 'data-key': key }, [0, 1, 2, 3, 4, 5, 6, 7, 8].map(() => el('td')));
       tr.addEventListener('click', () => showCurve(key));
-      table.append(tr);
-    }
-    box.append(table);
-    if (rows.size > 1000) box.append(el('p', { cls: 'hint', text: `the first 1000 of ${rows.size} runs are listed` }));
+      return tr;
+    };
+    const update = (tr, r, key) => {
+      const clickable = curveKeys.has(key);
+      const cls = `${clickable ? 'clickable' : ''}${key === selectedRun ? ' selected' : ''}`;
+      if (tr.className !== cls) tr.className = cls;
+      if (tr.dataset.status !== r.status) tr.dataset.status = r.status;
+      const first = tr.children[0];
+      const link = first.firstChild && first.firstChild.nodeName === 'A' ? first.firstChild : null;
+      if (clickable && !link) first.replaceChildren(el('a', { text: String(r.id) }));
+      else if (!clickable && link) first.replaceChildren(String(r.id));
+      else setText(first, String(r.id));
+      [r.problem, r.solver, r.seed].forEach((v, i) => setText(tr.children[1 + i], String(v ?? '')));
+      const status = tr.children[4];
+      if (status.className !== r.status) status.className = r.status;
+      setText(status, r.status + (r.error ? `: ${r.error}` : ''));
+      [r.iterations, r.metric, r.solverSeconds, r.worker].forEach((v, i) => setText(tr.children[5 + i], fmt(v)));
+    };
+    reconcile($('sweep-rows'), nodes.rows, [...rows].slice(0, 1000), row, update);
+    const more = $('sweep-more');
+    more.hidden = rows.size <= 1000;
+    if (rows.size > 1000) setText(more, `the first 1000 of ${rows.size} runs are listed`);
   }
 
   async function showCurve(key) {
@@ -494,7 +553,11 @@
     for (const k of Object.keys(series)) delete series[k];
     for (const [k, pts] of Object.entries(init.series || {})) series[k] = pts.slice();
     for (const k of Object.keys(lists)) delete lists[k];
-    for (const [k, l] of Object.entries(init.lists || {})) lists[k] = { items: l.items.slice(), total: l.total };
+    for (const [k, l] of Object.entries(init.lists || {})) {
+      lists[k] = { items: l.items.slice(), total: l.total };
+      // the items are the latest of the run's `total`: the same finding gets the same key after a reconnection
+      l.items.forEach((item, i) => seqOf.set(item, l.total - l.items.length + i));
+    }
     rows.clear();
     for (const [k, r] of Object.entries(init.rows || {})) rows.set(k, r);
     curveKeys = new Set(init.curves || []);
@@ -510,6 +573,7 @@
       l.items.push(...items);
       if (l.items.length > 2000) l.items.splice(0, l.items.length - 2000);
       l.total = (u.totals && u.totals[k]) || l.total + items.length;
+      items.forEach((item, i) => seqOf.set(item, l.total - items.length + i));
       if (k === 'findings') dirty.add('*findings');
     }
     for (const [k, r] of Object.entries(u.rows || {})) rows.set(k, r);
