@@ -212,12 +212,16 @@ describe('bilevel run --dashboard in headless Chromium', { skip }, () => {
     const text = (await finding.textContent()) ?? '';
     assert.match(text, /^iteration 0 violation · theorem \[inner\]: saba\.innerStep = 0\.500 exceeds 2\/L = 0\.466/);
     assert.ok(Number(await page.textContent('#findings-count')) >= 1);
-    // the click as one event: the page rebuilds the findings list at every frame that brings points, so under load a
-    // mouse click's press and release can land on two copies of the link, and no click fires on it (the likely cause
-    // of one failure here, in a loaded run of the suite: 120 s waiting for the mark)
-    await finding.locator('a').dispatchEvent('click');
-    await page.waitForSelector('#findings li.violation.marked');
+    // a real mouse click on the link: the page keeps a finding's element across the frames that bring points (it
+    // once rebuilt the list at every frame, and under load a press and its release landed on two copies of the link:
+    // no click, 120 s waiting for the mark), so the link found before a frame is still the one on the page after it
+    const link = await finding.locator('a').elementHandle();
+    assert.ok(link);
     await waitForPoints(page, 'norms', 2);
+    await waitForPoints(page, 'norms', (await pointsOf(page, 'norms')) + 1);
+    assert.equal(await link.evaluate((a) => (a as unknown as { isConnected: boolean }).isConnected), true, 'the same link after frames with points');
+    await link.click();
+    await page.waitForSelector('#findings li.violation.marked');
     await page.screenshot({ path: join(shots, 'run-finding.png'), fullPage: true });
 
     // the run ends by the page's Stop; the page closed, the program ends by itself
