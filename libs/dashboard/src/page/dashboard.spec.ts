@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Browser, ElementHandle, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { DashboardHub } from '../dashboard-hub';
+import type { DashboardHubOptions } from '../dashboard-hub';
 import type { DashboardMeta } from '../dashboard-message';
 import { startDashboardServer } from '../dashboard-server';
 import type { DashboardAction, DashboardServer } from '../dashboard-server';
@@ -65,8 +66,8 @@ describe('the dashboard page in headless Chromium', { skip }, () => {
   });
 
   /** Serves a hub with `meta` and what `arrange` records, opens the page, waits for its first drawing. */
-  async function serve(meta: DashboardMeta, arrange: (hub: DashboardHub) => void): Promise<Served> {
-    const hub = new DashboardHub();
+  async function serve(meta: DashboardMeta, arrange: (hub: DashboardHub) => void, options: DashboardHubOptions = {}): Promise<Served> {
+    const hub = new DashboardHub(options);
     const actions: DashboardAction[] = [];
     const server = await startDashboardServer({ hub, onAction: (a) => (actions.push(a), true) });
     servers.push(server);
@@ -199,6 +200,43 @@ describe('the dashboard page in headless Chromium', { skip }, () => {
     assert.deepEqual(await clicks(s.page, 1), ['A'], 'one click, on the run\'s link');
     await s.page.waitForSelector('#sweep-table tr[data-key="r1"].selected');
     await s.page.waitForFunction(() => Number((globalThis as unknown as Dom).document.querySelector('#chart-curve')?.getAttribute('data-points')) === 2);
+    assert.deepEqual(s.errors, [], 'no console error');
+    await s.page.close();
+  });
+
+  test('a training: a new verdict goes on top and the earlier rows stay; findings the hub no longer holds are counted, the held ones stay as later ones arrive', async () => {
+    // Arrange: a training page, three findings of which the hub holds the latest two, one verdict
+    const verdict = (iteration: number) => ({ iteration, method: 'lp', status: iteration % 2 ? 'falsified' : 'verified', violated: null, boxes: { verified: iteration, falsified: 0, unknown: 1 }, samples: 64 });
+    const finding = (iteration: number) => ({ iteration, level: 'warning', monitor: 'certificate', message: `slack at iteration ${iteration}` });
+    const s = await serve(
+      { kind: 'train', title: 'lane-keeping · polynomial track · seed 0', fields: { system: 'lane-keeping' }, controls: { stop: true, pause: false } },
+      (hub) => {
+        for (const it of [0, 0, 0]) hub.apply({ type: 'item', list: 'findings', item: finding(it) });
+        hub.apply({ type: 'item', list: 'verdicts', item: verdict(0) });
+      },
+      { listCapacity: 2 },
+    );
+    await s.page.waitForSelector('#verdicts-rows tr');
+    const firstVerdict = await s.page.$('#verdicts-rows tr');
+    const firstFinding = await s.page.$('#findings li[data-iter="0"]');
+    assert.ok(firstVerdict && firstFinding);
+    assert.equal(await s.page.textContent('#findings-earlier'), '… and 1 earlier (all in the trace)');
+
+    // Act: two frames, each with a verdict; the second with a finding
+    await frames(s, 2, (hub, it) => {
+      hub.apply({ type: 'item', list: 'verdicts', item: verdict(it) });
+      if (it === 2) hub.apply({ type: 'item', list: 'findings', item: finding(it) });
+    });
+
+    // Assert: the latest verdict first, the first one kept; the findings page holds three of four, the note last
+    const cells = (selector: string) => s.page.$$eval(selector, (els) => els.map((e) => (e as unknown as { textContent: string }).textContent));
+    assert.deepEqual(await cells('#verdicts-rows tr td:first-child'), ['2', '1', '0']);
+    assert.equal(await isConnected(firstVerdict), true, 'the first verdict\'s row is still in the page');
+    assert.equal(await s.page.textContent('#verdicts-count'), '3');
+    assert.equal(await isConnected(firstFinding), true, 'the first finding held is still in the page');
+    assert.deepEqual(await s.page.$$eval('#findings li', (lis) => lis.map((li) => (li as unknown as Node).getAttribute('data-iter') ?? 'note')), ['0', '0', '2', 'note']);
+    assert.equal(await s.page.textContent('#findings-earlier'), '… and 1 earlier (all in the trace)');
+    assert.equal(await s.page.textContent('#findings-count'), '4');
     assert.deepEqual(s.errors, [], 'no console error');
     await s.page.close();
   });
