@@ -57,7 +57,7 @@ export interface ImplicitMetaGradientResult {
  * operator as the authors' 2I + ∇²L̂_j/μ, times μ) and v is rescaled by μ/λ so that g = −λv is the authors' g.
  * Truncation alone does not bound g: a curvature pᵀ(∇²g)p > 0 near 0 before any negative one makes a CG step
  * arbitrarily long (on the Omniglot convnet at λ = 2, ‖g‖ reached 18,000·‖∇L_j‖ on one task, which then outweighed
- * the rest of its meta-batch). With `cgRadius` R, CG runs in the ball ‖g‖ ≤ R‖∇L_j‖ instead ({@link trustRegionCg}):
+ * the rest of its meta-batch). With `cgRadius` R, CG runs in the ball ‖g‖ ≤ R‖∇L_j‖ instead (Steihaug's truncated CG, trust-region-cg.ts):
  * a step that would leave it, or a direction of negative curvature, ends on its edge (`reason: 'boundary'` or
  * `'indefinite'`).
  */
