@@ -53,6 +53,13 @@ export interface BilevelProblem {
   outerCross?(z: Float64Array, x: Float64Array, v: Float64Array, batch: Int32Array, out: Float64Array): void;
   /** out ← diag ∇²_zz g_B(z, x) (length dimZ): coordinate smoothness at the price of about one HVP (dp-cd uses it). */
   innerHessianDiagonal?(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void;
+  /**
+   * Optional hint: the fixed minibatches a solver will pass to the gradient and HVP oracles of the inner samples
+   * (`side` 'inner': innerGradZ, innerHvp) or the outer ones ('outer': outerGradZ) for its whole run (a block
+   * sampler's blocks, whose arrays and contents never change), given once in the solver's set-up, so that the problem
+   * prepares what it keeps per batch then rather than at each batch's first use. Results must not depend on it.
+   */
+  prepareBatches?(side: 'inner' | 'outer', batches: readonly Int32Array[]): void;
 
   /** All inner sample indices 0..nInner-1 (the full batch). Read-only by convention. */
   readonly fullInner: Int32Array;

@@ -267,3 +267,34 @@ test('options and data errors are InputErrors naming the field and what was expe
   const wrongSize = { ...data.test, height: 14, width: 56 };
   assert.throws(() => dataCleaning({ data: { train: data.train, test: { ...wrongSize, width: 28, height: 27 } }, n: 10, m: 10 }), /test images are 27×28/);
 });
+
+test('prepareBatches pairs the given batches in the set-up (validation rows for the outer side); the oracles give the same bits', () => {
+  const prepared = dataCleaning({ n: 200, m: 100, seed: 5 });
+  const plain = dataCleaning({ n: 200, m: 100, seed: 5 });
+  const pairs = prepared.train.simd?.pairs;
+  if (!pairs) return; // no SIMD, or no room within the budget: nothing to prepare
+  const rng = Rng.fromSeed(2);
+  const inner = [0, 1, 2].map((b) => Int32Array.from({ length: 64 }, (_, k) => (b * 64 + k) % 200));
+  const outer = [Int32Array.from({ length: 50 }, (_, k) => 2 * k)];
+  assert.ok(!inner.some((b) => pairs.has(b)) && !pairs.has(outer[0]), 'nothing is paired before');
+  prepared.prepareBatches('inner', inner);
+  prepared.prepareBatches('outer', outer);
+  assert.ok(inner.every((b) => pairs.has(b)) && pairs.has(outer[0]), 'every batch is paired by prepareBatches');
+  const z = Float64Array.from({ length: prepared.dimZ }, () => 0.1 * rng.normal());
+  const v = Float64Array.from({ length: prepared.dimZ }, () => rng.normal());
+  const x = Float64Array.from({ length: prepared.dimX }, () => rng.normal());
+  const same = (a: Float64Array, b: Float64Array, what: string) => assert.ok(a.every((t, i) => Object.is(t, b[i])), what);
+  for (const b of inner) {
+    const [g1, g2, h1, h2] = [0, 1, 2, 3].map(() => new Float64Array(prepared.dimZ));
+    prepared.innerGradZ(z, x, b, g1);
+    plain.innerGradZ(z, x, b, g2);
+    same(g1, g2, 'innerGradZ');
+    prepared.innerHvp(z, x, v, b, h1);
+    plain.innerHvp(z, x, v, b, h2);
+    same(h1, h2, 'innerHvp');
+  }
+  const [f1, f2] = [0, 1].map(() => new Float64Array(prepared.dimZ));
+  prepared.outerGradZ(z, x, outer[0], f1);
+  plain.outerGradZ(z, x, outer[0], f2);
+  same(f1, f2, 'outerGradZ');
+});

@@ -1,7 +1,8 @@
 // The gradient accumulation on paired rows (PairedBatches + SimdArena.csr10AccumulatePairs) against the JavaScript
 // loop: the same bits on random sparse images and random batches (odd and even sizes, repeated rows, empty rows),
 // first use and cached reuse; and the cases where the pairing must not be used (a changed batch, a full region,
-// a non-finite W, batches too small or too large), which must still give the JavaScript bits.
+// a non-finite W, batches too small or too large), which must still give the JavaScript bits; and a full region
+// starting over once its pairings were used (the blocks of an earlier run), with the same bits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -65,7 +66,7 @@ test('batchGradient on paired rows gives the bits of the JavaScript loop, at fir
   );
 });
 
-test('a pairing is not used for a changed batch, a full region, a non-finite W, or too small and too large batches', { skip: !simdAvailable() }, () => {
+test('a pairing is not used for a changed batch, a full region of fresh pairings, a non-finite W, or too small and too large batches; a full region of used ones starts over', { skip: !simdAvailable() }, () => {
   const { rng, Xs, Xj, scaling, pairs, W, dim } = setup(40, 30, 40, 3, 1);
   const check = (batch: Int32Array, what: string) => {
     const gS = new Float64Array(dim);
@@ -77,15 +78,24 @@ test('a pairing is not used for a changed batch, a full region, a non-finite W, 
   for (let i = 0; i < W.length; i++) W[i] = rng.normal();
   const a = Int32Array.from({ length: 20 }, (_, k) => k);
   assert.ok(pairs.get(Xs, a), 'a fresh batch is paired');
-  a[3] = 39; // changed content under the same array: the cached pairing would be wrong
-  assert.equal(pairs.get(Xs, a), undefined, 'a changed batch is not paired again');
-  check(a, 'changed batch');
-  // the region holds one pass over the rows: rows 20..39 fit, a third batch does not
+  // the region holds one pass over the rows: rows 20..39 fit, a third batch does not while the two are fresh
   const b = Int32Array.from({ length: 20 }, (_, k) => 20 + k);
-  assert.ok(pairs.get(Xs, b), 'the second half fits');
+  const bFirst = pairs.get(Xs, b);
+  assert.ok(bFirst, 'the second half fits');
   const c = Int32Array.from({ length: 20 }, (_, k) => k);
   assert.equal(pairs.get(Xs, c), undefined, 'no room left');
   check(c, 'batch beyond the region');
+  a[3] = 39; // changed content under the same array: the cached pairing would be wrong
+  assert.equal(pairs.get(Xs, a), undefined, 'a changed batch is not paired again');
+  check(a, 'changed batch');
+  // the pairings held have now been asked for twice each on average: a new batch that does not fit starts the
+  // region over (an earlier run's blocks), and the batches paired before are paired again when next seen
+  const d = Int32Array.from({ length: 20 }, (_, k) => 39 - k);
+  assert.ok(pairs.get(Xs, d), 'the region started over for a new batch');
+  check(d, 'batch paired after the region started over');
+  const bAgain = pairs.get(Xs, b);
+  assert.ok(bAgain && bAgain !== bFirst, 'an earlier batch is paired again, anew');
+  check(b, 'earlier batch paired again');
   // a non-finite W: the JavaScript bits (NaN only where a row stores the pixel), not the pairing's 0·∞
   W[10 * 2 + 4] = Infinity;
   check(b, 'non-finite W');

@@ -37,11 +37,13 @@ interface Cached {
  * block's pairing is built once per run and reused every epoch. A batch is recognised by its array object and
  * checked against a copy of its content at every use; a changed batch, a batch once the region is full, or a batch
  * of fewer than two rows or more than `maxRows` gets `undefined` (the caller then runs the one-row-at-a-time kernel, with the same bits).
+ * A full region starts over once the pairings it holds were used twice each on average (they are then an earlier
+ * run's: a warm-up, another solver on the same problem).
  * Rows are paired in batch order, (0, 1), (2, 3)…, the last one of an odd batch with itself at value 0, so the
  * accumulation order of every pixel is the batch order, as in csr10Accumulate.
  */
 export class PairedBatches {
-  private readonly cache = new WeakMap<Int32Array, Cached | null>();
+  private cache = new WeakMap<Int32Array, Cached | null>();
   private readonly pixel: Uint16Array;
   private readonly values: Uint8Array;
   private readonly starts: Int32Array;
@@ -49,6 +51,9 @@ export class PairedBatches {
   private usedEntries = 0;
   private usedStarts = 0;
   private usedSlots = 0;
+  /** Batches paired since the region last started over, and calls of `get` since then. */
+  private built = 0;
+  private calls = 0;
 
   /**
    * Carves the region out of `arena`: room for `entries` merged entries and `pairs` pairs (reserve
@@ -61,21 +66,42 @@ export class PairedBatches {
     this.slots = arena.u16(2 * pairs);
   }
 
+  /** Whether the pairing of `batch` is held (built at an earlier `get`, and not dropped since: see the class). */
+  has(batch: Int32Array): boolean {
+    return (this.cache.get(batch) ?? undefined) !== undefined;
+  }
+
   /** The pairing of `batch` (rows of X), from the cache or built now; undefined when it cannot be used (see class). */
   get(X: PixelRows, batch: Int32Array): PairedCsrU8 | undefined {
     const m = batch.length;
     if (m < 2 || m > this.maxRows) return undefined;
+    this.calls++;
     const hit = this.cache.get(batch);
     if (hit !== undefined) {
       if (hit === null || hit.X !== X || !sameContent(hit.rows, batch)) return undefined;
       return hit.paired;
     }
-    const built = this.build(X, batch);
-    this.cache.set(batch, built ?? null);
-    return built?.paired;
+    let built = this.build(X, batch);
+    // full: the room holds the batches of earlier runs (a warm-up, an earlier solver on the same problem), whose
+    // samplers drew other blocks. Start over, once the pairings held were used twice each on average (a run whose
+    // own blocks overflow the room would otherwise pair them again and again; it keeps the one-row kernel instead)
+    if (built === 'full' && this.calls >= 2 * this.built) {
+      this.cache = new WeakMap();
+      this.usedEntries = 0;
+      this.usedStarts = 0;
+      this.usedSlots = 0;
+      this.built = 0;
+      this.calls = 1;
+      built = this.build(X, batch);
+    }
+    const kept = built === 'full' ? undefined : built;
+    if (kept) this.built++;
+    this.cache.set(batch, kept ?? null);
+    return kept?.paired;
   }
 
-  private build(X: PixelRows, batch: Int32Array): Cached | undefined {
+  /** The pairing of `batch` in the room's next free slots; 'full' when they cannot hold it, undefined for a bad row. */
+  private build(X: PixelRows, batch: Int32Array): Cached | 'full' | undefined {
     const { rowStart, pixel, value } = X;
     const m = batch.length;
     const np = Math.ceil(m / 2);
@@ -86,7 +112,7 @@ export class PairedBatches {
       bound += rowStart[i + 1] - rowStart[i];
     }
     if (this.usedEntries + bound > this.pixel.length || this.usedStarts + np + 1 > this.starts.length || this.usedSlots + 2 * np > this.slots.length) {
-      return undefined;
+      return 'full';
     }
     const base = this.usedEntries;
     const starts = this.starts.subarray(this.usedStarts, this.usedStarts + np + 1);

@@ -33,6 +33,12 @@ function tracked(sampler: BlockSampler, dim: number): Tracked {
   return { sampler, memory, q: memory.q, d: memory.out };
 }
 
+/** Tells the problem the sampler's fixed blocks ({@link BilevelProblem.prepareBatches}); returns the sampler. */
+function prepared(problem: BilevelProblem, side: 'inner' | 'outer', sampler: BlockSampler): BlockSampler {
+  problem.prepareBatches?.(side, Array.from({ length: sampler.nBlocks }, (_, b) => sampler.block(b).indices));
+  return sampler;
+}
+
 /** A sampler with no memory, for a quantity the sparse path does not track. */
 function untracked(sampler: BlockSampler): Tracked {
   return { sampler, memory: new SagaMemory(0, 0, []), q: new Float64Array(0), d: new Float64Array(0) };
@@ -145,6 +151,8 @@ function sparseOuterStep(
  *   D_x = SAGA[∇²_xz g_j v] + SAGA[∇_x f_i]  x ← x − γ D_x
  * O(1/T) stationarity in general and linear convergence under a Polyak-Łojasiewicz condition.
  * Each stream draws its own blocks; memories start at zero as in the public benchmark.
+ * The blocks of the samplers whose batches go to innerGradZ, innerHvp and outerGradZ are given to the problem's
+ * optional `prepareBatches` in the set-up.
  *
  * Structured outer variable: when the problem has one outer weight per inner sample and says so
  * ({@link SampleWeightOracles}, e.g. data hyper-cleaning), the cross term of block j lives on block j's own
@@ -165,7 +173,7 @@ export function saba(options: SabaOptions = {}): Solver {
   const inner: StreamPart<InnerState> = {
     stream: 'inner',
     description: described(rho),
-    init: (problem, rng) => ({ problem, grad: tracked(new BlockSampler(problem.nInner, batchSize, rng.split()), problem.dimZ) }),
+    init: (problem, rng) => ({ problem, grad: tracked(prepared(problem, 'inner', new BlockSampler(problem.nInner, batchSize, rng.split())), problem.dimZ) }),
     step(s, { z, x }, _t, out) {
       const g = s.grad;
       const batch = g.sampler.next();
@@ -180,8 +188,8 @@ export function saba(options: SabaOptions = {}): Solver {
     description: described(rho),
     init: (problem, rng) => ({
       problem,
-      hvp: tracked(new BlockSampler(problem.nInner, batchSize, rng.split()), problem.dimZ),
-      gradOuterZ: tracked(new BlockSampler(problem.nOuter, batchSize, rng.split()), problem.dimZ),
+      hvp: tracked(prepared(problem, 'inner', new BlockSampler(problem.nInner, batchSize, rng.split())), problem.dimZ),
+      gradOuterZ: tracked(prepared(problem, 'outer', new BlockSampler(problem.nOuter, batchSize, rng.split())), problem.dimZ),
     }),
     step(s, { z, v, x }, _t, out) {
       const h = s.hvp;

@@ -37,7 +37,8 @@ export class SagaMemory {
       throw new RangeError(`SagaMemory: ${weights.length} weights for ${nBlocks} blocks`);
     }
     const bytes = SimdArena.bytesFor({ f64: [nBlocks * dim, dim, dim, dim] });
-    const arena = dim >= SIMD_MIN_DIM && bytes <= SIMD_MAX_BYTES && simdAvailable() ? new SimdArena(bytes) : undefined;
+    const arena = dim >= SIMD_MIN_DIM && bytes <= SIMD_MAX_BYTES && simdAvailable() ? new SimdArena(bytes, { prefault: true }) : undefined;
+    // prefaulted: every row is written within the first epoch anyway; at set-up, not one page at a time then
     const f64 = (n: number) => (arena ? arena.f64(n) : new Float64Array(n));
     const rows = f64(nBlocks * dim);
     const mean = f64(dim);

@@ -112,7 +112,8 @@ export function dataCleaningTask(options: DataCleaningTaskOptions): PeerTask {
     steps: DATA_CLEANING_STEPS,
     maxIter: options.maxIter,
     every: options.every,
-    warmupIter: 200,
+    // 1,000: past the first epoch (313 blocks), in two runs of 500 (toolkit-child.ts), so that every kernel has tiered up
+    warmupIter: 1_000,
     metricName: 'test error of z_t',
     metric: (_x, z) => problem.errors(z).testError,
     targets: options.targets,

@@ -39,8 +39,9 @@ export async function rebuildPeer(args: PeerRebuildArgs): Promise<Rebuilt> {
         sink.set(s.z, problem.dimX);
         sink.set(s.v, problem.dimX + problem.dimZ);
       });
+      // free this run's prefaulted SAGA tables before the next run (or the timed one) allocates its own
+      (globalThis as { gc?: () => void }).gc?.();
     }
-    (globalThis as { gc?: () => void }).gc?.();
   }
   return { problem, solver };
 }
