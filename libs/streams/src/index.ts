@@ -9,6 +9,8 @@ export type { Prepared, RunOptions } from './run';
 export { countsSnapshot, prepare, run } from './run';
 export { runLoop } from './run-loop';
 export type { Rebuilt, ThreadSource } from './thread-layout';
+export type { ThreadPoolOptions } from './thread-pool';
+export { ThreadPool } from './thread-pool';
 export type { StateTree, StateTypedArray } from './state-capture';
 export { StateShapeError, UNDEFINED, captureState, restoreState } from './state-capture';
 export type { CheckpointOptions, RunIdentity, RunState } from './run-state';

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { allFinite } from '@bilevel/linalg';
 import type { BilevelProblem } from '@bilevel/problems';
 import type { OracleCounts, Solver, StreamName } from '@bilevel/solvers';
@@ -8,8 +8,9 @@ import { DivergenceError } from './divergence-error';
 import type { RunOptions } from './run';
 import { prepare } from './run';
 import type { Snapshot, StopReason } from './snapshot';
-import type { ThreadSource, WorkerData } from './thread-layout';
+import type { ThreadSource, WorkerMessage, WorkerRun } from './thread-layout';
 import { COUNT_KEYS, CTL, OP, OWN, readReport, REPORT_BYTES, STREAMS } from './thread-layout';
+import { ThreadPool } from './thread-pool';
 
 /** Which streams the main thread steps, and which each worker steps, for 2 or 3 threads. */
 const ASSIGN: Record<2 | 3, { main: StreamName[]; workers: StreamName[][] }> = {
@@ -20,27 +21,23 @@ const ASSIGN: Record<2 | 3, { main: StreamName[]; workers: StreamName[][] }> = {
 /** Spins this many loads before sleeping on the counter. */
 const SPIN = 4000;
 
-/**
- * The worker's entry script. Loader hooks of the parent (tsx, when this runs from TypeScript source or the rebuild
- * module is TypeScript) do not reach worker threads in Node 20, so the script registers tsx itself before importing.
- */
-function workerBootstrap(source: ThreadSource): string {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const worker = new URL(`./thread-worker${fromSource ? '.ts' : '.js'}`, import.meta.url).href;
-  const needsTsx = fromSource || /\.[cm]?tsx?$/.test(source.module) || process.execArgv.some((a) => a.includes('tsx'));
-  const tsx = needsTsx ? import.meta.resolve('tsx/esm/api') : undefined;
-  return `(async () => { ${tsx ? `(await import(${JSON.stringify(tsx)})).register();` : ''} await import(${JSON.stringify(worker)}); })().catch((err) => { require('node:worker_threads').parentPort.postMessage({ error: String(err && err.message || err) }); });`;
-}
-
 /** Checks the threads options of `run`; returns the thread count (1 when the run stays on this thread). */
 export function checkThreads(fn: string, options: RunOptions): number {
-  const threads = options.threads ?? 1;
+  const pool = options.pool;
+  if (pool !== undefined) {
+    if (!(pool instanceof ThreadPool)) throw new RangeError(`${fn}: pool must be a ThreadPool, received ${typeof pool}`);
+    if (options.threads !== undefined && options.threads !== pool.threads) {
+      throw new RangeError(`${fn}: threads ${String(options.threads)} differs from the pool's ${pool.threads} (give one of them)`);
+    }
+    if (options.rebuild !== undefined && options.rebuild !== pool.rebuild) throw new RangeError(`${fn}: give rebuild or pool, not both (the pool has its own)`);
+  }
+  const threads = options.threads ?? pool?.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 3) {
     throw new RangeError(`${fn}: threads must be 1, 2 or 3 (one per stream at most), received ${String(threads)}`);
   }
   if (threads === 1) return 1;
-  if (!options.rebuild) {
-    throw new RangeError(`${fn}: threads ${threads} needs rebuild (a module and function that rebuild the problem and solver in a worker thread)`);
+  if (!options.rebuild && !pool) {
+    throw new RangeError(`${fn}: threads ${threads} needs rebuild (a module and function that rebuild the problem and solver in a worker thread) or a pool`);
   }
   for (const key of ['resume', 'checkpoint', 'onYield'] as const) {
     if (options[key] !== undefined) throw new RangeError(`${fn}: threads ${threads} does not support ${key} yet; use threads 1`);
@@ -51,12 +48,13 @@ export function checkThreads(fn: string, options: RunOptions): number {
 /**
  * `run` with the jacobi schedule's three steps of each iteration run at the same time: the main thread steps some
  * streams while one or two worker threads step the others, over z, v, x in SharedArrayBuffers (two versions each:
- * iterate t is read, iterate t + 1 written), synchronised once per iteration with Atomics. Each worker rebuilds the
- * problem and solver from `options.rebuild` and initializes only its streams' parts, with the same RNG splits as
+ * iterate t is read, iterate t + 1 written), synchronised once per iteration with Atomics. The workers are those of
+ * `options.pool`, or of a pool the run starts from `options.rebuild` and closes at its end; each has rebuilt the
+ * problem and solver, and initializes only its streams' parts for the run, with the same RNG splits as
  * `prepare`, so the trajectory is the single-threaded one to the bit. Snapshots are the same; diagnostics are
  * fetched from the workers at each snapshot. The caller has checked the options ({@link checkThreads}).
  */
-export function runThreads(problem: BilevelProblem, solver: Solver, options: RunOptions & { threads: 2 | 3; rebuild: ThreadSource }): Observable<Snapshot> {
+export function runThreads(problem: BilevelProblem, solver: Solver, options: RunOptions & { threads: 2 | 3; rebuild?: ThreadSource }): Observable<Snapshot> {
   let fresh: ReturnType<typeof prepare> | undefined = prepare('run', problem, solver, options);
   if (fresh.schedule.name !== 'jacobi') throw new Error('runThreads: the jacobi schedule only');
   const assign = ASSIGN[options.threads];
@@ -81,12 +79,13 @@ export function runThreads(problem: BilevelProblem, solver: Solver, options: Run
     const ctl = new Int32Array(ctlSab);
     const countSabs = { inner: new SharedArrayBuffer(8 * COUNT_KEYS.length), linsys: new SharedArrayBuffer(8 * COUNT_KEYS.length), outer: new SharedArrayBuffer(8 * COUNT_KEYS.length) };
     const reports = assign.workers.map(() => new SharedArrayBuffer(REPORT_BYTES));
-    const bootstrap = workerBootstrap(options.rebuild);
-    const workers = assign.workers.map((streams, i) => {
-      const data: WorkerData = { source: options.rebuild, seed, streams, vars: sabs, ctl: ctlSab, counts: countSabs, report: reports[i] };
-      return new Worker(bootstrap, { eval: true, workerData: data, execArgv: [] });
-    });
-    const nWorkers = workers.length;
+    // the run's own pool (closed when it ends) unless the caller lends one (kept)
+    const pool = options.pool ?? new ThreadPool({ threads: options.threads, rebuild: options.rebuild! });
+    const own = options.pool === undefined;
+    const holder = {};
+    let workers: readonly Worker[] = [];
+    const listeners: [Worker, (m: WorkerMessage) => void, (err: Error) => void][] = [];
+    const nWorkers = assign.workers.length;
     let tick = 0;
     let solverMs = 0;
     let cancelled = false;
@@ -95,13 +94,20 @@ export function runThreads(problem: BilevelProblem, solver: Solver, options: Run
     const stopSub = options.stop?.subscribe(() => (stopRequested = true));
 
     const finish = () => {
+      if (cancelled) return;
       cancelled = true;
       stopSub?.unsubscribe();
       if (handle !== undefined) clearImmediate(handle);
-      ctl[CTL.op] = OP.exit;
+      // the workers leave this run's loop (now, or as soon as they have bound it) and wait for the next run
+      Atomics.store(ctl, CTL.op, OP.exit);
       Atomics.add(ctl, CTL.gen, 1);
       Atomics.notify(ctl, CTL.gen);
-      for (const w of workers) void w.terminate();
+      for (const [w, onMessage, onError] of listeners) {
+        w.off('message', onMessage);
+        w.off('error', onError);
+      }
+      pool.release(holder);
+      if (own) void pool.close();
     };
     /** Posts an operation to the workers and waits until all of them have done it; throws a worker's error. */
     const post = (op: number, whileWaiting?: () => void) => {
@@ -205,24 +211,48 @@ export function runThreads(problem: BilevelProblem, solver: Solver, options: Run
       }
     };
 
-    let pending = nWorkers;
-    for (const w of workers) {
-      w.on('message', (m: { ready?: boolean; error?: string }) => {
+    try {
+      pool.acquire(holder);
+    } catch (err) {
+      cancelled = true;
+      stopSub?.unsubscribe();
+      subscriber.error(new Error(`run: ${(err as Error).message}`));
+      return undefined;
+    }
+    pool.start().then(
+      (started) => {
         if (cancelled) return;
-        if (m.error !== undefined) {
-          finish();
-          subscriber.error(new Error(`run: a worker thread could not rebuild the problem from ${options.rebuild.module}#${options.rebuild.name}: ${m.error}`));
-        } else if (m.ready && --pending === 0) {
-          subscriber.next(snapshot(false));
-          handle = setImmediate(loop);
-        }
-      });
-      w.on('error', (err) => {
+        workers = started;
+        let pending = nWorkers;
+        workers.forEach((w, i) => {
+          const onMessage = (m: WorkerMessage) => {
+            if (cancelled) return;
+            if ('error' in m) {
+              finish();
+              subscriber.error(new Error(`run: a worker thread could not set up its streams: ${m.error}`));
+            } else if ('bound' in m && --pending === 0) {
+              subscriber.next(snapshot(false));
+              handle = setImmediate(loop);
+            }
+          };
+          const onError = (err: Error) => {
+            if (cancelled) return;
+            finish();
+            subscriber.error(err);
+          };
+          w.on('message', onMessage);
+          w.on('error', onError);
+          listeners.push([w, onMessage, onError]);
+          const data: WorkerRun = { seed, streams: assign.workers[i], vars: sabs, ctl: ctlSab, counts: countSabs, report: reports[i] };
+          w.postMessage({ run: data });
+        });
+      },
+      (err: Error) => {
         if (cancelled) return;
         finish();
-        subscriber.error(err);
-      });
-    }
+        subscriber.error(new Error(`run: ${err.message}`));
+      },
+    );
     return finish;
   });
 }

@@ -14,6 +14,7 @@ import { captureRunState, checkResumable, restoredAux, runIdentity } from './run
 import { captureState, restoreState } from './state-capture';
 import type { Snapshot, StopReason } from './snapshot';
 import type { ThreadSource } from './thread-layout';
+import type { ThreadPool } from './thread-pool';
 import { checkThreads, runThreads } from './run-threads';
 
 /** The name of the schedule a run will use. */
@@ -65,8 +66,13 @@ export interface RunOptions {
    * with the same results to the bit. Other schedules run in their order on this thread. Default 1.
    */
   readonly threads?: number;
-  /** How a worker thread rebuilds the problem and solver; required with `threads` > 1. */
+  /** How a worker thread rebuilds the problem and solver; required with `threads` > 1 unless `pool` is given. */
   readonly rebuild?: ThreadSource;
+  /**
+   * Worker threads kept across runs ({@link ThreadPool}: each rebuilt the problem and solver once), instead of the
+   * run starting its own; sets `threads` to the pool's. One run at a time on a pool; the run does not close it.
+   */
+  readonly pool?: ThreadPool;
 }
 
 /** Everything a run is built from, shared by the stream driver and the plain-loop driver. */
@@ -182,7 +188,7 @@ export function countsSnapshot(counts: Record<StreamName, OracleCounts>): Record
  */
 export function run(problem: BilevelProblem, solver: Solver, options: RunOptions = {}): Observable<Snapshot> {
   const threads = checkThreads('run', options);
-  if (threads > 1 && parseScheduleOf(options, solver) === 'jacobi') return runThreads(problem, solver, { ...options, threads: threads as 2 | 3, rebuild: options.rebuild! });
+  if (threads > 1 && parseScheduleOf(options, solver) === 'jacobi') return runThreads(problem, solver, { ...options, threads: threads as 2 | 3 });
   // Validate up front (throws here, synchronously); each subscription then builds its own fresh state.
   let fresh: Prepared | undefined = prepare('run', problem, solver, options);
   const identity = runIdentity(problem, solver, fresh.seed, fresh.schedule.name);

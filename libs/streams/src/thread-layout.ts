@@ -32,19 +32,31 @@ export const COUNT_KEYS = Object.keys(emptyCounts()) as (keyof OracleCounts)[];
 export const OWN = { inner: 'z', linsys: 'v', outer: 'x' } as const;
 export const STREAMS: readonly StreamName[] = ['inner', 'linsys', 'outer'];
 
-/** Everything a worker receives at start (all structured-cloneable; the buffers are shared, not copied). */
-export interface WorkerData {
+/** What a worker thread receives when it starts (structured-cloneable): how to rebuild the problem and solver. */
+export interface WorkerStart {
   readonly source: ThreadSource;
+}
+
+/** What a worker receives for each run it serves (all structured-cloneable; the buffers are shared, not copied). */
+export interface WorkerRun {
   readonly seed: number;
   readonly streams: readonly StreamName[];
   /** z, v, x, each two versions (iterate t at parity t & 1). */
   readonly vars: Readonly<Record<'z' | 'v' | 'x', SharedArrayBuffer>>;
+  /** Control array of the run; its generation starts at 0 and is bumped only after every worker said `bound`. */
   readonly ctl: SharedArrayBuffer;
   /** One Float64Array of COUNT_KEYS.length per stream. */
   readonly counts: Readonly<Record<StreamName, SharedArrayBuffer>>;
   /** Length (Int32) then UTF-8 bytes. */
   readonly report: SharedArrayBuffer;
 }
+
+/**
+ * Messages of a worker to the main thread: `ready` once it has rebuilt the problem and solver (or `error`: the
+ * rebuild failed, and the worker is of no use); `bound` once it has initialized its streams for a run (or `error`:
+ * their initialization threw, and the worker waits for the next run); `idle` when it has left a run.
+ */
+export type WorkerMessage = { readonly ready: true } | { readonly bound: true } | { readonly idle: true } | { readonly error: string; readonly phase: 'rebuild' | 'bind' };
 
 /** A stream's part bound to its state: the same RNG split and counting wrapper as `prepare` gives it. */
 export interface BoundPart {

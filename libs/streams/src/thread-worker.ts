@@ -1,26 +1,48 @@
-// The worker-thread side of runThreads: rebuilds the problem and solver from their ThreadSource, initializes its
-// streams' parts, then steps them each time the main thread bumps the generation counter (Atomics), reading iterate t
-// and writing iterate t + 1 in shared memory.
+// The worker-thread side of runThreads and ThreadPool: rebuilds the problem and solver from their ThreadSource once,
+// says ready, then serves runs one after the other. For each run (a message from the main thread) it initializes its
+// streams' parts, says bound, then steps them each time the main thread bumps the run's generation counter
+// (Atomics), reading iterate t and writing iterate t + 1 in shared memory, until the main thread posts the exit
+// operation; it then says idle and waits for the next run.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Rebuilt, WorkerData } from './thread-layout';
+import type { Rebuilt, WorkerMessage, WorkerRun, WorkerStart } from './thread-layout';
 import { bindParts, COUNT_KEYS, CTL, OP, OWN, writeReport } from './thread-layout';
 
 /** Spins this many loads before sleeping on the counter (a step is ~0.1–2 ms: a short spin saves a wake-up). */
 const SPIN = 4000;
 
+const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+
 async function main(): Promise<void> {
-  const data = workerData as WorkerData;
+  const { source } = workerData as WorkerStart;
   let rebuilt: Rebuilt;
   try {
-    const mod = (await import(data.source.module)) as Record<string, unknown>;
-    const fn = mod[data.source.name];
-    if (typeof fn !== 'function') throw new Error(`${data.source.module} has no exported function "${data.source.name}"`);
-    rebuilt = await (fn as (args: unknown) => Rebuilt | Promise<Rebuilt>)(data.source.args);
+    const mod = (await import(source.module)) as Record<string, unknown>;
+    const fn = mod[source.name];
+    if (typeof fn !== 'function') throw new Error(`${source.module} has no exported function "${source.name}"`);
+    rebuilt = await (fn as (args: unknown) => Rebuilt | Promise<Rebuilt>)(source.args);
   } catch (err) {
-    parentPort!.postMessage({ error: (err as Error).message ?? String(err) });
+    post({ error: (err as Error).message ?? String(err), phase: 'rebuild' });
     return;
   }
-  const parts = bindParts(rebuilt.problem, rebuilt.solver, data.seed, data.streams);
+  parentPort!.on('message', (m: { run?: WorkerRun }) => {
+    if (!m.run) return;
+    serve(rebuilt, m.run);
+    // the run's state is garbage now: when the process exposes gc (a benchmark's --expose-gc), collect it before
+    // the next run allocates its own (SAGA tables are tens of MB)
+    (globalThis as { gc?: () => void }).gc?.();
+  });
+  post({ ready: true });
+}
+
+/** One run: binds this worker's streams, steps them on each generation until the exit operation. */
+function serve(rebuilt: Rebuilt, data: WorkerRun): void {
+  let parts: ReturnType<typeof bindParts>;
+  try {
+    parts = bindParts(rebuilt.problem, rebuilt.solver, data.seed, data.streams);
+  } catch (err) {
+    post({ error: (err as Error).message ?? String(err), phase: 'bind' });
+    return;
+  }
   const ctl = new Int32Array(data.ctl);
   const vars = {
     z: [new Float64Array(data.vars.z, 0, data.vars.z.byteLength / 16), new Float64Array(data.vars.z, data.vars.z.byteLength / 2)],
@@ -29,9 +51,9 @@ async function main(): Promise<void> {
   };
   const reads = [0, 1].map((p) => ({ z: vars.z[p], v: vars.v[p], x: vars.x[p] }));
   const counts = Object.fromEntries(data.streams.map((s) => [s, new Float64Array(data.counts[s])]));
-  // read the generation before saying ready: the main thread bumps it as soon as every worker is ready
-  let seen = Atomics.load(ctl, CTL.gen);
-  parentPort!.postMessage({ ready: true });
+  // the run's generation starts at 0 and moves only after every worker said bound (or to cancel the run)
+  let seen = 0;
+  post({ bound: true });
   for (;;) {
     let spins = 0;
     while (Atomics.load(ctl, CTL.gen) === seen) {
@@ -39,7 +61,10 @@ async function main(): Promise<void> {
     }
     seen = Atomics.load(ctl, CTL.gen);
     const op = Atomics.load(ctl, CTL.op);
-    if (op === OP.exit) return;
+    if (op === OP.exit) {
+      post({ idle: true });
+      return;
+    }
     try {
       if (op === OP.step) {
         const t = Atomics.load(ctl, CTL.tick);

@@ -5,8 +5,8 @@
 // untimed warm-up (seed 1000, the timed run's checkpoint spacing and a sample handler) so that the JIT and the
 // WebAssembly tiers settle, collects the garbage (started with --expose-gc), then the timed run with the chosen
 // driver (runLoop; run() through the RxJS streams; or run() with the jacobi schedule's streams on N = 2 or 3
-// threads, default 2, each worker rebuilding the problem and SABA through rebuild-peer.ts and warming itself up the
-// same way before the run starts), and speaks the Python peers' protocol (saba_numpy.py): a versions line, one
+// threads, default 2, on a ThreadPool whose workers rebuild the problem and SABA once through rebuild-peer.ts and
+// serve the warm-up runs and then the timed one, so that they too start the timed run warm), and speaks the Python peers' protocol (saba_numpy.py): a versions line, one
 // {iter, seconds, cpuSeconds} line per checkpoint with x, z, v appended to FILE, a last {peakRssMB} line. `seconds`
 // is the driver's solverSeconds (wall time, checkpoint handling excluded); `cpuSeconds` the process CPU time (every
 // thread's) from the first checkpoint (iteration 0: the solver's set-up and the workers' start excluded, as in the
@@ -16,7 +16,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { lastValueFrom, tap } from 'rxjs';
 import { saba } from '@bilevel/solvers';
 import type { Snapshot } from '@bilevel/streams';
-import { run, runLoop } from '@bilevel/streams';
+import { run, runLoop, ThreadPool } from '@bilevel/streams';
 import { cpuSeconds } from '../probe/cpu-timer';
 import type { PeerTaskName } from './peer-problem';
 import { loadPeerProblem, peerSteps } from './peer-problem';
@@ -48,11 +48,11 @@ const problem = await loadPeerProblem(task.name, task.dir ?? undefined);
 const steps = peerSteps(task.name);
 console.log(JSON.stringify({ versions: { node: process.version, kernels: process.env.BILEVEL_KERNELS === 'js' ? 'js' : 'simd', ...(driver === 'threads' ? { threads: String(threads) } : {}) } }));
 
-/** The `run` options of the threaded driver: N threads, each worker rebuilding the task (and warming up `warmupIter`). */
-const threaded = (warmupIter: number) => {
-  const args: PeerRebuildArgs = { name: task.name, dir: task.dir, warmupIter, every };
-  return { threads, rebuild: { module: new URL('./rebuild-peer.ts', import.meta.url).href, name: 'rebuildPeer', args } };
-};
+/** The threaded driver's workers, kept from the warm-up runs to the timed one (each rebuilds the task once). */
+const rebuildArgs: PeerRebuildArgs = { name: task.name, dir: task.dir };
+const pool = driver === 'threads' ? new ThreadPool({ threads, rebuild: { module: new URL('./rebuild-peer.ts', import.meta.url).href, name: 'rebuildPeer', args: rebuildArgs } }) : undefined;
+const threaded = pool ? { pool } : {};
+if (pool) await pool.start();
 
 // the warm-up takes the timed run's path: the same checkpoint spacing, a sample handler that copies the iterates.
 // Two runs of half the iterations each, with two solver instances: every run makes new closures (the solver's steps,
@@ -69,7 +69,7 @@ for (let w = 0; w < 2 && task.warmupIter > 0; w++) {
     sink.set(s.v, problem.dimX + problem.dimZ);
   };
   if (driver === 'loop') runLoop(problem, saba(steps), warm, onWarmSample);
-  else await lastValueFrom(run(problem, saba(steps), { ...warm, ...(driver === 'threads' ? threaded(0) : {}) }).pipe(tap(onWarmSample)));
+  else await lastValueFrom(run(problem, saba(steps), { ...warm, ...threaded }).pipe(tap(onWarmSample)));
   // each run's SAGA tables are prefaulted (~45 MB on data cleaning): free one run's before the next allocates its own
   (globalThis as { gc?: () => void }).gc?.();
 }
@@ -95,6 +95,7 @@ const onSample = (s: Snapshot) => {
 const options = { maxIter, sampleEvery: every, seed };
 cpu0 = cpuSeconds();
 if (driver === 'loop') runLoop(problem, saba(steps), options, onSample);
-else await lastValueFrom(run(problem, saba(steps), { ...options, ...(driver === 'threads' ? threaded(task.warmupIter) : {}) }).pipe(tap(onSample)));
+else await lastValueFrom(run(problem, saba(steps), { ...options, ...threaded }).pipe(tap(onSample)));
 closeSync(fd);
+await pool?.close();
 console.log(JSON.stringify({ peakRssMB: process.resourceUsage().maxRSS / 1024 }));
