@@ -25,11 +25,7 @@ async function main(): Promise<void> {
     return;
   }
   parentPort!.on('message', (m: { run?: WorkerRun }) => {
-    if (!m.run) return;
-    serve(rebuilt, m.run);
-    // the run's state is garbage now: when the process exposes gc (a benchmark's --expose-gc), collect it before
-    // the next run allocates its own (SAGA tables are tens of MB)
-    (globalThis as { gc?: () => void }).gc?.();
+    if (m.run) serve(rebuilt, m.run);
   });
   post({ ready: true });
 }

@@ -59,7 +59,9 @@ if (pool) await pool.start();
 // the counting wrappers), and code optimized after one run inlines that run's closures, so the next run starts by
 // deoptimizing ("wrong call target") and spends its first ~2,000 iterations re-optimizing; after two instances the
 // optimized code checks the function, not the closure, and the timed run starts at its steady speed, as the Python
-// peers' timed part starts after their compilation.
+// peers' timed part starts after their compilation. No collection between the two: collecting the first run's
+// closures deoptimizes the code that embedded them, and the second run re-optimizes for its own only (measured: the
+// default task's time to 1e-4 doubled).
 for (let w = 0; w < 2 && task.warmupIter > 0; w++) {
   const warm = { maxIter: Math.ceil(task.warmupIter / 2), sampleEvery: every, seed: 1_000 + w };
   const sink = new Float64Array(problem.dimX + 2 * problem.dimZ);
@@ -70,8 +72,6 @@ for (let w = 0; w < 2 && task.warmupIter > 0; w++) {
   };
   if (driver === 'loop') runLoop(problem, saba(steps), warm, onWarmSample);
   else await lastValueFrom(run(problem, saba(steps), { ...warm, ...threaded }).pipe(tap(onWarmSample)));
-  // each run's SAGA tables are prefaulted (~45 MB on data cleaning): free one run's before the next allocates its own
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 // a full collection now (the problem's build and the warm-up leave garbage whose concurrent marking would otherwise
