@@ -341,8 +341,7 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
    */
   prepareBatches(side: 'inner' | 'outer', batches: readonly Int32Array[]): void {
     const X = side === 'inner' ? this.train : this.val;
-    const pairs = X.simd?.pairs;
-    if (pairs) for (const batch of batches) pairs.get(X, batch);
+    X.simd?.pairs?.prepare(X, batches);
   }
 
   innerGradZ(z: Float64Array, x: Float64Array, batch: Int32Array, out: Float64Array): void {
@@ -693,8 +692,8 @@ export function dataCleaning(options: DataCleaningOptions = {}): DataCleaning {
  * the class weights W and the pixel scaling (the sizes {@link DataCleaning}'s constructor carves out), and room to
  * pair the minibatches of two samplers over the training rows and one over the validation rows for the gradient
  * accumulation ({@link PairedBatches}; SABA's inner and linear-system streams, and its outer-gradient sampler), when
- * the arena with that room stays within the memory budget (Fashion-MNIST, n = 20,000: about 47 MB for every block
- * of the three samplers). The whole arena is prefaulted at set-up.
+ * the arena with that room stays within the memory budget (Fashion-MNIST, n = 20,000: about 47 MB reserved for every
+ * block of the three samplers, about two thirds of it written).
  */
 function pixelArena(cols: number, rows: number, nnz: readonly number[], rowCounts: readonly number[], budget: number): PixelSimd {
   const dim = cols * CLASSES;
@@ -712,8 +711,9 @@ function pixelArena(cols: number, rows: number, nnz: readonly number[], rowCount
   const withPairs = { u16: [...base.u16, ...extra.u16], u8: [...base.u8, ...extra.u8], i32: [...base.i32, ...extra.i32], f64: base.f64 };
   const sized = SimdArena.bytesFor(withPairs);
   const pairs = sized <= budget;
-  // prefaulted: the data is written now and the pairings' room within the first epoch (see SimdArena)
-  const arena = new SimdArena(pairs ? sized : SimdArena.bytesFor(base), { prefault: true });
+  // not prefaulted: the data is written now, and the pairings' room in the solver's set-up (prepareBatches), where
+  // only the pages the merged lists need (about two thirds of the room) are touched
+  const arena = new SimdArena(pairs ? sized : SimdArena.bytesFor(base));
   const batch = arena.i32(rows);
   const acc = arena.f64(dim);
   return pairs ? { arena, batch, acc, pairs: new PairedBatches(arena, cap.entries, cap.pairs) } : { arena, batch, acc };

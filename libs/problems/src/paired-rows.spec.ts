@@ -84,7 +84,6 @@ test('a pairing is not used for a changed batch, a full region of fresh pairings
   assert.ok(bFirst, 'the second half fits');
   const c = Int32Array.from({ length: 20 }, (_, k) => k);
   assert.equal(pairs.get(Xs, c), undefined, 'no room left');
-  check(c, 'batch beyond the region');
   a[3] = 39; // changed content under the same array: the cached pairing would be wrong
   assert.equal(pairs.get(Xs, a), undefined, 'a changed batch is not paired again');
   check(a, 'changed batch');
@@ -96,6 +95,7 @@ test('a pairing is not used for a changed batch, a full region of fresh pairings
   const bAgain = pairs.get(Xs, b);
   assert.ok(bAgain && bAgain !== bFirst, 'an earlier batch is paired again, anew');
   check(b, 'earlier batch paired again');
+  check(c, 'batch refused earlier');
   // a non-finite W: the JavaScript bits (NaN only where a row stores the pixel), not the pairing's 0·∞
   W[10 * 2 + 4] = Infinity;
   check(b, 'non-finite W');
@@ -103,4 +103,31 @@ test('a pairing is not used for a changed batch, a full region of fresh pairings
   const small = new PairedBatches(new SimdArena(SimdArena.bytesFor(pairedBytes(10_000, 100))), 10_000, 100, 8);
   assert.equal(small.get(Xs, Int32Array.from({ length: 9 }, (_, k) => k)), undefined, 'beyond maxRows');
   assert.ok(small.get(Xs, Int32Array.from({ length: 8 }, (_, k) => k)), 'at maxRows');
+});
+
+test('prepare pairs a solver set-up\'s batches ahead; a later set-up that does not fit starts the region over, keeping its own earlier batches', { skip: !simdAvailable() }, async () => {
+  const { Xs, pairs } = setup(40, 30, 40, 4, 1); // room for one pass over the 40 rows
+  const rows = (from: number, n: number) => Int32Array.from({ length: n }, (_, k) => (from + k) % 40);
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // an earlier run's set-up: 30 rows
+  const old = [rows(0, 15), rows(15, 15)];
+  pairs.prepare(Xs, old);
+  assert.ok(old.every((b) => pairs.has(b)));
+  await turn();
+  // a new set-up in two calls (two samplers), 16 + 16 rows: the first fits beside the old run's, the second does not
+  const first = [rows(0, 16)];
+  const second = [rows(16, 16)];
+  pairs.prepare(Xs, first);
+  pairs.prepare(Xs, second);
+  assert.ok([...first, ...second].every((b) => pairs.has(b)), 'the new set-up holds all its batches');
+  assert.ok(!old.some((b) => pairs.has(b)), 'the earlier run\'s pairings were dropped');
+  await turn();
+  // a set-up that overflows the room on its own keeps what fits, and the rest is refused without being remembered
+  const big = [rows(0, 20), rows(20, 20), rows(5, 20)];
+  pairs.prepare(Xs, big);
+  assert.deepEqual(big.map((b) => pairs.has(b)), [true, true, false]);
+  assert.equal(pairs.get(Xs, big[2]), undefined, 'no room while the held pairings are fresh');
+  assert.ok(!pairs.has(big[2]), 'a refusal for lack of room is not cached');
+  for (let k = 0; k < 4; k++) assert.ok(pairs.get(Xs, big[k % 2]));
+  assert.ok(pairs.get(Xs, big[2]), 'once the held pairings were used, the refused batch starts the region over and is paired');
 });

@@ -35,10 +35,11 @@ interface Cached {
  * built the first time a batch is seen and kept in a fixed region of the arena, for the gradient accumulation:
  * SAGA-type solvers draw fixed blocks (BlockSampler: the same Int32Array view for a block, its content fixed), so a
  * block's pairing is built once per run and reused every epoch. A batch is recognised by its array object and
- * checked against a copy of its content at every use; a changed batch, a batch once the region is full, or a batch
- * of fewer than two rows or more than `maxRows` gets `undefined` (the caller then runs the one-row-at-a-time kernel, with the same bits).
- * A full region starts over once the pairings it holds were used twice each on average (they are then an earlier
- * run's: a warm-up, another solver on the same problem).
+ * checked against a copy of its content at every use; a changed batch, a batch while the region is full, or a batch
+ * of fewer than two rows or more than `maxRows` gets `undefined` (the caller then runs the one-row-at-a-time kernel,
+ * with the same bits). A solver's set-up can pair its batches ahead ({@link PairedBatches.prepare}), starting the
+ * region over if they do not fit beside an earlier run's; a batch first seen by `get` in a full region starts it over
+ * once the pairings held were used twice each on average.
  * Rows are paired in batch order, (0, 1), (2, 3)…, the last one of an odd batch with itself at value 0, so the
  * accumulation order of every pixel is the batch order, as in csr10Accumulate.
  */
@@ -54,6 +55,9 @@ export class PairedBatches {
   /** Batches paired since the region last started over, and calls of `get` since then. */
   private built = 0;
   private calls = 0;
+  /** Batches given to `prepare` since the event loop last turned. */
+  private session: { readonly X: PixelRows; readonly batch: Int32Array }[] = [];
+  private sessionRestarted = false;
 
   /**
    * Carves the region out of `arena`: room for `entries` merged entries and `pairs` pairs (reserve
@@ -66,7 +70,7 @@ export class PairedBatches {
     this.slots = arena.u16(2 * pairs);
   }
 
-  /** Whether the pairing of `batch` is held (built at an earlier `get`, and not dropped since: see the class). */
+  /** Whether the pairing of `batch` is held (built by `get` or `prepare`, and not dropped since: see the class). */
   has(batch: Int32Array): boolean {
     return (this.cache.get(batch) ?? undefined) !== undefined;
   }
@@ -86,18 +90,58 @@ export class PairedBatches {
     // samplers drew other blocks. Start over, once the pairings held were used twice each on average (a run whose
     // own blocks overflow the room would otherwise pair them again and again; it keeps the one-row kernel instead)
     if (built === 'full' && this.calls >= 2 * this.built) {
-      this.cache = new WeakMap();
-      this.usedEntries = 0;
-      this.usedStarts = 0;
-      this.usedSlots = 0;
-      this.built = 0;
-      this.calls = 1;
+      this.restart();
       built = this.build(X, batch);
     }
-    const kept = built === 'full' ? undefined : built;
-    if (kept) this.built++;
-    this.cache.set(batch, kept ?? null);
-    return kept?.paired;
+    return this.keep(batch, built);
+  }
+
+  /**
+   * Pairs `batches` (rows of X) now, in a solver's set-up ({@link BilevelProblem.prepareBatches}). When they do not
+   * fit beside the pairings held, the region starts over with the batches prepared since the event loop last turned
+   * (one solver's set-up, which prepares its samplers one after the other) and these: the newest solver's batches
+   * win. Batches that still do not fit stay unpaired (the one-row kernel, the same bits).
+   */
+  prepare(X: PixelRows, batches: readonly Int32Array[]): void {
+    if (this.session.length === 0 && !this.sessionRestarted) {
+      queueMicrotask(() => {
+        this.session = [];
+        this.sessionRestarted = false;
+      });
+    }
+    for (const batch of batches) {
+      if (batch.length < 2 || batch.length > this.maxRows || this.cache.get(batch) !== undefined) continue;
+      let built = this.build(X, batch);
+      // at most once a session: a session that overflows the room on its own keeps what fits
+      if (built === 'full' && !this.sessionRestarted) {
+        const again = this.session;
+        this.restart();
+        this.sessionRestarted = true;
+        for (const b of again) this.keep(b.batch, this.build(b.X, b.batch));
+        built = this.build(X, batch);
+      }
+      this.keep(batch, built);
+      this.session.push({ X, batch });
+    }
+  }
+
+  /** Empties the region (every pairing held is dropped). */
+  private restart(): void {
+    this.cache = new WeakMap();
+    this.usedEntries = 0;
+    this.usedStarts = 0;
+    this.usedSlots = 0;
+    this.built = 0;
+    this.calls = 0;
+  }
+
+  /** Caches what `build` gave for `batch`: the pairing, or null for a batch that can never be paired. */
+  private keep(batch: Int32Array, built: Cached | 'full' | undefined): PairedCsrU8 | undefined {
+    // a batch refused for lack of room is not remembered: it is tried again after the region starts over
+    if (built === 'full') return undefined;
+    if (built) this.built++;
+    this.cache.set(batch, built ?? null);
+    return built?.paired;
   }
 
   /** The pairing of `batch` in the room's next free slots; 'full' when they cannot hold it, undefined for a bad row. */

@@ -9,7 +9,7 @@ import type { RunOptions } from './run';
 import { prepare } from './run';
 import type { Snapshot, StopReason } from './snapshot';
 import type { ThreadSource, WorkerMessage, WorkerRun } from './thread-layout';
-import { COUNT_KEYS, CTL, OP, OWN, readReport, REPORT_BYTES, STREAMS } from './thread-layout';
+import { COUNT_KEYS, CTL, OP, OWN, readReport, rebuiltIdentity, REPORT_BYTES, STREAMS } from './thread-layout';
 import { ThreadPool } from './thread-pool';
 
 /** Which streams the main thread steps, and which each worker steps, for 2 or 3 threads. */
@@ -17,6 +17,9 @@ const ASSIGN: Record<2 | 3, { main: StreamName[]; workers: StreamName[][] }> = {
   2: { main: ['inner', 'outer'], workers: [['linsys']] },
   3: { main: ['inner'], workers: [['linsys'], ['outer']] },
 };
+
+/** Threaded runs started in this process: each run's number tags its workers' messages. */
+let runCount = 0;
 
 /** Spins this many loads before sleeping on the counter. */
 const SPIN = 4000;
@@ -55,11 +58,13 @@ export function checkThreads(fn: string, options: RunOptions): number {
  * fetched from the workers at each snapshot. The caller has checked the options ({@link checkThreads}).
  */
 export function runThreads(problem: BilevelProblem, solver: Solver, options: RunOptions & { threads: 2 | 3; rebuild?: ThreadSource }): Observable<Snapshot> {
-  let fresh: ReturnType<typeof prepare> | undefined = prepare('run', problem, solver, options);
-  if (fresh.schedule.name !== 'jacobi') throw new Error('runThreads: the jacobi schedule only');
   const assign = ASSIGN[options.threads];
+  // this thread initializes only its own streams (the workers' SAGA tables and batches live in the workers)
+  let fresh: ReturnType<typeof prepare> | undefined = prepare('run', problem, solver, options, assign.main);
+  if (fresh.schedule.name !== 'jacobi') throw new Error('runThreads: the jacobi schedule only');
+  const identity = rebuiltIdentity(problem, solver);
   return new Observable<Snapshot>((subscriber) => {
-    const prep = fresh ?? prepare('run', problem, solver, options);
+    const prep = fresh ?? prepare('run', problem, solver, options, assign.main);
     fresh = undefined;
     const { maxIter, maxSeconds, sampleEvery, yieldMs, seed } = prep;
     const dims = { z: problem.dimZ, v: problem.dimZ, x: problem.dimX };
@@ -211,8 +216,13 @@ export function runThreads(problem: BilevelProblem, solver: Solver, options: Run
       }
     };
 
+    const runId = ++runCount;
     try {
-      pool.acquire(holder);
+      pool.acquire(holder, () => {
+        if (cancelled) return;
+        finish();
+        subscriber.error(new Error('run: the thread pool was closed during the run'));
+      });
     } catch (err) {
       cancelled = true;
       stopSub?.unsubscribe();
@@ -226,13 +236,21 @@ export function runThreads(problem: BilevelProblem, solver: Solver, options: Run
         let pending = nWorkers;
         workers.forEach((w, i) => {
           const onMessage = (m: WorkerMessage) => {
-            if (cancelled) return;
+            // a pooled worker's messages about an earlier run (cancelled before it bound) are not this run's
+            if (cancelled || !('run' in m) || m.run !== runId) return;
             if ('error' in m) {
               finish();
               subscriber.error(new Error(`run: a worker thread could not set up its streams: ${m.error}`));
-            } else if ('bound' in m && --pending === 0) {
-              subscriber.next(snapshot(false));
-              handle = setImmediate(loop);
+            } else if ('bound' in m) {
+              if (m.identity !== identity) {
+                finish();
+                subscriber.error(
+                  new Error(`run: the worker threads rebuilt another solver or problem than the run's (theirs ${m.identity}, the run's ${identity}); a pool serves runs of what its rebuild returns`),
+                );
+              } else if (--pending === 0) {
+                subscriber.next(snapshot(false));
+                handle = setImmediate(loop);
+              }
             }
           };
           const onError = (err: Error) => {
@@ -243,7 +261,7 @@ export function runThreads(problem: BilevelProblem, solver: Solver, options: Run
           w.on('message', onMessage);
           w.on('error', onError);
           listeners.push([w, onMessage, onError]);
-          const data: WorkerRun = { seed, streams: assign.workers[i], vars: sabs, ctl: ctlSab, counts: countSabs, report: reports[i] };
+          const data: WorkerRun = { id: runId, seed, streams: assign.workers[i], vars: sabs, ctl: ctlSab, counts: countSabs, report: reports[i] };
           w.postMessage({ run: data });
         });
       },

@@ -108,8 +108,12 @@ function checkStart(fn: string, name: string, value: Float64Array | undefined, d
   return Float64Array.from(value);
 }
 
-/** Validates the options and builds the three bound steps, each stream with its own RNG split and counter. */
-export function prepare(fn: string, problem: BilevelProblem, solver: Solver, options: RunOptions): Prepared {
+/**
+ * Validates the options and builds the three bound steps, each stream with its own RNG split and counter. `only`:
+ * initialize just these streams (a threaded run's main thread; the others' RNG splits are still drawn, in order, and
+ * their steps throw), so that the streams stepped elsewhere allocate nothing here.
+ */
+export function prepare(fn: string, problem: BilevelProblem, solver: Solver, options: RunOptions, only?: readonly StreamName[]): Prepared {
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${fn}: seed must be a safe integer, received ${seed}`);
   const maxIter = options.maxIter ?? 1000;
@@ -134,9 +138,16 @@ export function prepare(fn: string, problem: BilevelProblem, solver: Solver, opt
   const external = new Set<object>([problem]);
   for (const s of ['inner', 'linsys', 'outer'] as const) {
     const part = parts[s];
+    const split = rng.split();
+    if (only && !only.includes(s)) {
+      steps[s] = () => {
+        throw new Error(`${fn}: the ${s} stream is stepped in another thread`);
+      };
+      continue;
+    }
     const counted = countingProblem(problem, counts[s]);
     external.add(counted);
-    const state = part.init(counted, rng.split());
+    const state = part.init(counted, split);
     states[s] = state;
     steps[s] = (reads, n, out) => part.step(state, reads, n, out);
     const report = part.diagnostics;

@@ -39,11 +39,16 @@ export interface WorkerStart {
 
 /** What a worker receives for each run it serves (all structured-cloneable; the buffers are shared, not copied). */
 export interface WorkerRun {
+  /** The run's number in this process: the worker's messages about the run carry it. */
+  readonly id: number;
   readonly seed: number;
   readonly streams: readonly StreamName[];
   /** z, v, x, each two versions (iterate t at parity t & 1). */
   readonly vars: Readonly<Record<'z' | 'v' | 'x', SharedArrayBuffer>>;
-  /** Control array of the run; its generation starts at 0 and is bumped only after every worker said `bound`. */
+  /**
+   * Control array of the run (fresh for each run); its generation starts at 0 and is bumped once every worker said
+   * `bound`, or earlier to cancel the run (the worker then leaves at its first look).
+   */
   readonly ctl: SharedArrayBuffer;
   /** One Float64Array of COUNT_KEYS.length per stream. */
   readonly counts: Readonly<Record<StreamName, SharedArrayBuffer>>;
@@ -52,11 +57,27 @@ export interface WorkerRun {
 }
 
 /**
- * Messages of a worker to the main thread: `ready` once it has rebuilt the problem and solver (or `error`: the
- * rebuild failed, and the worker is of no use); `bound` once it has initialized its streams for a run (or `error`:
- * their initialization threw, and the worker waits for the next run); `idle` when it has left a run.
+ * Messages of a worker to the main thread: `ready` once it has rebuilt the problem and solver (or an `error` of phase
+ * 'rebuild': the rebuild failed, and the worker is of no use); for run `run`: `bound` once it has initialized its
+ * streams, with the {@link rebuiltIdentity} of what it rebuilt (or an `error` of phase 'bind': their initialization
+ * threw, and the worker waits for the next run), and `idle` when it has left the run.
  */
-export type WorkerMessage = { readonly ready: true } | { readonly bound: true } | { readonly idle: true } | { readonly error: string; readonly phase: 'rebuild' | 'bind' };
+export type WorkerMessage =
+  | { readonly ready: true }
+  | { readonly bound: true; readonly run: number; readonly identity: string }
+  | { readonly idle: true; readonly run: number }
+  | { readonly error: string; readonly phase: 'rebuild' }
+  | { readonly error: string; readonly phase: 'bind'; readonly run: number };
+
+/**
+ * What must agree between the caller's problem and solver and a worker's rebuilt ones for a threaded run: the
+ * solver's name and options in effect, the problem's name and sizes. (The data behind them is not compared: a
+ * rebuild must return the same problem.)
+ */
+export function rebuiltIdentity(problem: BilevelProblem, solver: Solver): string {
+  const { name, dimZ, dimX, nInner, nOuter } = problem;
+  return JSON.stringify({ solver: solver.name, options: solver.options, problem: { name, dimZ, dimX, nInner, nOuter } });
+}
 
 /** A stream's part bound to its state: the same RNG split and counting wrapper as `prepare` gives it. */
 export interface BoundPart {

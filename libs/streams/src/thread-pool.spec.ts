@@ -75,3 +75,43 @@ test('a pool whose rebuild fails, a closed pool, and conflicting options: one er
   assert.throws(() => run(problem, solver, { pool, rebuild: { ...rebuild } }), /run: give rebuild or pool, not both/);
   assert.throws(() => run(problem, solver, { pool: {} as never }), /run: pool must be a ThreadPool/);
 });
+
+test('closing a pool ends the run on it with an error, whether its workers are stepping or still rebuilding', async () => {
+  const args = { problemSeed: 5, solver: 'saba' } as const;
+  const { problem, solver } = quadraticFixture(args);
+  const stepping = new ThreadPool({ threads: 2, rebuild: source(args) });
+  await stepping.start();
+  const seen: number[] = [];
+  await assert.rejects(
+    new Promise<void>((resolve, reject) =>
+      run(problem, solver, { seed: 1, maxIter: Number.MAX_SAFE_INTEGER, sampleEvery: 10, pool: stepping }).subscribe({
+        next: (s) => {
+          seen.push(s.iteration);
+          if (s.iteration === 20) void stepping.close();
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    ),
+    /run: the thread pool was closed during the run/,
+  );
+  assert.equal(seen.at(-1), 20, 'no snapshot after the close');
+  const rebuilding = new ThreadPool({ threads: 3, rebuild: source(args) });
+  const pending = assert.rejects(lastValueFrom(run(problem, solver, { maxIter: 10, pool: rebuilding })), /run: the thread pool was closed during the run/);
+  await rebuilding.close();
+  await pending;
+});
+
+test('a pool whose workers rebuilt another solver refuses the run (the workers would step other rules)', async () => {
+  const { problem, solver } = quadraticFixture({ problemSeed: 5, solver: 'saba' });
+  const pool = new ThreadPool({ threads: 2, rebuild: source({ problemSeed: 5, solver: 'soba' }) });
+  try {
+    await assert.rejects(lastValueFrom(run(problem, solver, { maxIter: 10, pool })), /run: the worker threads rebuilt another solver or problem than the run's \(theirs .*"solver":"soba".*the run's .*"solver":"saba"/);
+    // the pool stays usable for runs of what it rebuilt
+    const soba = quadraticFixture({ problemSeed: 5, solver: 'soba' });
+    const opts = { seed: 3, maxIter: 40, sampleEvery: 20 };
+    assert.ok(same(await lastValueFrom(run(soba.problem, soba.solver, { ...opts, pool })), await lastValueFrom(run(soba.problem, soba.solver, opts))));
+  } finally {
+    await pool.close();
+  }
+});

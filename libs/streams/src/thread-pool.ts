@@ -26,8 +26,10 @@ export class ThreadPool {
   readonly threads: 2 | 3;
   readonly rebuild: ThreadSource;
   private started: Promise<readonly Worker[]> | undefined;
+  private rejectStart: ((err: Error) => void) | undefined;
   private workers: Worker[] = [];
   private holder: object | undefined;
+  private onClose: (() => void) | undefined;
   private failure: Error | undefined;
   private closed = false;
 
@@ -49,6 +51,7 @@ export class ThreadPool {
     if (this.closed) return Promise.reject(new Error('the thread pool is closed'));
     if (this.failure) return Promise.reject(this.failure);
     this.started ??= new Promise<readonly Worker[]>((resolve, reject) => {
+      this.rejectStart = reject;
       const bootstrap = workerBootstrap(this.rebuild);
       const data: WorkerStart = { source: this.rebuild };
       let pending = this.threads - 1;
@@ -63,7 +66,10 @@ export class ThreadPool {
           if ('error' in m) fail(new Error(`a worker thread could not rebuild the problem from ${this.rebuild.module}#${this.rebuild.name}: ${m.error}`));
           else if ('ready' in m) {
             w.off('message', onStart);
-            if (--pending === 0) resolve(this.workers);
+            if (--pending === 0) {
+              this.rejectStart = undefined;
+              resolve(this.workers);
+            }
           }
         };
         w.on('message', onStart);
@@ -77,21 +83,34 @@ export class ThreadPool {
     return this.started;
   }
 
-  /** @internal Takes the pool for one run (`holder`); throws when another run holds it or it is closed. */
-  acquire(holder: object): void {
+  /**
+   * @internal Takes the pool for one run (`holder`), whose `onClose` ends it if the pool is closed meanwhile; throws
+   * when another run holds the pool or it is closed.
+   */
+  acquire(holder: object, onClose: () => void): void {
     if (this.closed) throw new Error('the thread pool is closed');
     if (this.holder !== undefined && this.holder !== holder) throw new Error('the thread pool is in use by another run (one run at a time)');
     this.holder = holder;
+    this.onClose = onClose;
   }
 
   /** @internal Gives the pool back after a run (its workers leave the run's loop on its exit operation). */
   release(holder: object): void {
-    if (this.holder === holder) this.holder = undefined;
+    if (this.holder !== holder) return;
+    this.holder = undefined;
+    this.onClose = undefined;
   }
 
-  /** Ends the workers. Runs on the pool fail afterwards. */
+  /** Ends the workers. A run on the pool at that moment ends with an error; later runs fail at once. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    const onClose = this.onClose;
+    this.holder = undefined;
+    this.onClose = undefined;
+    onClose?.();
+    this.rejectStart?.(new Error('the thread pool is closed'));
+    this.rejectStart = undefined;
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.terminate()));

@@ -5,7 +5,7 @@
 // operation; it then says idle and waits for the next run.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Rebuilt, WorkerMessage, WorkerRun, WorkerStart } from './thread-layout';
-import { bindParts, COUNT_KEYS, CTL, OP, OWN, writeReport } from './thread-layout';
+import { bindParts, COUNT_KEYS, CTL, OP, OWN, rebuiltIdentity, writeReport } from './thread-layout';
 
 /** Spins this many loads before sleeping on the counter (a step is ~0.1–2 ms: a short spin saves a wake-up). */
 const SPIN = 4000;
@@ -36,7 +36,7 @@ function serve(rebuilt: Rebuilt, data: WorkerRun): void {
   try {
     parts = bindParts(rebuilt.problem, rebuilt.solver, data.seed, data.streams);
   } catch (err) {
-    post({ error: (err as Error).message ?? String(err), phase: 'bind' });
+    post({ error: (err as Error).message ?? String(err), phase: 'bind', run: data.id });
     return;
   }
   const ctl = new Int32Array(data.ctl);
@@ -47,9 +47,9 @@ function serve(rebuilt: Rebuilt, data: WorkerRun): void {
   };
   const reads = [0, 1].map((p) => ({ z: vars.z[p], v: vars.v[p], x: vars.x[p] }));
   const counts = Object.fromEntries(data.streams.map((s) => [s, new Float64Array(data.counts[s])]));
-  // the run's generation starts at 0 and moves only after every worker said bound (or to cancel the run)
+  // the run's generation starts at 0 and moves once every worker said bound (or earlier, to cancel the run)
   let seen = 0;
-  post({ bound: true });
+  post({ bound: true, run: data.id, identity: rebuiltIdentity(rebuilt.problem, rebuilt.solver) });
   for (;;) {
     let spins = 0;
     while (Atomics.load(ctl, CTL.gen) === seen) {
@@ -58,7 +58,7 @@ function serve(rebuilt: Rebuilt, data: WorkerRun): void {
     seen = Atomics.load(ctl, CTL.gen);
     const op = Atomics.load(ctl, CTL.op);
     if (op === OP.exit) {
-      post({ idle: true });
+      post({ idle: true, run: data.id });
       return;
     }
     try {

@@ -75,7 +75,9 @@ for (let w = 0; w < 2 && task.warmupIter > 0; w++) {
 }
 
 // a full collection now (the problem's build and the warm-up leave garbage whose concurrent marking would otherwise
-// be charged to the timed run's process CPU time); run-peer.ts starts this child with --expose-gc
+// be charged to the timed run's process CPU time); run-peer.ts starts this child with --expose-gc. It reaches this
+// thread's heap only: the pool's workers keep their warm-up runs' garbage until their own collector runs (collecting
+// there between runs deoptimized their steps, as between the warm-up runs above)
 (globalThis as { gc?: () => void }).gc?.();
 
 const fd = openSync(out, 'w');
