@@ -336,8 +336,8 @@ export class DataCleaning implements BilevelProblem, SampleWeightOracles {
   }
 
   /**
-   * Pairs the rows of a solver's fixed batches for the gradient accumulation now ({@link PairedBatches}), in the
-   * set-up, instead of at each batch's first use (three new blocks an iteration during SABA's first epoch).
+   * Pairs the rows of a solver's fixed batches for the gradient accumulation now (PairedBatches, paired-rows.ts), in
+   * the set-up, instead of at each batch's first use (three new blocks an iteration during SABA's first epoch).
    */
   prepareBatches(side: 'inner' | 'outer', batches: readonly Int32Array[]): void {
     const X = side === 'inner' ? this.train : this.val;
