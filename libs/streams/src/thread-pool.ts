@@ -15,7 +15,8 @@ export interface ThreadPoolOptions {
  * starts its own workers). For many runs on one problem in one process (seeds of a sweep, a benchmark's warm-up and
  * timed runs): the rebuild is paid once, and the workers' compiled code stays warm. One run at a time; a run that
  * starts while another holds the pool fails with an error. Workers start at the first run (or {@link ThreadPool.start});
- * {@link ThreadPool.close} ends them (a pool is not closed by its runs).
+ * {@link ThreadPool.close} ends them (a pool is not closed by its runs); until then they keep the process alive, as
+ * any Worker does.
  *
  * @example
  * const pool = new ThreadPool({ threads: 2, rebuild: { module: import.meta.resolve('./my-problem.js'), name: 'rebuild' } });
