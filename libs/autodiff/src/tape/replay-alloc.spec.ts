@@ -15,20 +15,32 @@ const REPLAYS = 50_000;
 /** Bytes a replay allowed: the JIT's late code and feedback (a few KB in all); one boxed number is 16. */
 const PER_REPLAY = 4;
 
-/** heapUsed growth over `count` calls with no collection forced in between, and the collections V8 ran. */
+/** Windows of REPLAYS calls measured; the least-allocating one counts. */
+const WINDOWS = 3;
+
+/**
+ * heapUsed growth over REPLAYS calls with no collection forced in between, and the collections V8 ran, in the window
+ * of WINDOWS that grew least. A replay that allocates (a boxed number) grows every window alike; the JIT's late code
+ * and feedback land in one window, later on a loaded machine, where the compiler threads wait for a core (a CI run
+ * with two busy loops beside it measured 1.8 MB in one window).
+ */
 function allocation(step: (i: number) => void): { growth: number; collections: number } {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   for (let i = 0; i < WARMUP; i++) step(i);
-  gc();
-  gc();
-  const profiler = new GCProfiler();
-  profiler.start();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < REPLAYS; i++) step(i);
-  const after = process.memoryUsage().heapUsed;
-  const collections = profiler.stop()?.statistics.length ?? 0;
-  return { growth: after - before, collections };
+  let best = { growth: Infinity, collections: Infinity };
+  for (let w = 0; w < WINDOWS; w++) {
+    gc();
+    gc();
+    const profiler = new GCProfiler();
+    profiler.start();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < REPLAYS; i++) step(i);
+    const after = process.memoryUsage().heapUsed;
+    const collections = profiler.stop()?.statistics.length ?? 0;
+    if (after - before < best.growth) best = { growth: after - before, collections };
+  }
+  return best;
 }
 
 for (const order of [0, 1, 2] as const) {
@@ -43,7 +55,7 @@ for (const order of [0, 1, 2] as const) {
     const plan = tape.plan({ order, wrt: params, direction: params });
     const batch = Int32Array.of(0, 2, 4, 6);
     const r = allocation(() => plan.run(batch));
-    t.diagnostic(`heapUsed growth over ${REPLAYS} replays, no collection forced: ${r.growth} bytes, ${r.collections} collections`);
+    t.diagnostic(`heapUsed growth over ${REPLAYS} replays (the least of ${WINDOWS} windows), no collection forced: ${r.growth} bytes, ${r.collections} collections`);
     assert.equal(r.collections, 0, `garbage collections during ${REPLAYS} replays: ${r.collections}`);
     assert.ok(r.growth <= PER_REPLAY * REPLAYS, `${(r.growth / REPLAYS).toFixed(1)} bytes allocated a replay`);
   });
