@@ -22,6 +22,11 @@ export interface RunCheckpointsOptions {
   readonly everyIterations?: number;
   /** Called after each checkpoint written, with its iteration and the count so far. */
   readonly onSaved?: (iteration: number, written: number) => void;
+  /**
+   * Numbers of the program's own kept in each checkpoint beside the run state (a meta-learning run's solver CPU
+   * seconds, which its trace continues from on --resume); read back in `ResumeInfo.extra`.
+   */
+  readonly extra?: () => Readonly<Record<string, number>>;
 }
 
 /** Hooks of an embedding program (and of tests) into `bilevel run`'s checkpoints: see {@link RunCheckpointsOptions}. */
@@ -49,7 +54,7 @@ export interface RunCheckpoints {
  * and warnings instead of one per step.
  */
 export function runCheckpoints(options: RunCheckpointsOptions): RunCheckpoints {
-  const { path, kind, every, start, trace, log, everyIterations, onSaved } = options;
+  const { path, kind, every, start, trace, log, everyIterations, onSaved, extra } = options;
   // the back-off runs on one monotone clock: solver seconds, or iterations when checkpoints are counted in them
   const period = everyIterations ?? every;
   const backoff = period > 0 ? new WriteBackoff({ period, start }) : undefined;
@@ -62,7 +67,8 @@ export function runCheckpoints(options: RunCheckpointsOptions): RunCheckpoints {
     save(state) {
       const iteration = state.versions.x.k;
       try {
-        writeCheckpoint(path, { run: state as unknown as CheckpointValue, trace: { bytes: trace.bytes, lines: trace.lines } }, {
+        const kept = extra?.();
+        writeCheckpoint(path, { run: state as unknown as CheckpointValue, trace: { bytes: trace.bytes, lines: trace.lines }, ...(kept ? { extra: { ...kept } } : {}) }, {
           kind,
           createdAt: new Date().toISOString(),
           meta: { iteration, solverSeconds: state.solverSeconds },

@@ -13,6 +13,7 @@ import { Capture, cli } from '../in-process-cli';
 import type { RunConfig } from '../run-command';
 import { runCommand } from '../run-command';
 import { readMetaParams } from './meta-params-file';
+import { readResume } from '../run/read-resume';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bilevel-meta-'));
 const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
@@ -123,6 +124,11 @@ test('run --problem sinusoid interrupted at a checkpoint and resumed: the same Î
   assert.equal(code, EXIT.interrupted);
   const stopped = summaryOf(dir);
   assert.ok(stopped.iterations < 120 && stopped.iterations >= 50, `stopped at ${stopped.iterations}`);
+  // the checkpoint keeps the solver CPU so far (past the last meta-test row's), and the resumed trace goes on from it
+  const { resume } = readResume(dir);
+  const kept = resume.extra.solverCpuSeconds;
+  const lastRow = traceOf(dir).filter((t) => t.iter < resume.state.versions.x.k).at(-1);
+  assert.ok(typeof kept === 'number' && kept > lastRow.cpuSeconds, `checkpoint CPU ${kept} after the row of iteration ${lastRow.iter} (${lastRow.cpuSeconds})`);
   const r = await cli(['run', '--resume', dir, '--json', '--log-level', 'fatal']);
   assert.equal(r.code, EXIT.ok, r.stderr);
   const resumed = summaryOf(dir);
@@ -132,6 +138,8 @@ test('run --problem sinusoid interrupted at a checkpoint and resumed: the same Î
   assert.deepEqual(resumed.metaTest, summaryOf(straight).metaTest);
   const iters = traceOf(dir).map((t) => t.iter);
   assert.deepEqual(iters, [0, 40, 80, 120]);
+  const after = traceOf(dir).find((t) => t.iter > resume.state.versions.x.k);
+  assert.ok(after.cpuSeconds > kept!, `the first row after the resume (${after.cpuSeconds}) counts the checkpoint's CPU (${kept})`);
 });
 
 test('bad input to run and score: one line naming the option, exit 2, nothing written', async () => {

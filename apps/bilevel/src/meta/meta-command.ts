@@ -72,7 +72,7 @@ export interface MetaTraceRow {
   evalSeconds: number;
   /**
    * CPU seconds of this process so far outside the meta-tests (user + system; the solver's work, the load of other
-   * programs on the machine excluded, unlike `solverSeconds`; a resumed run goes on from its last trace row's count),
+   * programs on the machine excluded, unlike `solverSeconds`; a resumed run goes on from its checkpoint's count),
    * and in this meta-test.
    */
   cpuSeconds: number;
@@ -157,7 +157,9 @@ function metaTester(plan: MetaRunPlan, session: RunSession<MetaTraceRow>) {
   const { test } = plan.setup;
   const cpu0 = process.cpuUsage();
   let evalCpu = 0;
-  const cpuBase = session.resume ? (session.rows.at(-1)?.cpuSeconds ?? 0) : 0;
+  // a resumed run goes on from its checkpoint's solver CPU (older checkpoints: from the last trace row's, which
+  // misses the CPU between that evaluation and the checkpoint)
+  const cpuBase = session.resume ? (session.resume.extra.solverCpuSeconds ?? session.rows.at(-1)?.cpuSeconds ?? 0) : 0;
   const cpuNow = () => {
     const c = process.cpuUsage(cpu0);
     return (c.user + c.system) / 1e6;
@@ -213,8 +215,12 @@ export async function runMetaCommand(config: MetaRunConfig, io: MetaRunIo): Prom
   runLog.info({ problem: train.name, ...train.info, testTasks: test.tasks.name, testEpisodes: test.tasks.count }, 'meta-learning problem');
   runLog.info({ solver: solver.name, schedule, ...solver.options, maxIter, evalEvery, seed: config.seed, testAdapt: `${adapt.innerSteps} × ${adapt.innerStep}` }, 'solver');
   // 3. the run: a snapshot every outer step (for the progress bar); the meta-test every evalEvery steps and at the end
-  const session = openRunSession<MetaTraceRow>({ outDir, resume, checkpointEvery: config.checkpointEvery, checkpoints: io.checkpoints, maxIter, progress: config.progress, label: solver.name, log: runLog });
+  // each checkpoint keeps the solver CPU so far, which a resumed run's trace goes on from
+  const solverCpu: { read?: () => number } = {};
+  const checkpointExtra = (): Record<string, number> => (solverCpu.read ? { solverCpuSeconds: solverCpu.read() } : {});
+  const session = openRunSession<MetaTraceRow>({ outDir, resume, checkpointEvery: config.checkpointEvery, checkpoints: io.checkpoints, maxIter, progress: config.progress, label: solver.name, log: runLog, checkpointExtra });
   const tester = metaTester(plan, session);
+  solverCpu.read = tester.solverCpuSeconds;
   const outcome = await driveRun(session, {
     problem: train,
     solver,

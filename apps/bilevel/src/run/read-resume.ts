@@ -11,6 +11,8 @@ export interface ResumeInfo {
   readonly dir: string;
   readonly state: RunState;
   readonly trace: { readonly bytes: number; readonly lines: number };
+  /** The program's own numbers kept in the checkpoint (`RunCheckpointsOptions.extra`); empty for older checkpoints. */
+  readonly extra: Readonly<Record<string, number>>;
   /** The checkpoint file loaded (the `.prev` one when the latest was unusable). */
   readonly file: string;
   readonly fromPrevious: boolean;
@@ -38,9 +40,13 @@ export function readResume(dir: string): { config: Omit<RunConfig, 'json' | 'pro
   } catch (err) {
     throw new InputError(`no usable checkpoint: ${(err as Error).message.replace(/^readCheckpoint: /, '')}`, checkpointPath);
   }
-  const st = loaded.state as { run?: RunState; trace?: { bytes: number; lines: number } };
+  const st = loaded.state as { run?: RunState; trace?: { bytes: number; lines: number }; extra?: Record<string, unknown> };
   if (!st || typeof st !== 'object' || !st.run || !st.trace || typeof st.trace.bytes !== 'number' || typeof st.trace.lines !== 'number') {
     throw new InputError('the checkpoint does not hold a run state and a trace position', loaded.path);
   }
-  return { config, resume: { dir: abs, state: st.run, trace: st.trace, file: loaded.path, fromPrevious: loaded.fromPrevious } };
+  const extra: Record<string, number> = {};
+  if (st.extra !== undefined && st.extra !== null && typeof st.extra === 'object') {
+    for (const [k, v] of Object.entries(st.extra)) if (typeof v === 'number' && Number.isFinite(v)) extra[k] = v;
+  }
+  return { config, resume: { dir: abs, state: st.run, trace: st.trace, extra, file: loaded.path, fromPrevious: loaded.fromPrevious } };
 }

@@ -22,6 +22,8 @@ export interface RunSessionOptions {
   readonly progress: boolean;
   readonly label: string;
   readonly log: Logger;
+  /** Numbers of the program's own to keep in each checkpoint (see `RunCheckpointsOptions.extra`). */
+  readonly checkpointExtra?: () => Readonly<Record<string, number>>;
 }
 
 /** The files and hooks one run writes through, from its first step to its summary. */
@@ -60,6 +62,7 @@ export function openRunSession<Row>(options: RunSessionOptions): RunSession<Row>
     start: hooks.everyIterations !== undefined ? (resume?.state.versions.x.k ?? 0) : (resume?.state.solverSeconds ?? 0),
     trace,
     log,
+    ...(options.checkpointExtra ? { extra: options.checkpointExtra } : {}),
     ...hooks,
   });
   const progress = createProgress({ total: Math.max(1, options.maxIter), enabled: options.progress, label: options.label });
