@@ -181,6 +181,8 @@ test('Redis restarted without its data mid-sweep: the runs it lost are reported 
   }
   const redis = first;
   let second: TestRedis | undefined;
+  // the restart runs beside the sweep; the test ends only after it (a loaded machine may finish the sweep first)
+  let restart: Promise<void> | undefined;
   const f = files(grid(4, 6000), password);
   const env = { BILEVEL_REDIS_PASSWORD: password };
   const worker = new WorkerProcess(redis.url, { ...env, BILEVEL_QUEUE_SECRET: f.secret.toString() });
@@ -200,7 +202,7 @@ test('Redis restarted without its data mid-sweep: the runs it lost are reported 
         if (restarted) return;
         restarted = true;
         process.kill(redis.pid, 'SIGKILL');
-        void (async () => {
+        restart = (async () => {
           await until(() => lines.some((l) => l.includes('lost the connection to Redis')), 'the loss reported');
           const again = await launchRedis(launcherEnv, ['--port', new URL(redis.url).port]);
           if ('missing' in again) throw new Error(again.missing);
@@ -217,6 +219,7 @@ test('Redis restarted without its data mid-sweep: the runs it lost are reported 
     assert.ok(lines.some((l) => l.includes('Redis is back')));
     t.diagnostic(`Redis restarted: ${lost.lost} run(s) reported lost (${lost.runs!.join(', ')}) and run again`);
   } finally {
+    await restart?.catch(() => undefined);
     await executor.close();
     await worker.kill();
     await second?.stop();
